@@ -1,0 +1,40 @@
+// Bundles with esbuild: the extension into dist/extension.js (CommonJS, `vscode` external), and
+// with --tests every test and benchmark entry into out/, so tests run the same way the
+// product is built (execa is ESM-only; the bundles are CommonJS).
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** Files under `dir` whose names match `pattern`. */
+function find(dir, pattern) {
+  if (!existsSync(dir)) return [];
+  let found = [];
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) found = found.concat(find(file, pattern));
+    else if (pattern.test(name)) found.push(file);
+  }
+  return found;
+}
+
+if (args.has('--tests')) {
+  rmSync('out', { recursive: true, force: true });
+  const entryPoints = [...find('test', /\.test\.ts$/), ...find('bench', /^bench\.ts$/)];
+  await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline' });
+} else {
+  await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
+}

@@ -1,0 +1,33 @@
+/**
+ * Typed errors of the session engine. Each carries a stable `code` that callers map to
+ * their own vocabulary (a VS Code message, an HTTP status), and a message a person can act on.
+ */
+export type InstarErrorCode =
+  | 'invalid-input'
+  | 'name-taken'
+  | 'not-found'
+  | 'session-ended'
+  | 'session-live'
+  | 'tmux-missing'
+  | 'tmux-too-old'
+  | 'tmux-failed'
+  | 'tmux-timeout'
+  | 'server-gone'
+  | 'agent-missing';
+
+export class InstarError extends Error {
+  constructor(
+    readonly code: InstarErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'InstarError';
+  }
+}
+
+export function isInstarError(value: unknown, code?: InstarErrorCode): value is InstarError {
+  return value instanceof InstarError && (code === undefined || value.code === code);
+}
+
+export const invalidInput = (message: string): InstarError => new InstarError('invalid-input', message);

@@ -1,0 +1,77 @@
+/**
+ * The files the engine keeps for each session under its state folder: the generated Claude
+ * settings, a prompt waiting to be pasted, and the last output snapshot.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+export class SessionFiles {
+  constructor(readonly stateDir: string) {}
+
+  get eventsDir(): string {
+    return path.join(this.stateDir, 'events');
+  }
+
+  dir(id: string): string {
+    return path.join(this.stateDir, 'sessions', id);
+  }
+
+  settingsFile(id: string): string {
+    return path.join(this.dir(id), 'claude-settings.json');
+  }
+
+  private promptFile(id: string): string {
+    return path.join(this.dir(id), 'prompt.txt');
+  }
+
+  statusFile(id: string): string {
+    return path.join(this.dir(id), 'exit-status');
+  }
+
+  /** The exit status the launch wrapper wrote, if the agent has exited. */
+  async readExitStatus(id: string): Promise<number | undefined> {
+    try {
+      const text = (await fs.readFile(this.statusFile(id), 'utf8')).trim();
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private snapshotFile(id: string): string {
+    return path.join(this.dir(id), 'output.ansi');
+  }
+
+  async create(id: string, settings: unknown): Promise<void> {
+    await fs.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
+    await fs.writeFile(this.settingsFile(id), JSON.stringify(settings, null, 2), { mode: 0o600 });
+  }
+
+  writePrompt(id: string, prompt: string): Promise<void> {
+    return fs.writeFile(this.promptFile(id), prompt, { mode: 0o600 });
+  }
+
+  readPrompt(id: string): Promise<string> {
+    return fs.readFile(this.promptFile(id), 'utf8');
+  }
+
+  async writeSnapshot(id: string, text: string): Promise<void> {
+    const file = this.snapshotFile(id);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const temporary = `${file}.tmp`;
+    await fs.writeFile(temporary, text, { mode: 0o600 });
+    await fs.rename(temporary, file);
+  }
+
+  async readSnapshot(id: string): Promise<string | undefined> {
+    try {
+      return await fs.readFile(this.snapshotFile(id), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  remove(id: string): Promise<void> {
+    return fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+}

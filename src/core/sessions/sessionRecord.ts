@@ -1,0 +1,68 @@
+/** The record the engine keeps for each session: plain data, stored as JSON. */
+import type { PermissionMode } from './validation';
+
+export type SessionStatus = 'starting' | 'running' | 'idle' | 'waiting' | 'completed' | 'error' | 'killed' | 'lost';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = [
+  'starting',
+  'running',
+  'idle',
+  'waiting',
+  'completed',
+  'error',
+  'killed',
+  'lost',
+];
+
+/** What decided the current status. */
+export type StatusSignal = 'spawn' | 'hook' | 'exit' | 'screen' | 'activity' | 'user' | 'reconcile';
+
+export type AgentKind = 'claude' | 'generic';
+
+export interface SessionRecord {
+  /** The session's name; also its tmux session name. */
+  readonly name: string;
+  /** A fresh UUID per spawn; also given to claude as --session-id. */
+  readonly id: string;
+  status: SessionStatus;
+  /** Epoch milliseconds since which the status holds. */
+  statusSince: number;
+  statusSignal: StatusSignal;
+  /** A short reason: "permission_prompt", "exit 1", "trust dialog"… */
+  statusDetail?: string;
+
+  readonly model: string;
+  /** The prompt, or its first part when it is long (see promptBytes). */
+  readonly prompt: string;
+  readonly promptBytes: number;
+  readonly jobSlug?: string;
+  readonly cwd: string;
+  readonly permissionMode: PermissionMode;
+  readonly agentKind: AgentKind;
+  readonly agentCommand: string;
+
+  readonly createdAt: number;
+  endedAt?: number;
+  exitCode?: number | null;
+
+  readonly tmuxSocket: string;
+  readonly tmuxSession: string;
+  paneId?: string;
+  panePid?: number;
+
+  claudeSessionId?: string;
+  transcriptPath?: string;
+  /** The prompt is too long for argv and waits to be pasted once the agent is ready. */
+  pendingPrompt?: boolean;
+  /** The last hook event seen, for the tooltip and the API. */
+  lastEvent?: string;
+  lastEventAt?: number;
+  /** SessionEnd was seen: the agent said it is exiting. */
+  endReason?: string;
+  /** kill was asked for: the end is a kill, whatever exit status follows. */
+  killRequested?: boolean;
+  /** A tool call is between PreToolUse and PostToolUse. */
+  toolPending?: string;
+}
+
+export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;

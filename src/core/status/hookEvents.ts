@@ -1,0 +1,58 @@
+/** Claude Code hook payloads, as the hooks drop them into the events folder. */
+
+export interface HookEvent {
+  /** Our session id, from the file name. */
+  sessionId: string;
+  /** hook_event_name: SessionStart, Stop… */
+  name: string;
+  /** Epoch ms at which the hook wrote the event (the file's modification time). */
+  at: number;
+  claudeSessionId?: string;
+  transcriptPath?: string;
+  cwd?: string;
+  source?: string;
+  toolName?: string;
+  notificationType?: string;
+  message?: string;
+  error?: string;
+  reason?: string;
+  prompt?: string;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Parses one payload. Returns undefined for text that is not a hook payload. */
+export function parseHookPayload(sessionId: string, text: string, at: number): HookEvent | undefined {
+  let payload: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    payload = parsed as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const name = str(payload.hook_event_name);
+  if (!name) return undefined;
+  const error = payload.error;
+  return {
+    sessionId,
+    name,
+    at,
+    claudeSessionId: str(payload.session_id),
+    transcriptPath: str(payload.transcript_path),
+    cwd: str(payload.cwd),
+    source: str(payload.source),
+    toolName: str(payload.tool_name),
+    notificationType: str(payload.notification_type),
+    message: str(payload.message) ?? str(payload.last_assistant_message)?.slice(0, 200),
+    error: typeof error === 'string' ? error : error && typeof error === 'object' ? JSON.stringify(error).slice(0, 200) : undefined,
+    reason: str(payload.reason),
+    prompt: str(payload.prompt),
+  };
+}
+
+/** `<sessionId>.<random>.json` → sessionId; undefined for other files (temporaries start with "."). */
+export function sessionIdOfEventFile(fileName: string): string | undefined {
+  const match = /^([A-Za-z0-9-]+)\.[A-Za-z0-9]+\.json$/.exec(fileName);
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,167 @@
+/**
+ * The status of a session as a pure function of what is observed. Hooks are the primary
+ * signal, the pane's exit status ends a session, and the screen fills what hooks cannot see
+ * (a first-run dialog before any hook, an Escape that ends a turn without a Stop event) or,
+ * for agents that are not Claude Code, decides alone.
+ */
+import { isEnded, SessionRecord, SessionStatus, StatusSignal } from '../sessions/sessionRecord';
+import type { HookEvent } from './hookEvents';
+import { needsUser, ScreenState } from './screen';
+
+export type StatusInput =
+  | { kind: 'hook'; event: HookEvent }
+  /** The pane is dead; exitCode null when tmux could not tell. */
+  | { kind: 'exit'; exitCode: number | null; at: number }
+  /** The tmux session is gone and no exit was seen. */
+  | { kind: 'vanished'; at: number }
+  /** The visible screen, and how long the pane has printed nothing. */
+  | { kind: 'screen'; screen: ScreenState; at: number; quietMs: number }
+  | { kind: 'killed'; at: number };
+
+/** A running Claude Code session whose screen has been still this long has stopped working. */
+export const QUIET_MS = 3000;
+/** A session started with a prompt that shows an idle input box this long after start never got it. */
+export const STARTING_GRACE_MS = 8000;
+
+const TOOLS_THAT_ASK = new Set(['AskUserQuestion']);
+
+/** Returns the changed record, or undefined when the input changes nothing. Ended sessions stay as they are. */
+export function transition(record: SessionRecord, input: StatusInput): SessionRecord | undefined {
+  if (isEnded(record)) return undefined;
+  const next: SessionRecord = { ...record };
+  switch (input.kind) {
+    case 'hook':
+      applyHook(next, input.event);
+      break;
+    case 'exit':
+      end(next, input.at, input.exitCode);
+      break;
+    case 'vanished':
+      if (next.killRequested) end(next, input.at, null);
+      else if (next.endReason !== undefined) end(next, input.at, null, 'hook');
+      else {
+        set(next, 'lost', 'reconcile', input.at, 'the tmux session vanished without an exit being seen');
+        next.endedAt = input.at;
+        next.exitCode = null;
+      }
+      break;
+    case 'killed':
+      next.killRequested = true;
+      end(next, input.at, null, 'user');
+      break;
+    case 'screen':
+      if (record.agentKind === 'claude') applyClaudeScreen(next, input.screen, input.at, input.quietMs);
+      else applyGenericScreen(next, input.screen, input.at, input.quietMs);
+      break;
+  }
+  return changed(record, next) ? next : undefined;
+}
+
+function applyHook(next: SessionRecord, event: HookEvent): void {
+  next.lastEvent = event.name;
+  next.lastEventAt = event.at;
+  if (event.claudeSessionId) next.claudeSessionId = event.claudeSessionId;
+  if (event.transcriptPath) next.transcriptPath = event.transcriptPath;
+  const at = event.at;
+  switch (event.name) {
+    case 'SessionStart':
+      if (event.source === 'clear') set(next, 'idle', 'hook', at);
+      else if (next.status === 'starting' || (next.status === 'waiting' && next.statusSignal === 'screen')) {
+        // With a prompt, the turn starts right away: stay "starting" until UserPromptSubmit.
+        if (next.promptBytes > 0) set(next, 'starting', 'hook', at, 'agent started');
+        else set(next, 'idle', 'hook', at);
+      }
+      break;
+    case 'UserPromptSubmit':
+      next.pendingPrompt = undefined;
+      next.toolPending = undefined;
+      set(next, 'running', 'hook', at);
+      break;
+    case 'PreToolUse':
+      next.toolPending = event.toolName ?? 'tool';
+      if (event.toolName && TOOLS_THAT_ASK.has(event.toolName)) set(next, 'waiting', 'hook', at, 'question');
+      else set(next, 'running', 'hook', at);
+      break;
+    case 'PermissionRequest':
+      set(next, 'waiting', 'hook', at, `permission: ${event.toolName ?? 'tool'}`);
+      break;
+    case 'PostToolUse':
+    case 'PostToolUseFailure':
+    case 'ElicitationResult':
+      next.toolPending = undefined;
+      set(next, 'running', 'hook', at);
+      break;
+    case 'Elicitation':
+      set(next, 'waiting', 'hook', at, 'question from an MCP server');
+      break;
+    case 'Notification':
+      if (event.notificationType === 'permission_prompt' || event.notificationType === 'elicitation_dialog') {
+        if (next.status !== 'waiting') set(next, 'waiting', 'hook', at, event.notificationType === 'permission_prompt' ? 'permission' : 'question');
+      } else if (event.notificationType === 'idle_prompt') {
+        if (next.status === 'running') set(next, 'idle', 'hook', at);
+      }
+      break;
+    case 'Stop':
+      next.toolPending = undefined;
+      set(next, 'idle', 'hook', at);
+      break;
+    case 'StopFailure':
+      next.toolPending = undefined;
+      set(next, 'error', 'hook', at, `API error${event.error ? `: ${event.error}` : ''}`);
+      break;
+    case 'SessionEnd':
+      next.endReason = event.reason ?? 'other';
+      break;
+  }
+}
+
+function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number, quietMs: number): void {
+  if (needsUser(screen.kind)) {
+    set(next, 'waiting', 'screen', at, screen.detail);
+    return;
+  }
+  switch (screen.kind) {
+    case 'working':
+      if (next.status === 'waiting' || next.status === 'idle' || next.status === 'starting') set(next, 'running', 'screen', at);
+      break;
+    case 'idle':
+      if (next.status === 'waiting') set(next, 'idle', 'screen', at);
+      else if (next.status === 'running' && quietMs >= QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
+      else if (next.status === 'starting' && !next.pendingPrompt && (next.promptBytes === 0 || at - next.statusSince >= STARTING_GRACE_MS)) {
+        set(next, 'idle', 'screen', at);
+      }
+      break;
+  }
+}
+
+function applyGenericScreen(next: SessionRecord, screen: ScreenState, at: number, quietMs: number): void {
+  if (needsUser(screen.kind)) set(next, 'waiting', 'screen', at, screen.detail);
+  else if (screen.kind === 'working') set(next, 'running', 'screen', at);
+  else if (screen.kind === 'idle') set(next, 'idle', 'screen', at);
+  else set(next, quietMs >= QUIET_MS ? 'idle' : 'running', 'activity', at);
+}
+
+function end(next: SessionRecord, at: number, exitCode: number | null, signal: StatusSignal = 'exit'): void {
+  next.endedAt = at;
+  next.exitCode = exitCode;
+  next.toolPending = undefined;
+  next.pendingPrompt = undefined;
+  if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
+  else if (exitCode === 0 || (exitCode === null && signal === 'hook')) set(next, 'completed', signal, at, exitCode === null ? `exited (${next.endReason})` : undefined);
+  else set(next, 'error', signal, at, exitCode === null ? 'exited' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : `exit status ${exitCode}`);
+}
+
+function set(next: SessionRecord, status: SessionStatus, signal: StatusSignal, at: number, detail?: string): void {
+  if (next.status !== status) {
+    next.status = status;
+    next.statusSince = at;
+  }
+  next.statusSignal = signal;
+  next.statusDetail = detail;
+}
+
+function changed(before: SessionRecord, after: SessionRecord): boolean {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof SessionRecord>;
+  for (const key of keys) if (before[key] !== after[key]) return true;
+  return false;
+}

@@ -1,0 +1,106 @@
+/**
+ * tmux commands as data: each function returns the argument vector of one tmux command
+ * (without the socket options). Several commands run in one tmux call joined by ";".
+ * Targets use "=name" so that tmux matches the session name exactly, never a prefix.
+ */
+export type TmuxArgs = string[];
+
+/** The field separator of our format strings: the ASCII unit separator, printed raw by tmux. */
+export const FIELD_SEPARATOR = '\x1f';
+
+export const exactSession = (name: string): string => `=${name}`;
+/** The active pane of a session, by exact session name. */
+export const sessionPane = (name: string): string => `=${name}:`;
+
+/**
+ * The argument vector of one tmux call running `commands` in order. tmux ends a command at
+ * any argument that ends in ";" (so a prompt such as "fix it;" would be cut), unless the
+ * ";" is escaped as "\\;": every argument is escaped here, and commands are joined by ";".
+ */
+export function toArgv(commands: readonly TmuxArgs[]): string[] {
+  const argv: string[] = [];
+  commands.forEach((command, index) => {
+    if (index > 0) argv.push(';');
+    for (const arg of command) argv.push(arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg);
+  });
+  return argv;
+}
+
+export const PANE_FIELDS = [
+  'pane_id',
+  'pane_pid',
+  'pane_dead',
+  'pane_dead_status',
+  'pane_dead_signal',
+  'pane_dead_time',
+  'window_activity',
+  'session_created',
+  'session_attached',
+  'pane_width',
+  'pane_height',
+  'session_name',
+] as const;
+
+/** One call for every pane of every session on the server. The session name comes last. */
+export const listPanes = (): TmuxArgs => ['list-panes', '-a', '-F', PANE_FIELDS.map((field) => `#{${field}}`).join(FIELD_SEPARATOR)];
+
+export interface NewSessionSpec {
+  name: string;
+  cwd: string;
+  width: number;
+  height: number;
+  command: readonly string[];
+}
+
+/** Creates a detached session running `command` (argv, no shell) and prints its pane id. */
+export const newSession = (spec: NewSessionSpec): TmuxArgs => [
+  'new-session',
+  '-d',
+  '-s',
+  spec.name,
+  '-c',
+  spec.cwd,
+  '-x',
+  String(spec.width),
+  '-y',
+  String(spec.height),
+  '-P',
+  '-F',
+  '#{pane_id}',
+  '--',
+  ...spec.command,
+];
+
+export const setGlobalOption = (option: string, value: string): TmuxArgs => ['set-option', '-g', option, value];
+export const setPaneOption = (target: string, option: string, value: string): TmuxArgs => ['set-option', '-p', '-t', target, option, value];
+export const setSessionOption = (target: string, option: string, value: string): TmuxArgs => ['set-option', '-t', target, option, value];
+export const showGlobalOption = (option: string): TmuxArgs => ['show-options', '-gv', option];
+export const startServer = (): TmuxArgs => ['start-server'];
+
+export interface CaptureSpec {
+  /** How many lines of history above the visible screen to include. */
+  history: number;
+  ansi: boolean;
+}
+
+export const capturePane = (target: string, spec: CaptureSpec): TmuxArgs => [
+  'capture-pane',
+  '-p',
+  '-J',
+  ...(spec.ansi ? ['-e'] : []),
+  '-S',
+  String(-Math.max(0, Math.floor(spec.history))),
+  '-t',
+  target,
+];
+
+/** Types `text` literally: key names such as "Enter" stay text. */
+export const sendLiteral = (target: string, text: string): TmuxArgs => ['send-keys', '-l', '-t', target, '--', text];
+export const sendKeys = (target: string, keys: readonly string[]): TmuxArgs => ['send-keys', '-t', target, '--', ...keys];
+/** Reads a paste buffer from standard input. */
+export const loadBufferFromStdin = (buffer: string): TmuxArgs => ['load-buffer', '-b', buffer, '-'];
+/** Pastes and deletes a buffer, bracketed when the application asked for bracketed paste. */
+export const pasteBuffer = (buffer: string, target: string): TmuxArgs => ['paste-buffer', '-p', '-d', '-b', buffer, '-t', target];
+export const killSession = (name: string): TmuxArgs => ['kill-session', '-t', exactSession(name)];
+export const killServer = (): TmuxArgs => ['kill-server'];
+export const version = (): TmuxArgs => ['-V'];

@@ -1,0 +1,32 @@
+/** Pure helpers for terminal text. */
+
+// CSI, OSC (ended by BEL or ST), and two-character escapes.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+const SGR = /\x1b\[[0-9;:]*m/g;
+const RESET = /^\x1b\[0*m$/;
+
+/**
+ * The last `count` lines of `text`, after dropping the blank lines at its end. tmux carries
+ * colours from line to line in `capture-pane -e` output, so the colour sequences of the dropped
+ * lines (since the last reset) are replayed in front of the first line kept.
+ */
+export function lastLines(text: string, count: number): string {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  while (lines.length > 0 && stripAnsi(lines[lines.length - 1]).trim() === '') lines.pop();
+  const start = Math.max(0, lines.length - count);
+  const kept = lines.slice(start);
+  if (start > 0 && kept.length > 0) {
+    let carried: string[] = [];
+    for (const sequence of lines.slice(0, start).join('\n').match(SGR) ?? []) {
+      if (RESET.test(sequence)) carried = [];
+      else carried.push(sequence);
+    }
+    if (carried.length > 0) kept[0] = carried.join('') + kept[0];
+  }
+  return kept.join('\n');
+}

@@ -1,0 +1,47 @@
+/** An engine on a private tmux server with its own state folder, for one test file. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MemoryStorage } from '../../src/core/host';
+import { EngineOptions, SessionEngine } from '../../src/core/sessions/sessionEngine';
+import { cleanupSocket, privateSocket } from './tmuxServer';
+
+export const REPO = resolve(__dirname, '..', '..', '..');
+export const RECORDER_AGENT = join(REPO, 'test', 'fixtures', 'recorder-agent.cjs');
+
+export interface Harness {
+  engine: SessionEngine;
+  socket: string;
+  root: string;
+  stateDir: string;
+  storage: MemoryStorage;
+  /** Disposes the engine and starts a new one on the same storage and state, as a reload does. */
+  restart(overrides?: Partial<EngineOptions>): Promise<SessionEngine>;
+  dispose(): Promise<void>;
+}
+
+export async function startHarness(label: string, overrides: Partial<EngineOptions> = {}): Promise<Harness> {
+  const root = await mkdtemp(join(tmpdir(), `instar-${label}-`));
+  const socket = privateSocket(label);
+  const stateDir = join(root, 'state');
+  const storage = new MemoryStorage();
+  const options = (extra: Partial<EngineOptions> = {}): EngineOptions => ({ stateDir, storage, socket, monitorIntervalMs: 250, ...overrides, ...extra });
+  const harness: Harness = {
+    engine: await SessionEngine.create(options()),
+    socket,
+    root,
+    stateDir,
+    storage,
+    async restart(extra = {}) {
+      harness.engine.dispose();
+      harness.engine = await SessionEngine.create(options(extra));
+      return harness.engine;
+    },
+    async dispose() {
+      harness.engine.dispose();
+      cleanupSocket(socket);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}

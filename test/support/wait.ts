@@ -1,0 +1,55 @@
+/** Waiting on states, with generous time-outs that only bound a failure. */
+import type { SessionEngine } from '../../src/core/sessions/sessionEngine';
+import type { SessionRecord, SessionStatus } from '../../src/core/sessions/sessionRecord';
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/**
+ * Resolves when the session reaches `status`, through the engine's change events (no polling),
+ * with how long it took from the call.
+ */
+export function waitForStatus(
+  engine: SessionEngine,
+  name: string,
+  status: SessionStatus | ((record: SessionRecord) => boolean),
+  timeoutMs = 60_000,
+): Promise<{ record: SessionRecord; ms: number }> {
+  const started = performance.now();
+  const matches = typeof status === 'function' ? status : (record: SessionRecord) => record.status === status;
+  return new Promise((resolve, reject) => {
+    const check = (record: SessionRecord | undefined): boolean => {
+      if (record && matches(record)) {
+        cleanup();
+        resolve({ record, ms: Math.round(performance.now() - started) });
+        return true;
+      }
+      return false;
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      const record = engine.get(name);
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${name} to be ${typeof status === 'string' ? status : 'as expected'}; it is ${record ? `${record.status} (${record.statusSignal}${record.statusDetail ? `: ${record.statusDetail}` : ''})` : 'unknown'}`));
+    }, timeoutMs);
+    const subscription = engine.onDidChange((change) => {
+      for (const record of change.changed) if (record.name === name && check(record)) return;
+    });
+    const cleanup = () => {
+      clearTimeout(timer);
+      subscription.dispose();
+    };
+    check(engine.get(name));
+  });
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hookCommand, hookSettings, HOOK_EVENTS } from '../../src/core/agent/hookSettings';
+import { silentLogger } from '../../src/core/host';
+import type { HookEvent } from '../../src/core/status/hookEvents';
+import { HookWatcher } from '../../src/core/status/hookWatcher';
+
+/** Runs a hook command line the way Claude Code does: through a shell, payload on stdin. */
+function runHook(command: string, payload: unknown): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+    child.stdin.end(JSON.stringify(payload));
+  });
+}
+
+describe('hook events', () => {
+  let root: string;
+  let dir: string;
+  let watcher: HookWatcher;
+  const seen: HookEvent[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'instar-hooks-'));
+    dir = join(root, `it's a "dir" with spaces $(x)`, 'events');
+    watcher = new HookWatcher(dir, silentLogger);
+    watcher.onEvents((events) => seen.push(...events));
+    await watcher.start();
+  });
+  after(async () => {
+    watcher.dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('registers every event, tool events with a matcher', () => {
+    const settings = hookSettings(dir, 'abc-1');
+    assert.deepEqual(Object.keys(settings.hooks), [...HOOK_EVENTS]);
+    const pre = settings.hooks.PreToolUse[0] as { matcher?: string };
+    assert.equal(pre.matcher, '*');
+  });
+
+  it('delivers a payload written by the hook command, printing nothing', async () => {
+    const started = performance.now();
+    const count = seen.length;
+    const result = await runHook(hookCommand(dir, 'abc-1'), { hook_event_name: 'Stop', session_id: 'c-9', transcript_path: '/x.jsonl', cwd: '/' });
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, '', 'a hook that prints would talk to Claude');
+    while (seen.length === count) {
+      if (performance.now() - started > 10_000) assert.fail('the event was not seen');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const event = seen[seen.length - 1];
+    assert.equal(event.sessionId, 'abc-1');
+    assert.equal(event.name, 'Stop');
+    assert.equal(event.claudeSessionId, 'c-9');
+    console.log(`hook command to event: ${Math.round(performance.now() - started)} ms`);
+    assert.deepEqual(await readdir(dir), [], 'the event file is consumed');
+  });
+
+  it('delivers 50 concurrent events once each, and events written before the watcher started', async () => {
+    watcher.dispose();
+    await Promise.all(Array.from({ length: 5 }, (_, i) => runHook(hookCommand(dir, 'early'), { hook_event_name: 'PreToolUse', tool_name: `T${i}` })));
+    const batch: HookEvent[] = [];
+    watcher = new HookWatcher(dir, silentLogger);
+    watcher.onEvents((events) => batch.push(...events));
+    await watcher.start();
+    assert.equal(batch.filter((e) => e.sessionId === 'early').length, 5);
+
+    await Promise.all(Array.from({ length: 50 }, (_, i) => runHook(hookCommand(dir, 'many'), { hook_event_name: 'PostToolUse', tool_name: `T${i}` })));
+    const deadline = Date.now() + 10_000;
+    while (batch.filter((e) => e.sessionId === 'many').length < 50 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const tools = batch.filter((e) => e.sessionId === 'many').map((e) => e.toolName);
+    assert.equal(tools.length, 50);
+    assert.equal(new Set(tools).size, 50);
+  });
+
+  it('orders events by when the hooks wrote them', async () => {
+    const batch: HookEvent[] = [];
+    watcher.onEvents((events) => batch.push(...events));
+    for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir, 'order'), { hook_event_name: name });
+    const deadline = Date.now() + 10_000;
+    while (batch.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(batch.map((e) => e.name), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
+  });
+});

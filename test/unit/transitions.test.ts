@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import type { HookEvent } from '../../src/core/status/hookEvents';
+import { QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
+
+const T0 = 1_800_000_000_000;
+
+function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    name: 's',
+    id: 'id-1',
+    status: 'starting',
+    statusSince: T0,
+    statusSignal: 'spawn',
+    model: 'sonnet',
+    prompt: 'hi',
+    promptBytes: 2,
+    cwd: '/tmp',
+    permissionMode: 'bypassPermissions',
+    agentKind: 'claude',
+    agentCommand: 'claude',
+    createdAt: T0,
+    tmuxSocket: 'instar',
+    tmuxSession: 's',
+    ...overrides,
+  };
+}
+
+const hook = (name: string, at: number, extra: Partial<HookEvent> = {}): StatusInput => ({ kind: 'hook', event: { sessionId: 'id-1', name, at, ...extra } });
+
+/** Feeds inputs in order and returns the status after each. */
+function run(start: SessionRecord, inputs: StatusInput[]): { statuses: string[]; final: SessionRecord } {
+  let current = start;
+  const statuses: string[] = [];
+  for (const input of inputs) {
+    current = transition(current, input) ?? current;
+    statuses.push(current.status);
+  }
+  return { statuses, final: current };
+}
+
+describe('status from hooks', () => {
+  it('follows a turn, a follow-up, a permission dialog and a failed turn', () => {
+    const { statuses, final } = run(record(), [
+      hook('SessionStart', T0 + 500, { source: 'startup', claudeSessionId: 'c-1', transcriptPath: '/t.jsonl' }),
+      hook('UserPromptSubmit', T0 + 600),
+      hook('Stop', T0 + 2000),
+      hook('UserPromptSubmit', T0 + 3000),
+      hook('PreToolUse', T0 + 3100, { toolName: 'Bash' }),
+      hook('PermissionRequest', T0 + 3150, { toolName: 'Bash' }),
+      hook('PostToolUse', T0 + 5000, { toolName: 'Bash' }),
+      hook('Stop', T0 + 6000),
+      hook('UserPromptSubmit', T0 + 7000),
+      hook('StopFailure', T0 + 7500, { error: 'server_error' }),
+      hook('UserPromptSubmit', T0 + 8000),
+    ]);
+    assert.deepEqual(statuses, ['starting', 'running', 'idle', 'running', 'running', 'waiting', 'running', 'idle', 'running', 'error', 'running']);
+    assert.equal(final.claudeSessionId, 'c-1');
+    assert.equal(final.transcriptPath, '/t.jsonl');
+    assert.equal(final.endedAt, undefined, 'an API error does not end the session');
+  });
+
+  it('goes idle at SessionStart when there is no prompt, and stays starting when there is one', () => {
+    assert.equal(transition(record({ prompt: '', promptBytes: 0 }), hook('SessionStart', T0 + 1))?.status, 'idle');
+    assert.equal(transition(record(), hook('SessionStart', T0 + 1))?.status, 'starting');
+  });
+
+  it('records since when and which signal decided', () => {
+    const next = transition(record({ status: 'running', statusSignal: 'hook' }), hook('Stop', T0 + 1234))!;
+    assert.equal(next.statusSince, T0 + 1234);
+    assert.equal(next.statusSignal, 'hook');
+  });
+
+  it('counts AskUserQuestion, permission notifications and elicitations as waiting', () => {
+    const running = record({ status: 'running' });
+    assert.equal(transition(running, hook('PreToolUse', T0, { toolName: 'AskUserQuestion' }))?.status, 'waiting');
+    assert.equal(transition(running, hook('Notification', T0, { notificationType: 'permission_prompt' }))?.status, 'waiting');
+    assert.equal(transition(running, hook('Elicitation', T0))?.status, 'waiting');
+    assert.equal(transition(running, hook('Notification', T0, { notificationType: 'auth_success' }))?.status, 'running');
+  });
+});
+
+describe('ends', () => {
+  it('completes on exit status 0 and errs on others', () => {
+    const completed = transition(record({ status: 'idle' }), { kind: 'exit', exitCode: 0, at: T0 + 5 })!;
+    assert.equal(completed.status, 'completed');
+    assert.equal(completed.statusSignal, 'exit');
+    assert.equal(completed.exitCode, 0);
+    assert.equal(completed.endedAt, T0 + 5);
+    const failed = transition(record({ status: 'running' }), { kind: 'exit', exitCode: 1, at: T0 })!;
+    assert.equal(failed.status, 'error');
+    assert.equal(failed.statusDetail, 'exit status 1');
+    assert.equal(transition(record(), { kind: 'exit', exitCode: 143, at: T0 })?.statusDetail, 'killed by signal 15');
+  });
+
+  it('is lost when the session vanishes without an exit, completed when SessionEnd was seen, killed when asked', () => {
+    assert.equal(transition(record({ status: 'running' }), { kind: 'vanished', at: T0 })?.status, 'lost');
+    assert.equal(transition(record({ status: 'idle', endReason: 'prompt_input_exit' }), { kind: 'vanished', at: T0 })?.status, 'completed');
+    assert.equal(transition(record({ status: 'idle', killRequested: true }), { kind: 'vanished', at: T0 })?.status, 'killed');
+    assert.equal(transition(record({ status: 'running' }), { kind: 'killed', at: T0 })?.status, 'killed');
+  });
+
+  it('keeps an ended session as it is, whatever comes later', () => {
+    const ended = record({ status: 'completed', endedAt: T0, exitCode: 0 });
+    assert.equal(transition(ended, hook('UserPromptSubmit', T0 + 1)), undefined);
+    assert.equal(transition(ended, { kind: 'vanished', at: T0 + 1 }), undefined);
+    assert.equal(transition(ended, { kind: 'exit', exitCode: 1, at: T0 + 1 }), undefined);
+  });
+});
+
+describe('status from the screen', () => {
+  const screen = (kind: 'working' | 'idle' | 'permission' | 'setup' | 'unknown', at: number, quietMs = 0): StatusInput => ({ kind: 'screen', screen: { kind, detail: kind }, at, quietMs });
+
+  it('sees a dialog as waiting, and its end', () => {
+    const waiting = transition(record(), screen('setup', T0 + 1500))!;
+    assert.equal(waiting.status, 'waiting');
+    assert.equal(waiting.statusSignal, 'screen');
+    assert.equal(transition(waiting, screen('working', T0 + 3000))?.status, 'running');
+    assert.equal(transition(record({ status: 'waiting' }), screen('idle', T0))?.status, 'idle');
+  });
+
+  it('turns a running session idle only after the pane has been quiet', () => {
+    const running = record({ status: 'running' });
+    assert.equal(transition(running, screen('idle', T0, QUIET_MS - 1)), undefined);
+    assert.equal(transition(running, screen('idle', T0, QUIET_MS))?.status, 'idle');
+  });
+
+  it('does not take an early idle screen for idle while the prompt is on its way', () => {
+    assert.equal(transition(record(), screen('idle', T0 + 1000)), undefined);
+    assert.equal(transition(record({ pendingPrompt: true }), screen('idle', T0 + STARTING_GRACE_MS * 2)), undefined);
+    assert.equal(transition(record(), screen('idle', T0 + STARTING_GRACE_MS))?.status, 'idle');
+    assert.equal(transition(record({ prompt: '', promptBytes: 0 }), screen('idle', T0 + 1000))?.status, 'idle');
+  });
+
+  it('decides alone for agents that are not Claude Code, by screen and then by activity', () => {
+    const generic = record({ agentKind: 'generic' });
+    assert.equal(transition(generic, screen('unknown', T0, 100))?.status, 'running');
+    const idle = transition(generic, screen('unknown', T0, QUIET_MS))!;
+    assert.equal(idle.status, 'idle');
+    assert.equal(idle.statusSignal, 'activity');
+  });
+});
