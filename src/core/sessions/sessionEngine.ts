@@ -68,6 +68,12 @@ export interface EngineOptions {
   runner?: CommandRunner;
 }
 
+/** The options that can change while the engine runs (from settings); they apply to later spawns. */
+export type EngineSettings = Pick<
+  EngineOptions,
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'tmuxBinary'
+>;
+
 export interface SpawnRequest {
   name: string;
   prompt?: string;
@@ -132,7 +138,7 @@ export class SessionEngine {
   private disposed = false;
   private readonly deadWithoutStatus = new Map<string, number>();
 
-  private constructor(private readonly options: EngineOptions) {
+  private constructor(private options: EngineOptions) {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.runner = options.runner ?? new ExecaRunner();
@@ -160,6 +166,16 @@ export class SessionEngine {
 
   get socket(): string {
     return this.options.socket;
+  }
+
+  /**
+   * Changes settings for what comes next: later spawns use the new agent, socket and
+   * environment; existing sessions stay on the server they were started on.
+   */
+  configure(settings: Partial<EngineSettings>): void {
+    const tmuxChanged = settings.tmuxBinary !== undefined && settings.tmuxBinary !== this.options.tmuxBinary;
+    this.options = { ...this.options, ...settings };
+    if (tmuxChanged) this.clients.clear();
   }
 
   get agentCommand(): string {
