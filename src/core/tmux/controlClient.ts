@@ -1,0 +1,194 @@
+/**
+ * A tmux control-mode client (`tmux -C attach-session`) over pipes: no pseudo-terminal or
+ * native module. Pane output streams as events; commands get their reply lines back in order.
+ */
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { InstarError } from '../errors';
+import type { Logger } from '../host';
+import { Emitter } from '../util/emitter';
+import { parseControlLine, quoteControlArg } from './controlProtocol';
+
+interface Pending {
+  command: string;
+  resolve(lines: string[]): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Commands sent in one line run together, with no pane output between them. `atEnd` runs
+ * synchronously when the last reply ends, before any later output is handed on.
+ */
+export interface Batch {
+  commands: string[][];
+  atEnd?: () => void;
+}
+
+export interface ControlClientOptions {
+  binary: string;
+  socketArgs: string[];
+  /** The session to attach to (exact name). */
+  session: string;
+  logger: Logger;
+}
+
+export class ControlClient {
+  private readonly outputEmitter = new Emitter<{ paneId: string; data: Buffer }>();
+  private readonly exitEmitter = new Emitter<string>();
+  private readonly notificationEmitter = new Emitter<{ name: string; args: string }>();
+  /** Pane output, decoded to the pane's bytes. */
+  readonly onOutput = this.outputEmitter.event;
+  /** The client ended: detached, session gone, server gone. */
+  readonly onExit = this.exitEmitter.event;
+  readonly onNotification = this.notificationEmitter.event;
+
+  private readonly pending: Pending[] = [];
+  private reply: { lines: string[]; ours: boolean } | undefined;
+  private partial: Buffer[] = [];
+  private exited = false;
+  private exitReason = '';
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly logger: Logger,
+  ) {
+    child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (this.exitReason += chunk.toString('utf8')));
+    child.on('error', (error) => this.finish(error.message));
+    child.on('close', () => this.finish(this.exitReason.trim() || 'tmux control client ended'));
+    child.stdin.on('error', () => undefined);
+  }
+
+  /** Attaches and resolves once the session is attached. */
+  static attach(options: ControlClientOptions): Promise<ControlClient> {
+    const args = [...options.socketArgs, '-C', 'attach-session', '-t', `=${options.session}`];
+    options.logger.trace(`tmux ${args.join(' ')} (control mode)`);
+    const env = { ...process.env };
+    delete env.TMUX;
+    const child = spawn(options.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const client = new ControlClient(child, options.logger);
+    return new Promise((resolve, reject) => {
+      const attached = client.onNotification((message) => {
+        if (message.name === 'session-changed') {
+          attached.dispose();
+          exited.dispose();
+          resolve(client);
+        }
+      });
+      const exited = client.onExit((reason) => {
+        attached.dispose();
+        reject(new InstarError('not-found', `Could not attach to tmux session "${options.session}": ${reason}`));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.exited;
+  }
+
+  /** Runs a tmux command (words, quoted for tmux) and resolves with its reply lines. */
+  command(...words: string[]): Promise<string[]> {
+    return this.raw(words.map(quoteControlArg).join(' '));
+  }
+
+  /** Runs a command line already in tmux syntax. */
+  raw(line: string): Promise<string[]> {
+    if (this.exited) return Promise.reject(new InstarError('session-ended', 'The tmux control client has ended.'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ command: line, resolve, reject });
+      this.child.stdin.write(`${line}\n`);
+    });
+  }
+
+  /** Runs several commands atomically (one line joined by ";"); resolves with each reply. */
+  batch(batch: Batch): Promise<string[][]> {
+    if (this.exited) return Promise.reject(new InstarError('session-ended', 'The tmux control client has ended.'));
+    const lines = batch.commands.map((words) => words.map(quoteControlArg).join(' '));
+    const replies: Promise<string[]>[] = lines.map(
+      (line, index) =>
+        new Promise<string[]>((resolve, reject) =>
+          this.pending.push({
+            command: line,
+            resolve: (reply) => {
+              if (index === lines.length - 1) batch.atEnd?.();
+              resolve(reply);
+            },
+            reject,
+          }),
+        ),
+    );
+    this.child.stdin.write(`${lines.join(' ; ')}\n`);
+    return Promise.all(replies);
+  }
+
+  /** Sends command lines without waiting for their replies (typing must not wait a round trip). */
+  send(lines: string[]): void {
+    if (this.exited || lines.length === 0) return;
+    for (const line of lines) this.pending.push({ command: line, resolve: () => undefined, reject: () => undefined });
+    this.child.stdin.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Detaches: the session keeps running. */
+  close(): void {
+    if (this.exited) return;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGTERM'), 2000);
+    timer.unref?.();
+  }
+
+  private receive(chunk: Buffer): void {
+    let start = 0;
+    for (let index = chunk.indexOf(0x0a); index >= 0; index = chunk.indexOf(0x0a, start)) {
+      let line = chunk.subarray(start, index);
+      if (this.partial.length > 0) {
+        this.partial.push(line);
+        line = Buffer.concat(this.partial);
+        this.partial = [];
+      }
+      this.handle(line);
+      start = index + 1;
+    }
+    if (start < chunk.length) this.partial.push(Buffer.from(chunk.subarray(start)));
+  }
+
+  private handle(line: Buffer): void {
+    const message = parseControlLine(line, this.reply !== undefined);
+    switch (message.type) {
+      case 'output':
+        this.outputEmitter.fire({ paneId: message.paneId, data: message.data });
+        break;
+      case 'begin':
+        this.reply = { lines: [], ours: message.ours };
+        break;
+      case 'line':
+        this.reply?.lines.push(message.text);
+        break;
+      case 'end': {
+        const reply = this.reply;
+        this.reply = undefined;
+        if (!reply?.ours) break;
+        const pending = this.pending.shift();
+        if (!pending) break;
+        if (message.error) pending.reject(new InstarError('tmux-failed', `tmux ${pending.command.split(' ')[0]}: ${reply.lines.join(' ')}`));
+        else pending.resolve(reply.lines);
+        break;
+      }
+      case 'exit':
+        this.exitReason = message.reason || 'detached';
+        break;
+      case 'notification':
+        this.notificationEmitter.fire({ name: message.name, args: message.args });
+        break;
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.logger.trace(`tmux control client ended: ${reason}`);
+    for (const pending of this.pending.splice(0)) pending.reject(new InstarError('session-ended', `The tmux control client ended: ${reason}`));
+    this.exitEmitter.fire(reason);
+    this.outputEmitter.dispose();
+    this.notificationEmitter.dispose();
+    this.exitEmitter.dispose();
+  }
+}
