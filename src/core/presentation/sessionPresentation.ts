@@ -1,0 +1,104 @@
+/**
+ * How a session looks in lists, as pure data: the VS Code side turns these into TreeItems,
+ * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
+ */
+import { isEnded, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+
+export interface StatusLook {
+  /** Codicon id, with ~spin where it should turn. */
+  icon: string;
+  /** Theme colour id. */
+  color: string;
+  label: string;
+}
+
+export const STATUS_LOOKS: Record<SessionStatus, StatusLook> = {
+  starting: { icon: 'loading~spin', color: 'charts.blue', label: 'Starting' },
+  running: { icon: 'sync~spin', color: 'charts.blue', label: 'Running' },
+  waiting: { icon: 'bell-dot', color: 'charts.yellow', label: 'Waiting for you' },
+  idle: { icon: 'circle-large-outline', color: 'charts.green', label: 'Idle' },
+  completed: { icon: 'pass', color: 'testing.iconPassed', label: 'Completed' },
+  error: { icon: 'error', color: 'testing.iconFailed', label: 'Error' },
+  killed: { icon: 'circle-slash', color: 'disabledForeground', label: 'Killed' },
+  lost: { icon: 'question', color: 'list.warningForeground', label: 'Lost' },
+};
+
+/** The order of the state groups: what needs the user first. */
+export const GROUP_ORDER: readonly SessionStatus[] = ['waiting', 'error', 'running', 'starting', 'idle', 'completed', 'killed', 'lost'];
+
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** The short text beside the name: model, then age or how it ended. */
+export function sessionDescription(record: SessionRecord, now: number): string {
+  const parts = [record.model];
+  if (isEnded(record)) {
+    if (record.exitCode !== undefined && record.exitCode !== null) parts.push(`exit ${record.exitCode}`);
+    else if (record.status !== 'completed') parts.push(record.status);
+    parts.push(`${formatAge(now - (record.endedAt ?? now))} ago`);
+  } else {
+    if (record.status === 'waiting' && record.statusDetail) parts.push(record.statusDetail);
+    parts.push(formatAge(now - record.createdAt));
+  }
+  if (record.jobSlug) parts.push(`job ${record.jobSlug}`);
+  return parts.join(' · ');
+}
+
+/** What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… plus `.claude` when it can be resumed. */
+export function sessionContextValue(record: SessionRecord): string {
+  return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${record.claudeSessionId ? '.resumable' : ''}`;
+}
+
+const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+
+/** The tooltip, as Markdown: the prompt's first lines, where, when, and what decided the state. */
+export function sessionTooltip(record: SessionRecord, now: number, attachCommand?: string): string {
+  const look = STATUS_LOOKS[record.status];
+  const lines: string[] = [];
+  lines.push(`**${escapeMarkdown(record.name)}** — ${look.label}${record.statusDetail ? ` (${escapeMarkdown(record.statusDetail)})` : ''}`);
+  lines.push('');
+  const promptLines = record.prompt.split('\n').slice(0, 6);
+  if (record.prompt) {
+    for (const line of promptLines) lines.push(`> ${escapeMarkdown(line.slice(0, 200))}`);
+    if (record.prompt.split('\n').length > 6 || record.promptBytes > record.prompt.length) lines.push('> …');
+    lines.push('');
+  }
+  const since = `${formatAge(now - record.statusSince)} ago, from the ${record.statusSignal === 'hook' ? 'Claude Code hooks' : record.statusSignal === 'exit' ? 'exit status' : record.statusSignal}`;
+  lines.push(`State since ${since}  `);
+  lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}  `);
+  lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
+  if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
+  lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}  `);
+  if (record.endedAt !== undefined) lines.push(`Ended: ${new Date(record.endedAt).toLocaleString()}${record.exitCode !== undefined && record.exitCode !== null ? `, exit status ${record.exitCode}` : ''}  `);
+  if (attachCommand) lines.push(`Attach: \`${attachCommand.replace(/`/g, "'")}\``);
+  return lines.join('\n');
+}
+
+/** Counts for the status bar and the badge. */
+export function countByStatus(records: readonly SessionRecord[]): Record<SessionStatus, number> {
+  const counts = { starting: 0, running: 0, idle: 0, waiting: 0, completed: 0, error: 0, killed: 0, lost: 0 };
+  for (const record of records) counts[record.status] += 1;
+  return counts;
+}
+
+/** The first free name of the form `base-N`, given the names taken. */
+export function suggestName(base: string, taken: ReadonlySet<string>): string {
+  const clean = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'session';
+  for (let n = 1; ; n += 1) {
+    const name = `${clean}-${n}`;
+    if (!taken.has(name)) return name;
+  }
+}
+
+/** A short name from the first words of a prompt ("Fix the login bug" → "fix-the-login"). */
+export function nameFromPrompt(prompt: string): string {
+  const words = prompt.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return words.slice(0, 3).join('-').slice(0, 40) || 'session';
+}

@@ -1,0 +1,34 @@
+/** Which session a command acts on: the clicked tree node, or a QuickPick that shows states. */
+import * as vscode from 'vscode';
+import { sessionDescription, STATUS_LOOKS } from '../core/presentation/sessionPresentation';
+import type { SessionEngine } from '../core/sessions/sessionEngine';
+import type { SessionRecord } from '../core/sessions/sessionRecord';
+
+export interface PickOptions {
+  placeHolder: string;
+  filter?: (record: SessionRecord) => boolean;
+  /** What to say when no session fits. */
+  none: string;
+}
+
+/** The session named by a tree node or a name argument, or one picked by the user. */
+export async function resolveSession(engine: SessionEngine, arg: unknown, options: PickOptions): Promise<SessionRecord | undefined> {
+  const name = typeof arg === 'string' ? arg : arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string' ? arg.name : undefined;
+  if (name !== undefined) return engine.require(name);
+  const candidates = engine.list().reverse().filter(options.filter ?? (() => true));
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage(options.none);
+    return undefined;
+  }
+  const now = Date.now();
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((record) => ({
+      label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
+      description: `${STATUS_LOOKS[record.status].label} · ${sessionDescription(record, now)}`,
+      detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
+      name: record.name,
+    })),
+    { placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked ? engine.get(picked.name) : undefined;
+}

@@ -1,0 +1,72 @@
+/** The extension's settings, typed, read in one place, with an event when they change. */
+import * as vscode from 'vscode';
+import type { EngineSettings } from '../core/sessions/sessionEngine';
+import type { PermissionMode } from '../core/sessions/validation';
+
+export type NotificationLevel = 'all' | 'waiting' | 'off';
+
+export interface Settings {
+  agentCommand: string;
+  agentArgs: string[];
+  agentEnv: Record<string, string>;
+  defaultModel: string;
+  permissionMode: PermissionMode;
+  socket: string;
+  tmuxPath: string;
+  notifications: NotificationLevel;
+  outputLines: number;
+}
+
+export class SettingsWatcher implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Settings>();
+  readonly onDidChange = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+  private current: Settings;
+
+  constructor() {
+    this.current = read();
+    this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('instar')) return;
+      this.current = read();
+      this.emitter.fire(this.current);
+    });
+  }
+
+  get value(): Settings {
+    return this.current;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function read(): Settings {
+  const config = vscode.workspace.getConfiguration('instar');
+  const env = config.get<Record<string, unknown>>('agent.environment') ?? {};
+  return {
+    agentCommand: config.get<string>('agent.command')?.trim() || 'claude',
+    agentArgs: (config.get<unknown[]>('agent.extraArgs') ?? []).filter((arg): arg is string => typeof arg === 'string'),
+    agentEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+    defaultModel: config.get<string>('defaultModel') || 'sonnet',
+    permissionMode: (config.get<string>('permissionMode') as PermissionMode) || 'bypassPermissions',
+    socket: config.get<string>('tmux.socket') ?? 'instar',
+    tmuxPath: config.get<string>('tmux.path')?.trim() || 'tmux',
+    notifications: (config.get<string>('notifications') as NotificationLevel) || 'all',
+    outputLines: Math.min(10_000, Math.max(1, Math.floor(config.get<number>('output.lines') ?? 500))),
+  };
+}
+
+/** The part of the settings the engine takes. */
+export function engineSettings(settings: Settings, extraEnv: Record<string, string> = {}): Partial<EngineSettings> {
+  return {
+    agentCommand: settings.agentCommand,
+    agentArgs: settings.agentArgs,
+    agentEnv: { ...settings.agentEnv, ...extraEnv },
+    defaultModel: settings.defaultModel,
+    defaultPermissionMode: settings.permissionMode,
+    socket: settings.socket,
+    tmuxBinary: settings.tmuxPath,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Spawning from the command palette: a multi-step input (name with live validation and a
+ * suggested free name, prompt prefilled from the editor selection, model with the default
+ * first), and several prompts in one go with derived names.
+ */
+import * as vscode from 'vscode';
+import { nameFromPrompt, suggestName } from '../core/presentation/sessionPresentation';
+import type { SessionEngine, SpawnRequest } from '../core/sessions/sessionEngine';
+import type { SessionRecord } from '../core/sessions/sessionRecord';
+import { describeNameProblem, MODEL_ALIASES, validateModel } from '../core/sessions/validation';
+
+const TITLE = 'Spawn Session';
+
+function takenNames(engine: SessionEngine): Set<string> {
+  return new Set(engine.list().map((record) => record.name));
+}
+
+function nameProblem(engine: SessionEngine, name: string): string | undefined {
+  const problem = describeNameProblem(name);
+  if (problem) return problem;
+  const holder = engine.get(name);
+  return holder ? `"${name}" is taken by a session that is ${holder.status}. Choose another name.` : undefined;
+}
+
+async function pickModel(defaultModel: string, step: number, totalSteps: number): Promise<string | undefined> {
+  const order = [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
+  const items: (vscode.QuickPickItem & { model?: string })[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
+  items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5' });
+  const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (${step}/${totalSteps}): model`, placeHolder: 'Model', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.model) return picked.model;
+  return vscode.window.showInputBox({
+    title: `${TITLE} (${step}/${totalSteps}): model id`,
+    prompt: 'A full model id',
+    ignoreFocusOut: true,
+    validateInput: (value) => {
+      try {
+        validateModel(value.trim());
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+}
+
+function selectedText(): string {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return '';
+  return editor.selections.map((selection) => editor.document.getText(selection)).filter(Boolean).join('\n');
+}
+
+export async function spawnFlow(engine: SessionEngine, cwd: string, defaultModel: string): Promise<SessionRecord | undefined> {
+  const selection = selectedText();
+  const name = await vscode.window.showInputBox({
+    title: `${TITLE} (1/3): name`,
+    prompt: 'Lower-case letters, digits and "-"; 1 to 64 characters',
+    value: suggestName(selection ? nameFromPrompt(selection) : 'session', takenNames(engine)),
+    ignoreFocusOut: true,
+    validateInput: (value) => nameProblem(engine, value),
+  });
+  if (name === undefined) return undefined;
+  const prompt = await vscode.window.showInputBox({
+    title: `${TITLE} (2/3): prompt`,
+    prompt: selection ? 'Prefilled from the editor selection' : 'What should the agent do? Leave empty to start it at its prompt.',
+    value: selection,
+    ignoreFocusOut: true,
+  });
+  if (prompt === undefined) return undefined;
+  const model = await pickModel(defaultModel, 3, 3);
+  if (model === undefined) return undefined;
+  return engine.spawn({ name, prompt, model, cwd });
+}
+
+export interface ParallelResult {
+  spawned: SessionRecord[];
+  failed: { name: string; error: Error }[];
+}
+
+export async function spawnParallelFlow(engine: SessionEngine, cwd: string, defaultModel: string): Promise<ParallelResult | undefined> {
+  const title = 'Spawn Sessions in Parallel';
+  const base = await vscode.window.showInputBox({
+    title: `${title}: base name`,
+    prompt: 'Sessions are named BASE-1, BASE-2, …',
+    value: 'task',
+    ignoreFocusOut: true,
+    validateInput: (value) => describeNameProblem(`${value}-1`),
+  });
+  if (base === undefined) return undefined;
+  const prompts: string[] = [];
+  for (;;) {
+    const prompt = await vscode.window.showInputBox({
+      title: `${title}: prompt ${prompts.length + 1}`,
+      prompt: prompts.length === 0 ? 'The first prompt' : `${prompts.length} so far; leave empty to start them`,
+      ignoreFocusOut: true,
+    });
+    if (prompt === undefined) return undefined;
+    if (prompt.trim() === '') break;
+    prompts.push(prompt);
+  }
+  if (prompts.length === 0) return undefined;
+  const model = await pickModel(defaultModel, 1, 1);
+  if (model === undefined) return undefined;
+  return spawnMany(engine, base, prompts, { model, cwd });
+}
+
+/** Spawns one session per prompt, named base-N with free numbers, all at once. */
+export async function spawnMany(engine: SessionEngine, base: string, prompts: string[], request: Omit<SpawnRequest, 'name' | 'prompt'>): Promise<ParallelResult> {
+  const taken = takenNames(engine);
+  const names = prompts.map(() => {
+    const name = suggestName(base, taken);
+    taken.add(name);
+    return name;
+  });
+  const results = await Promise.allSettled(names.map((name, index) => engine.spawn({ ...request, name, prompt: prompts[index] })));
+  const spawned: SessionRecord[] = [];
+  const failed: { name: string; error: Error }[] = [];
+  results.forEach((result, index) => {
+    if (result.status === 'fulfilled') spawned.push(result.value);
+    else failed.push({ name: names[index], error: result.reason as Error });
+  });
+  return { spawned, failed };
+}

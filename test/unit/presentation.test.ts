@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  countByStatus,
+  formatAge,
+  nameFromPrompt,
+  sessionContextValue,
+  sessionDescription,
+  sessionTooltip,
+  STATUS_LOOKS,
+  suggestName,
+} from '../../src/core/presentation/sessionPresentation';
+import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+
+const NOW = 1_800_000_000_000;
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
+  ({ name: 'auditor', id: 'i', status: 'running', statusSince: NOW - 5000, statusSignal: 'hook', model: 'sonnet', prompt: 'Audit the *auth* code\nline 2', promptBytes: 30, cwd: '/w', permissionMode: 'bypassPermissions', agentKind: 'claude', agentCommand: 'claude', createdAt: NOW - 125_000, tmuxSocket: 'instar', tmuxSession: 'auditor', claudeSessionId: 'c', ...overrides }) as SessionRecord;
+
+describe('session presentation', () => {
+  it('formats ages compactly', () => {
+    assert.deepEqual([0, 59_999, 60_000, 3_599_999, 3_600_000, 47 * 3_600_000, 49 * 3_600_000].map(formatAge), ['0s', '59s', '1m', '59m', '1h', '47h', '2d']);
+  });
+
+  it('describes live sessions with model and age, ended ones with how they ended', () => {
+    assert.equal(sessionDescription(record(), NOW), 'sonnet · 2m');
+    assert.equal(sessionDescription(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'sonnet · permission: Bash · 2m');
+    assert.equal(sessionDescription(record({ status: 'error', endedAt: NOW - 60_000, exitCode: 1 }), NOW), 'sonnet · exit 1 · 1m ago');
+    assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'sonnet · lost · 0s ago · job nightly');
+  });
+
+  it('gives menus a context value with liveness, state and resumability', () => {
+    assert.equal(sessionContextValue(record()), 'instar.session.live.running.resumable');
+    assert.equal(sessionContextValue(record({ status: 'completed', endedAt: NOW, claudeSessionId: undefined })), 'instar.session.ended.completed');
+  });
+
+  it('has an icon and a colour for every state, spinning while running', () => {
+    assert.match(STATUS_LOOKS.running.icon, /~spin$/);
+    assert.match(STATUS_LOOKS.waiting.icon, /bell/);
+    for (const look of Object.values(STATUS_LOOKS)) assert.ok(look.icon && look.color && look.label);
+  });
+
+  it('writes a Markdown tooltip with the prompt escaped and what decided the state', () => {
+    const tooltip = sessionTooltip(record(), NOW, 'tmux -L instar attach -t =auditor');
+    assert.match(tooltip, /> Audit the \\\*auth\\\* code/);
+    assert.match(tooltip, /from the Claude Code hooks/);
+    assert.match(tooltip, /Attach: `tmux -L instar attach -t =auditor`/);
+  });
+
+  it('counts by state and suggests free names', () => {
+    const counts = countByStatus([record(), record({ status: 'waiting' }), record({ status: 'waiting' })]);
+    assert.equal(counts.waiting, 2);
+    assert.equal(counts.running, 1);
+    assert.equal(suggestName('Task', new Set(['task-1', 'task-2'])), 'task-3');
+    assert.equal(suggestName('!!!', new Set()), 'session-1');
+    assert.equal(nameFromPrompt('Fix the login bug, please'), 'fix-the-login');
+  });
+});
