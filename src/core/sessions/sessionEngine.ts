@@ -261,10 +261,6 @@ export class SessionEngine {
       );
     }
     try {
-      const foreign = (await client.listPanes()).find((pane) => pane.sessionName === name);
-      if (foreign) {
-        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" that Instar did not start. Choose another name.`);
-      }
       await this.files.create(id, hookSettings(this.files.eventsDir, id));
       if (pasted) await this.files.writePrompt(id, prompt);
       const command = launchArgv({
@@ -288,8 +284,9 @@ export class SessionEngine {
     } catch (error) {
       this.registry.delete(name, id);
       await this.files.remove(id).catch(() => undefined);
+      // One tmux call creates the session; tmux itself refuses a name it already has.
       if (isInstarError(error, 'tmux-failed') && /duplicate session/i.test(error.message)) {
-        throw new InstarError('name-taken', `The tmux server already has a session named "${name}". Choose another name.`);
+        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" that Instar did not start. Choose another name.`);
       }
       throw error;
     }
