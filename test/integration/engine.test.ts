@@ -139,7 +139,7 @@ describe('session engine on real tmux', () => {
         const out = await engine.output('meta', { lines: 5 });
         return out.includes('ready>') ? out : undefined;
       });
-      assert.deepEqual(text.split('\n'), ['line 117', 'line 118', 'line 119', 'line 120', 'ready> ']);
+      assert.deepEqual(text.split('\n'), ['line 117', 'line 118', 'line 119', 'line 120', 'ready>']);
       const coloured = await engine.output('meta', { lines: 2, ansi: true });
       assert.match(coloured, /\x1b\[32mline 120/);
       const many = await engine.output('meta', { lines: 10_000 });

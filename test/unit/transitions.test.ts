@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
 import type { HookEvent } from '../../src/core/status/hookEvents';
-import { QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
+import { CLAUDE_QUIET_MS, QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
 
 const T0 = 1_800_000_000_000;
 
@@ -97,6 +97,8 @@ describe('ends', () => {
   it('is lost when the session vanishes without an exit, completed when SessionEnd was seen, killed when asked', () => {
     assert.equal(transition(record({ status: 'running' }), { kind: 'vanished', at: T0 })?.status, 'lost');
     assert.equal(transition(record({ status: 'idle', endReason: 'prompt_input_exit' }), { kind: 'vanished', at: T0 })?.status, 'completed');
+    // A tmux server killed under the agent makes it end with reason "other": that is lost.
+    assert.equal(transition(record({ status: 'idle', endReason: 'other' }), { kind: 'vanished', at: T0 })?.status, 'lost');
     assert.equal(transition(record({ status: 'idle', killRequested: true }), { kind: 'vanished', at: T0 })?.status, 'killed');
     assert.equal(transition(record({ status: 'running' }), { kind: 'killed', at: T0 })?.status, 'killed');
   });
@@ -122,8 +124,8 @@ describe('status from the screen', () => {
 
   it('turns a running session idle only after the pane has been quiet', () => {
     const running = record({ status: 'running' });
-    assert.equal(transition(running, screen('idle', T0, QUIET_MS - 1)), undefined);
-    assert.equal(transition(running, screen('idle', T0, QUIET_MS))?.status, 'idle');
+    assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS - 1)), undefined);
+    assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS))?.status, 'idle');
   });
 
   it('does not take an early idle screen for idle while the prompt is on its way', () => {

@@ -18,7 +18,7 @@ import { Registry } from '../registry/registry';
 import { HookEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
 import { classifyScreen } from '../status/screen';
-import { StatusInput, transition, QUIET_MS } from '../status/transitions';
+import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import { TmuxClient } from '../tmux/tmuxClient';
@@ -26,7 +26,7 @@ import { CommandRunner, ExecaRunner } from '../util/commandRunner';
 import { delay } from '../util/delay';
 import { Emitter } from '../util/emitter';
 import { shellQuote } from '../util/shellQuote';
-import { lastLines, stripAnsi } from '../util/text';
+import { lastLines, stripAnsi, trimLineEnds } from '../util/text';
 import { SessionFiles } from './sessionFiles';
 import { isEnded, SessionRecord } from './sessionRecord';
 import {
@@ -448,7 +448,7 @@ export class SessionEngine {
       case 'waiting':
         return true;
       case 'running':
-        return (record.toolPending !== undefined && record.permissionMode !== 'bypassPermissions') || quietFor(pane, now) >= QUIET_MS;
+        return (record.toolPending !== undefined && record.permissionMode !== 'bypassPermissions') || quietFor(pane, now) >= CLAUDE_QUIET_MS;
       default:
         return false;
     }
@@ -527,7 +527,7 @@ export class SessionEngine {
     const ansi = request.ansi === true;
     try {
       const text = await this.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: lines, ansi })]);
-      return lastLines(text, lines);
+      return lastLines(ansi ? text : trimLineEnds(text), lines);
     } catch (error) {
       if (!isInstarError(error, 'not-found') && !isInstarError(error, 'server-gone')) throw error;
     }
@@ -535,7 +535,7 @@ export class SessionEngine {
     if (snapshot === undefined) {
       throw new InstarError('not-found', `Session "${name}" has no output: its tmux session is gone and no snapshot was saved.`);
     }
-    return lastLines(ansi ? snapshot : stripAnsi(snapshot), lines);
+    return lastLines(ansi ? snapshot : trimLineEnds(stripAnsi(snapshot)), lines);
   }
 
   private snapshotSoon(record: SessionRecord): void {

@@ -18,8 +18,15 @@ export type StatusInput =
   | { kind: 'screen'; screen: ScreenState; at: number; quietMs: number }
   | { kind: 'killed'; at: number };
 
-/** A running Claude Code session whose screen has been still this long has stopped working. */
+/**
+ * A running Claude Code session animates its spinner while it works; after this long without
+ * output its screen is read, and the screen decides (an Escape ends a turn without a Stop).
+ */
+export const CLAUDE_QUIET_MS = 1000;
+/** An agent that is not Claude Code counts as idle after this long without output. */
 export const QUIET_MS = 3000;
+/** SessionEnd reasons of an exit the user asked for; any other end whose session vanishes is lost. */
+const CLEAN_END_REASONS = new Set(['prompt_input_exit', 'logout']);
 /** A session started with a prompt that shows an idle input box this long after start never got it. */
 export const STARTING_GRACE_MS = 8000;
 
@@ -38,9 +45,9 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       break;
     case 'vanished':
       if (next.killRequested) end(next, input.at, null);
-      else if (next.endReason !== undefined) end(next, input.at, null, 'hook');
+      else if (next.endReason !== undefined && CLEAN_END_REASONS.has(next.endReason)) end(next, input.at, null, 'hook');
       else {
-        set(next, 'lost', 'reconcile', input.at, 'the tmux session vanished without an exit being seen');
+        set(next, 'lost', 'reconcile', input.at, `the tmux session vanished without an exit being seen${next.endReason ? ` (the agent ended: ${next.endReason})` : ''}`);
         next.endedAt = input.at;
         next.exitCode = null;
       }
@@ -126,7 +133,7 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
       break;
     case 'idle':
       if (next.status === 'waiting') set(next, 'idle', 'screen', at);
-      else if (next.status === 'running' && quietMs >= QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
+      else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
       else if (next.status === 'starting' && !next.pendingPrompt && (next.promptBytes === 0 || at - next.statusSince >= STARTING_GRACE_MS)) {
         set(next, 'idle', 'screen', at);
       }

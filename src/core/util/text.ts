@@ -30,3 +30,8 @@ export function lastLines(text: string, count: number): string {
   }
   return kept.join('\n');
 }
+
+/** Drops the spaces a full-width terminal line is padded with. */
+export function trimLineEnds(text: string): string {
+  return text.replace(/[ \t]+$/gm, '');
+}

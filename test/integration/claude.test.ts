@@ -1,0 +1,167 @@
+/**
+ * The real Claude Code CLI (pinned in package.json) in real tmux, talking to a fake Messages
+ * API on loopback: every state the engine reports, and how long it took to be seen.
+ */
+import assert from 'node:assert/strict';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { Harness, REPO, startHarness } from '../support/engineHarness';
+import { FakeMessagesApi, FakeRequest, FakeReply } from '../support/fakeMessagesApi';
+import { tmuxOn } from '../support/tmuxServer';
+import { waitFor, waitForStatus } from '../support/wait';
+
+const CLAUDE = join(REPO, 'node_modules', '.bin', 'claude');
+const STATE_TIMEOUT = 90_000;
+
+/** Scripted replies, by the prompt's text. */
+function script(request: FakeRequest): FakeReply {
+  const text = request.lastUserText;
+  if (request.hasToolResult) return { kind: 'text', text: 'The tool ran; done.' };
+  // A 400 is not retried (a 500 is, with back-off), so the turn fails at once.
+  // Claude Code sends a failed prompt again with the next one: look at the newest line only.
+  if (text.trim().split('\n').pop()?.includes('PLEASE-FAIL')) return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'fake failure for the test' };
+  // Writing a file needs permission in default mode (a read-only command such as echo would not).
+  if (text.includes('USE-A-TOOL')) return { kind: 'tool', name: 'Bash', input: { command: 'touch tool-ran-ok.txt', description: 'Create a marker file' } };
+  if (text.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
+  return { kind: 'text', text: `Answer to: ${text.slice(0, 30)}` };
+}
+
+describe('real Claude Code sessions', () => {
+  let h: Harness;
+  let api: FakeMessagesApi;
+  let home: ClaudeHome;
+  let cwd: string;
+  /** Every status the engine reported, per session, in order. */
+  const seen = new Map<string, { status: string; signal: string; at: number }[]>();
+  const timings: string[] = [];
+
+  const statuses = (name: string) => (seen.get(name) ?? []).map((entry) => entry.status);
+  /** Waits for a status and records how long it took from `since`. */
+  async function expectStatus(name: string, status: SessionRecord['status'], label: string, since = performance.now()): Promise<SessionRecord> {
+    const { record } = await waitForStatus(h.engine, name, status, STATE_TIMEOUT);
+    const ms = Math.round(performance.now() - since);
+    timings.push(`${label}: ${ms} ms (${record.statusSignal}${record.statusDetail ? `: ${record.statusDetail}` : ''})`);
+    return record;
+  }
+
+  before(async () => {
+    api = await FakeMessagesApi.start(script);
+    h = await startHarness('claude', { agentCommand: CLAUDE, monitorIntervalMs: 500 });
+    cwd = join(h.root, 'project');
+    await mkdir(cwd);
+    home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [cwd] });
+    h.engine.configure({ agentEnv: home.env });
+    h.engine.onDidChange((change) => {
+      for (const record of change.changed) {
+        const list = seen.get(record.name) ?? [];
+        if (list[list.length - 1]?.status !== record.status) list.push({ status: record.status, signal: record.statusSignal, at: Date.now() });
+        seen.set(record.name, list);
+      }
+    });
+  });
+
+  after(async () => {
+    console.log(`Status changes seen (from the action to the engine's event):\n  ${timings.join('\n  ')}`);
+    await h.dispose();
+    await api.close();
+    await home.dispose();
+  });
+
+  it('spawn with a prompt: starting → running → idle, with the prompt arriving byte for byte', async () => {
+    const prompt = `Say hello. $(touch pwned); "q" 'q' \\ ;\nsecond line\twith a tab`;
+    const started = performance.now();
+    const record = await h.engine.spawn({ name: 'first', prompt, cwd });
+    assert.equal(record.status, 'starting');
+    await expectStatus('first', 'running', 'spawn → running', started);
+    const idle = await expectStatus('first', 'idle', 'spawn → idle', started);
+    assert.equal(idle.statusSignal, 'hook');
+    assert.deepEqual(statuses('first').slice(0, 3), ['starting', 'running', 'idle']);
+    assert.equal(idle.claudeSessionId, record.id, 'claude took our --session-id');
+    assert.ok(idle.transcriptPath?.endsWith('.jsonl'), 'the transcript path came from the hooks');
+    assert.ok(api.userPrompts().includes(prompt), `the API received the prompt as typed; got ${JSON.stringify(api.userPrompts())}`);
+    const output = await h.engine.output('first', { lines: 50 });
+    assert.match(output, /Answer to: Say hello/);
+  });
+
+  it('a follow-up: idle → running → idle', async () => {
+    const sent = performance.now();
+    await h.engine.sendInput('first', 'And now a follow-up, please.');
+    await expectStatus('first', 'running', 'follow-up → running', sent);
+    await expectStatus('first', 'idle', 'follow-up → idle', sent);
+    assert.ok(api.userPrompts().includes('And now a follow-up, please.'));
+  });
+
+  it('an API error: running → error, and the next turn recovers', async () => {
+    const sent = performance.now();
+    await h.engine.sendInput('first', 'PLEASE-FAIL now');
+    const failed = await expectStatus('first', 'error', 'API error → error', sent);
+    assert.equal(failed.statusSignal, 'hook');
+    assert.equal(failed.endedAt, undefined, 'the session is still alive');
+    const again = performance.now();
+    await h.engine.sendInput('first', 'Try again calmly.');
+    await expectStatus('first', 'idle', 'recovery → idle', again);
+  });
+
+  it('a prompt longer than argv allows (100 KB, multi-line) is pasted whole', async () => {
+    const prompt = Array.from({ length: 1600 }, (_, i) => `Line ${i}: "quotes" 'single' $(not run) ; \\ end`).join('\n').slice(0, 100_000).trimEnd();
+    const started = performance.now();
+    const record = await h.engine.spawn({ name: 'long', prompt, cwd });
+    assert.equal(record.pendingPrompt, true);
+    await expectStatus('long', 'idle', 'long prompt → idle', started);
+    const received = api.userPrompts().find((text) => text.startsWith('Line 0:'));
+    assert.ok(received, 'the long prompt reached the API');
+    assert.equal(received.length, prompt.length, 'whole');
+    assert.ok(received === prompt, 'byte for byte');
+  });
+
+  it('in default permission mode a tool call waits for the user, then runs when answered', async () => {
+    const started = performance.now();
+    await h.engine.spawn({ name: 'asker', prompt: 'USE-A-TOOL to print a marker', cwd, permissionMode: 'default' });
+    const waiting = await expectStatus('asker', 'waiting', 'tool call → waiting', started);
+    assert.match(waiting.statusDetail ?? '', /permission|Bash/);
+    await waitFor('the permission dialog', async () => /Do you want to proceed/.test(await h.engine.output('asker', { lines: 30 })), 30_000);
+    const answered = performance.now();
+    await h.engine.sendKeys('asker', ['Enter']);
+    await expectStatus('asker', 'running', 'answered → running', answered);
+    await expectStatus('asker', 'idle', 'answered → idle', answered);
+    await waitFor('the tool to have run', () => access(join(cwd, 'tool-ran-ok.txt')).then(() => true), 10_000);
+  });
+
+  it('a turn interrupted with Escape (no Stop hook) is seen idle from the screen', async () => {
+    const sent = performance.now();
+    await h.engine.sendInput('asker', 'TAKE-YOUR-TIME with this one');
+    await expectStatus('asker', 'running', 'slow turn → running', sent);
+    await h.engine.sendKeys('asker', ['Escape']);
+    const escaped = performance.now();
+    const idle = await expectStatus('asker', 'idle', 'Escape → idle', escaped);
+    assert.ok(['screen', 'hook'].includes(idle.statusSignal));
+  });
+
+  it('/exit: completed with exit status 0', async () => {
+    const sent = performance.now();
+    await h.engine.sendInput('first', '/exit');
+    const done = await expectStatus('first', 'completed', '/exit → completed', sent);
+    assert.equal(done.exitCode, 0);
+    assert.equal(done.statusSignal, 'exit');
+    await assert.rejects(h.engine.sendInput('first', 'hello?'), /has ended \(completed, exit status 0\).*claude --resume/);
+  });
+
+  it('kill: killed, and the output stays readable', async () => {
+    const asked = performance.now();
+    const killed = await h.engine.kill('long');
+    assert.equal(killed.status, 'killed');
+    timings.push(`kill → killed: ${Math.round(performance.now() - asked)} ms`);
+    assert.match(await h.engine.output('long', { lines: 200 }), /Line 0|Pasted text|Answer to/);
+  });
+
+  it('tmux server killed: lost', async () => {
+    assert.equal(h.engine.get('asker')?.endedAt, undefined);
+    const killedAt = performance.now();
+    tmuxOn(h.socket, 'kill-server');
+    const lost = await expectStatus('asker', 'lost', 'server killed → lost', killedAt);
+    assert.match(lost.statusDetail ?? '', /vanished/);
+  });
+});

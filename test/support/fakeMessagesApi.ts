@@ -1,0 +1,146 @@
+/**
+ * A fake Anthropic Messages API on loopback for the real Claude Code CLI: streaming (SSE) and
+ * plain replies, text or a tool call, errors, token counting and the model list. Tests script
+ * the replies by the text of the last user message.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FakeReply =
+  | { kind: 'text'; text: string; delayMs?: number }
+  | { kind: 'tool'; name: string; input: Record<string, unknown>; delayMs?: number }
+  | { kind: 'error'; status: number; type?: string; message?: string };
+
+export interface FakeRequest {
+  model: string;
+  stream: boolean;
+  /** The text of the last user message (tool results excluded). */
+  lastUserText: string;
+  /** The last user message carries a tool result. */
+  hasToolResult: boolean;
+  /** A side request (conversation title, summary) rather than a turn of the conversation. */
+  isSide: boolean;
+  body: Record<string, unknown>;
+}
+
+export type Handler = (request: FakeRequest) => FakeReply;
+
+interface Message {
+  role: string;
+  content: string | { type: string; text?: string }[];
+}
+
+export const defaultHandler: Handler = (request) =>
+  request.hasToolResult ? { kind: 'text', text: 'The tool ran.' } : { kind: 'text', text: `OK: ${request.lastUserText.slice(0, 40)}` };
+
+export class FakeMessagesApi {
+  readonly requests: FakeRequest[] = [];
+  private handler: Handler = defaultHandler;
+  private counter = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(handler?: Handler): Promise<FakeMessagesApi> {
+    let api: FakeMessagesApi | undefined;
+    const server = createServer((req, res) => void api?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    api = new FakeMessagesApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (handler) api.handler = handler;
+    return api;
+  }
+
+  setHandler(handler: Handler): void {
+    this.handler = handler;
+  }
+
+  /** The user prompts of conversation turns, in order. */
+  userPrompts(): string[] {
+    return this.requests.filter((r) => !r.isSide && !r.hasToolResult).map((r) => r.lastUserText);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === 'HEAD' || (req.method === 'GET' && url.pathname === '/')) return void res.writeHead(200).end();
+    if (req.method === 'GET' && url.pathname.startsWith('/v1/models')) {
+      return json(res, 200, { data: ['claude-sonnet-5', 'claude-opus-5', 'claude-haiku-5'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2026-01-01T00:00:00Z' })), has_more: false });
+    }
+    if (req.method !== 'POST' || !url.pathname.startsWith('/v1/messages')) return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `${req.method} ${url.pathname}` } });
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    if (url.pathname.endsWith('/count_tokens')) return json(res, 200, { input_tokens: 42 });
+    const request = describe(body);
+    this.requests.push(request);
+    const reply: FakeReply = request.isSide ? { kind: 'text', text: '{"title": "Test session"}' } : this.handler(request);
+    if (reply.kind === 'error') {
+      return json(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } });
+    }
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    const id = `msg_fake_${++this.counter}`;
+    const block =
+      reply.kind === 'text'
+        ? { type: 'text', text: reply.text }
+        : { type: 'tool_use', id: `toolu_fake_${this.counter}`, name: reply.name, input: reply.input };
+    const stopReason = reply.kind === 'text' ? 'end_turn' : 'tool_use';
+    const usage = { input_tokens: 12, output_tokens: 8, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    if (!request.stream) {
+      return json(res, 200, { id, type: 'message', role: 'assistant', model: request.model, content: [block], stop_reason: stopReason, stop_sequence: null, usage });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+    if (block.type === 'text') {
+      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+      send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: block.text } });
+    } else {
+      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } });
+      send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+    }
+    send('content_block_stop', { type: 'content_block_stop', index: 0 });
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 8 } });
+    send('message_stop', { type: 'message_stop' });
+    res.end();
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+}
+
+function textOf(message: Message | undefined): { text: string; toolResult: boolean } {
+  if (!message) return { text: '', toolResult: false };
+  if (typeof message.content === 'string') return { text: message.content, toolResult: false };
+  const blocks = Array.isArray(message.content) ? message.content : [];
+  return {
+    text: blocks.filter((block) => block.type === 'text' && typeof block.text === 'string').map((block) => block.text).join('\n'),
+    toolResult: blocks.some((block) => block.type === 'tool_result'),
+  };
+}
+
+/** Claude Code wraps context in <system-reminder> blocks inside user messages; the prompt is what remains. */
+function promptText(text: string): string {
+  return text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>\s*/g, '').trim();
+}
+
+function describe(body: Record<string, unknown>): FakeRequest {
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as Message[];
+  const lastUser = [...messages].reverse().find((message) => message.role === 'user');
+  const { text, toolResult } = textOf(lastUser);
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  return {
+    model: typeof body.model === 'string' ? body.model : 'claude-sonnet-5',
+    stream: body.stream === true,
+    lastUserText: promptText(text),
+    hasToolResult: toolResult,
+    isSide: tools.length === 0,
+    body,
+  };
+}
