@@ -140,6 +140,21 @@ describe('real Claude Code sessions', () => {
     assert.ok(['screen', 'hook'].includes(idle.statusSignal));
   });
 
+  it('a first-run dialog (trust this folder) is waiting for the user; answering it lets the prompt run', async () => {
+    const untrusted = join(h.root, 'not-yet-trusted');
+    await mkdir(untrusted);
+    const started = performance.now();
+    await h.engine.spawn({ name: 'newcomer', prompt: 'Hello from a new folder', cwd: untrusted });
+    const waiting = await expectStatus('newcomer', 'waiting', 'trust dialog → waiting', started);
+    assert.equal(waiting.statusSignal, 'screen');
+    assert.match(waiting.statusDetail ?? '', /trust/);
+    const answered = performance.now();
+    await h.engine.sendKeys('newcomer', ['Enter']);
+    await expectStatus('newcomer', 'idle', 'trusted → idle', answered);
+    assert.ok(api.userPrompts().includes('Hello from a new folder'));
+    await h.engine.kill('newcomer');
+  });
+
   it('/exit: completed with exit status 0', async () => {
     const sent = performance.now();
     await h.engine.sendInput('first', '/exit');
