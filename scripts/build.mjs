@@ -33,7 +33,7 @@ function find(dir, pattern) {
 
 if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
-  const entryPoints = [...find('test', /\.test\.ts$/), ...find('bench', /^bench\.ts$/)];
+  const entryPoints = [...find('test', /\.test\.ts$/), ...find('bench', /^main\.ts$/)];
   await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline' });
 } else {
   await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });

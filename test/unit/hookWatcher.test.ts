@@ -10,9 +10,9 @@ import type { HookEvent } from '../../src/core/status/hookEvents';
 import { HookWatcher } from '../../src/core/status/hookWatcher';
 
 /** Runs a hook command line the way Claude Code does: through a shell, payload on stdin. */
-function runHook(command: string, payload: unknown): Promise<{ code: number | null; stdout: string }> {
+function runHook(command: string, sessionId: string, payload: unknown): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, INSTAR_SESSION_ID: sessionId } });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.on('error', reject);
@@ -40,7 +40,7 @@ describe('hook events', () => {
   });
 
   it('registers every event, tool events with a matcher', () => {
-    const settings = hookSettings(dir, 'abc-1');
+    const settings = hookSettings(dir);
     assert.deepEqual(Object.keys(settings.hooks), [...HOOK_EVENTS]);
     const pre = settings.hooks.PreToolUse[0] as { matcher?: string };
     assert.equal(pre.matcher, '*');
@@ -49,7 +49,7 @@ describe('hook events', () => {
   it('delivers a payload written by the hook command, printing nothing', async () => {
     const started = performance.now();
     const count = seen.length;
-    const result = await runHook(hookCommand(dir, 'abc-1'), { hook_event_name: 'Stop', session_id: 'c-9', transcript_path: '/x.jsonl', cwd: '/' });
+    const result = await runHook(hookCommand(dir), 'abc-1', { hook_event_name: 'Stop', session_id: 'c-9', transcript_path: '/x.jsonl', cwd: '/' });
     assert.equal(result.code, 0);
     assert.equal(result.stdout, '', 'a hook that prints would talk to Claude');
     while (seen.length === count) {
@@ -66,14 +66,14 @@ describe('hook events', () => {
 
   it('delivers 50 concurrent events once each, and events written before the watcher started', async () => {
     watcher.dispose();
-    await Promise.all(Array.from({ length: 5 }, (_, i) => runHook(hookCommand(dir, 'early'), { hook_event_name: 'PreToolUse', tool_name: `T${i}` })));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => runHook(hookCommand(dir), 'early', { hook_event_name: 'PreToolUse', tool_name: `T${i}` })));
     const batch: HookEvent[] = [];
     watcher = new HookWatcher(dir, silentLogger);
     watcher.onEvents((events) => batch.push(...events));
     await watcher.start();
     assert.equal(batch.filter((e) => e.sessionId === 'early').length, 5);
 
-    await Promise.all(Array.from({ length: 50 }, (_, i) => runHook(hookCommand(dir, 'many'), { hook_event_name: 'PostToolUse', tool_name: `T${i}` })));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => runHook(hookCommand(dir), 'many', { hook_event_name: 'PostToolUse', tool_name: `T${i}` })));
     const deadline = Date.now() + 10_000;
     while (batch.filter((e) => e.sessionId === 'many').length < 50 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     const tools = batch.filter((e) => e.sessionId === 'many').map((e) => e.toolName);
@@ -84,7 +84,7 @@ describe('hook events', () => {
   it('orders events by when the hooks wrote them', async () => {
     const batch: HookEvent[] = [];
     watcher.onEvents((events) => batch.push(...events));
-    for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir, 'order'), { hook_event_name: name });
+    for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir), 'order', { hook_event_name: name });
     const deadline = Date.now() + 10_000;
     while (batch.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(batch.map((e) => e.name), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);

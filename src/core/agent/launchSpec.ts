@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import type { AgentKind } from '../sessions/sessionRecord';
 import type { PermissionMode } from '../sessions/validation';
+import { SESSION_ID_VARIABLE } from './hookSettings';
 
 /**
  * tmux carries a whole command in one message of at most 16 KiB, so prompts longer than this
@@ -53,7 +54,7 @@ export function promptFitsArgv(prompt: string): boolean {
 export function launchArgv(input: LaunchInput): string[] {
   const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, 'env'];
   for (const name of UNSET_VARIABLES) argv.push('-u', name);
-  for (const [name, value] of Object.entries(input.env)) {
+  for (const [name, value] of Object.entries({ ...input.env, [SESSION_ID_VARIABLE]: input.sessionId })) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name ${JSON.stringify(name)}`);
     argv.push(`${name}=${value}`);
   }

@@ -7,7 +7,7 @@
  * transitional state.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { hookSettings } from '../agent/hookSettings';
 import { agentKindOf, launchArgv, promptFitsArgv } from '../agent/launchSpec';
@@ -137,6 +137,7 @@ export class SessionEngine {
   private refreshAgain = false;
   private disposed = false;
   private readonly deadWithoutStatus = new Map<string, number>();
+  private readonly agentPaths = new Map<string, string>();
 
   private constructor(private options: EngineOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -153,6 +154,7 @@ export class SessionEngine {
   static async create(options: EngineOptions): Promise<SessionEngine> {
     const engine = new SessionEngine(options);
     await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    await engine.files.prepare(hookSettings(engine.files.eventsDir));
     await engine.watcher.start();
     try {
       await engine.refresh();
@@ -209,7 +211,25 @@ export class SessionEngine {
 
   /** Checks that the agent program can be found; returns its path. */
   checkAgent(): Promise<string> {
-    return resolveCommand(this.agentCommand);
+    this.agentPaths.delete(this.agentCommand);
+    return this.resolveAgent();
+  }
+
+  /** The agent's path, searched on PATH once and then only checked to be still executable. */
+  private async resolveAgent(): Promise<string> {
+    const command = this.agentCommand;
+    const cached = this.agentPaths.get(command);
+    if (cached) {
+      try {
+        await fs.access(cached, fsConstants.X_OK);
+        return cached;
+      } catch {
+        this.agentPaths.delete(command);
+      }
+    }
+    const found = await resolveCommand(command);
+    this.agentPaths.set(command, found);
+    return found;
   }
 
   // ---------------------------------------------------------------- spawn
@@ -225,7 +245,7 @@ export class SessionEngine {
     const cwd = await this.validateCwd(request.cwd);
     const client = this.client();
     await client.ensureVersion();
-    const agentPath = await resolveCommand(this.agentCommand);
+    const agentPath = await this.resolveAgent();
     const agentKind = agentKindOf(this.agentCommand);
 
     const id = randomUUID();
@@ -261,7 +281,6 @@ export class SessionEngine {
       );
     }
     try {
-      await this.files.create(id, hookSettings(this.files.eventsDir, id));
       if (pasted) await this.files.writePrompt(id, prompt);
       const command = launchArgv({
         agentCommand: agentKind === 'claude' ? agentPath : this.agentCommand,
@@ -269,7 +288,7 @@ export class SessionEngine {
         sessionId: id,
         model,
         permissionMode,
-        settingsFile: this.files.settingsFile(id),
+        settingsFile: this.files.settingsFile,
         statusFile: this.files.statusFile(id),
         extraArgs,
         prompt: pasted ? undefined : prompt,

@@ -16,8 +16,13 @@ export class SessionFiles {
     return path.join(this.stateDir, 'sessions', id);
   }
 
-  settingsFile(id: string): string {
-    return path.join(this.dir(id), 'claude-settings.json');
+  /** The Claude Code settings (hooks) every session is started with. */
+  get settingsFile(): string {
+    return path.join(this.stateDir, 'claude-settings.json');
+  }
+
+  private get exitDir(): string {
+    return path.join(this.stateDir, 'exit');
   }
 
   private promptFile(id: string): string {
@@ -25,7 +30,7 @@ export class SessionFiles {
   }
 
   statusFile(id: string): string {
-    return path.join(this.dir(id), 'exit-status');
+    return path.join(this.exitDir, id);
   }
 
   /** The exit status the launch wrapper wrote, if the agent has exited. */
@@ -42,13 +47,18 @@ export class SessionFiles {
     return path.join(this.dir(id), 'output.ansi');
   }
 
-  async create(id: string, settings: unknown): Promise<void> {
-    await fs.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
-    await fs.writeFile(this.settingsFile(id), JSON.stringify(settings, null, 2), { mode: 0o600 });
+  /** Writes what all sessions share, once, when the engine starts. */
+  async prepare(settings: unknown): Promise<void> {
+    await fs.mkdir(this.exitDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
+    const temporary = `${this.settingsFile}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify(settings, null, 2), { mode: 0o600 });
+    await fs.rename(temporary, this.settingsFile);
   }
 
-  writePrompt(id: string, prompt: string): Promise<void> {
-    return fs.writeFile(this.promptFile(id), prompt, { mode: 0o600 });
+  async writePrompt(id: string, prompt: string): Promise<void> {
+    await fs.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
+    await fs.writeFile(this.promptFile(id), prompt, { mode: 0o600 });
   }
 
   readPrompt(id: string): Promise<string> {
@@ -71,7 +81,8 @@ export class SessionFiles {
     }
   }
 
-  remove(id: string): Promise<void> {
-    return fs.rm(this.dir(id), { recursive: true, force: true });
+  async remove(id: string): Promise<void> {
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+    await fs.rm(this.statusFile(id), { force: true });
   }
 }

@@ -1,0 +1,368 @@
+/**
+ * The benchmark: each row compares the extension's cost with a baseline measured in the same
+ * run (the physical limit, or what the obvious alternative does), so a noisy machine shifts
+ * both sides alike. `runBench({ smoke: true })` runs every row with tiny sizes for the tests.
+ */
+import { ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { watch } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Script } from 'node:vm';
+import { readFileSync } from 'node:fs';
+import { MemoryStorage } from '../src/core/host';
+import { SessionEngine } from '../src/core/sessions/sessionEngine';
+import type { SessionStatus } from '../src/core/sessions/sessionRecord';
+import { listPanes } from '../src/core/tmux/commands';
+import { TerminalBinding } from '../src/core/terminal/terminalBinding';
+import { silentLogger } from '../src/core/host';
+
+const run = promisify(execFile);
+
+export interface BenchOptions {
+  smoke: boolean;
+  /** Where dist/extension.js is, for its size and compile time. */
+  repo: string;
+  log?: (line: string) => void;
+}
+
+export interface Row {
+  name: string;
+  /** The extension's figure and the baseline's, in the unit given. */
+  ours: number;
+  baseline: number;
+  unit: string;
+  /** ours / baseline (or baseline / ours where higher is better), as the target reads. */
+  ratio: number;
+  target: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface BenchResult {
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; tmux: string; date: string };
+  smoke: boolean;
+  rows: Row[];
+}
+
+const median = (values: number[]): number => percentile(values, 50);
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+async function time<T>(fn: () => Promise<T>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const sizes = options.smoke
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20 };
+  const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
+  const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
+  const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  const rows: Row[] = [];
+  // A stand-in agent named "claude" (so the engine treats it as Claude Code) that only sleeps:
+  // the rows below measure the engine and tmux, not the agent.
+  const bin = join(root, 'bin');
+  await mkdir(bin);
+  const agent = join(bin, 'claude');
+  await writeFile(agent, '#!/bin/sh\nexec sleep 100000\n');
+  await chmod(agent, 0o755);
+  const cwd = join(root, 'work');
+  await mkdir(cwd);
+  const stateDir = join(root, 'state');
+  const storage = new MemoryStorage();
+  const heapBefore = heap();
+  const engine = await SessionEngine.create({ stateDir, storage, socket, agentCommand: agent, monitorIntervalMs: 0 });
+  try {
+    // ---- 4. Spawn: until the session is up, vs a raw new-session.
+    log('spawn…');
+    const spawnOurs: number[] = [];
+    const spawnRaw: number[] = [];
+    for (let i = 0; i < sizes.spawns; i += 1) {
+      spawnRaw.push(await time(() => tmux('new-session', '-d', '-s', `raw-${i}`, '-x', '200', '-y', '50', '--', agent)));
+      spawnOurs.push(await time(() => engine.spawn({ name: `spawn-${i}`, prompt: '', cwd })));
+    }
+    rows.push(ratioRow('Spawn (until the session is up)', median(spawnOurs), median(spawnRaw), 'ms', 1.3, 'lower', `engine.spawn vs tmux new-session, median of ${sizes.spawns}`));
+
+    // ---- 1. Refresh of N live sessions.
+    log('sessions for refresh…');
+    const names: string[] = [];
+    for (let i = 0; i < sizes.sessions; i += 1) {
+      const name = `live-${i}`;
+      names.push(name);
+      await engine.spawn({ name, prompt: '', cwd });
+    }
+    // Every session idle through a real hook event file, as Claude Code would leave it.
+    await Promise.all(engine.list().map((record) => writeEvent(join(stateDir, 'events'), record.id, 'SessionStart')));
+    await waitUntil(() => engine.list().every((record) => record.status === 'idle'), 30_000);
+    await engine.refresh();
+    log('refresh…');
+    const refreshOurs: number[] = [];
+    const refreshBare: number[] = [];
+    for (let i = 0; i < sizes.refreshRuns; i += 1) {
+      refreshBare.push(await time(() => tmux(...listPanes())));
+      refreshOurs.push(await time(() => engine.refresh()));
+    }
+    const probing: number[] = [];
+    for (let i = 0; i < sizes.probeRuns; i += 1) {
+      probing.push(
+        await time(async () => {
+          for (const name of names) {
+            await tmux('has-session', '-t', `=${name}`);
+            await tmux('display-message', '-p', '-t', `=${name}:`, '#{pane_dead} #{pane_dead_status} #{pane_pid}');
+            await tmux('capture-pane', '-p', '-t', `=${name}:`);
+          }
+        }),
+      );
+    }
+    const ours = median(refreshOurs);
+    rows.push(ratioRow(`Refresh of ${sizes.sessions} sessions vs bare list-panes`, ours, median(refreshBare), 'ms', 1.5, 'lower', `median of ${sizes.refreshRuns}; one tmux call per refresh`));
+    rows.push(ratioRow(`Refresh of ${sizes.sessions} sessions vs per-session probing`, ours, median(probing), 'ms', 20, 'higher', `probing = has-session + display-message + capture-pane per session, median of ${sizes.probeRuns}`));
+
+    // ---- 5 (part). Heap with N live sessions tracked.
+    const heapGrowth = (heap() - heapBefore) / (1024 * 1024);
+
+    // ---- 2. Status latency: a hook event written → the engine's change event.
+    log('status latency…');
+    const target = engine.get(names[0])!;
+    const latencies: number[] = [];
+    for (let i = 0; i < sizes.events; i += 1) {
+      const event = i % 2 === 0 ? 'UserPromptSubmit' : 'Stop';
+      const expected: SessionStatus = i % 2 === 0 ? 'running' : 'idle';
+      latencies.push(await eventLatency(engine, join(stateDir, 'events'), target.id, target.name, event, expected));
+    }
+    const rawWatch: number[] = [];
+    const watchDir = join(root, 'rawwatch');
+    await mkdir(watchDir);
+    for (let i = 0; i < Math.min(sizes.events, 50); i += 1) rawWatch.push(await rawWatchLatency(watchDir));
+    rows.push(ratioRow('Status latency p50 (hook event → change event)', percentile(latencies, 50), percentile(rawWatch, 50), 'ms', 20, 'absolute', `${sizes.events} events; baseline: a bare fs.watch seeing a rename`));
+    rows.push(ratioRow('Status latency p95', percentile(latencies, 95), percentile(rawWatch, 95), 'ms', 100, 'absolute', ''));
+
+    // ---- 3. Terminal throughput and keystroke round trip.
+    log('terminal throughput…');
+    const producer = `read x; yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -c ${sizes.outputBytes}; echo; echo BENCH-DONE; exec sleep 100000`;
+    await tmux('new-session', '-d', '-s', 'flood-binding', '-x', '200', '-y', '50', '--', 'sh', '-c', producer);
+    await tmux('new-session', '-d', '-s', 'flood-attach', '-x', '200', '-y', '50', '--', 'sh', '-c', producer);
+    const bindingMs = await bindingThroughput(socket, 'flood-binding');
+    const attachMs = await attachThroughput(socket, 'flood-attach', tmux);
+    const mb = sizes.outputBytes / 1e6;
+    rows.push(ratioRow(`Terminal throughput (${mb} MB)`, mb / (bindingMs / 1000), mb / (attachMs / 1000), 'MB/s', 0.8, 'higher-ratio', `control mode → Pseudoterminal writes vs tmux attach in a pty (script -qfc)`));
+
+    log('keystrokes…');
+    await tmux('new-session', '-d', '-s', 'echo-binding', '-x', '200', '-y', '50', '--', 'cat');
+    await tmux('new-session', '-d', '-s', 'echo-attach', '-x', '200', '-y', '50', '--', 'cat');
+    const keysOurs = await bindingKeystrokes(socket, 'echo-binding', sizes.keystrokes);
+    const keysAttach = await attachKeystrokes(socket, 'echo-attach', sizes.keystrokes);
+    rows.push(ratioRow('Keystroke round trip p50 (input → echo)', percentile(keysOurs, 50), percentile(keysAttach, 50), 'ms', 5, 'absolute', `${sizes.keystrokes} keys; baseline: tmux attach in a pty`));
+
+    // ---- 5. Start with N sessions in the registry, bundle, heap.
+    log('start…');
+    const startOurs: number[] = [];
+    for (let i = 0; i < Math.max(3, sizes.refreshRuns / 3); i += 1) {
+      startOurs.push(
+        await time(async () => {
+          const second = await SessionEngine.create({ stateDir: join(root, `state-${i}`), storage, socket, agentCommand: agent, monitorIntervalMs: 0 });
+          second.list();
+          second.dispose();
+        }),
+      );
+    }
+    const bundle = join(options.repo, 'dist', 'extension.js');
+    let compileMs = Number.NaN;
+    let bundleKiB = Number.NaN;
+    try {
+      const code = readFileSync(bundle, 'utf8');
+      bundleKiB = (await stat(bundle)).size / 1024;
+      compileMs = await time(async () => void new Script(`(function (exports, require, module) {${code}\n})`, { filename: bundle }));
+    } catch {
+      // Not built: reported as NaN.
+    }
+    const startMs = median(startOurs) + compileMs;
+    rows.push(ratioRow(`Start with ${sizes.sessions} sessions (bundle compile + engine start + reconcile)`, startMs, median(refreshBare), 'ms', 50, 'absolute', `bundle ${round(bundleKiB, 0)} KiB compiled in ${round(compileMs, 1)} ms; baseline: one bare list-panes`));
+    rows.push(ratioRow(`Heap growth with ${sizes.sessions} live sessions`, heapGrowth, 20, 'MiB', 20, 'absolute', 'after a forced GC where --expose-gc is given'));
+  } finally {
+    engine.dispose();
+    try {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // Gone already.
+    }
+    await rm(root, { recursive: true, force: true });
+  }
+  const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
+  return {
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux: tmuxVersion, date: new Date().toISOString() },
+    smoke: options.smoke,
+    rows,
+  };
+}
+
+/** A row: `lower` = ours/baseline ≤ target; `higher` = baseline/ours ≥ target; `higher-ratio` = ours/baseline ≥ target; `absolute` = ours ≤ target. */
+function ratioRow(name: string, ours: number, baseline: number, unit: string, target: number, kind: 'lower' | 'higher' | 'higher-ratio' | 'absolute', detail: string): Row {
+  const ratio = kind === 'higher' ? baseline / ours : ours / baseline;
+  const met = kind === 'lower' ? ratio <= target : kind === 'absolute' ? ours <= target : ratio >= target;
+  const targetText = kind === 'lower' ? `≤ ${target}×` : kind === 'higher' ? `≥ ${target}× faster` : kind === 'higher-ratio' ? `≥ ${target}` : `≤ ${target} ${unit}`;
+  return { name, ours: round(ours), baseline: round(baseline), unit, ratio: round(ratio), target: targetText, met, detail };
+}
+
+function heap(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('bench: timed out waiting for a state');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Writes a hook event file the way the hook command does: a hidden temporary, then a rename. */
+async function writeEvent(dir: string, sessionId: string, name: string): Promise<void> {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
+  const temporary = join(dir, `.${sessionId}.${suffix}`);
+  await writeFile(temporary, JSON.stringify({ hook_event_name: name, session_id: sessionId }));
+  await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
+}
+
+function eventLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let start = 0;
+    const subscription = engine.onDidChange((change) => {
+      if (change.changed.some((record) => record.name === name && record.status === expected)) {
+        subscription.dispose();
+        resolve(performance.now() - start);
+      }
+    });
+    const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
+    const temporary = join(dir, `.${id}.${suffix}`);
+    writeFile(temporary, JSON.stringify({ hook_event_name: event, session_id: id }))
+      .then(() => {
+        start = performance.now();
+        return rename(temporary, join(dir, `${id}.${suffix}.json`));
+      })
+      .catch(reject);
+  });
+}
+
+function rawWatchLatency(dir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const file = randomUUID();
+    let start = 0;
+    const watcher = watch(dir, (_kind, changed) => {
+      if (changed === `${file}.json`) {
+        watcher.close();
+        resolve(performance.now() - start);
+      }
+    });
+    writeFile(join(dir, `.${file}`), '{}')
+      .then(() => {
+        start = performance.now();
+        return rename(join(dir, `.${file}`), join(dir, `${file}.json`));
+      })
+      .catch(reject);
+  });
+}
+
+async function bindingThroughput(socket: string, session: string): Promise<number> {
+  const binding = new TerminalBinding({ binary: 'tmux', socketArgs: ['-L', socket], session, cols: 200, rows: 50, bracketedPaste: false, logger: silentLogger });
+  let tail = '';
+  let started = 0;
+  const done = new Promise<number>((resolve) => {
+    binding.onData((text) => {
+      tail = (tail + text).slice(-64);
+      if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
+    });
+  });
+  await binding.start();
+  started = performance.now();
+  binding.input('\r');
+  const ms = await done;
+  binding.close();
+  return ms;
+}
+
+/** `tmux attach` in a real pseudo-terminal (script), reading what a terminal would draw. */
+function attachInPty(socket: string, session: string): ChildProcessWithoutNullStreams {
+  return spawn('script', ['-qfc', `stty cols 200 rows 50; exec tmux -L ${socket} attach -t =${session}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', TMUX: '' } });
+}
+
+async function attachThroughput(socket: string, session: string, tmux: (...args: string[]) => Promise<unknown>): Promise<number> {
+  const child = attachInPty(socket, session);
+  let tail = '';
+  let started = 0;
+  const done = new Promise<number>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('latin1')).slice(-4096);
+      if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
+    });
+  });
+  await waitForClient(socket, session);
+  started = performance.now();
+  await tmux('send-keys', '-t', `=${session}:`, 'Enter');
+  const ms = await done;
+  child.kill('SIGKILL');
+  return ms;
+}
+
+async function waitForClient(socket: string, session: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const { stdout } = await run('tmux', ['-L', socket, 'list-clients', '-t', `=${session}`]).catch(() => ({ stdout: '' }));
+    if (stdout.trim()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('bench: tmux attach did not attach');
+}
+
+async function bindingKeystrokes(socket: string, session: string, count: number): Promise<number[]> {
+  const binding = new TerminalBinding({ binary: 'tmux', socketArgs: ['-L', socket], session, cols: 200, rows: 50, bracketedPaste: false, logger: silentLogger });
+  let waiter: ((text: string) => void) | undefined;
+  binding.onData((text) => waiter?.(text));
+  await binding.start();
+  const samples = await measureKeys(count, (key) => binding.input(key), (listener) => (waiter = listener));
+  binding.close();
+  return samples;
+}
+
+async function attachKeystrokes(socket: string, session: string, count: number): Promise<number[]> {
+  const child = attachInPty(socket, session);
+  let waiter: ((text: string) => void) | undefined;
+  child.stdout.on('data', (chunk: Buffer) => waiter?.(chunk.toString('latin1')));
+  await waitForClient(socket, session);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const samples = await measureKeys(count, (key) => child.stdin.write(key), (listener) => (waiter = listener));
+  child.kill('SIGKILL');
+  return samples;
+}
+
+/** Types letters one at a time and times each until it is echoed. */
+async function measureKeys(count: number, type: (key: string) => void, listen: (listener: (text: string) => void) => void): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    // Letters that no escape sequence of a redraw contains, so a sample ends on its own echo.
+    const key = 'xyzqwv'[i % 6];
+    const echoed = new Promise<number>((resolve) => {
+      const start = performance.now();
+      listen((text) => {
+        if (text.includes(key)) resolve(performance.now() - start);
+      });
+      type(key);
+    });
+    samples.push(await echoed);
+    if (i % 50 === 49) type('\r');
+  }
+  return samples;
+}

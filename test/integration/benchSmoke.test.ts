@@ -1,0 +1,27 @@
+/**
+ * The benchmark with tiny sizes, so it cannot rot: every row runs and reports finite figures.
+ * Timings are not asserted (machines are noisy); `npm run bench` is the measurement.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runBench } from '../../bench/bench';
+import { formatTable } from '../../bench/main';
+import { REPO } from '../support/engineHarness';
+
+describe('benchmark smoke run', () => {
+  it('runs every row and reports finite figures against a baseline', async () => {
+    const result = await runBench({ smoke: true, repo: REPO });
+    const names = result.rows.map((row) => row.name);
+    for (const expected of [/^Spawn/, /vs bare list-panes/, /vs per-session probing/, /Status latency p50/, /Status latency p95/, /Terminal throughput/, /Keystroke round trip/, /^Start with/, /^Heap growth/]) {
+      assert.ok(names.some((name) => expected.test(name)), `a row matching ${expected}`);
+    }
+    for (const row of result.rows) {
+      assert.ok(Number.isFinite(row.ours) && row.ours >= 0, `${row.name}: ours ${row.ours}`);
+      assert.ok(Number.isFinite(row.baseline) && row.baseline > 0, `${row.name}: baseline ${row.baseline}`);
+      assert.ok(Number.isFinite(row.ratio), `${row.name}: ratio ${row.ratio}`);
+    }
+    const table = formatTable(result);
+    assert.match(table, /\| row +\| ours/);
+    console.log(table);
+  });
+});
