@@ -31,7 +31,7 @@ describe('control mode protocol', () => {
 
   it('types bytes as send-keys -H commands in chunks', () => {
     const commands = hexKeyCommands('%3', Buffer.from('é\x1b', 'utf8'), 2);
-    assert.deepEqual(commands, ['send-keys -H -t %3 c3 a9', 'send-keys -H -t %3 1b']);
+    assert.deepEqual(commands, ["send-keys -H -t '%3' c3 a9", "send-keys -H -t '%3' 1b"]);
     assert.deepEqual(hexKeyCommands('=my session:', Buffer.from('a')), ["send-keys -H -t '=my session:' 61"]);
   });
 });

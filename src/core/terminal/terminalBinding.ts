@@ -2,8 +2,20 @@
  * Binds a terminal (VS Code's Pseudoterminal, or anything that takes text and gives keys) to a
  * tmux session through control mode: paints the current screen when it opens, streams output,
  * types every keystroke byte for byte, follows resizes, and detaches on close.
+ *
+ * Output streams through `pipe-pane` into a FIFO rather than as control-mode %output: tmux
+ * escapes every byte of %output, and for a flood of output that costs the tmux server three
+ * times the CPU of the raw pipe (measured: 800 ms against 240 ms for 20 MB). Control-mode
+ * output is turned off for the pane meanwhile. A pane that already has a pipe (a second
+ * terminal on the same session) falls back to control-mode output.
  */
+import { randomUUID } from 'node:crypto';
+import { constants as fsConstants, openSync, promises as fs } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Logger } from '../host';
+import { shellQuote } from '../util/shellQuote';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';
 import { Emitter } from '../util/emitter';
@@ -21,6 +33,17 @@ export interface TerminalBindingOptions {
 
 const PANE_STATE = '#{pane_id}\t#{cursor_x}\t#{cursor_y}\t#{cursor_flag}\t#{alternate_on}\t#{keypad_cursor_flag}\t#{pane_dead}';
 
+/**
+ * Opens a FIFO for reading without blocking a thread: a libuv pipe on a read-write descriptor.
+ * A plain descriptor (openSync, which cannot block on O_RDWR|O_NONBLOCK): a FileHandle would
+ * close it when garbage-collected, under the socket.
+ */
+async function openFifo(file: string, run: (file: string, args: string[]) => Promise<void>): Promise<Socket> {
+  await run('mkfifo', ['-m', '600', file]);
+  const fd = openSync(file, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
 export class TerminalBinding {
   private readonly dataEmitter = new Emitter<string>();
   private readonly endEmitter = new Emitter<string>();
@@ -35,6 +58,7 @@ export class TerminalBinding {
   private paneId = '';
   private client: ControlClient | undefined;
   private closed = false;
+  private pipe: { socket: Socket; file: string } | undefined;
 
   /** Subscribe to onData and onEnd, then call start(). */
   constructor(private readonly options: TerminalBindingOptions) {}
@@ -44,7 +68,10 @@ export class TerminalBinding {
     const client = await ControlClient.attach({ binary: this.options.binary, socketArgs: this.options.socketArgs, session: this.options.session, logger: this.options.logger });
     this.client = client;
     client.onOutput(({ paneId, data }) => this.output(paneId, data));
-    client.onExit((reason) => this.endEmitter.fire(reason));
+    client.onExit((reason) => {
+      this.closePipe();
+      this.endEmitter.fire(reason);
+    });
     if (this.closed) {
       client.close();
       return;
@@ -58,15 +85,21 @@ export class TerminalBinding {
   }
 
   private async paint(client: ControlClient): Promise<void> {
+    const target = `=${this.options.session}:`;
     await client.command('refresh-client', '-C', `${this.options.cols}x${this.options.rows}`);
-    const [[state], screen] = await client.batch({
-      commands: [
-        ['display-message', '-p', '-t', `=${this.options.session}:`, PANE_STATE],
-        ['capture-pane', '-p', '-e', '-N', '-t', `=${this.options.session}:`],
-      ],
-      atEnd: () => (this.phase = 'painting'),
-    });
-    const [paneId, x, y, cursorOn, alternate, keypadCursor] = (state ?? '').split('\t');
+    const [[info]] = await client.batch({ commands: [['display-message', '-p', '-t', target, '#{pane_id}\t#{pane_pipe}']] });
+    const [paneId, hasPipe] = (info ?? '').split('\t');
+    const piped = hasPipe !== '1' ? await this.openPipe() : undefined;
+    // Atomic: no pane output is read between these commands, so what the capture holds and what
+    // streams after it neither overlap nor leave a gap.
+    const commands: string[][] = [];
+    if (piped) {
+      commands.push(['refresh-client', '-A', `${paneId}:off`], ['pipe-pane', '-O', '-t', paneId, `exec cat >> ${shellQuote(piped.file)}`]);
+    }
+    commands.push(['display-message', '-p', '-t', paneId, PANE_STATE], ['capture-pane', '-p', '-e', '-N', '-t', paneId]);
+    const replies = await client.batch({ commands, atEnd: () => (this.phase = 'painting') });
+    const [state, screen] = replies.slice(-2);
+    const [, x, y, cursorOn, alternate, keypadCursor] = (state[0] ?? '').split('\t');
     this.paneId = paneId;
     let text = '';
     if (alternate === '1') text += '\x1b[?1049h';
@@ -81,8 +114,32 @@ export class TerminalBinding {
     for (const data of this.held.splice(0)) this.write(data);
   }
 
+  /** A FIFO that pipe-pane writes the pane's raw output to; undefined when one cannot be made. */
+  private async openPipe(): Promise<{ file: string } | undefined> {
+    const file = path.join(tmpdir(), `instar-pipe-${process.pid}-${randomUUID().slice(0, 8)}`);
+    try {
+      const socket = await openFifo(file, async (program, args) => {
+        const { execFile } = await import('node:child_process');
+        await new Promise<void>((resolve, reject) => execFile(program, args, (error) => (error ? reject(error) : resolve())));
+      });
+      socket.on('data', (data: Buffer) => this.piped(data));
+      socket.on('error', (error) => this.options.logger.debug(`pipe ${file}: ${error.message}`));
+      this.pipe = { socket, file };
+      return { file };
+    } catch (error) {
+      this.options.logger.debug(`No pipe for ${this.options.session} (${(error as Error).message}); using control-mode output`);
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  private piped(data: Buffer): void {
+    if (this.phase === 'painting' || this.phase === 'before') this.held.push(data);
+    else this.write(data);
+  }
+
   private output(paneId: string, data: Buffer): void {
-    if (this.phase === 'before') return;
+    if (this.pipe || this.phase === 'before') return;
     if (this.paneId && paneId !== this.paneId) return;
     if (this.phase === 'painting') this.held.push(data);
     else this.write(data);
@@ -109,7 +166,18 @@ export class TerminalBinding {
 
   /** Detaches; the session keeps running. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    if (this.pipe && this.paneId) this.client?.send([`pipe-pane -t ${this.paneId}`]);
     this.client?.close();
+    this.closePipe();
+  }
+
+  private closePipe(): void {
+    const pipe = this.pipe;
+    if (!pipe) return;
+    this.pipe = undefined;
+    pipe.socket.destroy();
+    void fs.rm(pipe.file, { force: true }).catch(() => undefined);
   }
 }

@@ -62,9 +62,13 @@ export function parseControlLine(line: Buffer, inReply: boolean): ControlMessage
   return { type: 'line', text };
 }
 
-/** A tmux command argument in tmux's own syntax (for commands written to a control client). */
+/**
+ * A tmux command argument in tmux's own syntax (for commands written to a control client).
+ * Anything beyond plain word characters is quoted: tmux's parser refuses some bare words,
+ * such as "%0:off" (a leading "%" starts a directive).
+ */
 export function quoteControlArg(arg: string): string {
-  if (/^[A-Za-z0-9_%:=.,/@+-]+$/.test(arg)) return arg;
+  if (/^[A-Za-z0-9_=.,/@+-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'"'"'`)}'`;
 }
 
