@@ -123,7 +123,8 @@ describe('session engine on real tmux', () => {
       const names = Array.from({ length: 20 }, (_, i) => `par-${i}`);
       const results = await Promise.all(names.map((name) => spawn(name, `task ${name}`)));
       assert.deepEqual(results.map((r) => r.name).sort(), [...names].sort());
-      for (const name of names) assert.equal(engine.get(name)?.status, 'starting');
+      for (const record of results) assert.equal(record.status, 'starting', 'each spawn returns a starting session');
+      for (const name of names) assert.equal(engine.get(name)?.endedAt, undefined, `${name} is live`);
       const tmuxNames = (await engine.listTmuxSessions()).map((s) => s.name);
       for (const name of names) assert.ok(tmuxNames.includes(name), `${name} in tmux`);
       const restored = await h.restart();

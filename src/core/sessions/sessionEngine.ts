@@ -22,7 +22,7 @@ import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions'
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import { TmuxClient } from '../tmux/tmuxClient';
-import { CommandRunner, ExecaRunner } from '../util/commandRunner';
+import { CommandRunner, ProcessRunner } from '../util/commandRunner';
 import { delay } from '../util/delay';
 import { Emitter } from '../util/emitter';
 import { shellQuote } from '../util/shellQuote';
@@ -142,7 +142,7 @@ export class SessionEngine {
   private constructor(private options: EngineOptions) {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
-    this.runner = options.runner ?? new ExecaRunner();
+    this.runner = options.runner ?? new ProcessRunner();
     this.registry = new Registry(options.storage);
     this.files = new SessionFiles(options.stateDir);
     this.watcher = new HookWatcher(this.files.eventsDir, this.logger);
