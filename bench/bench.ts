@@ -18,6 +18,7 @@ import type { SessionStatus } from '../src/core/sessions/sessionRecord';
 import { listPanes } from '../src/core/tmux/commands';
 import { TerminalBinding } from '../src/core/terminal/terminalBinding';
 import { silentLogger } from '../src/core/host';
+import { killServer } from '../test/support/tmuxServer';
 
 const run = promisify(execFile);
 
@@ -193,11 +194,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     rows.push(ratioRow(`Heap growth with ${sizes.sessions} live sessions`, heapGrowth, 20, 'MiB', 20, 'absolute', 'after a forced GC where --expose-gc is given'));
   } finally {
     engine.dispose();
-    try {
-      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // Gone already.
-    }
+    killServer(socket);
     await rm(root, { recursive: true, force: true });
   }
   const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();

@@ -85,11 +85,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
 
   const canSpawn = async (): Promise<boolean> => {
     if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showErrorMessage(
-        'Sessions cannot be spawned in an untrusted workspace: Claude Code agents run programs in this folder. Trust the workspace to spawn them.',
-        'Manage Workspace Trust',
-      );
-      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      // Not awaited: the command ends now, whatever the user does with the message.
+      void vscode.window
+        .showErrorMessage('Sessions cannot be spawned in an untrusted workspace: Claude Code agents run programs in this folder. Trust the workspace to spawn them.', 'Manage Workspace Trust')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return false;
     }
     return true;

@@ -9,25 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { Harness, REPO, startHarness } from '../support/engineHarness';
-import { FakeMessagesApi, FakeRequest, FakeReply } from '../support/fakeMessagesApi';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { scriptedReply } from '../support/scriptedReplies';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
 
 const CLAUDE = join(REPO, 'node_modules', '.bin', 'claude');
 const STATE_TIMEOUT = 90_000;
-
-/** Scripted replies, by the prompt's text. */
-function script(request: FakeRequest): FakeReply {
-  const text = request.lastUserText;
-  if (request.hasToolResult) return { kind: 'text', text: 'The tool ran; done.' };
-  // A 400 is not retried (a 500 is, with back-off), so the turn fails at once.
-  // Claude Code sends a failed prompt again with the next one: look at the newest line only.
-  if (text.trim().split('\n').pop()?.includes('PLEASE-FAIL')) return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'fake failure for the test' };
-  // Writing a file needs permission in default mode (a read-only command such as echo would not).
-  if (text.includes('USE-A-TOOL')) return { kind: 'tool', name: 'Bash', input: { command: 'touch tool-ran-ok.txt', description: 'Create a marker file' } };
-  if (text.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
-  return { kind: 'text', text: `Answer to: ${text.slice(0, 30)}` };
-}
 
 describe('real Claude Code sessions', () => {
   let h: Harness;
@@ -48,7 +36,7 @@ describe('real Claude Code sessions', () => {
   }
 
   before(async () => {
-    api = await FakeMessagesApi.start(script);
+    api = await FakeMessagesApi.start(scriptedReply);
     h = await startHarness('claude', { agentCommand: CLAUDE, monitorIntervalMs: 500 });
     cwd = join(h.root, 'project');
     await mkdir(cwd);

@@ -4,15 +4,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const sockets = new Set<string>();
 
+/** Ends a tmux server and removes its socket file. */
 export function killServer(socket: string): void {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore', timeout: 5000 });
   } catch {
     // Not running.
   }
+  const uid = process.getuid?.() ?? 0;
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, socket), { force: true });
 }
 
 /** A fresh socket name, registered for clean-up at exit. */

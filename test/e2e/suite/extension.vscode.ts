@@ -1,0 +1,125 @@
+/**
+ * Inside a real VS Code (code-server), with the real claude CLI against the fake Messages API
+ * the runner serves: activation, every command, the tree, the badge, the editor terminal.
+ */
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'mocha';
+import * as vscode from 'vscode';
+import type { InstarApi } from '../../../src/extension';
+import type { SessionNode } from '../../../src/vscode/sessionTree';
+import { instar, statusOf, until, workspaceFolder } from './helpers';
+
+describe('Instar Sessions in VS Code', () => {
+  let api: InstarApi;
+  const cwd = () => workspaceFolder();
+  const names = () => api.tree.getChildren().map((node) => (node.kind === 'session' ? node.name : `group:${node.status}`));
+  const item = (name: string) => api.tree.getTreeItem({ kind: 'session', name });
+
+  before(async () => {
+    api = await instar();
+  });
+
+  after(async () => {
+    for (const record of api.engine.list()) {
+      if (record.endedAt === undefined) await api.engine.kill(record.name).catch(() => undefined);
+    }
+  });
+
+  it('activates, with every contributed command registered', async () => {
+    const manifest = vscode.extensions.getExtension('instar.instar-sessions')!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = manifest.contributes.commands.map((c) => c.command).filter((id) => !registered.has(id));
+    assert.deepEqual(missing, []);
+    assert.ok(vscode.workspace.isTrusted);
+  });
+
+  it('shows a spawned session in the tree, turning idle', async () => {
+    const record = await api.engine.spawn({ name: 'vs-one', prompt: 'Hello from VS Code', cwd: cwd() });
+    assert.ok(names().includes('vs-one'));
+    assert.equal((item('vs-one').iconPath as vscode.ThemeIcon).id, 'loading~spin');
+    await statusOf(api, 'vs-one', 'idle');
+    const idle = item('vs-one');
+    assert.equal((idle.iconPath as vscode.ThemeIcon).id, 'circle-large-outline');
+    assert.match(String(idle.contextValue), /^instar\.session\.live\.idle/);
+    assert.match(String(idle.description), /^sonnet · /);
+    assert.equal(record.model, 'sonnet');
+  });
+
+  it('turns the badge on while a session waits for the user, and off when answered', async () => {
+    await api.engine.spawn({ name: 'vs-asker', prompt: 'USE-A-TOOL now', cwd: cwd(), permissionMode: 'default' });
+    await statusOf(api, 'vs-asker', 'waiting');
+    await until('the badge', () => api.view.badge?.value === 1);
+    assert.equal((item('vs-asker').iconPath as vscode.ThemeIcon).id, 'bell-dot');
+    await vscode.commands.executeCommand('instar.sendKeys', 'vs-asker', ['Enter']);
+    await statusOf(api, 'vs-asker', 'idle');
+    await until('the badge to clear', () => api.view.badge === undefined);
+  });
+
+  it('sends input and shows the output in a read-only document', async () => {
+    await vscode.commands.executeCommand('instar.sendInput', 'vs-one', 'A follow-up from the command');
+    await statusOf(api, 'vs-one', 'running');
+    await statusOf(api, 'vs-one', 'idle');
+    const editor = (await vscode.commands.executeCommand('instar.showOutput', 'vs-one')) as vscode.TextEditor;
+    assert.equal(editor.document.uri.scheme, 'instar-output');
+    await until('the output', () => editor.document.getText().includes('Answer to: A follow-up'));
+  });
+
+  it('opens a session as an editor terminal that takes input, detaches on close and reopens', async () => {
+    const terminal = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
+    assert.ok(terminal, 'a terminal was returned');
+    assert.equal(terminal.name, 'vs-one');
+    const count = vscode.window.terminals.length;
+    const again = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
+    assert.equal(again, terminal, 'the open tab is focused, not a second one');
+    assert.equal(vscode.window.terminals.length, count);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the binding attaches and paints
+    terminal.sendText('Typed in the editor terminal', false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    terminal.sendText('\r', false);
+    await statusOf(api, 'vs-one', 'running');
+    await statusOf(api, 'vs-one', 'idle');
+    terminal.dispose();
+    await until('the tab to close', () => !vscode.window.terminals.includes(terminal));
+    assert.equal(api.engine.get('vs-one')?.endedAt, undefined, 'closing the tab leaves the agent running');
+    assert.ok((await api.engine.listTmuxSessions()).some((session) => session.name === 'vs-one' && !session.dead));
+    const reopened = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
+    assert.notEqual(reopened, terminal);
+    reopened.dispose();
+  });
+
+  it('copies the attach and resume commands', async () => {
+    const attach = (await vscode.commands.executeCommand('instar.copyAttachCommand', 'vs-one')) as string;
+    assert.match(attach, /^tmux -L \S+ attach -t =vs-one$/);
+    assert.equal(await vscode.env.clipboard.readText(), attach);
+    const resume = (await vscode.commands.executeCommand('instar.copyResumeCommand', 'vs-one')) as string;
+    assert.match(resume, /claude --resume [0-9a-f-]{36}$/);
+  });
+
+  it('groups by state and back', async () => {
+    await vscode.commands.executeCommand('instar.groupByState');
+    const groups = api.tree.getChildren();
+    assert.ok(groups.every((node) => node.kind === 'group'));
+    const idle = groups.find((node) => node.kind === 'group' && node.status === 'idle') as SessionNode;
+    assert.ok(api.tree.getChildren(idle).some((node) => node.kind === 'session' && node.name === 'vs-one'));
+    await vscode.commands.executeCommand('instar.showFlat');
+    assert.ok(api.tree.getChildren().every((node) => node.kind === 'session'));
+  });
+
+  it('kills, refreshes, lists tmux sessions and removes ended sessions', async () => {
+    await vscode.commands.executeCommand('instar.kill', 'vs-asker');
+    assert.equal(api.engine.get('vs-asker')?.status, 'killed');
+    assert.match(String(item('vs-asker').contextValue), /^instar\.session\.ended\.killed/);
+    await vscode.commands.executeCommand('instar.refresh');
+    const listing = vscode.commands.executeCommand('instar.showTmuxSessions');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    const sessions = (await listing) as { name: string }[];
+    assert.ok(sessions.some((session) => session.name === 'vs-one'));
+    await vscode.commands.executeCommand('instar.remove', 'vs-asker');
+    assert.equal(api.engine.get('vs-asker'), undefined);
+    await vscode.commands.executeCommand('instar.kill', 'vs-one');
+    const removed = await vscode.commands.executeCommand('instar.removeEnded');
+    assert.equal(removed, 1);
+    assert.deepEqual(names(), []);
+  });
+});

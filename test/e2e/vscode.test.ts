@@ -1,0 +1,161 @@
+/**
+ * The extension inside a real VS Code: code-server from npm, driven by headless Chromium
+ * (VS Code itself cannot be downloaded on these machines; see test/e2e/codeServer.ts). The
+ * agents are the real claude CLI against a fake Messages API on loopback, on a private tmux
+ * socket. Three runs: the mocha suite in a trusted folder, the same mechanism in an untrusted
+ * folder, and a UI test that clicks through the workbench and saves screenshots.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { REPO } from '../support/engineHarness';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { scriptedReply } from '../support/scriptedReplies';
+import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { waitFor } from '../support/wait';
+import { CodeServer, launchBrowser, runExtensionTests, Toolchain, toolchain } from './codeServer';
+
+const TESTS_PATH = join(REPO, 'out', 'test', 'e2e', 'suite', 'index.js');
+const SHOTS = join(REPO, 'test-results');
+const log = (line: string) => console.log(line);
+
+describe('inside a real VS Code (code-server)', () => {
+  let tools: Toolchain;
+  let api: FakeMessagesApi;
+  let root: string;
+  let browser: Browser;
+  const homes: ClaudeHome[] = [];
+  const sockets: string[] = [];
+  const servers: CodeServer[] = [];
+
+  /** A fresh workspace folder, Claude home, tmux socket and code-server. */
+  async function start(label: string, trust: boolean, env: Record<string, string> = {}) {
+    const dir = join(root, label);
+    const folder = join(dir, 'workspace');
+    await mkdir(folder, { recursive: true });
+    const home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [folder] });
+    homes.push(home);
+    const socket = privateSocket(`vs${label}`);
+    sockets.push(socket);
+    const server = await CodeServer.start({
+      tools,
+      root: dir,
+      trust,
+      log: () => undefined,
+      env,
+      settings: {
+        'instar.agent.command': join(REPO, 'node_modules', '.bin', 'claude'),
+        'instar.agent.environment': home.env,
+        'instar.tmux.socket': socket,
+        'instar.notifications': 'off',
+        'terminal.integrated.gpuAcceleration': 'off',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.untrustedFiles': 'newWindow',
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      },
+    });
+    servers.push(server);
+    return { server, folder, socket };
+  }
+
+  before(async () => {
+    tools = toolchain(REPO);
+    api = await FakeMessagesApi.start(scriptedReply);
+    root = await mkdtemp(join(tmpdir(), 'instar-e2e-'));
+    await mkdir(SHOTS, { recursive: true });
+    browser = await launchBrowser(tools);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    for (const server of servers) server.stop();
+    for (const socket of sockets) cleanupSocket(socket);
+    for (const home of homes) await home.dispose();
+    await api?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('runs the extension suite in a trusted workspace', async () => {
+    const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted' });
+    const page = await browser.newPage();
+    const started = performance.now();
+    const code = await runExtensionTests(page, server, { repo: REPO, folder, testsPath: TESTS_PATH, log, timeoutMs: 10 * 60_000 });
+    console.log(`extension suite: exit ${code} after ${Math.round(performance.now() - started)} ms`);
+    await page.close();
+    assert.equal(code, 0, 'the mocha suite inside VS Code passed');
+  });
+
+  it('refuses to spawn in an untrusted workspace', async () => {
+    const { server, folder } = await start('untrusted', true, { INSTAR_E2E_MODE: 'untrusted' });
+    const page = await browser.newPage();
+    const code = await runExtensionTests(page, server, { repo: REPO, folder, testsPath: TESTS_PATH, log, timeoutMs: 5 * 60_000 });
+    await page.close();
+    assert.equal(code, 0, 'the untrusted suite inside VS Code passed');
+  });
+
+  it('UI: spawn from the palette, watch it turn idle, type a follow-up in its editor terminal, survive a reload', async () => {
+    const { server, folder } = await start('ui', false);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // The extension under development, no test payload: the workbench as a person sees it.
+    await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const sessionsTab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
+    await sessionsTab.waitFor({ timeout: 60_000 });
+    await sessionsTab.click();
+    await page.getByText('No sessions yet').first().waitFor({ timeout: 30_000 });
+
+    await runCommand(page, 'Sessions: Spawn Session');
+    await quickInput(page, /name/, null); // the suggested name
+    await quickInput(page, /prompt/, 'Hello from the UI test');
+    await quickInput(page, /model/, null); // sonnet, first
+    const row = (state: string) => page.locator(`.monaco-list-row[aria-label^="session-1, ${state}"]`);
+    await row('Idle').waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
+
+    await row('Idle').click(); // opens the session as an editor terminal
+    const screen = page.locator('.editor-instance .xterm-rows, .terminal-wrapper .xterm-rows').first();
+    await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await page.keyboard.type('A follow-up typed in the terminal');
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+    await waitFor('the follow-up at the API', () => api.userPrompts().includes('A follow-up typed in the terminal'), 60_000, 100);
+    await waitFor('the answer in the terminal', async () => ((await screen.textContent()) ?? '').includes('Answer to: A follow-up typed'), 60_000, 200);
+    await row('Idle').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'editor-terminal.png') });
+
+    // A reload restarts the window and its extension host: the registry (workspaceState) and
+    // the tmux session survive it, and the session is found again, still idle.
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    if (!(await row('Idle').isVisible())) await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().click();
+    await row('Idle').waitFor({ timeout: 60_000 });
+    await page.close();
+  });
+});
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title.split(': ').pop()! }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Answers one step of a quick input, whose title matches `title`; null keeps what is there. */
+async function quickInput(page: Page, title: RegExp, text: string | null): Promise<void> {
+  await waitFor(`the quick input step ${title}`, async () => title.test((await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? ''), 15_000, 100);
+  if (text !== null) await page.locator('.quick-input-widget input').fill(text);
+  await page.keyboard.press('Enter');
+}

@@ -1,0 +1,14 @@
+/** The fake Messages API's replies for the scenarios, chosen by markers in the newest prompt line. */
+import type { FakeReply, FakeRequest } from './fakeMessagesApi';
+
+export function scriptedReply(request: FakeRequest): FakeReply {
+  if (request.hasToolResult) return { kind: 'text', text: 'The tool ran; done.' };
+  // Claude Code sends a failed prompt again with the next one: look at the newest line only.
+  const newest = request.lastUserText.trim().split('\n').pop() ?? '';
+  // A 400 is not retried (a 500 is, with back-off), so the turn fails at once.
+  if (newest.includes('PLEASE-FAIL')) return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'fake failure for the test' };
+  // Writing a file needs permission in default mode (a read-only command such as echo would not).
+  if (newest.includes('USE-A-TOOL')) return { kind: 'tool', name: 'Bash', input: { command: 'touch tool-ran-ok.txt', description: 'Create a marker file' } };
+  if (newest.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
+  return { kind: 'text', text: `Answer to: ${request.lastUserText.slice(0, 30)}` };
+}
