@@ -5,9 +5,11 @@
  *
  * Output streams through `pipe-pane` into a FIFO rather than as control-mode %output: tmux
  * escapes every byte of %output, and for a flood of output that costs the tmux server three
- * times the CPU of the raw pipe (measured: 800 ms against 240 ms for 20 MB). Control-mode
- * output is turned off for the pane meanwhile. A pane that already has a pipe (a second
- * terminal on the same session) falls back to control-mode output.
+ * times the CPU of the raw pipe (measured: 800 ms against 240 ms for 20 MB). The control client
+ * then takes no output at all (`refresh-client -f no-output`; turning one pane's output off
+ * with `refresh-client -A %N:off` crashed tmux 3.3a's server when such a client detached, about
+ * one detach in five). A pane that already has a pipe (a second terminal on the same session)
+ * falls back to control-mode output.
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, openSync, promises as fs } from 'node:fs';
@@ -94,7 +96,7 @@ export class TerminalBinding {
     // streams after it neither overlap nor leave a gap.
     const commands: string[][] = [];
     if (piped) {
-      commands.push(['refresh-client', '-A', `${paneId}:off`], ['pipe-pane', '-O', '-t', paneId, `exec cat >> ${shellQuote(piped.file)}`]);
+      commands.push(['refresh-client', '-f', 'no-output'], ['pipe-pane', '-O', '-t', paneId, `exec cat >> ${shellQuote(piped.file)}`]);
     }
     commands.push(['display-message', '-p', '-t', paneId, PANE_STATE], ['capture-pane', '-p', '-e', '-N', '-t', paneId]);
     const replies = await client.batch({ commands, atEnd: () => (this.phase = 'painting') });
