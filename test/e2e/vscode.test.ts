@@ -103,7 +103,7 @@ describe('inside a real VS Code (code-server)', () => {
     assert.equal(code, 0, 'the untrusted suite inside VS Code passed');
   });
 
-  it('UI: spawn from the palette, watch it turn idle, type a follow-up in its editor terminal, survive a reload', async () => {
+  it('UI: spawn from the palette (one and in parallel), watch them turn idle, type a follow-up in an editor terminal, survive a reload', async () => {
     const { server, folder } = await start('ui', false);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // The extension under development, no test payload: the workbench as a person sees it.
@@ -134,6 +134,16 @@ describe('inside a real VS Code (code-server)', () => {
     await row('Idle').waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, 'editor-terminal.png') });
 
+    await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+    await quickInput(page, /base name/, 'batch');
+    await quickInput(page, /prompt 1/, 'First parallel task');
+    await quickInput(page, /prompt 2/, 'Second parallel task');
+    await quickInput(page, /prompt 3/, '');
+    await quickInput(page, /model/, null);
+    await page.locator('.monaco-list-row[aria-label^="batch-1, Idle"]').waitFor({ timeout: 90_000 });
+    await page.locator('.monaco-list-row[aria-label^="batch-2, Idle"]').waitFor({ timeout: 90_000 });
+    assert.ok(api.userPrompts().includes('First parallel task') && api.userPrompts().includes('Second parallel task'));
+
     // A reload restarts the window and its extension host: the registry (workspaceState) and
     // the tmux session survive it, and the session is found again, still idle.
     await page.reload();
@@ -157,5 +167,6 @@ async function runCommand(page: Page, title: string): Promise<void> {
 async function quickInput(page: Page, title: RegExp, text: string | null): Promise<void> {
   await waitFor(`the quick input step ${title}`, async () => title.test((await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? ''), 15_000, 100);
   if (text !== null) await page.locator('.quick-input-widget input').fill(text);
+  else await page.waitForTimeout(100);
   await page.keyboard.press('Enter');
 }

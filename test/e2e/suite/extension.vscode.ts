@@ -73,6 +73,13 @@ describe('Instar Sessions in VS Code', () => {
     assert.equal(again, terminal, 'the open tab is focused, not a second one');
     assert.equal(vscode.window.terminals.length, count);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the binding attaches and paints
+    // The tmux window follows the terminal's size: hiding the side bar widens the editor.
+    const width = async () => Number((await api.engine.client().run([['display-message', '-p', '-t', '=vs-one:', '#{window_width}']])).trim());
+    const before = await width();
+    await vscode.commands.executeCommand('workbench.action.toggleSidebarVisibility');
+    const after = await until('the tmux window to follow the resize', async () => ((await width()) !== before ? width() : undefined));
+    await vscode.commands.executeCommand('workbench.action.toggleSidebarVisibility');
+    assert.notEqual(after, before);
     terminal.sendText('Typed in the editor terminal', false);
     await new Promise((resolve) => setTimeout(resolve, 200));
     terminal.sendText('\r', false);
