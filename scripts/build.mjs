@@ -34,8 +34,8 @@ function find(dir, pattern) {
 if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   // test/e2e/suite/index.ts is the mocha entry VS Code's extension host loads.
-  const entryPoints = [...find('test', /\.test\.ts$/), 'test/e2e/suite/index.ts', ...find('bench', /^main\.ts$/)];
-  await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core'] });
+  const entryPoints = [...find('test', /\.test\.ts$/), 'test/e2e/suite/index.ts', 'test/e2e/electron.ts', ...find('bench', /^main\.ts$/)];
+  await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'] });
 } else {
   await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
 }
