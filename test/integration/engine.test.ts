@@ -271,6 +271,25 @@ describe('failures', () => {
     }
   });
 
+  it('bounds every tmux call by a time-out, without blocking the event loop', async () => {
+    const h = await startHarness('hangtmux', { agentCommand: RECORDER_AGENT });
+    try {
+      const fake = join(h.root, 'tmux');
+      await writeFile(fake, '#!/bin/sh\n[ "$1" = "-V" ] && { echo "tmux 3.3a"; exit 0; }\nexec sleep 30\n', { mode: 0o755 });
+      const engine = await h.restart({ tmuxBinary: fake, tmuxTimeoutMs: 400 });
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 20);
+      const started = performance.now();
+      await rejects(engine.spawn({ name: 'a', prompt: 'x', cwd: h.root }), 'tmux-timeout', /did not answer within 400 ms/);
+      clearInterval(ticker);
+      assert.ok(performance.now() - started < 20_000, 'the call ended at its time-out, not when tmux did');
+      assert.ok(ticks >= 5, `the event loop kept running (${ticks} ticks)`);
+      assert.equal(engine.list().length, 0, 'nothing is left of the failed spawn');
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it('says how to set the agent when claude is missing', async () => {
     const h = await startHarness('noclaude', { agentCommand: 'claude-definitely-not-installed' });
     try {

@@ -138,6 +138,8 @@ export class SessionEngine {
   private disposed = false;
   private readonly deadWithoutStatus = new Map<string, number>();
   private readonly agentPaths = new Map<string, string>();
+  /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
+  private readonly spawnedAt = new Map<string, number>();
 
   private constructor(private options: EngineOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -295,6 +297,7 @@ export class SessionEngine {
         env: { ...this.options.agentEnv, ...request.env, INSTAR_SESSION_NAME: name },
       });
       const paneId = await this.createTmuxSession(client, name, cwd, command);
+      this.spawnedAt.set(id, this.clock.now());
       const current = this.registry.get(name);
       if (current?.id === id) {
         const next = { ...current, paneId };
@@ -414,15 +417,19 @@ export class SessionEngine {
     const screenChecks: Promise<void>[] = [];
     const changed: SessionRecord[] = [];
     for (const [socket, records] of bySocket) {
+      const listedAt = this.clock.now();
       const panes = await this.client(socket).listPanes();
       const bySession = new Map<string, PaneInfo>();
       for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
       const now = this.clock.now();
       for (const record of records) {
         const pane = bySession.get(record.tmuxSession);
+        if (pane) this.spawnedAt.delete(record.id);
         if (!pane) {
-          // A spawn in progress has no pane yet; only sessions older than a moment can vanish.
-          if (now - record.createdAt < 5000 && record.paneId === undefined) continue;
+          // Only a listing that began after the session was created can tell it has vanished:
+          // a spawn in progress, or one that ended while this listing was under way, is not judged.
+          const spawned = this.spawnedAt.get(record.id);
+          if (record.paneId === undefined ? now - record.createdAt < 5000 : spawned !== undefined && spawned >= listedAt) continue;
           const status = await this.files.readExitStatus(record.id);
           const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
           if (next) changed.push(next);
