@@ -23,6 +23,7 @@ import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import { TmuxClient } from '../tmux/tmuxClient';
 import { CommandRunner, ProcessRunner } from '../util/commandRunner';
+import { coalesce } from '../util/coalesce';
 import { delay } from '../util/delay';
 import { Emitter } from '../util/emitter';
 import { shellQuote } from '../util/shellQuote';
@@ -133,8 +134,6 @@ export class SessionEngine {
   private readonly delivering = new Set<string>();
   private monitorTimer: NodeJS.Timeout | undefined;
   private monitorIntervalMs: number;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
   private disposed = false;
   private readonly deadWithoutStatus = new Map<string, number>();
   private readonly agentPaths = new Map<string, string>();
@@ -392,19 +391,7 @@ export class SessionEngine {
    * the screens of the few sessions whose state the hooks cannot settle. Concurrent calls share
    * one run (and ask for one more when they arrive during it).
    */
-  refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        await this.refreshOnce();
-      } while (this.refreshAgain && !this.disposed);
-    })().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
-  }
+  readonly refresh: () => Promise<void> = coalesce(() => this.refreshOnce(), () => this.disposed);
 
   private async refreshOnce(): Promise<void> {
     const bySocket = new Map<string, SessionRecord[]>();

@@ -6,6 +6,7 @@
 import { promises as fs, watch, FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../host';
+import { coalesce } from '../util/coalesce';
 import { Emitter } from '../util/emitter';
 import { HookEvent, parseHookPayload, sessionIdOfEventFile } from './hookEvents';
 
@@ -14,8 +15,6 @@ export class HookWatcher {
   /** Batches of events, oldest first. */
   readonly onEvents = this.emitter.event;
   private watcher: FSWatcher | undefined;
-  private draining: Promise<void> | undefined;
-  private again = false;
   private disposed = false;
 
   constructor(
@@ -44,19 +43,7 @@ export class HookWatcher {
   }
 
   /** Reads every waiting event. Calls while a drain runs make it run once more. */
-  drain(): Promise<void> {
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
-    }
-    this.draining = (async () => {
-      do {
-        this.again = false;
-        await this.drainOnce();
-      } while (this.again && !this.disposed);
-    })().finally(() => (this.draining = undefined));
-    return this.draining;
-  }
+  readonly drain: () => Promise<void> = coalesce(() => this.drainOnce(), () => this.disposed);
 
   private async drainOnce(): Promise<void> {
     let names: string[];
