@@ -59,6 +59,7 @@ export class CodeServer {
   static async start(options: CodeServerOptions): Promise<CodeServer> {
     const port = await freePort();
     const userData = join(options.root, 'user-data');
+    await mkdir(join(options.root, 'runtime'), { recursive: true, mode: 0o700 });
     // Settings scoped "machine" or "machine-overridable" come from the remote's Machine settings.
     for (const scope of ['User', 'Machine']) {
       await mkdir(join(userData, scope), { recursive: true });
@@ -84,7 +85,15 @@ export class CodeServer {
     const child = spawn(options.tools.node24, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env, XDG_CONFIG_HOME: join(options.root, 'xdg-config'), XDG_DATA_HOME: join(options.root, 'xdg-data') },
+      env: {
+        ...process.env,
+        ...options.env,
+        XDG_CONFIG_HOME: join(options.root, 'xdg-config'),
+        XDG_DATA_HOME: join(options.root, 'xdg-data'),
+        // VS Code's IPC sockets go to the scratch folder, not /tmp; no extension gallery to ask.
+        XDG_RUNTIME_DIR: join(options.root, 'runtime'),
+        EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: '' }),
+      },
     });
     child.stdout?.on('data', (chunk: Buffer) => options.log(`[code-server] ${chunk.toString().trimEnd()}`));
     child.stderr?.on('data', (chunk: Buffer) => options.log(`[code-server] ${chunk.toString().trimEnd()}`));
@@ -163,11 +172,16 @@ export async function runExtensionTests(page: Page, server: CodeServer, options:
       ['skipWelcome', 'true'],
     ]),
   );
-  const timeout = new Promise<number>((resolve) =>
-    setTimeout(() => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
       options.log(`The extension tests did not finish within ${options.timeoutMs} ms.`);
       resolve(124);
-    }, options.timeoutMs).unref(),
-  );
-  return Promise.race([exited, timeout]);
+    }, options.timeoutMs);
+  });
+  try {
+    return await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

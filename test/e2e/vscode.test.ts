@@ -82,7 +82,7 @@ describe('inside a real VS Code (code-server)', () => {
     for (const socket of sockets) cleanupSocket(socket);
     for (const home of homes) await home.dispose();
     await api?.close();
-    if (root) await rm(root, { recursive: true, force: true });
+    if (root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('runs the extension suite in a trusted workspace', async () => {

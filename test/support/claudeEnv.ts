@@ -34,5 +34,6 @@ export async function makeClaudeHome(options: { baseUrl: string; trustedDirs: st
     IS_SANDBOX: '1',
     TERM: 'xterm-256color',
   };
-  return { home, env, dispose: () => rm(home, { recursive: true, force: true }) };
+  // Retries: a claude that is being killed can still write into its HOME for a moment.
+  return { home, env, dispose: () => rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }

@@ -40,7 +40,7 @@ export async function startHarness(label: string, overrides: Partial<EngineOptio
     async dispose() {
       harness.engine.dispose();
       cleanupSocket(socket);
-      await rm(root, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
   return harness;

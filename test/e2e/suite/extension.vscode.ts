@@ -94,6 +94,25 @@ describe('Instar Sessions in VS Code', () => {
     reopened.dispose();
   });
 
+  it("closes a session's editor terminal with its exit status when the session ends", async () => {
+    await api.engine.spawn({ name: 'vs-exit', prompt: 'A short task', cwd: cwd() });
+    await statusOf(api, 'vs-exit', 'idle');
+    const terminal = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-exit')) as vscode.Terminal;
+    const closed = new Promise<vscode.Terminal>((resolve) => {
+      const subscription = vscode.window.onDidCloseTerminal((t) => {
+        if (t === terminal) {
+          subscription.dispose();
+          resolve(t);
+        }
+      });
+    });
+    await vscode.commands.executeCommand('instar.sendInput', 'vs-exit', '/exit');
+    const record = await statusOf(api, 'vs-exit', 'completed');
+    assert.equal(record.exitCode, 0);
+    assert.equal((await closed).exitStatus?.code, 0);
+    await vscode.commands.executeCommand('instar.remove', 'vs-exit');
+  });
+
   it('copies the attach and resume commands', async () => {
     const attach = (await vscode.commands.executeCommand('instar.copyAttachCommand', 'vs-one')) as string;
     assert.match(attach, /^tmux -L \S+ attach -t =vs-one$/);
