@@ -4,24 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BenchResult, runBench } from './bench';
-
-export function formatTable(result: BenchResult): string {
-  const header = ['row', 'ours', 'baseline', 'ratio', 'target', 'met'];
-  const lines = result.rows.map((row) => [row.name, `${row.ours} ${row.unit}`, `${row.baseline} ${row.unit}`, `${row.ratio}×`, row.target, row.met ? 'yes' : 'NO']);
-  const widths = header.map((_, column) => Math.max(header[column].length, ...lines.map((line) => line[column].length)));
-  const format = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
-  const machine = result.machine;
-  return [
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.tmux}, ${machine.date}${result.smoke ? ' (smoke sizes)' : ''}`,
-    '',
-    format(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...lines.map(format),
-    '',
-    ...result.rows.filter((row) => row.detail).map((row) => `- ${row.name}: ${row.detail}`),
-  ].join('\n');
-}
+import { formatTable, runBench } from './bench';
 
 async function main(): Promise<void> {
   const repo = resolve(__dirname, '..', '..');

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runBench } from '../../bench/bench';
-import { formatTable } from '../../bench/main';
+import { formatTable, runBench } from '../../bench/bench';
 import { REPO } from '../support/engineHarness';
 
 describe('benchmark smoke run', () => {

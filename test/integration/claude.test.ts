@@ -70,8 +70,8 @@ describe('real Claude Code sessions', () => {
     assert.equal(idle.claudeSessionId, record.id, 'claude took our --session-id');
     assert.ok(idle.transcriptPath?.endsWith('.jsonl'), 'the transcript path came from the hooks');
     assert.ok(api.userPrompts().includes(prompt), `the API received the prompt as typed; got ${JSON.stringify(api.userPrompts())}`);
-    const output = await h.engine.output('first', { lines: 50 });
-    assert.match(output, /Answer to: Say hello/);
+    // The Stop hook can come before Claude Code has drawn the answer.
+    await waitFor('the answer on screen', async () => /Answer to: Say hello/.test(await h.engine.output('first', { lines: 50 })), 10_000);
   });
 
   it('a follow-up: idle → running → idle', async () => {
