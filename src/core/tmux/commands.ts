@@ -15,7 +15,8 @@ export const sessionPane = (name: string): string => `=${name}:`;
 /**
  * The argument vector of one tmux call running `commands` in order. tmux ends a command at
  * any argument that ends in ";" (so a prompt such as "fix it;" would be cut), unless the
- * ";" is escaped as "\\;": every argument is escaped here, and commands are joined by ";".
+ * ";" is preceded by a backslash: every argument is escaped here (so "x;" is sent as "x\;"
+ * and arrives as "x;"), and commands are joined by ";".
  */
 export function toArgv(commands: readonly TmuxArgs[]): string[] {
   const argv: string[] = [];
