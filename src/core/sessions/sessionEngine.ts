@@ -87,8 +87,8 @@ export interface SpawnRequest {
 }
 
 export interface OutputRequest {
-  /** 1–10000, default 100. */
-  lines?: number;
+  /** 1–10000, default 100; a whole number or its decimal text (from a query string). */
+  lines?: number | string;
   /** Keep colours as ANSI escapes. */
   ansi?: boolean;
 }

@@ -1,0 +1,291 @@
+/**
+ * The local HTTP API, compatible with Instar's: scripts and the agents themselves spawn and
+ * steer sessions through it. Loopback only; a bearer token compared in constant time; requests
+ * from browsers (an Origin header) and from non-loopback Host names refused; bodies bounded;
+ * a per-client rate limit. Errors are JSON `{"error": message}`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InstarError, InstarErrorCode } from '../errors';
+import type { Logger } from '../host';
+import type { SessionEngine } from '../sessions/sessionEngine';
+import { isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+
+export interface ApiServerOptions {
+  port: number;
+  token: string;
+  /** Where spawned sessions run (the workspace folder). */
+  cwd: string;
+  version: string;
+  logger: Logger;
+  /** Requests a client may make per minute (a token bucket). */
+  requestsPerMinute?: number;
+  maxBodyBytes?: number;
+}
+
+/** A session as the API shows it (Instar's fields, plus the state's source). */
+export interface ApiSession {
+  name: string;
+  status: SessionStatus;
+  model: string;
+  prompt: string;
+  jobSlug: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  tmuxSession: string;
+  claudeSessionId: string | null;
+  cwd: string;
+  statusSince: string;
+  statusSource: string;
+  statusDetail: string | null;
+}
+
+export function toApiSession(record: SessionRecord): ApiSession {
+  return {
+    name: record.name,
+    status: record.status,
+    model: record.model,
+    prompt: record.prompt,
+    jobSlug: record.jobSlug ?? null,
+    startedAt: new Date(record.createdAt).toISOString(),
+    endedAt: record.endedAt === undefined ? null : new Date(record.endedAt).toISOString(),
+    exitCode: record.exitCode ?? null,
+    tmuxSession: record.tmuxSession,
+    claudeSessionId: record.claudeSessionId ?? null,
+    cwd: record.cwd,
+    statusSince: new Date(record.statusSince).toISOString(),
+    statusSource: record.statusSignal,
+    statusDetail: record.statusDetail ?? null,
+  };
+}
+
+const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
+  'invalid-input': 400,
+  'not-found': 404,
+  'name-taken': 409,
+  'session-ended': 409,
+  'session-live': 409,
+  'tmux-missing': 503,
+  'tmux-too-old': 503,
+  'tmux-failed': 503,
+  'tmux-timeout': 503,
+  'server-gone': 503,
+  'agent-missing': 503,
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
+
+type Handler = (request: { params: Record<string, string>; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<[number, unknown]>;
+
+interface Route {
+  path: RegExp;
+  methods: Partial<Record<string, Handler>>;
+  auth: boolean;
+}
+
+export class ApiServer {
+  private server: Server | undefined;
+  private token: Buffer;
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly routes: Route[];
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly options: ApiServerOptions,
+  ) {
+    this.token = digest(options.token);
+    this.routes = [
+      { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
+      { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'))] } },
+      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, await this.spawn(await body())] } },
+      { path: /^\/sessions\/tmux$/, auth: true, methods: { GET: async () => [200, { sessions: await this.engine.listTmuxSessions() }] } },
+      {
+        path: /^\/sessions\/([^/]+)\/output$/,
+        auth: true,
+        methods: { GET: async ({ params, query }) => [200, { session: params.name, output: await this.engine.output(params.name, { lines: query.get('lines') ?? undefined }) }] },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/input$/,
+        auth: true,
+        methods: {
+          POST: async ({ params, body }) => {
+            const { text } = await body();
+            if (typeof text !== 'string') throw new HttpError(400, 'The body needs "text", a string.');
+            await this.engine.sendInput(params.name, text);
+            return [200, { ok: true }];
+          },
+        },
+      },
+      {
+        path: /^\/sessions\/([^/]+)$/,
+        auth: true,
+        methods: {
+          GET: async ({ params }) => [200, toApiSession(this.engine.require(params.name))],
+          DELETE: async ({ params }) => {
+            // A live session is killed (its record stays, as killed); an ended one is removed.
+            const record = this.engine.require(params.name);
+            if (isEnded(record)) await this.engine.remove(params.name);
+            else await this.engine.kill(params.name);
+            return [200, { ok: true }];
+          },
+        },
+      },
+    ];
+  }
+
+  /** Listens on 127.0.0.1; resolves with the port, or rejects with a readable error. */
+  start(): Promise<number> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        this.server = undefined;
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`Port ${this.options.port} on 127.0.0.1 is already in use: choose another port in instar.api.port, or stop what is using it.`)
+            : error,
+        );
+      });
+      server.listen(this.options.port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  }
+
+  stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  setToken(token: string): void {
+    this.token = digest(token);
+  }
+
+  private health(): Record<string, unknown> {
+    const counts: Record<string, number> = {};
+    for (const record of this.engine.list()) counts[record.status] = (counts[record.status] ?? 0) + 1;
+    return { status: 'ok', version: this.options.version, sessions: { total: this.engine.list().length, ...counts } };
+  }
+
+  private list(status: string | null): ApiSession[] {
+    if (status !== null && !(SESSION_STATUSES as readonly string[]).includes(status)) {
+      throw new HttpError(400, `Unknown status ${JSON.stringify(status)}: use one of ${SESSION_STATUSES.join(', ')}.`);
+    }
+    return this.engine
+      .list()
+      .filter((record) => status === null || record.status === status)
+      .map(toApiSession);
+  }
+
+  private async spawn(body: Record<string, unknown>): Promise<ApiSession> {
+    for (const field of ['name', 'prompt'] as const) {
+      if (typeof body[field] !== 'string') throw new HttpError(400, `The body needs "${field}", a string.`);
+    }
+    for (const field of ['model', 'jobSlug'] as const) {
+      if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') throw new HttpError(400, `"${field}" must be a string.`);
+    }
+    const record = await this.engine.spawn({
+      name: body.name as string,
+      prompt: body.prompt as string,
+      model: (body.model as string | undefined) ?? undefined,
+      jobSlug: (body.jobSlug as string | undefined) ?? undefined,
+      cwd: this.options.cwd,
+    });
+    return toApiSession(record);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const [status, body] = await this.route(req);
+      send(res, status, body);
+    } catch (error) {
+      if (error instanceof HttpError) send(res, error.status, { error: error.message }, error.headers);
+      else if (error instanceof InstarError) send(res, STATUS_OF_CODE[error.code] ?? 500, { error: error.message });
+      else {
+        this.options.logger.error(`API ${req.method} ${req.url}: ${(error as Error).message}`);
+        send(res, 500, { error: 'Internal error; see the Instar Sessions log.' });
+      }
+    }
+  }
+
+  private async route(req: IncomingMessage): Promise<[number, unknown]> {
+    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, 'The Host header must name this machine (127.0.0.1 or localhost).');
+    if (req.headers.origin !== undefined) throw new HttpError(403, 'Requests from web pages are refused.');
+    this.limit(req.socket.remoteAddress ?? 'unknown');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    for (const route of this.routes) {
+      const match = route.path.exec(url.pathname);
+      if (!match) continue;
+      const handler = route.methods[req.method ?? 'GET'];
+      if (!handler) throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(route.methods).join(', ')}.`, { Allow: Object.keys(route.methods).join(', ') });
+      if (route.auth) this.authorize(req.headers.authorization);
+      const params: Record<string, string> = match[1] === undefined ? {} : { name: decodeURIComponent(match[1]) };
+      return handler({ params, query: url.searchParams, body: () => this.readBody(req) });
+    }
+    throw new HttpError(404, `No route ${req.method} ${url.pathname}.`);
+  }
+
+  private authorize(header: string | undefined): void {
+    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (!match) throw new HttpError(401, 'Missing "Authorization: Bearer <token>" (the token is in .instar/config.json).');
+    if (!timingSafeEqual(digest(match[1].trim()), this.token)) throw new HttpError(403, 'The token is wrong.');
+  }
+
+  private limit(client: string): void {
+    const perMinute = this.options.requestsPerMinute ?? 600;
+    const now = Date.now();
+    const bucket = this.buckets.get(client) ?? { tokens: perMinute, at: now };
+    bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.at) / 60_000) * perMinute);
+    bucket.at = now;
+    this.buckets.set(client, bucket);
+    if (bucket.tokens < 1) {
+      const seconds = Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / perMinute));
+      throw new HttpError(429, `Too many requests: at most ${perMinute} a minute. Retry in ${seconds} s.`, { 'Retry-After': String(seconds) });
+    }
+    bucket.tokens -= 1;
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const max = this.options.maxBodyBytes ?? 1024 * 1024;
+    const tooLarge = () => new HttpError(413, `The body is over ${max} bytes.`, { Connection: 'close' });
+    if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      throw new HttpError(400, 'The body is not valid JSON.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
+    return parsed as Record<string, unknown>;
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}

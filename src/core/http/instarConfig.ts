@@ -1,0 +1,63 @@
+/**
+ * The workspace's `.instar/config.json`, as Instar's own scripts and skill read it: the port
+ * and the token, file mode 0600, kept out of git through `.git/info/exclude`.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** A random 256-bit token, hex. */
+export function generateToken(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export interface InstarConfig {
+  port: number;
+  token: string;
+}
+
+/** Writes (atomically) the port and token, keeping any other keys already in the file. */
+export async function writeInstarConfig(workspace: string, config: InstarConfig): Promise<string> {
+  const dir = path.join(workspace, '.instar');
+  const file = path.join(dir, 'config.json');
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  let existing: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) existing = parsed as Record<string, unknown>;
+  } catch {
+    // Missing or unreadable: written anew.
+  }
+  const auth = existing.auth && typeof existing.auth === 'object' ? (existing.auth as Record<string, unknown>) : {};
+  const value = { ...existing, port: config.port, url: `http://127.0.0.1:${config.port}`, authToken: config.token, auth: { ...auth, token: config.token } };
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await fs.chmod(temporary, 0o600);
+  await fs.rename(temporary, file);
+  await excludeFromGit(workspace);
+  return file;
+}
+
+/** Adds `.instar/` to `.git/info/exclude` once, when the workspace is a git work tree. */
+async function excludeFromGit(workspace: string): Promise<void> {
+  const gitDir = path.join(workspace, '.git');
+  try {
+    if (!(await fs.stat(gitDir)).isDirectory()) return;
+  } catch {
+    return;
+  }
+  const exclude = path.join(gitDir, 'info', 'exclude');
+  let text = '';
+  try {
+    text = await fs.readFile(exclude, 'utf8');
+  } catch {
+    await fs.mkdir(path.dirname(exclude), { recursive: true });
+  }
+  if (text.split('\n').some((line) => line.trim() === '.instar/' || line.trim() === '.instar')) return;
+  await fs.writeFile(exclude, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}.instar/\n`);
+}
+
+/** The variables every spawned session gets, so agents can reach the API. */
+export function agentApiEnvironment(config: InstarConfig): Record<string, string> {
+  return { INSTAR_SERVER_URL: `http://127.0.0.1:${config.port}`, INSTAR_AUTH_TOKEN: config.token };
+}

@@ -1,0 +1,206 @@
+/** The Instar-compatible HTTP API through real HTTP clients, against the real engine on real tmux. */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { silentLogger } from '../../src/core/host';
+import { ApiServer } from '../../src/core/http/apiServer';
+import { agentApiEnvironment, generateToken, writeInstarConfig } from '../../src/core/http/instarConfig';
+import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { waitFor } from '../support/wait';
+
+describe('HTTP API', () => {
+  let h: Harness;
+  let api: ApiServer;
+  let base: string;
+  let records: string;
+  const token = generateToken();
+
+  const call = async (method: string, path: string, options: { body?: unknown; raw?: string; auth?: string | null } = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const auth = options.auth === undefined ? `Bearer ${token}` : options.auth;
+    if (auth !== null) headers.authorization = auth;
+    const response = await fetch(`${base}${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+  };
+  /** A request with headers fetch would not let through (Host). */
+  const rawRequest = (path: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  before(async () => {
+    h = await startHarness('api', { agentCommand: RECORDER_AGENT });
+    records = join(h.root, 'records');
+    await mkdir(records);
+    process.env.RECORD_DIR = records;
+    process.env.RECORDER_LINES = '3';
+    api = new ApiServer(h.engine, { port: 0, token, cwd: h.root, version: '0.1.0', logger: silentLogger });
+    base = `http://127.0.0.1:${await api.start()}`;
+  });
+  after(async () => {
+    await api.stop();
+    await h.dispose();
+  });
+
+  it('answers /health without a token', async () => {
+    const { status, json } = await call('GET', '/health', { auth: null });
+    assert.equal(status, 200);
+    assert.equal(json.status, 'ok');
+    assert.equal(json.version, '0.1.0');
+    assert.equal(json.sessions.total, 0);
+  });
+
+  it('wants the token: 401 without, 403 when wrong, 200 when right', async () => {
+    assert.equal((await call('GET', '/sessions', { auth: null })).status, 401);
+    assert.match((await call('GET', '/sessions', { auth: null })).json.error, /Bearer/);
+    assert.equal((await call('GET', '/sessions', { auth: 'Bearer wrong' })).status, 403);
+    const right = await call('GET', '/sessions');
+    assert.equal(right.status, 200);
+    assert.deepEqual(right.json, []);
+  });
+
+  it('spawns: 201 with the session object; 409 for a taken name; 400 saying which field', async () => {
+    const { status, json } = await call('POST', '/sessions/spawn', { body: { name: 'api-one', prompt: 'From the API $(x) "q"', jobSlug: 'nightly' } });
+    assert.equal(status, 201);
+    for (const field of ['name', 'status', 'model', 'prompt', 'jobSlug', 'startedAt', 'endedAt', 'exitCode', 'tmuxSession', 'claudeSessionId', 'cwd']) assert.ok(field in json, field);
+    assert.equal(json.name, 'api-one');
+    assert.equal(json.model, 'sonnet');
+    assert.equal(json.jobSlug, 'nightly');
+    assert.equal(json.endedAt, null);
+    const again = await call('POST', '/sessions/spawn', { body: { name: 'api-one', prompt: 'x' } });
+    assert.equal(again.status, 409);
+    assert.match(again.json.error, /already exists/);
+    const badName = await call('POST', '/sessions/spawn', { body: { name: 'Bad Name', prompt: 'x' } });
+    assert.equal(badName.status, 400);
+    assert.match(badName.json.error, /lower-case letters/);
+    assert.match((await call('POST', '/sessions/spawn', { body: { name: 'no-prompt' } })).json.error, /"prompt"/);
+    assert.equal((await call('POST', '/sessions/spawn', { raw: '{not json' })).status, 400);
+    assert.equal((await call('POST', '/sessions/spawn', { raw: '[1,2]' })).status, 400);
+    assert.equal((await call('POST', '/sessions/spawn', { body: { name: 'm', prompt: 'x', model: 5 } })).status, 400);
+  });
+
+  it('lists sessions, filtered by status, and the tmux server sessions', async () => {
+    const all = await call('GET', '/sessions');
+    assert.deepEqual(all.json.map((s: { name: string }) => s.name), ['api-one']);
+    const status = all.json[0].status;
+    assert.equal((await call('GET', `/sessions?status=${status}`)).json.length, 1);
+    assert.equal((await call('GET', '/sessions?status=completed')).json.length, 0);
+    assert.equal((await call('GET', '/sessions?status=bogus')).status, 400);
+    const tmux = await call('GET', '/sessions/tmux');
+    assert.ok(tmux.json.sessions.some((s: { name: string }) => s.name === 'api-one'));
+  });
+
+  it('reads output and sends input', async () => {
+    await waitFor('the recorder', () => readFile(join(records, 'api-one.argv.json'), 'utf8'));
+    const output = await waitFor('output', async () => {
+      const { json } = await call('GET', '/sessions/api-one/output?lines=5');
+      return json.output.includes('ready>') ? json : undefined;
+    });
+    assert.equal(output.session, 'api-one');
+    assert.equal((await call('GET', '/sessions/api-one/output?lines=0')).status, 400);
+    assert.equal((await call('GET', '/sessions/nope/output')).status, 404);
+    const sent = await call('POST', '/sessions/api-one/input', { body: { text: 'hello from curl' } });
+    assert.deepEqual(sent.json, { ok: true });
+    await waitFor('the input', async () => (await readFile(join(records, 'api-one.input.bin'), 'latin1').catch(() => '')) === 'hello from curl\r');
+    assert.equal((await call('POST', '/sessions/api-one/input', { body: {} })).status, 400);
+  });
+
+  it('DELETE kills a live session, then removes it once ended; 404 for an unknown one', async () => {
+    assert.deepEqual((await call('DELETE', '/sessions/api-one')).json, { ok: true });
+    assert.equal(h.engine.get('api-one')?.status, 'killed');
+    assert.equal((await call('POST', '/sessions/api-one/input', { body: { text: 'x' } })).status, 409);
+    assert.deepEqual((await call('DELETE', '/sessions/api-one')).json, { ok: true });
+    assert.equal(h.engine.get('api-one'), undefined);
+    assert.equal((await call('DELETE', '/sessions/api-one')).status, 404);
+  });
+
+  it('answers 405 with Allow for a wrong method, 404 for an unknown route, 413 for a body over 1 MiB', async () => {
+    const wrong = await call('PUT', '/sessions');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'GET');
+    assert.equal((await call('GET', '/nothing/here')).status, 404);
+    const huge = await call('POST', '/sessions/spawn', { raw: JSON.stringify({ name: 'big', prompt: 'x'.repeat(1024 * 1024 + 10) }) });
+    assert.equal(huge.status, 413);
+  });
+
+  it('refuses a non-loopback Host (DNS rebinding) and any browser Origin', async () => {
+    assert.equal(await rawRequest('/sessions', { host: 'evil.example.com' }), 403);
+    assert.equal(await rawRequest('/sessions', { host: 'localhost:1234' }), 200);
+    assert.equal(await rawRequest('/sessions', { origin: 'https://evil.example.com' }), 403);
+  });
+
+  it('takes 20 spawns in parallel: all 201, distinct, none lost', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
+    const results = await Promise.all(names.map((name) => call('POST', '/sessions/spawn', { body: { name, prompt: `task ${name}` } })));
+    assert.deepEqual(results.map((r) => r.status), names.map(() => 201));
+    assert.deepEqual(new Set(results.map((r) => r.json.name)).size, 20);
+    for (const name of names) assert.ok(h.engine.get(name), `${name} in the registry`);
+  });
+
+  it('rotates the token', async () => {
+    const next = generateToken();
+    api.setToken(next);
+    assert.equal((await call('GET', '/sessions')).status, 403);
+    assert.equal((await call('GET', '/sessions', { auth: `Bearer ${next}` })).status, 200);
+    api.setToken(token);
+  });
+});
+
+describe('HTTP API limits and setup', () => {
+  it('rate-limits a client with 429 and Retry-After', async () => {
+    const h = await startHarness('apirate', { agentCommand: RECORDER_AGENT });
+    const api = new ApiServer(h.engine, { port: 0, token: 't', cwd: h.root, version: 'x', logger: silentLogger, requestsPerMinute: 5 });
+    try {
+      const base = `http://127.0.0.1:${await api.start()}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i += 1) statuses.push((await fetch(`${base}/health`)).status);
+      assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
+      const limited = await fetch(`${base}/health`);
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    } finally {
+      await api.stop();
+      await h.dispose();
+    }
+  });
+
+  it('says so when the port is in use, without crashing', async () => {
+    const h = await startHarness('apiport', { agentCommand: RECORDER_AGENT });
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const api = new ApiServer(h.engine, { port, token: 't', cwd: h.root, version: 'x', logger: silentLogger });
+      await assert.rejects(api.start(), new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      blocker.close();
+      await h.dispose();
+    }
+  });
+
+  it('writes .instar/config.json (0600, keeping other keys) and keeps .instar/ out of git', async () => {
+    const h = await startHarness('apiconfig');
+    try {
+      await mkdir(join(h.root, '.git', 'info'), { recursive: true });
+      const file = await writeInstarConfig(h.root, { port: 4040, token: 'abc' });
+      await writeInstarConfig(h.root, { port: 4041, token: 'def' });
+      const config = JSON.parse(await readFile(file, 'utf8'));
+      assert.deepEqual({ port: config.port, authToken: config.authToken, auth: config.auth }, { port: 4041, authToken: 'def', auth: { token: 'def' } });
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      const exclude = await readFile(join(h.root, '.git', 'info', 'exclude'), 'utf8');
+      assert.equal(exclude.split('\n').filter((line) => line === '.instar/').length, 1);
+      assert.deepEqual(agentApiEnvironment({ port: 4041, token: 'def' }), { INSTAR_SERVER_URL: 'http://127.0.0.1:4041', INSTAR_AUTH_TOKEN: 'def' });
+      assert.equal(generateToken().length, 64);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
