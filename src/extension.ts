@@ -9,6 +9,7 @@ import { SessionTerminals } from './vscode/sessionTerminal';
 import { SessionNode, SessionTreeProvider } from './vscode/sessionTree';
 import { engineSettings, SettingsWatcher } from './vscode/settings';
 import { SessionSummary } from './vscode/statusBar';
+import { ApiService } from './vscode/apiService';
 
 /** What the extension exports: used by its integration tests and by other extensions. */
 export interface InstarApi {
@@ -34,7 +35,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     logger,
   });
   subscriptions.push({ dispose: () => engine.dispose() });
-  subscriptions.push(settings.onDidChange((value) => engine.configure(engineSettings(value))));
+  const api = new ApiService(engine, context.secrets, String(context.extension.packageJSON.version), logger, () => engine.configure(engineSettings(settings.value, api.agentEnv)));
+  subscriptions.push(api, settings.onDidChange((value) => {
+    engine.configure(engineSettings(value, api.agentEnv));
+    void api.update(value);
+  }));
+  subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void api.update(settings.value)));
+  void api.update(settings.value);
 
   const tree = new SessionTreeProvider(engine, context.workspaceState);
   const view = vscode.window.createTreeView('instar.sessions', { treeDataProvider: tree, showCollapseAll: false });
@@ -94,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     return true;
   };
 
-  const ctx: CommandContext = { engine, tree, terminals, channel, settings: () => settings.value, canSpawn, checkEnvironment };
+  const ctx: CommandContext = { engine, tree, terminals, channel, api, settings: () => settings.value, canSpawn, checkEnvironment };
   subscriptions.push(...registerCommands(ctx));
   logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}`);
   return { engine, tree, view, terminals };

@@ -9,6 +9,7 @@ import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { isEnded, SessionRecord } from '../core/sessions/sessionRecord';
 import { outputUri } from './outputDocuments';
 import { resolveSession } from './sessionPicker';
+import type { ApiService } from './apiService';
 import type { SessionTerminals } from './sessionTerminal';
 import type { SessionTreeProvider } from './sessionTree';
 import type { Settings } from './settings';
@@ -19,6 +20,7 @@ export interface CommandContext {
   tree: SessionTreeProvider;
   terminals: SessionTerminals;
   channel: vscode.LogOutputChannel;
+  api: ApiService;
   settings: () => Settings;
   /** Checks that sessions may be spawned here (workspace trust, tmux, agent), showing why not. */
   canSpawn(): Promise<boolean>;
@@ -184,6 +186,14 @@ export const COMMANDS: Record<string, Handler> = {
   'instar.groupByState': (ctx) => ctx.tree.setGrouped(true),
   'instar.showFlat': (ctx) => ctx.tree.setGrouped(false),
   'instar.showLog': (ctx) => ctx.channel.show(),
+  'instar.api.copyToken': async (ctx) => {
+    await ctx.api.copyToken();
+    void vscode.window.showInformationMessage('Copied the Instar API token.');
+  },
+  'instar.api.rotateToken': async (ctx) => {
+    await ctx.api.rotateToken();
+    void vscode.window.showInformationMessage('The Instar API token was rotated; .instar/config.json has the new one.');
+  },
 };
 
 /** Registers every command of the table; errors are logged and shown, never thrown at VS Code. */

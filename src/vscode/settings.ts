@@ -15,6 +15,8 @@ export interface Settings {
   tmuxPath: string;
   notifications: NotificationLevel;
   outputLines: number;
+  apiEnabled: boolean;
+  apiPort: number;
 }
 
 export class SettingsWatcher implements vscode.Disposable {
@@ -55,6 +57,8 @@ function read(): Settings {
     tmuxPath: config.get<string>('tmux.path')?.trim() || 'tmux',
     notifications: (config.get<string>('notifications') as NotificationLevel) || 'all',
     outputLines: Math.min(10_000, Math.max(1, Math.floor(config.get<number>('output.lines') ?? 500))),
+    apiEnabled: config.get<boolean>('api.enabled') ?? false,
+    apiPort: Math.min(65_535, Math.max(0, Math.floor(config.get<number>('api.port') ?? 4040))),
   };
 }
 

@@ -52,6 +52,8 @@ describe('inside a real VS Code (code-server)', () => {
         'instar.agent.environment': home.env,
         'instar.tmux.socket': socket,
         'instar.notifications': 'off',
+        'instar.api.enabled': true,
+        'instar.api.port': 0,
         'terminal.integrated.gpuAcceleration': 'off',
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,

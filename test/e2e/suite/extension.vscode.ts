@@ -113,6 +113,36 @@ describe('Instar Sessions in VS Code', () => {
     await vscode.commands.executeCommand('instar.remove', 'vs-exit');
   });
 
+  it('serves the HTTP API from .instar/config.json; what it spawns shows in the tree at once; the token rotates', async () => {
+    const configFile = vscode.Uri.file(`${cwd()}/.instar/config.json`);
+    const config = await until('the API config', async () => {
+      try {
+        return JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(configFile))) as { port: number; authToken: string };
+      } catch {
+        return undefined;
+      }
+    });
+    const url = `http://127.0.0.1:${config.port}`;
+    const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    assert.equal((await fetch(`${url}/health`)).status, 200);
+    const spawned = await fetch(`${url}/sessions/spawn`, { method: 'POST', headers: auth(config.authToken), body: JSON.stringify({ name: 'vs-api', prompt: 'Spawned through the API' }) });
+    assert.equal(spawned.status, 201);
+    await until('the tree to show it', () => names().includes('vs-api'));
+    await statusOf(api, 'vs-api', 'idle');
+    await vscode.commands.executeCommand('instar.api.copyToken');
+    assert.equal(await vscode.env.clipboard.readText(), config.authToken);
+    await vscode.commands.executeCommand('instar.api.rotateToken');
+    assert.equal((await fetch(`${url}/sessions`, { headers: auth(config.authToken) })).status, 403, 'the old token is refused');
+    const rotated = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(configFile))) as { authToken: string };
+    assert.notEqual(rotated.authToken, config.authToken);
+    const listed = (await (await fetch(`${url}/sessions`, { headers: auth(rotated.authToken) })).json()) as { name: string }[];
+    assert.ok(listed.some((session) => session.name === 'vs-api'));
+    assert.equal((await fetch(`${url}/sessions/vs-api`, { method: 'DELETE', headers: auth(rotated.authToken) })).status, 200);
+    await statusOf(api, 'vs-api', 'killed');
+    assert.equal((await fetch(`${url}/sessions/vs-api`, { method: 'DELETE', headers: auth(rotated.authToken) })).status, 200, 'an ended session is removed');
+    await until('the tree to drop it', () => !names().includes('vs-api'));
+  });
+
   it('copies the attach and resume commands', async () => {
     const attach = (await vscode.commands.executeCommand('instar.copyAttachCommand', 'vs-one')) as string;
     assert.match(attach, /^tmux -L \S+ attach -t =vs-one$/);
