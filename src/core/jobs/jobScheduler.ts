@@ -1,0 +1,259 @@
+/**
+ * Scheduled jobs: each firing spawns `job-<slug>-<YYYYMMDD-HHMM>` (local time, as cron reads
+ * schedules) unless a live session already holds the slug. keepAlive jobs respawn when their
+ * session ends: at once after a success, after 30 s, 1 min, 2 min… (at most 10 min) after
+ * consecutive errors. A run missed while the host was closed runs once at start, when asked.
+ *
+ * Time comes from an injectable clock and all work happens in `tick()`, which a timer calls at
+ * the next due moment (and engine changes call at once), so tests drive it step by step.
+ */
+import type { Clock, Logger, Storage } from '../host';
+import type { SessionEngine } from '../sessions/sessionEngine';
+import { isEnded, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+import { Disposable, Emitter } from '../util/emitter';
+import { JobDefinition, nextRun, parseJobs } from './jobsFile';
+
+export const JOBS_STATE_KEY = 'instar.jobs.v1';
+const FIRST_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+const MAX_TIMER_MS = 60_000;
+
+export interface JobState {
+  definition: JobDefinition;
+  /** Enabled in the file and not disabled from the UI. */
+  enabled: boolean;
+  nextRunAt?: number;
+  lastRunAt?: number;
+  lastSession?: string;
+  /** The last session's state (its final one once it ended), or why a firing did nothing. */
+  lastResult?: SessionStatus | 'skipped' | 'failed to spawn';
+  /** Consecutive ended-in-error runs, for keepAlive back-off. */
+  failures: number;
+  /** When a keepAlive respawn is due. */
+  respawnAt?: number;
+}
+
+interface StoredJobs {
+  lastRunAt: Record<string, number>;
+  disabled: string[];
+}
+
+export interface JobSchedulerOptions {
+  cwd: string;
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  /** Run once at start a job whose run was missed while nothing ran. */
+  runMissed: boolean;
+}
+
+export class JobScheduler {
+  private readonly emitter = new Emitter<void>();
+  /** Fires when jobs, their state or the problems change. */
+  readonly onDidChange = this.emitter.event;
+  private states = new Map<string, JobState>();
+  private problemList: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subscription: Disposable;
+  private started = false;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly options: JobSchedulerOptions,
+  ) {
+    this.subscription = engine.onDidChange((change) => {
+      if (change.changed.some((record) => record.jobSlug && this.states.has(record.jobSlug))) void this.tick();
+    });
+  }
+
+  get problems(): readonly string[] {
+    return this.problemList;
+  }
+
+  list(): JobState[] {
+    return [...this.states.values()];
+  }
+
+  get(slug: string): JobState | undefined {
+    return this.states.get(slug);
+  }
+
+  /** Replaces the jobs with those of a jobs.json text; returns the problems found. */
+  load(text: string | undefined): string[] {
+    const { jobs, problems } = text === undefined ? { jobs: [], problems: [] } : parseJobs(text);
+    const stored = this.stored();
+    const now = this.options.clock.now();
+    const next = new Map<string, JobState>();
+    for (const definition of jobs) {
+      const previous = this.states.get(definition.slug);
+      const state: JobState = {
+        ...previous,
+        definition,
+        enabled: definition.enabled && !stored.disabled.includes(definition.slug),
+        lastRunAt: previous?.lastRunAt ?? stored.lastRunAt[definition.slug],
+        failures: previous?.failures ?? 0,
+      };
+      state.nextRunAt = nextRun(definition.schedule, now);
+      next.set(definition.slug, state);
+    }
+    this.states = next;
+    this.problemList = problems;
+    for (const problem of problems) this.options.logger.warn(`jobs.json: ${problem}`);
+    this.emitter.fire();
+    this.schedule();
+    return problems;
+  }
+
+  /** Starts the timer; with runMissed, runs once each enabled job whose run was missed. */
+  async start(): Promise<void> {
+    this.started = true;
+    if (this.options.runMissed) {
+      const now = this.options.clock.now();
+      for (const state of this.states.values()) {
+        if (!state.enabled || state.lastRunAt === undefined) continue;
+        const due = nextRun(state.definition.schedule, state.lastRunAt);
+        if (due !== undefined && due <= now) await this.fire(state, 'missed run');
+      }
+    }
+    await this.tick();
+  }
+
+  /** Runs a job now, whatever its schedule. */
+  async runNow(slug: string): Promise<SessionRecord | undefined> {
+    const state = this.states.get(slug);
+    if (!state) throw new Error(`There is no job "${slug}" in .instar/jobs.json.`);
+    return this.fire(state, 'run now');
+  }
+
+  async setEnabled(slug: string, enabled: boolean): Promise<void> {
+    const state = this.states.get(slug);
+    if (!state) throw new Error(`There is no job "${slug}" in .instar/jobs.json.`);
+    const stored = this.stored();
+    stored.disabled = stored.disabled.filter((other) => other !== slug);
+    if (!enabled) stored.disabled.push(slug);
+    await this.options.storage.update(JOBS_STATE_KEY, stored);
+    state.enabled = enabled && state.definition.enabled;
+    this.emitter.fire();
+    this.schedule();
+  }
+
+  /** Does what is due now: scheduled firings, keepAlive respawns, results of ended runs. */
+  tick(): Promise<void> {
+    this.ticking ??= this.tickOnce().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
+    const now = this.options.clock.now();
+    let changed = false;
+    for (const state of this.states.values()) {
+      changed = this.noteResult(state, now) || changed;
+      if (!state.enabled) continue;
+      if (state.respawnAt !== undefined && state.respawnAt <= now && !this.liveSession(state)) {
+        state.respawnAt = undefined;
+        await this.fire(state, 'keepAlive');
+        changed = true;
+      }
+      if (state.nextRunAt !== undefined && state.nextRunAt <= now) {
+        state.nextRunAt = nextRun(state.definition.schedule, now);
+        await this.fire(state, 'schedule');
+        changed = true;
+      }
+    }
+    if (changed) this.emitter.fire();
+    this.schedule();
+  }
+
+  /** Records how the last run ended; for keepAlive, when to respawn. */
+  private noteResult(state: JobState, now: number): boolean {
+    const record = state.lastSession ? this.engine.get(state.lastSession) : undefined;
+    if (!record || record.jobSlug !== state.definition.slug) return false;
+    if (state.lastResult === record.status) return false;
+    state.lastResult = record.status;
+    if (isEnded(record) && state.definition.keepAlive && record.status !== 'killed') {
+      if (record.status === 'completed') state.failures = 0;
+      else state.failures += 1;
+      const delay = state.failures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (state.failures - 1));
+      // Counted on this scheduler's clock, from when it saw the end (engine events come at once).
+      state.respawnAt = now + delay;
+    }
+    return true;
+  }
+
+  private liveSession(state: JobState): SessionRecord | undefined {
+    return this.engine.list().find((record) => record.jobSlug === state.definition.slug && !isEnded(record));
+  }
+
+  private async fire(state: JobState, why: string): Promise<SessionRecord | undefined> {
+    const slug = state.definition.slug;
+    const live = this.liveSession(state);
+    if (live) {
+      this.options.logger.info(`Job ${slug} (${why}): ${live.name} still holds it, nothing spawned`);
+      state.lastResult = 'skipped';
+      return undefined;
+    }
+    const now = this.options.clock.now();
+    state.lastRunAt = now;
+    const stored = this.stored();
+    stored.lastRunAt[slug] = now;
+    await this.options.storage.update(JOBS_STATE_KEY, stored);
+    try {
+      const record = await this.engine.spawn({
+        name: this.freeName(`job-${slug}-${stamp(now)}`),
+        prompt: state.definition.prompt,
+        model: state.definition.model,
+        jobSlug: slug,
+        cwd: this.options.cwd,
+      });
+      state.lastSession = record.name;
+      state.lastResult = record.status;
+      this.options.logger.info(`Job ${slug} (${why}) spawned ${record.name}`);
+      return record;
+    } catch (error) {
+      state.lastResult = 'failed to spawn';
+      state.failures += 1;
+      this.options.logger.error(`Job ${slug} (${why}) could not spawn: ${(error as Error).message}`);
+      return undefined;
+    } finally {
+      this.emitter.fire();
+    }
+  }
+
+  private freeName(base: string): string {
+    if (!this.engine.get(base)) return base;
+    for (let n = 2; ; n += 1) if (!this.engine.get(`${base}-${n}`)) return `${base}-${n}`;
+  }
+
+  private stored(): StoredJobs {
+    const value = this.options.storage.get<StoredJobs>(JOBS_STATE_KEY);
+    return { lastRunAt: { ...value?.lastRunAt }, disabled: [...(value?.disabled ?? [])] };
+  }
+
+  /** Sets the timer for the next due moment (a scheduled run or a respawn), at most a minute away. */
+  private schedule(): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.options.clock.now();
+    let due = now + MAX_TIMER_MS;
+    for (const state of this.states.values()) {
+      if (!state.enabled) continue;
+      for (const at of [state.nextRunAt, state.respawnAt]) if (at !== undefined) due = Math.min(due, at);
+    }
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - now));
+    this.timer.unref?.();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** YYYYMMDD-HHMM in local time. */
+function stamp(at: number): string {
+  const date = new Date(at);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}`;
+}

@@ -1,0 +1,91 @@
+/**
+ * `.instar/jobs.json`: an array of jobs. Each entry is checked on its own: an invalid entry is
+ * reported (naming it and the field) and left out, the valid ones keep working.
+ */
+import { Cron } from 'croner';
+import { validateModel, validateName } from '../sessions/validation';
+
+export interface JobDefinition {
+  slug: string;
+  name: string;
+  /** A 5-field cron expression. */
+  schedule: string;
+  /** The prompt; a `skill` entry becomes the prompt "/<skill>". */
+  prompt: string;
+  model?: string;
+  enabled: boolean;
+  /** Respawn when the session ends, backing off after repeated errors. */
+  keepAlive: boolean;
+}
+
+export interface JobsFile {
+  jobs: JobDefinition[];
+  problems: string[];
+}
+
+/** Slugs are session-name characters, short enough for `job-<slug>-YYYYMMDD-HHMM`. */
+const MAX_SLUG = 40;
+
+export function parseJobs(text: string): JobsFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { jobs: [], problems: [`jobs.json is not valid JSON: ${(error as Error).message}`] };
+  }
+  if (!Array.isArray(data)) return { jobs: [], problems: ['jobs.json must be an array of jobs: [{ "slug": …, "schedule": …, "prompt": … }]'] };
+  const jobs: JobDefinition[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  data.forEach((entry: unknown, index) => {
+    const where = (slug?: unknown) => `jobs[${index}]${typeof slug === 'string' && slug ? ` (slug "${slug}")` : ''}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push(`${where()}: each job must be an object`);
+      return;
+    }
+    const job = entry as Record<string, unknown>;
+    const fail = (field: string, message: string) => problems.push(`${where(job.slug)}: ${field} ${message}`);
+    try {
+      validateName(job.slug, 'job slug');
+    } catch (error) {
+      fail('slug', (error as Error).message.replace(/^Invalid job slug /, 'is invalid: '));
+      return;
+    }
+    const slug = job.slug as string;
+    if (slug.length > MAX_SLUG) return void fail('slug', `is ${slug.length} characters; at most ${MAX_SLUG}`);
+    if (seen.has(slug)) return void fail('slug', 'is used by an earlier job');
+    if (typeof job.schedule !== 'string' || job.schedule.trim().split(/\s+/).length !== 5) {
+      return void fail('schedule', `${JSON.stringify(job.schedule)} is not a 5-field cron expression (minute hour day-of-month month day-of-week)`);
+    }
+    try {
+      new Cron(job.schedule, { paused: true });
+    } catch (error) {
+      return void fail('schedule', `${JSON.stringify(job.schedule)} is not a valid cron expression: ${(error as Error).message}`);
+    }
+    let prompt: string;
+    if (typeof job.prompt === 'string' && job.prompt.trim() !== '') prompt = job.prompt;
+    else if (typeof job.skill === 'string' && /^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(job.skill)) prompt = `/${job.skill}`;
+    else return void fail('prompt', 'is missing: give "prompt" (text) or "skill" (a skill or slash-command name)');
+    let model: string | undefined;
+    if (job.model !== undefined) {
+      try {
+        model = validateModel(job.model);
+      } catch (error) {
+        return void fail('model', (error as Error).message.replace(/^Invalid model /, 'is invalid: '));
+      }
+    }
+    for (const field of ['enabled', 'keepAlive'] as const) {
+      if (job[field] !== undefined && typeof job[field] !== 'boolean') return void fail(field, 'must be true or false');
+    }
+    if (job.name !== undefined && typeof job.name !== 'string') return void fail('name', 'must be a string');
+    seen.add(slug);
+    jobs.push({ slug, name: (job.name as string | undefined) ?? slug, schedule: job.schedule.trim(), prompt, model, enabled: job.enabled !== false, keepAlive: job.keepAlive === true });
+  });
+  return { jobs, problems };
+}
+
+/** The first run strictly after `after`, or undefined when the schedule never fires again. */
+export function nextRun(schedule: string, after: number): number | undefined {
+  const next = new Cron(schedule, { paused: true }).nextRun(new Date(after));
+  return next ? next.getTime() : undefined;
+}

@@ -1,0 +1,150 @@
+/** Scheduled jobs on an injected clock, spawning real sessions on real tmux. */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MemoryStorage, silentLogger } from '../../src/core/host';
+import { parseJobs } from '../../src/core/jobs/jobsFile';
+import { JobScheduler } from '../../src/core/jobs/jobScheduler';
+import { watchJobsFile } from '../../src/core/jobs/jobsWatcher';
+import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { waitFor, waitForStatus } from '../support/wait';
+
+const at = (text: string) => new Date(text).getTime();
+
+describe('jobs.json', () => {
+  it('keeps the valid jobs and names the entry and field of each problem', () => {
+    const { jobs, problems } = parseJobs(
+      JSON.stringify([
+        { slug: 'nightly', name: 'Nightly audit', schedule: '0 3 * * *', prompt: 'Audit', model: 'haiku' },
+        { slug: 'bad-cron', schedule: '61 * * * *', prompt: 'x' },
+        { slug: 'Bad Slug', schedule: '* * * * *', prompt: 'x' },
+        { slug: 'no-prompt', schedule: '* * * * *' },
+        { slug: 'skill', schedule: '*/5 * * * *', skill: 'review', keepAlive: true, enabled: false },
+        { slug: 'nightly', schedule: '* * * * *', prompt: 'again' },
+        { slug: 'six-fields', schedule: '0 0 3 * * *', prompt: 'x' },
+        'not an object',
+      ]),
+    );
+    assert.deepEqual(jobs.map((job) => job.slug), ['nightly', 'skill']);
+    assert.equal(jobs[1].prompt, '/review');
+    assert.equal(jobs[1].keepAlive, true);
+    assert.equal(jobs[1].enabled, false);
+    assert.match(problems[0], /^jobs\[1\] \(slug "bad-cron"\): schedule "61 \* \* \* \*" is not a valid cron expression/);
+    assert.match(problems[1], /^jobs\[2\] \(slug "Bad Slug"\): slug is invalid/);
+    assert.match(problems[2], /^jobs\[3\] \(slug "no-prompt"\): prompt is missing/);
+    assert.match(problems[3], /^jobs\[5\] \(slug "nightly"\): slug is used by an earlier job/);
+    assert.match(problems[4], /^jobs\[6\] .*: schedule .* is not a 5-field cron expression/);
+    assert.match(problems[5], /^jobs\[7\]: each job must be an object/);
+    assert.match(parseJobs('{oops').problems[0], /not valid JSON/);
+    assert.match(parseJobs('{}').problems[0], /must be an array/);
+  });
+});
+
+describe('job scheduler', () => {
+  let h: Harness;
+  let records: string;
+  const clock = { t: at('2026-11-25T10:03:00'), now() { return this.t; } };
+  const storage = new MemoryStorage();
+  let scheduler: JobScheduler;
+
+  before(async () => {
+    h = await startHarness('jobs', { agentCommand: RECORDER_AGENT });
+    records = join(h.root, 'records');
+    await mkdir(records);
+    process.env.RECORD_DIR = records;
+    scheduler = new JobScheduler(h.engine, { cwd: h.root, storage, clock, logger: silentLogger, runMissed: true });
+  });
+  after(async () => {
+    scheduler.dispose();
+    await h.dispose();
+  });
+
+  const sessionsOf = (slug: string) => h.engine.list().filter((record) => record.jobSlug === slug);
+  const endSession = async (name: string, code: number) => {
+    await waitFor(`${name} to start`, () => readFile(join(records, `${name}.argv.json`), 'utf8'));
+    await h.engine.sendInput(name, `EXIT ${code}`);
+    await waitForStatus(h.engine, name, (record) => record.endedAt !== undefined, 15_000);
+  };
+
+  it('fires on schedule, named job-<slug>-<time>, and not again while a session holds the slug', async () => {
+    scheduler.load(JSON.stringify([{ slug: 'every5', schedule: '*/5 * * * *', prompt: 'Check in' }]));
+    await scheduler.start();
+    assert.equal(sessionsOf('every5').length, 0, 'nothing before its time');
+    assert.equal(scheduler.get('every5')?.nextRunAt, at('2026-11-25T10:05:00'));
+    clock.t = at('2026-11-25T10:05:00');
+    await scheduler.tick();
+    assert.deepEqual(sessionsOf('every5').map((r) => r.name), ['job-every5-20261125-1005']);
+    assert.equal(sessionsOf('every5')[0].prompt, 'Check in');
+    clock.t = at('2026-11-25T10:10:00');
+    await scheduler.tick();
+    assert.equal(sessionsOf('every5').length, 1, 'a live session holds the slug');
+    assert.equal(scheduler.get('every5')?.lastResult, 'skipped');
+    await endSession('job-every5-20261125-1005', 0);
+    clock.t = at('2026-11-25T10:15:00');
+    await scheduler.tick();
+    assert.equal(sessionsOf('every5').length, 2);
+  });
+
+  it('respawns keepAlive jobs when their session ends, backing off after errors', async () => {
+    clock.t = at('2026-11-25T11:00:30');
+    scheduler.load(JSON.stringify([{ slug: 'keeper', schedule: '0 0 1 1 *', prompt: 'Stay up', keepAlive: true }]));
+    const first = await scheduler.runNow('keeper');
+    assert.ok(first);
+    await endSession(first.name, 0);
+    await scheduler.tick();
+    assert.equal(sessionsOf('keeper').length, 2, 'a success respawns at once');
+    const delays: number[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const live = sessionsOf('keeper').find((record) => record.endedAt === undefined)!;
+      await endSession(live.name, 1);
+      await scheduler.tick();
+      const state = scheduler.get('keeper')!;
+      assert.ok(state.respawnAt !== undefined, 'a respawn is due');
+      delays.push(state.respawnAt - clock.t);
+      const count = sessionsOf('keeper').length;
+      clock.t = state.respawnAt - 1;
+      await scheduler.tick();
+      assert.equal(sessionsOf('keeper').length, count, 'not before the back-off');
+      clock.t = state.respawnAt;
+      await scheduler.tick();
+      assert.equal(sessionsOf('keeper').length, count + 1, 'respawned after it');
+    }
+    assert.deepEqual(delays, [30_000, 60_000, 120_000]);
+  });
+
+  it('runs a missed run once at start, and not a disabled job', async () => {
+    const store = new MemoryStorage();
+    await store.update('instar.jobs.v1', { lastRunAt: { hourly: at('2026-11-25T08:00:00'), off: at('2026-11-25T08:00:00') }, disabled: ['off'] });
+    clock.t = at('2026-11-25T12:30:00');
+    const other = new JobScheduler(h.engine, { cwd: h.root, storage: store, clock, logger: silentLogger, runMissed: true });
+    try {
+      other.load(JSON.stringify([{ slug: 'hourly', schedule: '0 * * * *', prompt: 'Hourly' }, { slug: 'off', schedule: '0 * * * *', prompt: 'Never' }]));
+      await other.start();
+      assert.equal(sessionsOf('hourly').length, 1, 'once, not once per missed hour');
+      assert.equal(sessionsOf('off').length, 0);
+      assert.equal(other.get('off')?.enabled, false);
+    } finally {
+      other.dispose();
+    }
+  });
+
+  it('reloads when jobs.json is edited; a broken entry leaves the others working', async () => {
+    const workspace = join(h.root, 'ws');
+    await mkdir(join(workspace, '.instar'), { recursive: true });
+    const watched = new JobScheduler(h.engine, { cwd: workspace, storage: new MemoryStorage(), clock, logger: silentLogger, runMissed: false });
+    const watcher = await watchJobsFile(workspace, watched, 50);
+    try {
+      assert.deepEqual(watched.list(), []);
+      await writeFile(join(workspace, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'a', schedule: '* * * * *', prompt: 'A' }, { slug: 'b', schedule: 'nope', prompt: 'B' }]));
+      await waitFor('the reload', () => watched.list().length === 1, 10_000);
+      assert.match(watched.problems[0], /slug "b".*schedule/);
+      await writeFile(join(workspace, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'a', schedule: '* * * * *', prompt: 'A' }, { slug: 'b', schedule: '0 * * * *', prompt: 'B' }]));
+      await waitFor('the second reload', () => watched.list().length === 2, 10_000);
+      assert.deepEqual(watched.problems, []);
+    } finally {
+      watcher.dispose();
+      watched.dispose();
+    }
+  });
+});
