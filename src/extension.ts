@@ -10,6 +10,8 @@ import { SessionNode, SessionTreeProvider } from './vscode/sessionTree';
 import { engineSettings, SettingsWatcher } from './vscode/settings';
 import { SessionSummary } from './vscode/statusBar';
 import { ApiService } from './vscode/apiService';
+import { JobScheduler } from './core/jobs/jobScheduler';
+import { watchJobsFile } from './core/jobs/jobsWatcher';
 
 /** What the extension exports: used by its integration tests and by other extensions. */
 export interface InstarApi {
@@ -101,7 +103,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     return true;
   };
 
-  const ctx: CommandContext = { engine, tree, terminals, channel, api, settings: () => settings.value, canSpawn, checkEnvironment };
+  // Jobs spawn agents: only in a trusted workspace folder.
+  let jobs: JobScheduler | undefined;
+  const startJobs = async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (jobs || !vscode.workspace.isTrusted || folder?.uri.scheme !== 'file') return;
+    const scheduler = new JobScheduler(engine, { cwd: folder.uri.fsPath, storage: context.workspaceState, clock: { now: () => Date.now() }, logger, runMissed: settings.value.runMissedJobs });
+    jobs = scheduler;
+    subscriptions.push(scheduler);
+    let shown = '';
+    subscriptions.push(
+      scheduler.onDidChange(() => {
+        const problems = scheduler.problems.join('\n');
+        if (problems && problems !== shown) void vscode.window.showWarningMessage(`.instar/jobs.json: ${scheduler.problems[0]}${scheduler.problems.length > 1 ? ` (and ${scheduler.problems.length - 1} more; see the Jobs group)` : ''}`);
+        shown = problems;
+      }),
+    );
+    subscriptions.push(await watchJobsFile(folder.uri.fsPath, scheduler));
+    tree.setScheduler(scheduler);
+    await scheduler.start();
+  };
+  subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void startJobs()));
+  void startJobs().catch((error) => logger.error(`Jobs: ${(error as Error).message}`));
+
+  const ctx: CommandContext = { engine, tree, terminals, channel, api, jobs: () => jobs, settings: () => settings.value, canSpawn, checkEnvironment };
   subscriptions.push(...registerCommands(ctx));
   logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}`);
   return { engine, tree, view, terminals };

@@ -9,6 +9,7 @@ import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { isEnded, SessionRecord } from '../core/sessions/sessionRecord';
 import { outputUri } from './outputDocuments';
 import { resolveSession } from './sessionPicker';
+import type { JobScheduler } from '../core/jobs/jobScheduler';
 import type { ApiService } from './apiService';
 import type { SessionTerminals } from './sessionTerminal';
 import type { SessionTreeProvider } from './sessionTree';
@@ -21,6 +22,8 @@ export interface CommandContext {
   terminals: SessionTerminals;
   channel: vscode.LogOutputChannel;
   api: ApiService;
+  /** The job scheduler, when the workspace is trusted and has a folder. */
+  jobs: () => JobScheduler | undefined;
   settings: () => Settings;
   /** Checks that sessions may be spawned here (workspace trust, tmux, agent), showing why not. */
   canSpawn(): Promise<boolean>;
@@ -186,6 +189,18 @@ export const COMMANDS: Record<string, Handler> = {
   'instar.groupByState': (ctx) => ctx.tree.setGrouped(true),
   'instar.showFlat': (ctx) => ctx.tree.setGrouped(false),
   'instar.showLog': (ctx) => ctx.channel.show(),
+  'instar.job.runNow': async (ctx, arg) => {
+    const slug = await pickJob(ctx, arg, 'Run which job now?');
+    if (slug) return ctx.jobs()!.runNow(slug);
+  },
+  'instar.job.enable': async (ctx, arg) => {
+    const slug = await pickJob(ctx, arg, 'Enable which job?');
+    if (slug) await ctx.jobs()!.setEnabled(slug, true);
+  },
+  'instar.job.disable': async (ctx, arg) => {
+    const slug = await pickJob(ctx, arg, 'Disable which job?');
+    if (slug) await ctx.jobs()!.setEnabled(slug, false);
+  },
   'instar.api.copyToken': async (ctx) => {
     await ctx.api.copyToken();
     void vscode.window.showInformationMessage('Copied the Instar API token.');
@@ -195,6 +210,24 @@ export const COMMANDS: Record<string, Handler> = {
     void vscode.window.showInformationMessage('The Instar API token was rotated; .instar/config.json has the new one.');
   },
 };
+
+/** The job named by a tree node or an argument, or one picked from .instar/jobs.json. */
+async function pickJob(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<string | undefined> {
+  const scheduler = ctx.jobs();
+  if (!scheduler) throw new Error('Jobs run only in a trusted workspace folder.');
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && 'slug' in arg && typeof arg.slug === 'string') return arg.slug;
+  const jobs = scheduler.list();
+  if (jobs.length === 0) {
+    void vscode.window.showInformationMessage('No jobs: define them in .instar/jobs.json.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    jobs.map((state) => ({ label: state.definition.name, description: `${state.definition.schedule}${state.enabled ? '' : ' · disabled'}`, slug: state.definition.slug })),
+    { placeHolder },
+  );
+  return picked?.slug;
+}
 
 /** Registers every command of the table; errors are logged and shown, never thrown at VS Code. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -17,6 +17,7 @@ export interface Settings {
   outputLines: number;
   apiEnabled: boolean;
   apiPort: number;
+  runMissedJobs: boolean;
 }
 
 export class SettingsWatcher implements vscode.Disposable {
@@ -59,6 +60,7 @@ function read(): Settings {
     outputLines: Math.min(10_000, Math.max(1, Math.floor(config.get<number>('output.lines') ?? 500))),
     apiEnabled: config.get<boolean>('api.enabled') ?? false,
     apiPort: Math.min(65_535, Math.max(0, Math.floor(config.get<number>('api.port') ?? 4040))),
+    runMissedJobs: config.get<boolean>('jobs.runMissed') ?? true,
   };
 }
 

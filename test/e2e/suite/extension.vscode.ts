@@ -12,7 +12,7 @@ import { instar, statusOf, until, workspaceFolder } from './helpers';
 describe('Instar Sessions in VS Code', () => {
   let api: InstarApi;
   const cwd = () => workspaceFolder();
-  const names = () => api.tree.getChildren().map((node) => (node.kind === 'session' ? node.name : `group:${node.status}`));
+  const names = () => api.tree.getChildren().map((node) => (node.kind === 'session' ? node.name : node.kind === 'group' ? `group:${node.status}` : node.kind));
   const item = (name: string) => api.tree.getTreeItem({ kind: 'session', name });
 
   before(async () => {
@@ -177,5 +177,26 @@ describe('Instar Sessions in VS Code', () => {
     const removed = await vscode.commands.executeCommand('instar.removeEnded');
     assert.equal(removed, 1);
     assert.deepEqual(names(), []);
+  });
+
+  it('shows jobs from .instar/jobs.json, runs one now, disables it, and reports a broken entry', async () => {
+    const file = vscode.Uri.file(`${cwd()}/.instar/jobs.json`);
+    const write = (jobs: unknown) => vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(jobs)));
+    await write([{ slug: 'vs-job', name: 'A VS Code job', schedule: '0 0 1 1 *', prompt: 'From a job' }]);
+    await until('the Jobs group', () => api.tree.getChildren().some((node) => node.kind === 'jobs'));
+    const jobNode = { kind: 'job' as const, slug: 'vs-job' };
+    assert.ok(api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'job' && node.slug === 'vs-job'));
+    assert.equal(api.tree.getTreeItem(jobNode).label, 'A VS Code job');
+    assert.match(String(api.tree.getTreeItem(jobNode).description), /^next /);
+    const record = (await vscode.commands.executeCommand('instar.job.runNow', jobNode)) as { name: string; jobSlug: string };
+    assert.equal(record.jobSlug, 'vs-job');
+    assert.match(record.name, /^job-vs-job-\d{8}-\d{4}$/);
+    await statusOf(api, record.name, 'idle');
+    await vscode.commands.executeCommand('instar.job.disable', jobNode);
+    assert.equal(api.tree.getTreeItem(jobNode).contextValue, 'instar.job.disabled');
+    await write([{ slug: 'vs-job', schedule: '0 0 1 1 *', prompt: 'x' }, { slug: 'broken', schedule: 'every day', prompt: 'x' }]);
+    await until('the problem to show', () => api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'jobProblems'));
+    assert.ok(api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'job' && node.slug === 'vs-job'), 'the valid job stays');
+    await api.engine.kill(record.name);
   });
 });
