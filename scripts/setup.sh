@@ -32,7 +32,7 @@ need_commands() {
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
-need_commands tmux:tmux
+need_commands tmux:tmux curl:curl
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "Node.js 20 or newer with npm is needed: https://nodejs.org/" >&2

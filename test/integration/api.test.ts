@@ -1,6 +1,8 @@
 /** The Instar-compatible HTTP API through real HTTP clients, against the real engine on real tmux. */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { promisify } from 'node:util';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -8,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/host';
 import { ApiServer } from '../../src/core/http/apiServer';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../../src/core/http/instarConfig';
-import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { Harness, RECORDER_AGENT, REPO, startHarness } from '../support/engineHarness';
 import { waitFor } from '../support/wait';
+
+const run = promisify(execFile);
 
 describe('HTTP API', () => {
   let h: Harness;
@@ -200,6 +204,37 @@ describe('HTTP API limits and setup', () => {
       assert.deepEqual(agentApiEnvironment({ port: 4041, token: 'def' }), { INSTAR_SERVER_URL: 'http://127.0.0.1:4041', INSTAR_AUTH_TOKEN: 'def' });
       assert.equal(generateToken().length, 64);
     } finally {
+      await h.dispose();
+    }
+  });
+});
+
+describe('the curl examples of docs/api.md', () => {
+  it('work as written against the server', async () => {
+    const doc = await readFile(join(REPO, 'docs', 'api.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(doc)![1];
+    const examples = block.split('\n').filter((line) => line.startsWith('curl '));
+    assert.equal(examples.length, 8);
+    const h = await startHarness('apicurl', { agentCommand: RECORDER_AGENT });
+    const token = generateToken();
+    const api = new ApiServer(h.engine, { port: 0, token, cwd: h.root, version: 'x', logger: silentLogger });
+    const port = await api.start();
+    try {
+      await mkdir(join(h.root, 'records'), { recursive: true });
+      process.env.RECORD_DIR = join(h.root, 'records');
+      // The documented lines, run by a shell as a user would, with PORT and TOKEN as in the doc.
+      const outputs: string[] = [];
+      for (const line of examples) {
+        const { stdout } = await run('bash', ['-c', `${line} -w '\\n%{http_code}'`], { env: { ...process.env, PORT: String(port), TOKEN: token } });
+        outputs.push(stdout);
+      }
+      const codes = outputs.map((out) => out.trim().split('\n').pop());
+      assert.deepEqual(codes, ['200', '201', '200', '200', '200', '200', '200', '200']);
+      assert.match(outputs[1], /"name":"researcher"/);
+      assert.match(outputs[5], /"session":"researcher"/);
+      assert.equal(h.engine.get('researcher')?.status, 'killed');
+    } finally {
+      await api.stop();
       await h.dispose();
     }
   });
