@@ -158,7 +158,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const bindingMs = await bindingThroughput(socket, 'flood-binding');
     const attachMs = await attachThroughput(socket, 'flood-attach', tmux);
     const mb = sizes.outputBytes / 1e6;
-    rows.push(ratioRow(`Terminal throughput (${mb} MB)`, mb / (bindingMs / 1000), mb / (attachMs / 1000), 'MB/s', 0.8, 'higher-ratio', `control mode → Pseudoterminal writes vs tmux attach in a pty (script -qfc)`));
+    rows.push(ratioRow(`Terminal throughput (${mb} MB)`, mb / (bindingMs / 1000), mb / (attachMs / 1000), 'MB/s', 0.8, 'higher-ratio', `the editor-terminal binding (pipe-pane output, control-mode input) vs tmux attach in a pty (script -qfc)`));
 
     log('keystrokes…');
     await tmux('new-session', '-d', '-s', 'echo-binding', '-x', '200', '-y', '50', '--', 'cat');
