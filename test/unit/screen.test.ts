@@ -19,6 +19,13 @@ describe('screen classifier on real Claude Code screens', () => {
     ['permission-dialog.txt', 'permission'],
     ['trust-dialog.txt', 'setup', /trust/],
     ['bypass-warning.txt', 'setup', /bypass/],
+    ['after-allow.txt', 'idle'],
+    ['after-one-ctrl-c.txt', 'idle'],
+    ['api-error-401.txt', 'idle'],
+    ['api-retrying.txt', 'working'],
+    ['context-limit.txt', 'idle'],
+    ['idle-fresh.txt', 'idle'],
+    ['paste-placeholder.txt', 'idle'],
   ];
   for (const [file, kind, detail] of cases) {
     it(`reads ${file} as ${kind}`, () => {
