@@ -105,6 +105,21 @@ describe('real Claude Code sessions', () => {
     assert.ok(received === prompt, 'byte for byte');
   });
 
+  it('presses Enter again when a paste was left unsubmitted, and not after one that was taken', async () => {
+    const text = 'A pasted follow-up\nwith a second line';
+    const since = Date.now();
+    await h.engine.sendInput('first', text, { submit: false }); // as if the Enter were lost
+    await waitFor('the paste in the box', async () => /Pasted text|A pasted follow-up/.test(await h.engine.output('first', { lines: 10 })), 10_000);
+    assert.equal(await h.engine.ensureSubmitted('first', since, 500), true);
+    await waitFor('the prompt at the API', () => api.userPrompts().includes(text), 30_000);
+    await expectStatus('first', 'idle', 'paste recovered → idle');
+    const again = Date.now();
+    await h.engine.sendInput('first', 'Normal follow-up\nover two lines');
+    await waitFor('the prompt at the API', () => api.userPrompts().includes('Normal follow-up\nover two lines'), 30_000);
+    assert.equal(await h.engine.ensureSubmitted('first', again, 500), false, 'no second Enter');
+    await expectStatus('first', 'idle', 'pasted follow-up → idle');
+  });
+
   it('in default permission mode a tool call waits for the user, then runs when answered', async () => {
     const started = performance.now();
     await h.engine.spawn({ name: 'asker', prompt: 'USE-A-TOOL to print a marker', cwd, permissionMode: 'default' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { classifyScreen, ScreenKind } from '../../src/core/status/screen';
+import { classifyScreen, inputBoxText, ScreenKind } from '../../src/core/status/screen';
 import { stripAnsi } from '../../src/core/util/text';
 import { REPO } from '../support/engineHarness';
 
@@ -50,5 +50,13 @@ describe('screen classifier on real Claude Code screens', () => {
     assert.equal(classifyScreen('\r\n\r\n').kind, 'unknown');
     assert.equal(classifyScreen('\x00\x01 garbage ❯').kind, 'unknown');
     assert.equal(classifyScreen(fixture('working.txt').replace(/\n/g, '\r\n')).kind, 'working');
+  });
+
+  it('reads what the input box holds', () => {
+    assert.equal(inputBoxText(fixture('idle.txt')), '');
+    assert.match(inputBoxText(fixture('paste-placeholder.txt')) ?? '', /^\[Pasted text #\d+/);
+    assert.equal(inputBoxText(fixture('after-escape.txt')), 'SLOW please');
+    assert.equal(inputBoxText(fixture('trust-dialog.txt')), undefined);
+    assert.equal(inputBoxText(''), undefined);
   });
 });

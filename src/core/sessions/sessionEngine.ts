@@ -17,7 +17,7 @@ import { Clock, Logger, silentLogger, Storage, systemClock } from '../host';
 import { Registry } from '../registry/registry';
 import { HookEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
-import { classifyScreen } from '../status/screen';
+import { classifyScreen, inputBoxText } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
@@ -494,7 +494,9 @@ export class SessionEngine {
     try {
       const prompt = await this.files.readPrompt(record.id);
       this.logger.info(`Pasting the ${record.promptBytes}-byte prompt of ${record.name}`);
+      const since = this.clock.now();
       await this.enqueueInput(record.name, () => this.typeText(record, prompt, true));
+      await this.enqueueInput(record.name, () => this.ensureSubmitted(record.name, since));
       const current = this.registry.get(record.name);
       if (current?.id === record.id && current.pendingPrompt) {
         const next = { ...current, pendingPrompt: undefined };
@@ -582,7 +584,9 @@ export class SessionEngine {
     validateText(text, 'input', MAX_INPUT_BYTES);
     const submit = options.submit ?? true;
     if (text === '' && !submit) return;
-    await this.enqueueInput(name, () => this.typeText(record, text, submit));
+    const since = this.clock.now();
+    const pasted = await this.enqueueInput(name, () => this.typeText(record, text, submit));
+    if (pasted && submit) void this.enqueueInput(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
   }
 
   /** Sends keys by name (Escape, Enter, C-c, Up, 1, y…) to answer dialogs. */
@@ -622,13 +626,16 @@ export class SessionEngine {
     return result;
   }
 
-  private async typeText(record: SessionRecord, text: string, submit: boolean): Promise<void> {
+  /** Types or pastes text (and Enter); returns whether it was pasted. */
+  private async typeText(record: SessionRecord, text: string, submit: boolean): Promise<boolean> {
     const client = this.client(record.tmuxSocket);
     const target = tmux.sessionPane(record.tmuxSession);
+    let pasted = false;
     try {
       const normalized = text.replace(/\r\n?/g, '\n');
       if (normalized !== '') {
-        if (normalized.includes('\n') || Buffer.byteLength(normalized, 'utf8') > TYPE_LIMIT_BYTES) {
+        pasted = normalized.includes('\n') || Buffer.byteLength(normalized, 'utf8') > TYPE_LIMIT_BYTES;
+        if (pasted) {
           const buffer = `instar-${record.id.slice(0, 8)}-${randomUUID().slice(0, 8)}`;
           await client.run([tmux.loadBufferFromStdin(buffer), tmux.pasteBuffer(buffer, target)], normalized);
         } else {
@@ -637,6 +644,7 @@ export class SessionEngine {
         if (submit) await delay(this.options.submitDelayMs ?? 150);
       }
       if (submit) await client.run([tmux.sendKeys(target, ['Enter'])]);
+      return pasted;
     } catch (error) {
       if (isInstarError(error, 'not-found') || isInstarError(error, 'server-gone')) {
         void this.refresh().catch(() => undefined);
@@ -644,6 +652,27 @@ export class SessionEngine {
       }
       throw error;
     }
+  }
+
+  /**
+   * Makes sure Claude Code took a submitted paste: rarely, under load, the Enter after a
+   * bracketed paste is lost and the paste stays in the input box (seen once in 33 trials). If no
+   * UserPromptSubmit came within `waitMs` of `since` and the input box still holds text, Enter is
+   * pressed once more. Returns whether it was.
+   */
+  async ensureSubmitted(name: string, since: number, waitMs = 3000): Promise<boolean> {
+    const record = this.requireLive(name);
+    if (record.agentKind !== 'claude') return false;
+    const taken = () => (this.registry.get(name)?.lastPromptAt ?? 0) >= since;
+    const deadline = this.clock.now() + waitMs;
+    while (!taken() && this.clock.now() < deadline) await delay(100);
+    if (taken() || isEnded(this.registry.get(name) ?? record)) return false;
+    const client = this.client(record.tmuxSocket);
+    const screen = await client.run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: 0, ansi: false })]).catch(() => '');
+    if (!inputBoxText(screen)) return false;
+    this.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
+    await client.run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), ['Enter'])]);
+    return true;
   }
 
   // ---------------------------------------------------------------- kill, remove

@@ -54,6 +54,8 @@ export interface SessionRecord {
   transcriptPath?: string;
   /** The prompt is too long for argv and waits to be pasted once the agent is ready. */
   pendingPrompt?: boolean;
+  /** When Claude Code last took a prompt (UserPromptSubmit). */
+  lastPromptAt?: number;
   /** The last hook event seen, for the tooltip and the API. */
   lastEvent?: string;
   lastEventAt?: number;

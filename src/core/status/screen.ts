@@ -58,3 +58,16 @@ export function classifyScreen(text: string): ScreenState {
 
 /** Whether a screen shows something the user must answer. */
 export const needsUser = (kind: ScreenKind): boolean => kind === 'permission' || kind === 'question' || kind === 'setup';
+
+/**
+ * The text in Claude Code's input box (the last "❯" line between the rules), or undefined when
+ * no input box is visible. A paste shows there as "[Pasted text #1 +N lines]".
+ */
+export function inputBoxText(text: string): string | undefined {
+  const lines = text.replace(/\r/g, '').split('\n');
+  for (let i = lines.length - 1; i > 0; i -= 1) {
+    const match = /^\s*❯[\u00a0 ](.*)$/.exec(lines[i]);
+    if (match && RULE.test(lines[i - 1])) return match[1].replace(/[\u00a0\s]+$/, '');
+  }
+  return undefined;
+}

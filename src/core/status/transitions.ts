@@ -80,6 +80,7 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
       }
       break;
     case 'UserPromptSubmit':
+      next.lastPromptAt = event.at;
       next.pendingPrompt = undefined;
       next.toolPending = undefined;
       set(next, 'running', 'hook', at);
