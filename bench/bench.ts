@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Script } from 'node:vm';
 import { readFileSync } from 'node:fs';
-import { MemoryStorage } from '../src/core/host';
+import { MemoryStorage } from '../test/support/storage';
 import { SessionEngine } from '../src/core/sessions/sessionEngine';
-import type { SessionStatus } from '../src/core/sessions/sessionRecord';
+import type { SessionStatus } from '../src/core/model/sessionRecord';
 import { listPanes } from '../src/core/tmux/commands';
 import { TerminalBinding } from '../src/core/terminal/terminalBinding';
-import { silentLogger } from '../src/core/host';
+import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 /** Builds the objects of the extension, connects them and registers their disposables. */
 import * as vscode from 'vscode';
-import { isInstarError } from './core/errors';
+import { isInstarError } from './core/util/errors';
 import { SessionEngine } from './core/sessions/sessionEngine';
 import { CommandContext, registerCommands } from './vscode/commands';
 import { channelLogger } from './vscode/logger';

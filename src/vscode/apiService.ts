@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { ApiServer } from '../core/http/apiServer';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../core/http/instarConfig';
-import type { Logger } from '../core/host';
+import type { Logger } from '../core/util/host';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import type { Settings } from './settings';
 

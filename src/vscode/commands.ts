@@ -3,10 +3,10 @@
  * errors. Tree commands take the clicked node; from the palette they ask with a QuickPick.
  */
 import * as vscode from 'vscode';
-import { isInstarError } from '../core/errors';
+import { isInstarError } from '../core/util/errors';
 import { STATUS_LOOKS } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import { isEnded, SessionRecord } from '../core/sessions/sessionRecord';
+import { isEnded, SessionRecord } from '../core/model/sessionRecord';
 import { outputUri } from './outputDocuments';
 import { resolveSession } from './sessionPicker';
 import type { JobScheduler } from '../core/jobs/jobScheduler';

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { Logger } from '../core/host';
+import type { Logger } from '../core/util/host';
 
 /** The engine's logger, written to the extension's LogOutputChannel. */
 export function channelLogger(channel: vscode.LogOutputChannel): Logger {

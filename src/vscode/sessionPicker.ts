@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { sessionDescription, STATUS_LOOKS } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import type { SessionRecord } from '../core/sessions/sessionRecord';
+import type { SessionRecord } from '../core/model/sessionRecord';
 
 export interface PickOptions {
   placeHolder: string;

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import { isEnded, SessionRecord } from '../core/sessions/sessionRecord';
-import type { Logger } from '../core/host';
+import { isEnded, SessionRecord } from '../core/model/sessionRecord';
+import type { Logger } from '../core/util/host';
 import { TerminalBinding } from '../core/terminal/terminalBinding';
 
 class SessionPty implements vscode.Pseudoterminal {

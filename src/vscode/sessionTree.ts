@@ -8,7 +8,7 @@ import { jobLook } from '../core/presentation/jobPresentation';
 import { GROUP_ORDER, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../core/presentation/sessionPresentation';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import type { SessionRecord, SessionStatus } from '../core/sessions/sessionRecord';
+import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
 
 export type SessionNode =
   | { kind: 'group'; status: SessionStatus; count: number }

@@ -1,7 +1,7 @@
 /** The extension's settings, typed, read in one place, with an event when they change. */
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../core/sessions/sessionEngine';
-import type { PermissionMode } from '../core/sessions/validation';
+import type { PermissionMode } from '../core/model/permissionMode';
 
 export type NotificationLevel = 'all' | 'waiting' | 'off';
 

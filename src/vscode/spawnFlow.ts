@@ -4,9 +4,9 @@
  * first), and several prompts in one go with derived names.
  */
 import * as vscode from 'vscode';
-import { nameFromPrompt, suggestName } from '../core/presentation/sessionPresentation';
+import { nameFromPrompt, suggestName } from '../core/model/sessionName';
 import type { SessionEngine, SpawnRequest } from '../core/sessions/sessionEngine';
-import type { SessionRecord } from '../core/sessions/sessionRecord';
+import type { SessionRecord } from '../core/model/sessionRecord';
 import { describeNameProblem, MODEL_ALIASES, validateModel } from '../core/sessions/validation';
 
 const TITLE = 'Spawn Session';

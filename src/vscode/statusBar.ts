@@ -3,9 +3,8 @@
  * (sessions waiting for the user), and notifications for sessions the user is not looking at.
  */
 import * as vscode from 'vscode';
-import { countByStatus } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import type { SessionRecord, SessionStatus } from '../core/sessions/sessionRecord';
+import { countByStatus, SessionRecord, SessionStatus } from '../core/model/sessionRecord';
 import type { NotificationLevel } from './settings';
 
 export class SessionSummary implements vscode.Disposable {

@@ -7,7 +7,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '../../src/core/host';
+import { silentLogger } from '../../src/core/util/host';
 import { ApiServer } from '../../src/core/http/apiServer';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../../src/core/http/instarConfig';
 import { Harness, RECORDER_AGENT, REPO, startHarness } from '../support/engineHarness';

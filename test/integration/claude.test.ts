@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { Harness, REPO, startHarness } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';

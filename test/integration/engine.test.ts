@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InstarError, isInstarError } from '../../src/core/errors';
+import { InstarError, isInstarError } from '../../src/core/util/errors';
 import type { SessionEngine } from '../../src/core/sessions/sessionEngine';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
 import { tmuxOn } from '../support/tmuxServer';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '../../src/core/host';
+import { silentLogger } from '../../src/core/util/host';
 import { TerminalBinding } from '../../src/core/terminal/terminalBinding';
 import { RECORDER_AGENT } from '../support/engineHarness';
 import { cleanupSocket, privateSocket, tmuxOn } from '../support/tmuxServer';

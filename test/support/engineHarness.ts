@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MemoryStorage } from '../../src/core/host';
+import { MemoryStorage } from './storage';
 import { EngineOptions, SessionEngine } from '../../src/core/sessions/sessionEngine';
 import { cleanupSocket, privateSocket } from './tmuxServer';
 

@@ -1,6 +1,6 @@
 /** Waiting on states, with generous time-outs that only bound a failure. */
 import type { SessionEngine } from '../../src/core/sessions/sessionEngine';
-import type { SessionRecord, SessionStatus } from '../../src/core/sessions/sessionRecord';
+import type { SessionRecord, SessionStatus } from '../../src/core/model/sessionRecord';
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hookCommand, hookSettings, HOOK_EVENTS } from '../../src/core/agent/hookSettings';
-import { silentLogger } from '../../src/core/host';
+import { silentLogger } from '../../src/core/util/host';
 import type { HookEvent } from '../../src/core/status/hookEvents';
 import { HookWatcher } from '../../src/core/status/hookWatcher';
 

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  countByStatus,
-  formatAge,
-  nameFromPrompt,
-  sessionContextValue,
-  sessionDescription,
-  sessionTooltip,
-  STATUS_LOOKS,
-  suggestName,
-} from '../../src/core/presentation/sessionPresentation';
-import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model/sessionName';
+import { countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
+import { formatAge, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
@@ -53,5 +45,18 @@ describe('session presentation', () => {
     assert.equal(suggestName('Task', new Set(['task-1', 'task-2'])), 'task-3');
     assert.equal(suggestName('!!!', new Set()), 'session-1');
     assert.equal(nameFromPrompt('Fix the login bug, please'), 'fix-the-login');
+    const taken = new Set(['job-a', 'job-a-2']);
+    assert.equal(firstFreeName((n) => (n === 1 ? 'job-a' : `job-a-${n}`), (name) => taken.has(name)), 'job-a-3');
+    assert.equal(firstFreeName((n) => (n === 1 ? 'job-b' : `job-b-${n}`), (name) => taken.has(name)), 'job-b');
+  });
+
+  it('says how a session ended in one wording', () => {
+    assert.equal(exitStatusText(0), 'exit status 0');
+    assert.equal(exitStatusText(null), undefined);
+    assert.equal(exitStatusText(undefined), undefined);
+    assert.equal(endSummary(record({ status: 'error', exitCode: 1, endedAt: NOW })), 'error, exit status 1');
+    assert.equal(endSummary(record({ status: 'killed', exitCode: null, endedAt: NOW })), 'killed');
+    const counts = countByStatus([]);
+    assert.deepEqual(Object.values(counts), [0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });

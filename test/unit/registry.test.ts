@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FileStorage, MemoryStorage } from '../../src/core/host';
+import { FileStorage, MemoryStorage } from '../support/storage';
 import { Registry } from '../../src/core/registry/registry';
-import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import type { SessionRecord } from '../../src/core/model/sessionRecord';
 
 const make = (name: string, id = `${name}-id`): SessionRecord =>
   ({ name, id, status: 'starting', statusSince: 0, statusSignal: 'spawn', model: 'sonnet', prompt: '', promptBytes: 0, cwd: '/', permissionMode: 'default', agentKind: 'claude', agentCommand: 'claude', createdAt: 0, tmuxSocket: 'x', tmuxSession: name }) as SessionRecord;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SessionRecord } from '../../src/core/sessions/sessionRecord';
+import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import type { HookEvent } from '../../src/core/status/hookEvents';
 import { CLAUDE_QUIET_MS, QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
 

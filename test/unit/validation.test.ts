@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isInstarError } from '../../src/core/errors';
+import { isInstarError } from '../../src/core/util/errors';
 import { validateArgs, validateModel, validateName, validatePermissionMode, validateText } from '../../src/core/sessions/validation';
 
 const refused = (fn: () => unknown, pattern: RegExp) =>

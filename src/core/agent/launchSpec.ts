@@ -8,8 +8,9 @@
  * shell. `env` then gives the agent its variables and removes the ones it must not inherit.
  */
 import * as path from 'node:path';
-import type { AgentKind } from '../sessions/sessionRecord';
-import type { PermissionMode } from '../sessions/validation';
+import type { AgentKind } from '../model/sessionRecord';
+import type { PermissionMode } from '../model/permissionMode';
+import { DROPPED_VARIABLES } from '../util/environment';
 import { SESSION_ID_VARIABLE } from './hookSettings';
 
 /**
@@ -17,9 +18,6 @@ import { SESSION_ID_VARIABLE } from './hookSettings';
  * are not put in argv: they are pasted into the agent once it is ready.
  */
 export const MAX_ARGV_PROMPT_BYTES = 8 * 1024;
-
-/** Variables the agent must not inherit from the host (a claude inside claude refuses to start). */
-export const UNSET_VARIABLES = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT', 'TMUX', 'TMUX_PANE'] as const;
 
 /**
  * $1 is the status file, the rest the agent's argv. INT and QUIT get a handler (not "ignore",
@@ -53,7 +51,8 @@ export function promptFitsArgv(prompt: string): boolean {
 
 export function launchArgv(input: LaunchInput): string[] {
   const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, 'env'];
-  for (const name of UNSET_VARIABLES) argv.push('-u', name);
+  // The tmux server may hold them from whoever started it: the agent must not inherit them.
+  for (const name of DROPPED_VARIABLES) argv.push('-u', name);
   for (const [name, value] of Object.entries({ ...input.env, [SESSION_ID_VARIABLE]: input.sessionId })) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name ${JSON.stringify(name)}`);
     argv.push(`${name}=${value}`);

@@ -1,7 +1,7 @@
 /** Finds an agent program the way execvp would, so a missing one is reported before spawning. */
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InstarError } from '../errors';
+import { InstarError } from '../util/errors';
 
 export async function resolveCommand(command: string, envPath = process.env.PATH ?? ''): Promise<string> {
   const candidates = command.includes('/') ? [command] : envPath.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));

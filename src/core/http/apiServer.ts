@@ -7,10 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InstarError, InstarErrorCode } from '../errors';
-import type { Logger } from '../host';
+import { InstarError, InstarErrorCode } from '../util/errors';
+import type { Logger } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
-import { isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+import { countByStatus, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface ApiServerOptions {
   port: number;
@@ -175,9 +175,10 @@ export class ApiServer {
   }
 
   private health(): Record<string, unknown> {
-    const counts: Record<string, number> = {};
-    for (const record of this.engine.list()) counts[record.status] = (counts[record.status] ?? 0) + 1;
-    return { status: 'ok', version: this.options.version, sessions: { total: this.engine.list().length, ...counts } };
+    const records = this.engine.list();
+    // Only the statuses some session has, as before: { total, idle: 2, running: 1 }.
+    const counts = Object.fromEntries(Object.entries(countByStatus(records)).filter(([, count]) => count > 0));
+    return { status: 'ok', version: this.options.version, sessions: { total: records.length, ...counts } };
   }
 
   private list(status: string | null): ApiSession[] {

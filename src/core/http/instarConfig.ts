@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomicWrite';
 
 /** A random 256-bit token, hex. */
 export function generateToken(): string {
@@ -30,10 +31,7 @@ export async function writeInstarConfig(workspace: string, config: InstarConfig)
   }
   const auth = existing.auth && typeof existing.auth === 'object' ? (existing.auth as Record<string, unknown>) : {};
   const value = { ...existing, port: config.port, url: `http://127.0.0.1:${config.port}`, authToken: config.token, auth: { ...auth, token: config.token } };
-  const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  await fs.chmod(temporary, 0o600);
-  await fs.rename(temporary, file);
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
   await excludeFromGit(workspace);
   return file;
 }

@@ -7,31 +7,18 @@
  * Time comes from an injectable clock and all work happens in `tick()`, which a timer calls at
  * the next due moment (and engine changes call at once), so tests drive it step by step.
  */
-import type { Clock, Logger, Storage } from '../host';
+import type { Clock, Logger, Storage } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
-import { isEnded, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+import type { JobState } from '../model/job';
+import { firstFreeName } from '../model/sessionName';
+import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { Disposable, Emitter } from '../util/emitter';
-import { JobDefinition, nextRun, parseJobs } from './jobsFile';
+import { nextRun, parseJobs } from './jobsFile';
 
 export const JOBS_STATE_KEY = 'instar.jobs.v1';
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 const MAX_TIMER_MS = 60_000;
-
-export interface JobState {
-  definition: JobDefinition;
-  /** Enabled in the file and not disabled from the UI. */
-  enabled: boolean;
-  nextRunAt?: number;
-  lastRunAt?: number;
-  lastSession?: string;
-  /** The last session's state (its final one once it ended), or why a firing did nothing. */
-  lastResult?: SessionStatus | 'skipped' | 'failed to spawn';
-  /** Consecutive ended-in-error runs, for keepAlive back-off. */
-  failures: number;
-  /** When a keepAlive respawn is due. */
-  respawnAt?: number;
-}
 
 interface StoredJobs {
   lastRunAt: Record<string, number>;
@@ -200,7 +187,7 @@ export class JobScheduler {
     await this.options.storage.update(JOBS_STATE_KEY, stored);
     try {
       const record = await this.engine.spawn({
-        name: this.freeName(`job-${slug}-${stamp(now)}`),
+        name: jobRunName(slug, now, (name) => this.engine.get(name) !== undefined),
         prompt: state.definition.prompt,
         model: state.definition.model,
         jobSlug: slug,
@@ -218,11 +205,6 @@ export class JobScheduler {
     } finally {
       this.emitter.fire();
     }
-  }
-
-  private freeName(base: string): string {
-    if (!this.engine.get(base)) return base;
-    for (let n = 2; ; n += 1) if (!this.engine.get(`${base}-${n}`)) return `${base}-${n}`;
   }
 
   private stored(): StoredJobs {
@@ -249,6 +231,12 @@ export class JobScheduler {
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/** `job-<slug>-<YYYYMMDD-HHMM>`, or with `-2`, `-3`… when that is taken. */
+function jobRunName(slug: string, at: number, isTaken: (name: string) => boolean): string {
+  const base = `job-${slug}-${stamp(at)}`;
+  return firstFreeName((n) => (n === 1 ? base : `${base}-${n}`), isTaken);
 }
 
 /** YYYYMMDD-HHMM in local time. */

@@ -3,20 +3,8 @@
  * reported (naming it and the field) and left out, the valid ones keep working.
  */
 import { Cron } from 'croner';
+import type { JobDefinition } from '../model/job';
 import { validateModel, validateName } from '../sessions/validation';
-
-export interface JobDefinition {
-  slug: string;
-  name: string;
-  /** A 5-field cron expression. */
-  schedule: string;
-  /** The prompt; a `skill` entry becomes the prompt "/<skill>". */
-  prompt: string;
-  model?: string;
-  enabled: boolean;
-  /** Respawn when the session ends, backing off after repeated errors. */
-  keepAlive: boolean;
-}
 
 export interface JobsFile {
   jobs: JobDefinition[];

@@ -1,5 +1,5 @@
 /** How a job looks in the Sessions view, as pure data. */
-import type { JobState } from '../jobs/jobScheduler';
+import type { JobState } from '../model/job';
 
 function when(at: number, now: number): string {
   const date = new Date(at);

@@ -2,7 +2,7 @@
  * How a session looks in lists, as pure data: the VS Code side turns these into TreeItems,
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
-import { isEnded, SessionRecord, SessionStatus } from '../sessions/sessionRecord';
+import { exitStatusText, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface StatusLook {
   /** Codicon id, with ~spin where it should turn. */
@@ -51,7 +51,7 @@ export function sessionDescription(record: SessionRecord, now: number): string {
   return parts.join(' · ');
 }
 
-/** What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… plus `.claude` when it can be resumed. */
+/** What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… plus `.resumable` when it has a Claude Code conversation. */
 export function sessionContextValue(record: SessionRecord): string {
   return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${record.claudeSessionId ? '.resumable' : ''}`;
 }
@@ -76,29 +76,10 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
   lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}  `);
-  if (record.endedAt !== undefined) lines.push(`Ended: ${new Date(record.endedAt).toLocaleString()}${record.exitCode !== undefined && record.exitCode !== null ? `, exit status ${record.exitCode}` : ''}  `);
+  if (record.endedAt !== undefined) {
+    const exit = exitStatusText(record.exitCode);
+    lines.push(`Ended: ${new Date(record.endedAt).toLocaleString()}${exit ? `, ${exit}` : ''}  `);
+  }
   if (attachCommand) lines.push(`Attach: \`${attachCommand.replace(/`/g, "'")}\``);
   return lines.join('\n');
-}
-
-/** Counts for the status bar and the badge. */
-export function countByStatus(records: readonly SessionRecord[]): Record<SessionStatus, number> {
-  const counts = { starting: 0, running: 0, idle: 0, waiting: 0, completed: 0, error: 0, killed: 0, lost: 0 };
-  for (const record of records) counts[record.status] += 1;
-  return counts;
-}
-
-/** The first free name of the form `base-N`, given the names taken. */
-export function suggestName(base: string, taken: ReadonlySet<string>): string {
-  const clean = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'session';
-  for (let n = 1; ; n += 1) {
-    const name = `${clean}-${n}`;
-    if (!taken.has(name)) return name;
-  }
-}
-
-/** A short name from the first words of a prompt ("Fix the login bug" → "fix-the-login"). */
-export function nameFromPrompt(prompt: string): string {
-  const words = prompt.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  return words.slice(0, 3).join('-').slice(0, 40) || 'session';
 }

@@ -5,8 +5,8 @@
  * overwrite each other's records; writes to storage are serialized and coalesced, and each
  * caller can await the write that contains its change.
  */
-import type { Storage } from '../host';
-import type { SessionRecord } from '../sessions/sessionRecord';
+import type { Storage } from '../util/host';
+import type { SessionRecord } from '../model/sessionRecord';
 
 export const REGISTRY_KEY = 'instar.sessions.v1';
 

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import { hookSettings } from '../agent/hookSettings';
 import { agentKindOf, launchArgv, promptFitsArgv } from '../agent/launchSpec';
 import { resolveCommand } from '../agent/resolveCommand';
-import { InstarError, invalidInput, isInstarError } from '../errors';
-import { Clock, Logger, silentLogger, Storage, systemClock } from '../host';
+import { InstarError, invalidInput, isInstarError } from '../util/errors';
+import { Clock, Logger, silentLogger, Storage, systemClock } from '../util/host';
 import { Registry } from '../registry/registry';
 import { HookEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
@@ -22,18 +22,19 @@ import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions'
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import { TmuxClient } from '../tmux/tmuxClient';
+import { TerminalBinding } from '../terminal/terminalBinding';
 import { CommandRunner, ProcessRunner } from '../util/commandRunner';
 import { coalesce } from '../util/coalesce';
 import { delay } from '../util/delay';
 import { Emitter } from '../util/emitter';
 import { shellQuote } from '../util/shellQuote';
 import { lastLines, stripAnsi, trimLineEnds } from '../util/text';
+import type { PermissionMode } from '../model/permissionMode';
 import { SessionFiles } from './sessionFiles';
-import { isEnded, SessionRecord } from './sessionRecord';
+import { isEnded, SessionRecord } from '../model/sessionRecord';
 import {
   DEFAULT_MODEL,
   MAX_PROMPT_BYTES,
-  PermissionMode,
   validateArgs,
   validateModel,
   validateName,
@@ -104,8 +105,13 @@ export interface TmuxSessionInfo {
   dead: boolean;
   attached: boolean;
   createdAt: number | undefined;
+  /** The size of its (first) pane. */
+  width: number | undefined;
+  height: number | undefined;
   /** The engine has a record of this session. */
   known: boolean;
+  /** The shell command that attaches a terminal to it. */
+  attachCommand: string;
 }
 
 export const MAX_OUTPUT_LINES = 10_000;
@@ -737,7 +743,10 @@ export class SessionEngine {
           dead: pane.dead,
           attached: pane.attachedClients > 0,
           createdAt: pane.createdAt,
+          width: pane.width,
+          height: pane.height,
           known: record !== undefined && record.tmuxSocket === this.socket,
+          attachCommand: this.client().attachCommand(pane.sessionName),
         });
       }
     }
@@ -748,6 +757,24 @@ export class SessionEngine {
   attachCommand(name: string): string {
     const record = this.require(name);
     return this.client(record.tmuxSocket).attachCommand(record.tmuxSession);
+  }
+
+  /**
+   * A terminal binding to a session (not started: subscribe to its events, then start it).
+   * The VS Code side builds editor terminals on it without knowing tmux.
+   */
+  terminalBinding(name: string, size: { cols: number; rows: number }): TerminalBinding {
+    const record = this.require(name);
+    const client = this.client(record.tmuxSocket);
+    return new TerminalBinding({
+      binary: client.binary,
+      socketArgs: client.socketArgs(),
+      session: record.tmuxSession,
+      cols: size.cols,
+      rows: size.rows,
+      bracketedPaste: record.agentKind === 'claude',
+      logger: this.logger,
+    });
   }
 
   /** The shell command that resumes a Claude Code session's conversation. */

@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomicWrite';
 
 export class SessionFiles {
   constructor(readonly stateDir: string) {}
@@ -51,9 +52,7 @@ export class SessionFiles {
   async prepare(settings: unknown): Promise<void> {
     await fs.mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
-    const temporary = `${this.settingsFile}.${process.pid}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify(settings, null, 2), { mode: 0o600 });
-    await fs.rename(temporary, this.settingsFile);
+    await writeFileAtomic(this.settingsFile, JSON.stringify(settings, null, 2));
   }
 
   async writePrompt(id: string, prompt: string): Promise<void> {
@@ -66,11 +65,7 @@ export class SessionFiles {
   }
 
   async writeSnapshot(id: string, text: string): Promise<void> {
-    const file = this.snapshotFile(id);
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const temporary = `${file}.tmp`;
-    await fs.writeFile(temporary, text, { mode: 0o600 });
-    await fs.rename(temporary, file);
+    await writeFileAtomic(this.snapshotFile(id), text, { makeDir: true });
   }
 
   async readSnapshot(id: string): Promise<string | undefined> {

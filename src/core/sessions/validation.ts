@@ -1,7 +1,8 @@
 /**
  * Validation of everything a caller hands to spawn. Each refusal says what is allowed.
  */
-import { invalidInput } from '../errors';
+import { DEFAULT_PERMISSION_MODE, PERMISSION_MODES, PermissionMode } from '../model/permissionMode';
+import { invalidInput } from '../util/errors';
 
 export const NAME_RULE =
   '1 to 64 characters of lower-case letters a-z, digits 0-9 and "-", starting with a letter or digit';
@@ -42,10 +43,6 @@ export function validateModel(model: unknown): string {
     `Invalid model ${JSON.stringify(model)}: use ${MODEL_ALIASES.join(', ')} or a full model id such as claude-sonnet-4-5 (letters, digits and . _ : @ / - only).`,
   );
 }
-
-export const PERMISSION_MODES = ['bypassPermissions', 'default', 'acceptEdits', 'plan'] as const;
-export type PermissionMode = (typeof PERMISSION_MODES)[number];
-export const DEFAULT_PERMISSION_MODE: PermissionMode = 'bypassPermissions';
 
 export function validatePermissionMode(mode: unknown): PermissionMode {
   if (mode === undefined || mode === null || mode === '') return DEFAULT_PERMISSION_MODE;

@@ -5,7 +5,7 @@
  */
 import { promises as fs, watch, FSWatcher } from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from '../host';
+import type { Logger } from '../util/host';
 import { coalesce } from '../util/coalesce';
 import { Emitter } from '../util/emitter';
 import { HookEvent, parseHookPayload, sessionIdOfEventFile } from './hookEvents';

@@ -4,7 +4,7 @@
  * (a first-run dialog before any hook, an Escape that ends a turn without a Stop event) or,
  * for agents that are not Claude Code, decides alone.
  */
-import { isEnded, SessionRecord, SessionStatus, StatusSignal } from '../sessions/sessionRecord';
+import { isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
 import type { HookEvent } from './hookEvents';
 import { needsUser, ScreenState } from './screen';
 

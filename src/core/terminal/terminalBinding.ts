@@ -16,7 +16,7 @@ import { constants as fsConstants, openSync, promises as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Logger } from '../host';
+import type { Logger } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';

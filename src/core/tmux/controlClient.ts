@@ -3,8 +3,8 @@
  * native module. Pane output streams as events; commands get their reply lines back in order.
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { InstarError } from '../errors';
-import type { Logger } from '../host';
+import { InstarError } from '../util/errors';
+import type { Logger } from '../util/host';
 import { Emitter } from '../util/emitter';
 import { parseControlLine, quoteControlArg } from './controlProtocol';
 

@@ -2,11 +2,12 @@
  * Runs tmux commands against one server, bounded by a time-out, and turns failures into
  * typed errors. Every call goes through `run` and is logged at trace level.
  */
-import { InstarError } from '../errors';
-import type { Logger } from '../host';
+import { InstarError } from '../util/errors';
+import type { Logger } from '../util/host';
 import type { CommandRunner } from '../util/commandRunner';
+import { childEnvironment } from '../util/environment';
 import { shellQuote } from '../util/shellQuote';
-import { TmuxArgs, listPanes, toArgv } from './commands';
+import { exactSession, TmuxArgs, listPanes, toArgv } from './commands';
 import { PaneInfo, TmuxVersion, parseListPanes, parseVersion } from './parse';
 
 export interface TmuxClientOptions {
@@ -47,7 +48,7 @@ export class TmuxClient {
 
   /** The shell command a person types to attach to a session. */
   attachCommand(name: string): string {
-    return [this.binary, ...this.socketArgs(), 'attach', '-t', `=${name}`].map(shellQuote).join(' ');
+    return [this.binary, ...this.socketArgs(), 'attach', '-t', exactSession(name)].map(shellQuote).join(' ');
   }
 
   /** Runs commands in one tmux call and returns standard output. */
@@ -89,7 +90,7 @@ export class TmuxClient {
   private async exec(args: readonly string[], input?: string): Promise<string> {
     const argv = [...this.socketArgs(), ...args];
     this.options.logger.trace(`tmux ${argv.map(shellQuote).join(' ')}`);
-    const result = await this.runner.run(this.binary, argv, { input, timeoutMs: this.timeoutMs, env: tmuxEnvironment() });
+    const result = await this.runner.run(this.binary, argv, { input, timeoutMs: this.timeoutMs, env: childEnvironment() });
     if (result.spawnError) {
       if (result.spawnError.code === 'ENOENT') {
         throw new InstarError(
@@ -110,13 +111,4 @@ export class TmuxClient {
     }
     return result.stdout;
   }
-}
-
-/** The environment for tmux clients: without TMUX, so a server started from inside tmux is still ours. */
-function tmuxEnvironment(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.TMUX;
-  delete env.TMUX_PANE;
-  delete env.CLAUDECODE;
-  return env;
 }

@@ -1,7 +1,7 @@
 /** A minimal typed event emitter shaped like VS Code's, so the host can adapt it directly. */
-export interface Disposable {
-  dispose(): void;
-}
+import type { Disposable } from './disposables';
+
+export type { Disposable };
 
 export type Event<T> = (listener: (value: T) => void) => Disposable;
 

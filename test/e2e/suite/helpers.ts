@@ -1,7 +1,7 @@
 /** Shared by the in-VS Code suites. */
 import * as vscode from 'vscode';
 import type { InstarApi } from '../../../src/extension';
-import type { SessionRecord, SessionStatus } from '../../../src/core/sessions/sessionRecord';
+import type { SessionRecord, SessionStatus } from '../../../src/core/model/sessionRecord';
 
 export const EXTENSION_ID = 'instar.instar-sessions';
 

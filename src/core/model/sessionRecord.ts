@@ -1,5 +1,5 @@
 /** The record the engine keeps for each session: plain data, stored as JSON. */
-import type { PermissionMode } from './validation';
+import type { PermissionMode } from './permissionMode';
 
 export type SessionStatus = 'starting' | 'running' | 'idle' | 'waiting' | 'completed' | 'error' | 'killed' | 'lost';
 
@@ -68,3 +68,21 @@ export interface SessionRecord {
 }
 
 export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;
+
+/** Counts of sessions in each status. */
+export function countByStatus(records: readonly Pick<SessionRecord, 'status'>[]): Record<SessionStatus, number> {
+  const counts = Object.fromEntries(SESSION_STATUSES.map((status) => [status, 0])) as Record<SessionStatus, number>;
+  for (const record of records) counts[record.status] += 1;
+  return counts;
+}
+
+/** "exit status N", or undefined when no exit status is known. */
+export function exitStatusText(exitCode: number | null | undefined): string | undefined {
+  return exitCode === undefined || exitCode === null ? undefined : `exit status ${exitCode}`;
+}
+
+/** How a session ended, for messages: "error, exit status 1", "killed". */
+export function endSummary(record: Pick<SessionRecord, 'status' | 'exitCode'>): string {
+  const exit = exitStatusText(record.exitCode);
+  return exit ? `${record.status}, ${exit}` : record.status;
+}

@@ -30,4 +30,7 @@ export function isInstarError(value: unknown, code?: InstarErrorCode): value is 
   return value instanceof InstarError && (code === undefined || value.code === code);
 }
 
+/** The tmux session or its whole server is gone: for kill, remove and output, nothing is left to do there. */
+export const isGone = (error: unknown): boolean => isInstarError(error, 'not-found') || isInstarError(error, 'server-gone');
+
 export const invalidInput = (message: string): InstarError => new InstarError('invalid-input', message);

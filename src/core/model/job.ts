@@ -1,0 +1,30 @@
+/** A scheduled job, as `.instar/jobs.json` defines it, and what the scheduler knows of it. */
+import type { SessionStatus } from './sessionRecord';
+
+export interface JobDefinition {
+  slug: string;
+  name: string;
+  /** A 5-field cron expression. */
+  schedule: string;
+  /** The prompt; a `skill` entry becomes the prompt "/<skill>". */
+  prompt: string;
+  model?: string;
+  enabled: boolean;
+  /** Respawn when the session ends, backing off after repeated errors. */
+  keepAlive: boolean;
+}
+
+export interface JobState {
+  definition: JobDefinition;
+  /** Enabled in the file and not disabled from the UI. */
+  enabled: boolean;
+  nextRunAt?: number;
+  lastRunAt?: number;
+  lastSession?: string;
+  /** The last session's state (its final one once it ended), or why a firing did nothing. */
+  lastResult?: SessionStatus | 'skipped' | 'failed to spawn';
+  /** Consecutive ended-in-error runs, for keepAlive back-off. */
+  failures: number;
+  /** When a keepAlive respawn is due. */
+  respawnAt?: number;
+}
