@@ -1,18 +1,31 @@
 /**
- * Runs the local HTTP API when `instar.api.enabled` is on (and the workspace is trusted): the
- * token lives in SecretStorage, `.instar/config.json` tells scripts where to call, and every
- * spawned agent gets INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN.
+ * Runs the local HTTP API when `instar.api.enabled` is on and the workspace gate allows it,
+ * following the settings and a grant of trust: the token lives in SecretStorage,
+ * `.instar/config.json` tells scripts where to call, and every spawned agent gets
+ * INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN.
  */
 import * as vscode from 'vscode';
 import { ApiServer } from '../core/http/apiServer';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../core/http/instarConfig';
-import type { Logger } from '../core/util/host';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import type { Settings } from './settings';
+import { DisposableStore } from '../core/util/disposables';
+import type { Logger } from '../core/util/host';
+import type { SettingsWatcher } from './settings';
+import type { WorkspaceGate } from './workspaceGate';
 
 const TOKEN_KEY = 'instar.api.token';
 
+export interface ApiServiceHost {
+  secrets: vscode.SecretStorage;
+  /** The extension's version, reported by the API. */
+  version: string;
+  logger: Logger;
+  /** Called when agentEnv changes, to hand it to the engine. */
+  onEnvironment: () => void;
+}
+
 export class ApiService implements vscode.Disposable {
+  private readonly store = new DisposableStore();
   private server: ApiServer | undefined;
   private running: { port: number; folder: string } | undefined;
   /** The variables agents get while the API runs. */
@@ -20,28 +33,30 @@ export class ApiService implements vscode.Disposable {
 
   constructor(
     private readonly engine: SessionEngine,
-    private readonly secrets: vscode.SecretStorage,
-    private readonly version: string,
-    private readonly logger: Logger,
-    /** Called when agentEnv changes, to hand it to the engine. */
-    private readonly onEnvironment: () => void,
-  ) {}
+    private readonly gate: WorkspaceGate,
+    private readonly settings: SettingsWatcher,
+    private readonly host: ApiServiceHost,
+  ) {
+    this.store.add(settings.onDidChange(() => void this.update()));
+    this.store.add(gate.onDidGrantTrust(() => void this.update()));
+  }
 
   /** Starts, restarts or stops the server to match the settings and trust. */
-  async update(settings: Settings): Promise<void> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    const wanted = settings.apiEnabled && vscode.workspace.isTrusted && folder?.uri.scheme === 'file';
-    if (this.running && (!wanted || this.running.port !== settings.apiPort || this.running.folder !== folder?.uri.fsPath)) await this.stop();
-    if (!wanted || this.running || !folder) return;
+  async update(): Promise<void> {
+    const settings = this.settings.value;
+    const folder = this.gate.trustedFolder();
+    const wanted = settings.apiEnabled && folder !== undefined;
+    if (this.running && (!wanted || this.running.port !== settings.apiPort || this.running.folder !== folder)) await this.stop();
+    if (!wanted || this.running) return;
     const token = await this.token();
-    const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: folder.uri.fsPath, version: this.version, logger: this.logger });
+    const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: folder, version: this.host.version, logger: this.host.logger });
     try {
       const port = await server.start();
       this.server = server;
-      this.running = { port, folder: folder.uri.fsPath };
-      await writeInstarConfig(folder.uri.fsPath, { port, token });
+      this.running = { port, folder };
+      await writeInstarConfig(folder, { port, token });
       this.setEnvironment(agentApiEnvironment({ port, token }));
-      this.logger.info(`API listening on http://127.0.0.1:${port}`);
+      this.host.logger.info(`API listening on http://127.0.0.1:${port}`);
     } catch (error) {
       void vscode.window.showErrorMessage(`Instar Sessions could not start its API: ${(error as Error).message}`);
     }
@@ -56,7 +71,7 @@ export class ApiService implements vscode.Disposable {
   /** A new token: the old one stops working at once. */
   async rotateToken(): Promise<string> {
     const token = generateToken();
-    await this.secrets.store(TOKEN_KEY, token);
+    await this.host.secrets.store(TOKEN_KEY, token);
     if (this.server && this.running) {
       this.server.setToken(token);
       await writeInstarConfig(this.running.folder, { port: this.running.port, token });
@@ -66,16 +81,16 @@ export class ApiService implements vscode.Disposable {
   }
 
   private async token(): Promise<string> {
-    const stored = await this.secrets.get(TOKEN_KEY);
+    const stored = await this.host.secrets.get(TOKEN_KEY);
     if (stored) return stored;
     const token = generateToken();
-    await this.secrets.store(TOKEN_KEY, token);
+    await this.host.secrets.store(TOKEN_KEY, token);
     return token;
   }
 
   private setEnvironment(env: Record<string, string>): void {
     this.agentEnv = env;
-    this.onEnvironment();
+    this.host.onEnvironment();
   }
 
   private async stop(): Promise<void> {
@@ -86,6 +101,7 @@ export class ApiService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.store.dispose();
     void this.server?.stop();
   }
 }

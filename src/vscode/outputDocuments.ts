@@ -1,6 +1,6 @@
 /**
  * Show Output: a read-only document per session on the `instar-output` scheme, holding the last
- * N lines, refreshed while it is open.
+ * N lines. It re-reads a document when told to; the refresh controller says when.
  */
 import * as vscode from 'vscode';
 import { URI } from 'vscode-uri';
@@ -22,23 +22,11 @@ function parseUri(uri: vscode.Uri): { name: string; lines: number } {
 export class OutputDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.emitter.event;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly engine: SessionEngine) {
-    this.disposables.push(
-      vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
-      vscode.workspace.onDidCloseTextDocument(() => this.schedule()),
-    );
-    const subscription = engine.onDidChange((change) => {
-      for (const uri of this.openUris()) if (change.changed.some((record) => record.name === parseUri(uri).name)) this.emitter.fire(uri);
-    });
-    this.disposables.push({ dispose: () => subscription.dispose() });
-  }
+  constructor(private readonly engine: SessionEngine) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const { name, lines } = parseUri(uri);
-    this.schedule();
     try {
       return await this.engine.output(name, { lines });
     } catch (error) {
@@ -46,32 +34,25 @@ export class OutputDocuments implements vscode.TextDocumentContentProvider, vsco
     }
   }
 
-  private openUris(): vscode.Uri[] {
-    return vscode.workspace.textDocuments.filter((document) => document.uri.scheme === OUTPUT_SCHEME).map((document) => document.uri);
+  /** Whether an output document is in a visible editor. */
+  get anyVisible(): boolean {
+    return vscode.window.visibleTextEditors.some((editor) => editor.document.uri.scheme === OUTPUT_SCHEME);
   }
 
-  /** Refreshes visible output documents every 2 s; the timer runs only while one is visible. */
-  private schedule(): void {
-    const visible = vscode.window.visibleTextEditors.some((editor) => editor.document.uri.scheme === OUTPUT_SCHEME);
-    if (visible && !this.timer) {
-      this.timer = setInterval(() => {
-        const uris = vscode.window.visibleTextEditors.filter((editor) => editor.document.uri.scheme === OUTPUT_SCHEME).map((editor) => editor.document.uri);
-        if (uris.length === 0) this.stop();
-        for (const uri of uris) this.emitter.fire(uri);
-      }, 2000);
-    } else if (!visible) {
-      this.stop();
+  /** Re-reads the output documents in visible editors. */
+  refreshVisible(): void {
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.scheme === OUTPUT_SCHEME) this.emitter.fire(editor.document.uri);
+  }
+
+  /** Re-reads the open output documents of these sessions. */
+  refreshSessions(names: readonly string[]): void {
+    if (names.length === 0) return;
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme === OUTPUT_SCHEME && names.includes(parseUri(document.uri).name)) this.emitter.fire(document.uri);
     }
   }
 
-  private stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
   dispose(): void {
-    this.stop();
-    for (const disposable of this.disposables) disposable.dispose();
     this.emitter.dispose();
   }
 }

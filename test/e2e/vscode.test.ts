@@ -129,7 +129,8 @@ describe('inside a real VS Code (code-server)', () => {
     await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);
     await page.locator('.xterm-helper-textarea').first().focus();
     await page.keyboard.type('A follow-up typed in the terminal');
-    await page.waitForTimeout(200);
+    // Enter once the text is in the input box, so it submits rather than joins a paste.
+    await waitFor('the typed text in the terminal', async () => ((await screen.textContent()) ?? '').includes('A follow-up typed in the terminal'), 30_000, 100);
     await page.keyboard.press('Enter');
     await waitFor('the follow-up at the API', () => api.userPrompts().includes('A follow-up typed in the terminal'), 60_000, 100);
     await waitFor('the answer in the terminal', async () => ((await screen.textContent()) ?? '').includes('Answer to: A follow-up typed'), 60_000, 200);
@@ -150,7 +151,10 @@ describe('inside a real VS Code (code-server)', () => {
     // the tmux session survive it, and the session is found again, still idle.
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    if (!(await row('Idle').isVisible())) await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().click();
+    // Open the view unless the reload restored it open (clicking an open one would close it).
+    const tab = page.locator('.activitybar .action-item').filter({ has: page.locator('[aria-label^="Instar Sessions"]') }).first();
+    await tab.waitFor({ timeout: 60_000 });
+    if (!/\bchecked\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
     await row('Idle').waitFor({ timeout: 60_000 });
     await page.close();
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeOutput, hexKeyCommands, parseControlLine } from '../../src/core/tmux/controlProtocol';
+import { controlLine, decodeOutput, hexKeyCommands, parseControlLine } from '../../src/core/tmux/controlProtocol';
 
 describe('control mode protocol', () => {
   it('decodes %output lines captured from tmux 3.3a: octal escapes, raw UTF-8, backslashes', () => {
@@ -30,8 +30,8 @@ describe('control mode protocol', () => {
   });
 
   it('types bytes as send-keys -H commands in chunks', () => {
-    const commands = hexKeyCommands('%3', Buffer.from('é\x1b', 'utf8'), 2);
+    const commands = hexKeyCommands('%3', Buffer.from('é\x1b', 'utf8'), 2).map(controlLine);
     assert.deepEqual(commands, ["send-keys -H -t '%3' c3 a9", "send-keys -H -t '%3' 1b"]);
-    assert.deepEqual(hexKeyCommands('=my session:', Buffer.from('a')), ["send-keys -H -t '=my session:' 61"]);
+    assert.deepEqual(hexKeyCommands('=my session:', Buffer.from('a')).map(controlLine), ["send-keys -H -t '=my session:' 61"]);
   });
 });

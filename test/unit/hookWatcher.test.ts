@@ -9,6 +9,23 @@ import { silentLogger } from '../../src/core/util/host';
 import type { HookEvent } from '../../src/core/status/hookEvents';
 import { HookWatcher } from '../../src/core/status/hookWatcher';
 
+/** Resolves once `done()` holds, checked now and after each batch the watcher hands over. */
+function seenAll(watcher: HookWatcher, what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const subscription = watcher.onEvents(() => {
+      if (!done()) return;
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve();
+    });
+  });
+}
+
 /** Runs a hook command line the way Claude Code does: through a shell, payload on stdin. */
 function runHook(command: string, sessionId: string, payload: unknown): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
@@ -52,10 +69,7 @@ describe('hook events', () => {
     const result = await runHook(hookCommand(dir), 'abc-1', { hook_event_name: 'Stop', session_id: 'c-9', transcript_path: '/x.jsonl', cwd: '/' });
     assert.equal(result.code, 0);
     assert.equal(result.stdout, '', 'a hook that prints would talk to Claude');
-    while (seen.length === count) {
-      if (performance.now() - started > 10_000) assert.fail('the event was not seen');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await seenAll(watcher, 'the event', () => seen.length > count);
     const event = seen[seen.length - 1];
     assert.equal(event.sessionId, 'abc-1');
     assert.equal(event.name, 'Stop');
@@ -74,8 +88,7 @@ describe('hook events', () => {
     assert.equal(batch.filter((e) => e.sessionId === 'early').length, 5);
 
     await Promise.all(Array.from({ length: 50 }, (_, i) => runHook(hookCommand(dir), 'many', { hook_event_name: 'PostToolUse', tool_name: `T${i}` })));
-    const deadline = Date.now() + 10_000;
-    while (batch.filter((e) => e.sessionId === 'many').length < 50 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await seenAll(watcher, '50 events', () => batch.filter((e) => e.sessionId === 'many').length >= 50);
     const tools = batch.filter((e) => e.sessionId === 'many').map((e) => e.toolName);
     assert.equal(tools.length, 50);
     assert.equal(new Set(tools).size, 50);
@@ -85,8 +98,7 @@ describe('hook events', () => {
     const batch: HookEvent[] = [];
     watcher.onEvents((events) => batch.push(...events));
     for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir), 'order', { hook_event_name: name });
-    const deadline = Date.now() + 10_000;
-    while (batch.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await seenAll(watcher, 'four events', () => batch.length >= 4);
     assert.deepEqual(batch.map((e) => e.name), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
   });
 });

@@ -6,21 +6,21 @@
  * Output streams through `pipe-pane` into a FIFO rather than as control-mode %output: tmux
  * escapes every byte of %output, and for a flood of output that costs the tmux server three
  * times the CPU of the raw pipe (measured: 800 ms against 240 ms for 20 MB). The control client
- * then takes no output at all (`refresh-client -f no-output`; turning one pane's output off
- * with `refresh-client -A %N:off` crashed tmux 3.3a's server when such a client detached, about
- * one detach in five). A pane that already has a pipe (a second terminal on the same session)
- * falls back to control-mode output.
+ * then takes no output at all (`refresh-client -f no-output`). A pane that already has a pipe
+ * (a second terminal on the same session) falls back to control-mode output.
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, openSync, promises as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Logger } from '../util/host';
-import { shellQuote } from '../util/shellQuote';
+import * as tmux from '../tmux/commands';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';
+import { CommandRunner, ProcessRunner } from '../util/commandRunner';
 import { Emitter } from '../util/emitter';
+import type { Logger } from '../util/host';
+import { shellQuote } from '../util/shellQuote';
 
 export interface TerminalBindingOptions {
   binary: string;
@@ -31,17 +31,24 @@ export interface TerminalBindingOptions {
   /** Turn bracketed paste on in the terminal (Claude Code always has it on; tmux 3.3 cannot tell). */
   bracketedPaste: boolean;
   logger: Logger;
+  /** Runs `mkfifo` (the engine's runner; a plain one by default). */
+  runner?: CommandRunner;
 }
 
-const PANE_STATE = '#{pane_id}\t#{cursor_x}\t#{cursor_y}\t#{cursor_flag}\t#{alternate_on}\t#{keypad_cursor_flag}\t#{pane_dead}';
+const { FIELD_SEPARATOR } = tmux;
+const PANE_INFO = ['#{pane_id}', '#{pane_pipe}'].join(FIELD_SEPARATOR);
+const PANE_STATE = ['#{pane_id}', '#{cursor_x}', '#{cursor_y}', '#{cursor_flag}', '#{alternate_on}', '#{keypad_cursor_flag}', '#{pane_dead}'].join(FIELD_SEPARATOR);
 
 /**
  * Opens a FIFO for reading without blocking a thread: a libuv pipe on a read-write descriptor.
  * A plain descriptor (openSync, which cannot block on O_RDWR|O_NONBLOCK): a FileHandle would
  * close it when garbage-collected, under the socket.
  */
-async function openFifo(file: string, run: (file: string, args: string[]) => Promise<void>): Promise<Socket> {
-  await run('mkfifo', ['-m', '600', file]);
+async function openFifo(file: string, runner: CommandRunner): Promise<Socket> {
+  const result = await runner.run('mkfifo', ['-m', '600', file], { timeoutMs: 10_000 });
+  if (result.spawnError || result.exitCode !== 0) {
+    throw new Error(`mkfifo failed: ${result.spawnError?.message ?? (result.stderr.trim() || `exit status ${result.exitCode}`)}`);
+  }
   const fd = openSync(file, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
   return new Socket({ fd, readable: true, writable: false });
 }
@@ -87,21 +94,18 @@ export class TerminalBinding {
   }
 
   private async paint(client: ControlClient): Promise<void> {
-    const target = `=${this.options.session}:`;
-    await client.command('refresh-client', '-C', `${this.options.cols}x${this.options.rows}`);
-    const [[info]] = await client.batch({ commands: [['display-message', '-p', '-t', target, '#{pane_id}\t#{pane_pipe}']] });
-    const [paneId, hasPipe] = (info ?? '').split('\t');
+    await client.command(tmux.refreshClientSize(this.options.cols, this.options.rows));
+    const [[info]] = await client.batch({ commands: [tmux.displayMessage(tmux.sessionPane(this.options.session), PANE_INFO)] });
+    const [paneId, hasPipe] = (info ?? '').split(FIELD_SEPARATOR);
     const piped = hasPipe !== '1' ? await this.openPipe() : undefined;
     // Atomic: no pane output is read between these commands, so what the capture holds and what
     // streams after it neither overlap nor leave a gap.
-    const commands: string[][] = [];
-    if (piped) {
-      commands.push(['refresh-client', '-f', 'no-output'], ['pipe-pane', '-O', '-t', paneId, `exec cat >> ${shellQuote(piped.file)}`]);
-    }
-    commands.push(['display-message', '-p', '-t', paneId, PANE_STATE], ['capture-pane', '-p', '-e', '-N', '-t', paneId]);
+    const commands: tmux.TmuxArgs[] = [];
+    if (piped) commands.push(tmux.refreshClientFlags('no-output'), tmux.pipePaneOutput(paneId, `exec cat >> ${shellQuote(piped.file)}`));
+    commands.push(tmux.displayMessage(paneId, PANE_STATE), tmux.captureScreen(paneId));
     const replies = await client.batch({ commands, atEnd: () => (this.phase = 'painting') });
     const [state, screen] = replies.slice(-2);
-    const [, x, y, cursorOn, alternate, keypadCursor] = (state[0] ?? '').split('\t');
+    const [, x, y, cursorOn, alternate, keypadCursor] = (state[0] ?? '').split(FIELD_SEPARATOR);
     this.paneId = paneId;
     let text = '';
     if (alternate === '1') text += '\x1b[?1049h';
@@ -120,10 +124,7 @@ export class TerminalBinding {
   private async openPipe(): Promise<{ file: string } | undefined> {
     const file = path.join(tmpdir(), `instar-pipe-${process.pid}-${randomUUID().slice(0, 8)}`);
     try {
-      const socket = await openFifo(file, async (program, args) => {
-        const { execFile } = await import('node:child_process');
-        await new Promise<void>((resolve, reject) => execFile(program, args, (error) => (error ? reject(error) : resolve())));
-      });
+      const socket = await openFifo(file, this.options.runner ?? new ProcessRunner());
       socket.on('data', (data: Buffer) => this.piped(data));
       socket.on('error', (error) => this.options.logger.debug(`pipe ${file}: ${error.message}`));
       this.pipe = { socket, file };
@@ -159,7 +160,7 @@ export class TerminalBinding {
   }
 
   resize(cols: number, rows: number): void {
-    if (cols > 0 && rows > 0) this.client?.send([`refresh-client -C ${cols}x${rows}`]);
+    if (cols > 0 && rows > 0) this.client?.send([tmux.refreshClientSize(cols, rows)]);
   }
 
   get isOpen(): boolean {
@@ -170,7 +171,7 @@ export class TerminalBinding {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pipe && this.paneId) this.client?.send([`pipe-pane -t ${this.paneId}`]);
+    if (this.pipe && this.paneId) this.client?.send([tmux.stopPipePane(this.paneId)]);
     this.client?.close();
     this.closePipe();
   }

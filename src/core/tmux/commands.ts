@@ -1,7 +1,8 @@
 /**
  * tmux commands as data: each function returns the argument vector of one tmux command
- * (without the socket options). Several commands run in one tmux call joined by ";".
- * Targets use "=name" so that tmux matches the session name exactly, never a prefix.
+ * (without the socket options). Several commands run in one tmux call joined by ";", or are
+ * written as lines to a control-mode client (controlProtocol.ts quotes them). Targets use
+ * "=name" so that tmux matches the session name exactly, never a prefix.
  */
 export type TmuxArgs = string[];
 
@@ -104,4 +105,23 @@ export const loadBufferFromStdin = (buffer: string): TmuxArgs => ['load-buffer',
 export const pasteBuffer = (buffer: string, target: string): TmuxArgs => ['paste-buffer', '-p', '-d', '-b', buffer, '-t', target];
 export const killSession = (name: string): TmuxArgs => ['kill-session', '-t', exactSession(name)];
 export const killServer = (): TmuxArgs => ['kill-server'];
+
+/** Attaches a control-mode client (`tmux -C`) to a session. */
+export const attachSession = (name: string): TmuxArgs => ['attach-session', '-t', exactSession(name)];
+/** The command a person runs to attach a terminal. */
+export const attach = (name: string): TmuxArgs => ['attach', '-t', exactSession(name)];
+/** Sets a control client's size. */
+export const refreshClientSize = (cols: number, rows: number): TmuxArgs => ['refresh-client', '-C', `${cols}x${rows}`];
+/** Sets control client flags, such as "no-output". */
+export const refreshClientFlags = (flags: string): TmuxArgs => ['refresh-client', '-f', flags];
+/** Prints a format for a target. */
+export const displayMessage = (target: string, format: string): TmuxArgs => ['display-message', '-p', '-t', target, format];
+/** The visible screen with colours, trailing spaces kept, lines not joined: for painting a terminal. */
+export const captureScreen = (target: string): TmuxArgs => ['capture-pane', '-p', '-e', '-N', '-t', target];
+/** Pipes what the pane prints (not what it is sent) to a shell command. */
+export const pipePaneOutput = (target: string, shellCommand: string): TmuxArgs => ['pipe-pane', '-O', '-t', target, shellCommand];
+/** Stops a pane's pipe. */
+export const stopPipePane = (target: string): TmuxArgs => ['pipe-pane', '-t', target];
+/** Types bytes given as two-digit hex words. */
+export const sendHexKeys = (target: string, hex: readonly string[]): TmuxArgs => ['send-keys', '-H', '-t', target, ...hex];
 export const version = (): TmuxArgs => ['-V'];

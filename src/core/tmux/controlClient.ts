@@ -6,7 +6,10 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { InstarError } from '../util/errors';
 import type { Logger } from '../util/host';
 import { Emitter } from '../util/emitter';
-import { parseControlLine, quoteControlArg } from './controlProtocol';
+import { childEnvironment } from '../util/environment';
+import { shellQuote } from '../util/shellQuote';
+import { attachSession, TmuxArgs } from './commands';
+import { controlLine, parseControlLine } from './controlProtocol';
 
 interface Pending {
   command: string;
@@ -19,7 +22,7 @@ interface Pending {
  * synchronously when the last reply ends, before any later output is handed on.
  */
 export interface Batch {
-  commands: string[][];
+  commands: TmuxArgs[];
   atEnd?: () => void;
 }
 
@@ -60,11 +63,9 @@ export class ControlClient {
 
   /** Attaches and resolves once the session is attached. */
   static attach(options: ControlClientOptions): Promise<ControlClient> {
-    const args = [...options.socketArgs, '-C', 'attach-session', '-t', `=${options.session}`];
-    options.logger.trace(`tmux ${args.join(' ')} (control mode)`);
-    const env = { ...process.env };
-    delete env.TMUX;
-    const child = spawn(options.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const args = [...options.socketArgs, '-C', ...attachSession(options.session)];
+    options.logger.trace(`tmux ${args.map(shellQuote).join(' ')} (control mode)`);
+    const child = spawn(options.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env: childEnvironment() });
     const client = new ControlClient(child, options.logger);
     return new Promise((resolve, reject) => {
       const attached = client.onNotification((message) => {
@@ -85,24 +86,20 @@ export class ControlClient {
     return !this.exited;
   }
 
-  /** Runs a tmux command (words, quoted for tmux) and resolves with its reply lines. */
-  command(...words: string[]): Promise<string[]> {
-    return this.raw(words.map(quoteControlArg).join(' '));
-  }
-
-  /** Runs a command line already in tmux syntax. */
-  raw(line: string): Promise<string[]> {
+  /** Runs a tmux command and resolves with its reply lines. */
+  command(command: TmuxArgs): Promise<string[]> {
     if (this.exited) return Promise.reject(new InstarError('session-ended', 'The tmux control client has ended.'));
+    const line = controlLine(command);
     return new Promise((resolve, reject) => {
       this.pending.push({ command: line, resolve, reject });
-      this.child.stdin.write(`${line}\n`);
+      this.write([line]);
     });
   }
 
   /** Runs several commands atomically (one line joined by ";"); resolves with each reply. */
   batch(batch: Batch): Promise<string[][]> {
     if (this.exited) return Promise.reject(new InstarError('session-ended', 'The tmux control client has ended.'));
-    const lines = batch.commands.map((words) => words.map(quoteControlArg).join(' '));
+    const lines = batch.commands.map(controlLine);
     const replies: Promise<string[]>[] = lines.map(
       (line, index) =>
         new Promise<string[]>((resolve, reject) =>
@@ -116,14 +113,21 @@ export class ControlClient {
           }),
         ),
     );
-    this.child.stdin.write(`${lines.join(' ; ')}\n`);
+    this.write([lines.join(' ; ')]);
     return Promise.all(replies);
   }
 
-  /** Sends command lines without waiting for their replies (typing must not wait a round trip). */
-  send(lines: string[]): void {
-    if (this.exited || lines.length === 0) return;
+  /** Sends commands without waiting for their replies (typing must not wait a round trip). */
+  send(commands: readonly TmuxArgs[]): void {
+    if (this.exited || commands.length === 0) return;
+    const lines = commands.map(controlLine);
     for (const line of lines) this.pending.push({ command: line, resolve: () => undefined, reject: () => undefined });
+    this.write(lines);
+  }
+
+  /** Writes command lines, each traced (long ones, such as typed pastes, cut short). */
+  private write(lines: readonly string[]): void {
+    for (const line of lines) this.logger.trace(`tmux (control) ${line.length > 200 ? `${line.slice(0, 120)}… (${line.length} characters)` : line}`);
     this.child.stdin.write(`${lines.join('\n')}\n`);
   }
 

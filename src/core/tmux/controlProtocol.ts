@@ -4,6 +4,7 @@
  * backslash are written as octal escapes (\ooo) and every other byte as itself; command replies
  * arrive between `%begin <time> <number> <flags>` and `%end`/`%error` with the same fields.
  */
+import { sendHexKeys, TmuxArgs } from './commands';
 
 export type ControlMessage =
   | { type: 'output'; paneId: string; data: Buffer }
@@ -72,13 +73,16 @@ export function quoteControlArg(arg: string): string {
   return `'${arg.replace(/'/g, `'"'"'`)}'`;
 }
 
+/** One command as a line for a control-mode client. */
+export const controlLine = (command: TmuxArgs): string => command.map(quoteControlArg).join(' ');
+
 /** `send-keys -H` commands that type `bytes` exactly, in chunks that keep each line short. */
-export function hexKeyCommands(target: string, bytes: Buffer, chunk = 512): string[] {
-  const commands: string[] = [];
+export function hexKeyCommands(target: string, bytes: Buffer, chunk = 512): TmuxArgs[] {
+  const commands: TmuxArgs[] = [];
   for (let start = 0; start < bytes.length; start += chunk) {
     const hex: string[] = [];
     for (const byte of bytes.subarray(start, start + chunk)) hex.push(byte.toString(16).padStart(2, '0'));
-    commands.push(`send-keys -H -t ${quoteControlArg(target)} ${hex.join(' ')}`);
+    commands.push(sendHexKeys(target, hex));
   }
   return commands;
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../util/host';
 import type { CommandRunner } from '../util/commandRunner';
 import { childEnvironment } from '../util/environment';
 import { shellQuote } from '../util/shellQuote';
-import { exactSession, TmuxArgs, listPanes, toArgv } from './commands';
+import { attach, TmuxArgs, listPanes, toArgv } from './commands';
 import { PaneInfo, TmuxVersion, parseListPanes, parseVersion } from './parse';
 
 export interface TmuxClientOptions {
@@ -48,7 +48,7 @@ export class TmuxClient {
 
   /** The shell command a person types to attach to a session. */
   attachCommand(name: string): string {
-    return [this.binary, ...this.socketArgs(), 'attach', '-t', exactSession(name)].map(shellQuote).join(' ');
+    return [this.binary, ...this.socketArgs(), ...attach(name)].map(shellQuote).join(' ');
   }
 
   /** Runs commands in one tmux call and returns standard output. */

@@ -6,14 +6,17 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { InstarApi } from '../../../src/extension';
-import type { SessionNode } from '../../../src/vscode/sessionTree';
-import { instar, statusOf, until, workspaceFolder } from './helpers';
+import type { SessionStatus } from '../../../src/core/model/sessionRecord';
+import type { SessionNode } from '../../../src/vscode/views/sessionTree';
+import { waitFor, waitForStatus } from '../../support/wait';
+import { AGENT_MS, instar, nextEvent, workspaceFolder } from './helpers';
 
 describe('Instar Sessions in VS Code', () => {
   let api: InstarApi;
   const cwd = () => workspaceFolder();
   const names = () => api.tree.getChildren().map((node) => (node.kind === 'session' ? node.name : node.kind === 'group' ? `group:${node.status}` : node.kind));
   const item = (name: string) => api.tree.getTreeItem({ kind: 'session', name });
+  const statusOf = async (name: string, status: SessionStatus) => (await waitForStatus(api.engine, name, status, AGENT_MS)).record;
 
   before(async () => {
     api = await instar();
@@ -37,7 +40,7 @@ describe('Instar Sessions in VS Code', () => {
     const record = await api.engine.spawn({ name: 'vs-one', prompt: 'Hello from VS Code', cwd: cwd() });
     assert.ok(names().includes('vs-one'));
     assert.equal((item('vs-one').iconPath as vscode.ThemeIcon).id, 'loading~spin');
-    await statusOf(api, 'vs-one', 'idle');
+    await statusOf('vs-one', 'idle');
     const idle = item('vs-one');
     assert.equal((idle.iconPath as vscode.ThemeIcon).id, 'circle-large-outline');
     assert.match(String(idle.contextValue), /^instar\.session\.live\.idle/);
@@ -47,21 +50,21 @@ describe('Instar Sessions in VS Code', () => {
 
   it('turns the badge on while a session waits for the user, and off when answered', async () => {
     await api.engine.spawn({ name: 'vs-asker', prompt: 'USE-A-TOOL now', cwd: cwd(), permissionMode: 'default' });
-    await statusOf(api, 'vs-asker', 'waiting');
-    await until('the badge', () => api.view.badge?.value === 1);
+    await statusOf('vs-asker', 'waiting');
+    await waitFor('the badge', () => api.view.badge?.value === 1);
     assert.equal((item('vs-asker').iconPath as vscode.ThemeIcon).id, 'bell-dot');
     await vscode.commands.executeCommand('instar.sendKeys', 'vs-asker', ['Enter']);
-    await statusOf(api, 'vs-asker', 'idle');
-    await until('the badge to clear', () => api.view.badge === undefined);
+    await statusOf('vs-asker', 'idle');
+    await waitFor('the badge to clear', () => api.view.badge === undefined);
   });
 
   it('sends input and shows the output in a read-only document', async () => {
     await vscode.commands.executeCommand('instar.sendInput', 'vs-one', 'A follow-up from the command');
-    await statusOf(api, 'vs-one', 'running');
-    await statusOf(api, 'vs-one', 'idle');
+    await statusOf('vs-one', 'running');
+    await statusOf('vs-one', 'idle');
     const editor = (await vscode.commands.executeCommand('instar.showOutput', 'vs-one')) as vscode.TextEditor;
     assert.equal(editor.document.uri.scheme, 'instar-output');
-    await until('the output', () => editor.document.getText().includes('Answer to: A follow-up'));
+    await waitFor('the output', () => editor.document.getText().includes('Answer to: A follow-up'));
   });
 
   it('opens a session as an editor terminal that takes input, detaches on close and reopens', async () => {
@@ -72,21 +75,25 @@ describe('Instar Sessions in VS Code', () => {
     const again = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
     assert.equal(again, terminal, 'the open tab is focused, not a second one');
     assert.equal(vscode.window.terminals.length, count);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the binding attaches and paints
+    await api.terminals.whenPainted('vs-one');
     // The tmux window follows the terminal's size: hiding the side bar widens the editor.
-    const width = async () => Number((await api.engine.client().run([['display-message', '-p', '-t', '=vs-one:', '#{window_width}']])).trim());
+    const width = async () => (await api.engine.listTmuxSessions()).find((session) => session.name === 'vs-one')?.width;
     const before = await width();
+    assert.equal(typeof before, 'number');
     await vscode.commands.executeCommand('workbench.action.toggleSidebarVisibility');
-    const after = await until('the tmux window to follow the resize', async () => ((await width()) !== before ? width() : undefined));
+    const after = await waitFor('the tmux window to follow the resize', async () => {
+      const now = await width();
+      return now !== before ? now : undefined;
+    });
     await vscode.commands.executeCommand('workbench.action.toggleSidebarVisibility');
     assert.notEqual(after, before);
     terminal.sendText('Typed in the editor terminal', false);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the typed text in the prompt', async () => (await api.engine.output('vs-one', { lines: 5 })).includes('Typed in the editor terminal'));
     terminal.sendText('\r', false);
-    await statusOf(api, 'vs-one', 'running');
-    await statusOf(api, 'vs-one', 'idle');
+    await statusOf('vs-one', 'running');
+    await statusOf('vs-one', 'idle');
     terminal.dispose();
-    await until('the tab to close', () => !vscode.window.terminals.includes(terminal));
+    await waitFor('the tab to close', () => !vscode.window.terminals.includes(terminal));
     assert.equal(api.engine.get('vs-one')?.endedAt, undefined, 'closing the tab leaves the agent running');
     assert.ok((await api.engine.listTmuxSessions()).some((session) => session.name === 'vs-one' && !session.dead));
     const reopened = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
@@ -96,18 +103,11 @@ describe('Instar Sessions in VS Code', () => {
 
   it("closes a session's editor terminal with its exit status when the session ends", async () => {
     await api.engine.spawn({ name: 'vs-exit', prompt: 'A short task', cwd: cwd() });
-    await statusOf(api, 'vs-exit', 'idle');
+    await statusOf('vs-exit', 'idle');
     const terminal = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-exit')) as vscode.Terminal;
-    const closed = new Promise<vscode.Terminal>((resolve) => {
-      const subscription = vscode.window.onDidCloseTerminal((t) => {
-        if (t === terminal) {
-          subscription.dispose();
-          resolve(t);
-        }
-      });
-    });
+    const closed = nextEvent(vscode.window.onDidCloseTerminal, (t) => t === terminal);
     await vscode.commands.executeCommand('instar.sendInput', 'vs-exit', '/exit');
-    const record = await statusOf(api, 'vs-exit', 'completed');
+    const record = await statusOf('vs-exit', 'completed');
     assert.equal(record.exitCode, 0);
     assert.equal((await closed).exitStatus?.code, 0);
     await vscode.commands.executeCommand('instar.remove', 'vs-exit');
@@ -115,7 +115,7 @@ describe('Instar Sessions in VS Code', () => {
 
   it('serves the HTTP API from .instar/config.json; what it spawns shows in the tree at once; the token rotates', async () => {
     const configFile = vscode.Uri.file(`${cwd()}/.instar/config.json`);
-    const config = await until('the API config', async () => {
+    const config = await waitFor('the API config', async () => {
       try {
         return JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(configFile))) as { port: number; authToken: string };
       } catch {
@@ -127,8 +127,8 @@ describe('Instar Sessions in VS Code', () => {
     assert.equal((await fetch(`${url}/health`)).status, 200);
     const spawned = await fetch(`${url}/sessions/spawn`, { method: 'POST', headers: auth(config.authToken), body: JSON.stringify({ name: 'vs-api', prompt: 'Spawned through the API' }) });
     assert.equal(spawned.status, 201);
-    await until('the tree to show it', () => names().includes('vs-api'));
-    await statusOf(api, 'vs-api', 'idle');
+    await waitFor('the tree to show it', () => names().includes('vs-api'));
+    await statusOf('vs-api', 'idle');
     await vscode.commands.executeCommand('instar.api.copyToken');
     assert.equal(await vscode.env.clipboard.readText(), config.authToken);
     await vscode.commands.executeCommand('instar.api.rotateToken');
@@ -138,9 +138,9 @@ describe('Instar Sessions in VS Code', () => {
     const listed = (await (await fetch(`${url}/sessions`, { headers: auth(rotated.authToken) })).json()) as { name: string }[];
     assert.ok(listed.some((session) => session.name === 'vs-api'));
     assert.equal((await fetch(`${url}/sessions/vs-api`, { method: 'DELETE', headers: auth(rotated.authToken) })).status, 200);
-    await statusOf(api, 'vs-api', 'killed');
+    await statusOf('vs-api', 'killed');
     assert.equal((await fetch(`${url}/sessions/vs-api`, { method: 'DELETE', headers: auth(rotated.authToken) })).status, 200, 'an ended session is removed');
-    await until('the tree to drop it', () => !names().includes('vs-api'));
+    await waitFor('the tree to drop it', () => !names().includes('vs-api'));
   });
 
   it('copies the attach and resume commands', async () => {
@@ -166,9 +166,11 @@ describe('Instar Sessions in VS Code', () => {
     assert.equal(api.engine.get('vs-asker')?.status, 'killed');
     assert.match(String(item('vs-asker').contextValue), /^instar\.session\.ended\.killed/);
     await vscode.commands.executeCommand('instar.refresh');
+    const shown = nextEvent(api.onDidShowQuickPick);
     const listing = vscode.commands.executeCommand('instar.showTmuxSessions');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    const quickPick = await shown;
+    assert.ok(quickPick.items.some((entry) => entry.label === 'vs-one'));
+    quickPick.hide();
     const sessions = (await listing) as { name: string }[];
     assert.ok(sessions.some((session) => session.name === 'vs-one'));
     await vscode.commands.executeCommand('instar.remove', 'vs-asker');
@@ -183,7 +185,7 @@ describe('Instar Sessions in VS Code', () => {
     const file = vscode.Uri.file(`${cwd()}/.instar/jobs.json`);
     const write = (jobs: unknown) => vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(jobs)));
     await write([{ slug: 'vs-job', name: 'A VS Code job', schedule: '0 0 1 1 *', prompt: 'From a job' }]);
-    await until('the Jobs group', () => api.tree.getChildren().some((node) => node.kind === 'jobs'));
+    await waitFor('the Jobs group', () => api.tree.getChildren().some((node) => node.kind === 'jobs'));
     const jobNode = { kind: 'job' as const, slug: 'vs-job' };
     assert.ok(api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'job' && node.slug === 'vs-job'));
     assert.equal(api.tree.getTreeItem(jobNode).label, 'A VS Code job');
@@ -191,11 +193,11 @@ describe('Instar Sessions in VS Code', () => {
     const record = (await vscode.commands.executeCommand('instar.job.runNow', jobNode)) as { name: string; jobSlug: string };
     assert.equal(record.jobSlug, 'vs-job');
     assert.match(record.name, /^job-vs-job-\d{8}-\d{4}$/);
-    await statusOf(api, record.name, 'idle');
+    await statusOf(record.name, 'idle');
     await vscode.commands.executeCommand('instar.job.disable', jobNode);
     assert.equal(api.tree.getTreeItem(jobNode).contextValue, 'instar.job.disabled');
     await write([{ slug: 'vs-job', schedule: '0 0 1 1 *', prompt: 'x' }, { slug: 'broken', schedule: 'every day', prompt: 'x' }]);
-    await until('the problem to show', () => api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'jobProblems'));
+    await waitFor('the problem to show', () => api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'jobProblems'));
     assert.ok(api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'job' && node.slug === 'vs-job'), 'the valid job stays');
     await api.engine.kill(record.name);
   });

@@ -1,9 +1,10 @@
-/** Shared by the in-VS Code suites. */
+/** Shared by the in-VS Code suites; waiting on states comes from test/support/wait. */
 import * as vscode from 'vscode';
 import type { InstarApi } from '../../../src/extension';
-import type { SessionRecord, SessionStatus } from '../../../src/core/model/sessionRecord';
 
 export const EXTENSION_ID = 'instar.instar-sessions';
+/** How long a real claude CLI may take to reach a state (bounds a failure only). */
+export const AGENT_MS = 90_000;
 
 export async function instar(): Promise<InstarApi> {
   const extension = vscode.extensions.getExtension<InstarApi>(EXTENSION_ID);
@@ -11,34 +12,15 @@ export async function instar(): Promise<InstarApi> {
   return extension.isActive ? extension.exports : extension.activate();
 }
 
-/** Resolves when the session reaches the status, through the engine's events. */
-export function statusOf(api: InstarApi, name: string, status: SessionStatus, timeoutMs = 90_000): Promise<SessionRecord> {
-  return new Promise((resolve, reject) => {
-    const check = (record: SessionRecord | undefined) => {
-      if (record?.status === status) {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(record);
-      }
-    };
-    const timer = setTimeout(() => {
+/** The next value the event fires that passes the filter. */
+export function nextEvent<T>(event: vscode.Event<T>, filter: (value: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve) => {
+    const subscription = event((value) => {
+      if (!filter(value)) return;
       subscription.dispose();
-      const record = api.engine.get(name);
-      reject(new Error(`${name} did not become ${status} within ${timeoutMs} ms; it is ${record?.status} (${record?.statusSignal}: ${record?.statusDetail ?? ''})`));
-    }, timeoutMs);
-    const subscription = api.engine.onDidChange((change) => check(change.changed.find((record) => record.name === name)));
-    check(api.engine.get(name));
+      resolve(value);
+    });
   });
-}
-
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 export function workspaceFolder(): string {

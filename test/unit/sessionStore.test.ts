@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileStorage, MemoryStorage } from '../support/storage';
-import { Registry } from '../../src/core/registry/registry';
+import { SessionStore } from '../../src/core/sessions/sessionStore';
+import { silentLogger } from '../../src/core/util/host';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 
 const make = (name: string, id = `${name}-id`): SessionRecord =>
   ({ name, id, status: 'starting', statusSince: 0, statusSignal: 'spawn', model: 'sonnet', prompt: '', promptBytes: 0, cwd: '/', permissionMode: 'default', agentKind: 'claude', agentCommand: 'claude', createdAt: 0, tmuxSocket: 'x', tmuxSession: name }) as SessionRecord;
 
-describe('registry', () => {
+describe('session store', () => {
   it('keeps every record when many are added and saved concurrently, and reloads them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'instar-registry-'));
     try {
       const file = join(dir, 'state.json');
-      const registry = new Registry(await FileStorage.open(file));
+      const registry = new SessionStore(await FileStorage.open(file), silentLogger);
       await Promise.all(
         Array.from({ length: 50 }, async (_, index) => {
           await new Promise((resolve) => setTimeout(resolve, index % 7));
@@ -23,7 +24,7 @@ describe('registry', () => {
           await registry.save();
         }),
       );
-      const reloaded = new Registry(await FileStorage.open(file));
+      const reloaded = new SessionStore(await FileStorage.open(file), silentLogger);
       assert.equal(reloaded.all().length, 50);
       assert.ok(reloaded.get('s-49'));
     } finally {
@@ -32,7 +33,7 @@ describe('registry', () => {
   });
 
   it('refuses a second record with a taken name and names the holder', () => {
-    const registry = new Registry(new MemoryStorage());
+    const registry = new SessionStore(new MemoryStorage(), silentLogger);
     registry.add(make('a', 'first'));
     const { added, holder } = registry.add(make('a', 'second'));
     assert.equal(added, false);
@@ -40,12 +41,28 @@ describe('registry', () => {
   });
 
   it('ignores a stale update of a removed-and-reused name', () => {
-    const registry = new Registry(new MemoryStorage());
+    const registry = new SessionStore(new MemoryStorage(), silentLogger);
     registry.add(make('a', 'old'));
-    registry.delete('a', 'old');
+    registry.discard('a', 'old');
     registry.add(make('a', 'new'));
-    assert.equal(registry.put({ ...make('a', 'old'), status: 'lost' }), false);
+    assert.equal(registry.update('a', 'old', (current) => ({ ...current, status: 'lost' })), undefined);
     assert.equal(registry.get('a')?.id, 'new');
     assert.equal(registry.get('a')?.status, 'starting');
+  });
+
+  it('announces committed changes with the latest record, and removals by name', async () => {
+    const store = new SessionStore(new MemoryStorage(), silentLogger);
+    const seen: string[] = [];
+    store.onDidChange((change) => seen.push(...change.changed.map((r) => `${r.name}:${r.status}`), ...change.removed.map((name) => `-${name}`)));
+    store.add(make('a'));
+    const first = store.update('a', 'a-id', (current) => ({ ...current, status: 'running' }))!;
+    store.update('a', 'a-id', (current) => ({ ...current, status: 'idle' }));
+    assert.equal(store.update('a', 'a-id', () => undefined), undefined, 'no change, no new record');
+    await store.commit([first]);
+    assert.deepEqual(seen, ['a:idle'], 'the latest version, not the one handed in');
+    assert.equal(await store.remove('a', 'other-id'), false);
+    assert.equal(await store.remove('a', 'a-id'), true);
+    assert.deepEqual(seen, ['a:idle', '-a']);
+    assert.throws(() => store.require('a'), /There is no session named "a"\. No sessions exist yet\./);
   });
 });

@@ -4,10 +4,11 @@
  * first), and several prompts in one go with derived names.
  */
 import * as vscode from 'vscode';
-import { nameFromPrompt, suggestName } from '../core/model/sessionName';
-import type { SessionEngine, SpawnRequest } from '../core/sessions/sessionEngine';
-import type { SessionRecord } from '../core/model/sessionRecord';
-import { describeNameProblem, MODEL_ALIASES, validateModel } from '../core/sessions/validation';
+import { nameFromPrompt, suggestName } from '../../core/model/sessionName';
+import type { SessionRecord } from '../../core/model/sessionRecord';
+import type { SessionEngine, SpawnRequest } from '../../core/sessions/sessionEngine';
+import { describeNameProblem, MODEL_ALIASES, validateModel } from '../../core/sessions/validation';
+import type { QuickPicker } from './quickPicker';
 
 const TITLE = 'Spawn Session';
 
@@ -22,11 +23,11 @@ function nameProblem(engine: SessionEngine, name: string): string | undefined {
   return holder ? `"${name}" is taken by a session that is ${holder.status}. Choose another name.` : undefined;
 }
 
-async function pickModel(defaultModel: string, step: number, totalSteps: number): Promise<string | undefined> {
+async function pickModel(picker: QuickPicker, defaultModel: string, step: number, totalSteps: number): Promise<string | undefined> {
   const order = [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
   const items: (vscode.QuickPickItem & { model?: string })[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
   items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5' });
-  const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (${step}/${totalSteps}): model`, placeHolder: 'Model', ignoreFocusOut: true });
+  const picked = await picker.pick(items, { title: `${TITLE} (${step}/${totalSteps}): model`, placeHolder: 'Model', ignoreFocusOut: true });
   if (!picked) return undefined;
   if (picked.model) return picked.model;
   return vscode.window.showInputBox({
@@ -50,7 +51,7 @@ function selectedText(): string {
   return editor.selections.map((selection) => editor.document.getText(selection)).filter(Boolean).join('\n');
 }
 
-export async function spawnFlow(engine: SessionEngine, cwd: string, defaultModel: string): Promise<SessionRecord | undefined> {
+export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string): Promise<SessionRecord | undefined> {
   const selection = selectedText();
   const name = await vscode.window.showInputBox({
     title: `${TITLE} (1/3): name`,
@@ -67,7 +68,7 @@ export async function spawnFlow(engine: SessionEngine, cwd: string, defaultModel
     ignoreFocusOut: true,
   });
   if (prompt === undefined) return undefined;
-  const model = await pickModel(defaultModel, 3, 3);
+  const model = await pickModel(picker, defaultModel, 3, 3);
   if (model === undefined) return undefined;
   return engine.spawn({ name, prompt, model, cwd });
 }
@@ -77,7 +78,7 @@ export interface ParallelResult {
   failed: { name: string; error: Error }[];
 }
 
-export async function spawnParallelFlow(engine: SessionEngine, cwd: string, defaultModel: string): Promise<ParallelResult | undefined> {
+export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string): Promise<ParallelResult | undefined> {
   const title = 'Spawn Sessions in Parallel';
   const base = await vscode.window.showInputBox({
     title: `${title}: base name`,
@@ -99,7 +100,7 @@ export async function spawnParallelFlow(engine: SessionEngine, cwd: string, defa
     prompts.push(prompt);
   }
   if (prompts.length === 0) return undefined;
-  const model = await pickModel(defaultModel, 1, 1);
+  const model = await pickModel(picker, defaultModel, 1, 1);
   if (model === undefined) return undefined;
   return spawnMany(engine, base, prompts, { model, cwd });
 }

@@ -1,10 +1,11 @@
-/** Which session a command acts on: the clicked tree node, or a QuickPick that shows states. */
+/** Which session a command acts on: the clicked tree node, a name argument, or a QuickPick that shows states. */
 import * as vscode from 'vscode';
-import { sessionDescription, STATUS_LOOKS } from '../core/presentation/sessionPresentation';
-import type { SessionEngine } from '../core/sessions/sessionEngine';
-import type { SessionRecord } from '../core/model/sessionRecord';
+import type { SessionRecord } from '../../core/model/sessionRecord';
+import { sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import type { SessionEngine } from '../../core/sessions/sessionEngine';
+import type { QuickPicker } from './quickPicker';
 
-export interface PickOptions {
+export interface SessionPickOptions {
   placeHolder: string;
   filter?: (record: SessionRecord) => boolean;
   /** What to say when no session fits. */
@@ -12,7 +13,7 @@ export interface PickOptions {
 }
 
 /** The session named by a tree node or a name argument, or one picked by the user. */
-export async function resolveSession(engine: SessionEngine, arg: unknown, options: PickOptions): Promise<SessionRecord | undefined> {
+export async function resolveSession(engine: SessionEngine, picker: QuickPicker, arg: unknown, options: SessionPickOptions): Promise<SessionRecord | undefined> {
   const name = typeof arg === 'string' ? arg : arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string' ? arg.name : undefined;
   if (name !== undefined) return engine.require(name);
   const candidates = engine.list().reverse().filter(options.filter ?? (() => true));
@@ -21,7 +22,7 @@ export async function resolveSession(engine: SessionEngine, arg: unknown, option
     return undefined;
   }
   const now = Date.now();
-  const picked = await vscode.window.showQuickPick(
+  const picked = await picker.pick(
     candidates.map((record) => ({
       label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
       description: `${STATUS_LOOKS[record.status].label} · ${sessionDescription(record, now)}`,

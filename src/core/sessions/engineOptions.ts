@@ -1,0 +1,59 @@
+/** What the engine is built with, and what callers hand it. */
+import type { PermissionMode } from '../model/permissionMode';
+import type { CommandRunner } from '../util/commandRunner';
+import type { Clock, Logger, Storage } from '../util/host';
+
+export interface EngineOptions {
+  /** Folder for hook events, generated settings and output snapshots. */
+  stateDir: string;
+  storage: Storage;
+  /** tmux -L socket name; '' for the user's default server. */
+  socket: string;
+  tmuxBinary?: string;
+  tmuxTimeoutMs?: number;
+  /** The agent program (default "claude"). */
+  agentCommand?: string;
+  /** Variables every agent gets (API endpoint, INSTAR_SERVER_URL…). */
+  agentEnv?: Record<string, string>;
+  /** Arguments every agent gets before the per-spawn ones. */
+  agentArgs?: string[];
+  defaultModel?: string;
+  defaultPermissionMode?: PermissionMode;
+  /** How often live sessions are checked, in ms; 0 stops the timer (refresh() still works). */
+  monitorIntervalMs?: number;
+  width?: number;
+  height?: number;
+  historyLimit?: number;
+  /** Pause between typed text and the Enter that submits it. */
+  submitDelayMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+  runner?: CommandRunner;
+}
+
+/** The options that can change while the engine runs (from settings); they apply to later spawns. */
+export type EngineSettings = Pick<
+  EngineOptions,
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'tmuxBinary'
+>;
+
+export interface SpawnRequest {
+  name: string;
+  prompt?: string;
+  model?: string;
+  cwd: string;
+  jobSlug?: string;
+  permissionMode?: PermissionMode;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export interface OutputRequest {
+  /** 1–10000, default 100; a whole number or its decimal text (from a query string). */
+  lines?: number | string;
+  /** Keep colours as ANSI escapes. */
+  ansi?: boolean;
+}
+
+/** The agent program, "claude" unless set. */
+export const agentCommandOf = (options: Pick<EngineOptions, 'agentCommand'>): string => options.agentCommand ?? 'claude';

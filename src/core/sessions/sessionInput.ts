@@ -1,0 +1,149 @@
+/**
+ * Talking to a live session without attaching: text typed literally, or pasted with bracketed
+ * paste when long or multi-line, then an Enter as a separate call; keys by name to answer
+ * dialogs. Input to one session goes in order, one piece at a time, so texts never interleave.
+ */
+import { randomUUID } from 'node:crypto';
+import { endSummary, isEnded, SessionRecord } from '../model/sessionRecord';
+import { inputBoxText } from '../status/screen';
+import * as tmux from '../tmux/commands';
+import type { TmuxServers } from '../tmux/tmuxServers';
+import { delay } from '../util/delay';
+import { InstarError, invalidInput, isGone } from '../util/errors';
+import type { Clock, Logger } from '../util/host';
+import type { SessionStore } from './sessionStore';
+import { validateText } from './validation';
+
+export const MAX_INPUT_BYTES = 1024 * 1024;
+/** Longer or multi-line input is pasted (bracketed) rather than typed. */
+const TYPE_LIMIT_BYTES = 1024;
+const KEY_PATTERN =
+  /^(Escape|Enter|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|PageUp|PageDown|PgUp|PgDn|PPage|NPage|IC|DC|F([1-9]|1[0-2])|[CMS]-([A-Za-z0-9]|Space|Enter|Tab|Up|Down|Left|Right)|[\x21-\x7e])$/;
+
+export interface SessionInputOptions {
+  /** Pause between typed text and the Enter that submits it. */
+  submitDelayMs: () => number;
+  /** Called when a session turned out to be gone from tmux, so its state is checked at once. */
+  onGone: () => void;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class SessionInput {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly servers: TmuxServers,
+    private readonly options: SessionInputOptions,
+  ) {}
+
+  /**
+   * Sends text as if typed: literally (key names stay text), pasted with bracketed paste when
+   * it is long or has several lines, then, when `submit`, an Enter after a short pause so the
+   * agent takes it as a submission and not as part of the paste.
+   */
+  async sendInput(name: string, text: string, options: { submit?: boolean } = {}): Promise<void> {
+    const record = this.requireLive(name);
+    validateText(text, 'input', MAX_INPUT_BYTES);
+    const submit = options.submit ?? true;
+    if (text === '' && !submit) return;
+    const since = this.options.clock.now();
+    const pasted = await this.enqueue(name, () => this.typeText(record, text, submit));
+    if (pasted && submit) void this.enqueue(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
+  }
+
+  /** Sends keys by name (Escape, Enter, C-c, Up, 1, y…) to answer dialogs. */
+  async sendKeys(name: string, keys: readonly string[]): Promise<void> {
+    const record = this.requireLive(name);
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100) throw invalidInput('Give 1 to 100 keys, such as ["Escape"], ["1"] or ["C-c"].');
+    for (const key of keys) {
+      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+        throw invalidInput(
+          `Unknown key ${JSON.stringify(key)}: use a single printable character, Enter, Escape, Tab, BTab, BSpace, Space, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1–F12, or C-/M-/S- with a letter or digit (C-c). To type text, send input instead.`,
+        );
+      }
+    }
+    await this.enqueue(name, () => this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keys)]));
+  }
+
+  /** Pastes a whole text and submits it, then makes sure it was taken (a long prompt's delivery). */
+  async paste(record: SessionRecord, text: string): Promise<void> {
+    const since = this.options.clock.now();
+    await this.enqueue(record.name, () => this.typeText(record, text, true));
+    await this.enqueue(record.name, () => this.ensureSubmitted(record.name, since));
+  }
+
+  /**
+   * Makes sure Claude Code took a submitted paste: rarely, under load, the Enter after a
+   * bracketed paste is lost and the paste stays in the input box (seen once in 33 trials). If no
+   * UserPromptSubmit came within `waitMs` of `since` and the input box still holds text, Enter is
+   * pressed once more. Returns whether it was.
+   */
+  async ensureSubmitted(name: string, since: number, waitMs = 3000): Promise<boolean> {
+    const record = this.requireLive(name);
+    if (record.agentKind !== 'claude') return false;
+    const taken = (current: SessionRecord | undefined) => (current?.lastPromptAt ?? 0) >= since;
+    // Waits for the UserPromptSubmit hook (or the end of the session), on the store's events.
+    const settled = (current: SessionRecord | undefined) => taken(current) || current?.id !== record.id || isEnded(current);
+    await this.store.waitFor(name, settled, waitMs);
+    const latest = this.store.get(name);
+    if (latest?.id !== record.id || taken(latest) || isEnded(latest)) return false;
+    const client = this.servers.client(record.tmuxSocket);
+    const screen = await client.run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: 0, ansi: false })]).catch(() => '');
+    if (!inputBoxText(screen)) return false;
+    this.options.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
+    await client.run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), ['Enter'])]);
+    return true;
+  }
+
+  private requireLive(name: string): SessionRecord {
+    const record = this.store.require(name);
+    if (isEnded(record)) {
+      throw new InstarError(
+        'session-ended',
+        `Session "${name}" has ended (${endSummary(record)}); it cannot take input.${record.claudeSessionId ? ` Its conversation can be resumed with: claude --resume ${record.claudeSessionId}` : ''}`,
+      );
+    }
+    return record;
+  }
+
+  private enqueue<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const result = previous.catch(() => undefined).then(work);
+    const settled = result.catch(() => undefined);
+    this.queues.set(name, settled);
+    void settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name);
+    });
+    return result;
+  }
+
+  /** Types or pastes text (and Enter); returns whether it was pasted. */
+  private async typeText(record: SessionRecord, text: string, submit: boolean): Promise<boolean> {
+    const client = this.servers.client(record.tmuxSocket);
+    const target = tmux.sessionPane(record.tmuxSession);
+    let pasted = false;
+    try {
+      const normalized = text.replace(/\r\n?/g, '\n');
+      if (normalized !== '') {
+        pasted = normalized.includes('\n') || Buffer.byteLength(normalized, 'utf8') > TYPE_LIMIT_BYTES;
+        if (pasted) {
+          const buffer = `instar-${record.id.slice(0, 8)}-${randomUUID().slice(0, 8)}`;
+          await client.run([tmux.loadBufferFromStdin(buffer), tmux.pasteBuffer(buffer, target)], normalized);
+        } else {
+          await client.run([tmux.sendLiteral(target, normalized)]);
+        }
+        if (submit) await delay(this.options.submitDelayMs());
+      }
+      if (submit) await client.run([tmux.sendKeys(target, ['Enter'])]);
+      return pasted;
+    } catch (error) {
+      if (isGone(error)) {
+        this.options.onGone();
+        throw new InstarError('session-ended', `Session "${record.name}" is no longer running in tmux; the input was not delivered.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * A session's output: the pane's last lines while its tmux session exists, and a snapshot
+ * saved at each turn's end and when the session ends, so output outlives even the tmux server.
+ */
+import type { SessionRecord } from '../model/sessionRecord';
+import * as tmux from '../tmux/commands';
+import type { TmuxServers } from '../tmux/tmuxServers';
+import { InstarError, invalidInput, isGone } from '../util/errors';
+import type { Logger } from '../util/host';
+import { lastLines, stripAnsi, trimLineEnds } from '../util/text';
+import type { OutputRequest } from './engineOptions';
+import type { SessionFiles } from './sessionFiles';
+
+export const MAX_OUTPUT_LINES = 10_000;
+export const DEFAULT_OUTPUT_LINES = 100;
+/** A snapshot is taken this long after a turn ends, once the final screen is drawn. */
+const SNAPSHOT_DELAY_MS = 500;
+
+export class SessionOutput {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly servers: TmuxServers,
+    private readonly files: SessionFiles,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The last lines of a session's output; after the tmux session is gone, its saved snapshot. */
+  async read(record: SessionRecord, request: OutputRequest = {}): Promise<string> {
+    const lines = validateLines(request.lines);
+    const ansi = request.ansi === true;
+    try {
+      const text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: lines, ansi })]);
+      return lastLines(ansi ? text : trimLineEnds(text), lines);
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+    const snapshot = await this.files.readSnapshot(record.id);
+    if (snapshot === undefined) {
+      throw new InstarError('not-found', `Session "${record.name}" has no output: its tmux session is gone and no snapshot was saved.`);
+    }
+    return lastLines(ansi ? snapshot : trimLineEnds(stripAnsi(snapshot)), lines);
+  }
+
+  /** Saves a snapshot shortly (a burst of turn ends saves once). */
+  snapshotSoon(record: SessionRecord): void {
+    clearTimeout(this.timers.get(record.id));
+    const timer = setTimeout(() => {
+      this.timers.delete(record.id);
+      void this.snapshot(record);
+    }, SNAPSHOT_DELAY_MS);
+    timer.unref?.();
+    this.timers.set(record.id, timer);
+  }
+
+  /** Saves the pane's history, with colours; a session already gone keeps its last snapshot. */
+  async snapshot(record: SessionRecord): Promise<void> {
+    try {
+      const text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]);
+      await this.files.writeSnapshot(record.id, lastLines(text, MAX_OUTPUT_LINES));
+    } catch (error) {
+      this.logger.debug(`No snapshot of ${record.name}: ${(error as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+export function validateLines(lines: unknown): number {
+  if (lines === undefined || lines === null || lines === '') return DEFAULT_OUTPUT_LINES;
+  const value = typeof lines === 'string' && /^\d+$/.test(lines) ? Number(lines) : lines;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_OUTPUT_LINES) {
+    throw invalidInput(`lines must be a whole number from 1 to ${MAX_OUTPUT_LINES}, not ${JSON.stringify(lines)}.`);
+  }
+  return value;
+}

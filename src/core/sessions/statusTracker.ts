@@ -1,0 +1,242 @@
+/**
+ * Keeps every session's status true. Three sources, strongest first: Claude Code hooks (seen
+ * through the events folder within milliseconds), the pane's exit status (one `list-panes` per
+ * server per refresh, whatever the number of sessions), and, only where those cannot tell, the
+ * screen of the few sessions in a transitional state.
+ */
+import { isEnded, SessionRecord } from '../model/sessionRecord';
+import type { HookEvent } from '../status/hookEvents';
+import { HookWatcher } from '../status/hookWatcher';
+import { classifyScreen } from '../status/screen';
+import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
+import * as tmux from '../tmux/commands';
+import { exitCodeOf, PaneInfo } from '../tmux/parse';
+import type { TmuxServers } from '../tmux/tmuxServers';
+import { coalesce } from '../util/coalesce';
+import type { Clock, Logger } from '../util/host';
+import type { PromptDelivery } from './promptDelivery';
+import type { SessionFiles } from './sessionFiles';
+import type { SessionOutput } from './sessionOutput';
+import type { SessionStore } from './sessionStore';
+
+/** A session whose pane is gone this soon after its record was made may still be spawning. */
+const SPAWN_GRACE_MS = 5000;
+/** How long a dead pane may wait for its exit status before it ends without one. */
+const EXIT_STATUS_WAIT_MS = 3000;
+/** A generic agent that printed nothing this long is ready for a waiting prompt. */
+const GENERIC_READY_QUIET_MS = 2000;
+
+export interface StatusTrackerOptions {
+  clock: Clock;
+  logger: Logger;
+  /** The monitor's period at start, in ms; 0 for none. */
+  monitorIntervalMs: number;
+}
+
+export class StatusTracker {
+  private readonly watcher: HookWatcher;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private monitorTimer: NodeJS.Timeout | undefined;
+  private monitorIntervalMs: number;
+  private disposed = false;
+  /** Dead panes whose exit status has not arrived yet, since when. */
+  private readonly deadWithoutStatus = new Map<string, number>();
+  /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
+  private readonly spawnedAt = new Map<string, number>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly files: SessionFiles,
+    private readonly servers: TmuxServers,
+    private readonly output: SessionOutput,
+    private readonly delivery: PromptDelivery,
+    options: StatusTrackerOptions,
+  ) {
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.monitorIntervalMs = options.monitorIntervalMs;
+    this.watcher = new HookWatcher(files.eventsDir, this.logger);
+    this.watcher.onEvents((events) => this.applyHookEvents(events));
+  }
+
+  /** Reads the events written while no engine ran, reconciles with tmux, starts the monitor. */
+  async start(): Promise<void> {
+    await this.watcher.start();
+    try {
+      await this.refresh();
+    } catch (error) {
+      // tmux missing or broken: the engine still starts, so the host can show why.
+      this.logger.warn(`Could not reconcile with tmux at start: ${(error as Error).message}`);
+    }
+    this.setMonitorInterval(this.monitorIntervalMs);
+  }
+
+  /** A spawn's tmux session is up: until a listing shows it, it is not judged vanished. */
+  noteSpawned(id: string): void {
+    this.spawnedAt.set(id, this.clock.now());
+  }
+
+  /** Starts, changes or (with 0) stops the timer that checks live sessions. */
+  setMonitorInterval(intervalMs: number): void {
+    this.monitorIntervalMs = intervalMs;
+    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitorTimer = undefined;
+    if (intervalMs > 0 && !this.disposed) this.scheduleMonitor(intervalMs);
+  }
+
+  private scheduleMonitor(ms: number): void {
+    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitorTimer = setTimeout(async () => {
+      this.monitorTimer = undefined;
+      if (this.store.all().some((record) => !isEnded(record))) {
+        await this.refresh().catch((error) => this.logger.debug(`Refresh failed: ${(error as Error).message}`));
+      }
+      if (this.monitorIntervalMs > 0 && !this.disposed && !this.monitorTimer) this.scheduleMonitor(this.monitorIntervalMs);
+    }, ms);
+    this.monitorTimer.unref?.();
+  }
+
+  /** Brings the next check forward (after an event that announces an exit). */
+  refreshSoon(ms: number): void {
+    setTimeout(() => void this.refresh().catch(() => undefined), ms).unref?.();
+  }
+
+  /**
+   * Checks every live session with one tmux call per server: exits, vanished sessions, and
+   * the screens of the few sessions whose state the hooks cannot settle. Concurrent calls share
+   * one run (and ask for one more when they arrive during it).
+   */
+  readonly refresh: () => Promise<void> = coalesce(() => this.refreshOnce(), () => this.disposed);
+
+  private async refreshOnce(): Promise<void> {
+    const bySocket = new Map<string, SessionRecord[]>();
+    for (const record of this.store.all()) {
+      if (isEnded(record)) continue;
+      const list = bySocket.get(record.tmuxSocket) ?? [];
+      list.push(record);
+      bySocket.set(record.tmuxSocket, list);
+    }
+    const screenChecks: Promise<void>[] = [];
+    const changed: SessionRecord[] = [];
+    for (const [socket, records] of bySocket) {
+      const listedAt = this.clock.now();
+      const panes = await this.servers.client(socket).listPanes();
+      const bySession = new Map<string, PaneInfo>();
+      for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
+      const now = this.clock.now();
+      for (const record of records) {
+        const pane = bySession.get(record.tmuxSession);
+        const spawned = this.spawnedAt.get(record.id);
+        // A spawn whose tmux call has not returned is not judged: its pane may or may not be up.
+        const spawning = record.paneId === undefined && spawned === undefined && now - record.createdAt < SPAWN_GRACE_MS;
+        if (spawning) continue;
+        if (pane) this.spawnedAt.delete(record.id);
+        if (!pane) {
+          // Only a listing that began after the session was created can tell it has vanished:
+          // one that ended while this listing was under way is not judged.
+          if (record.paneId === undefined ? now - record.createdAt < SPAWN_GRACE_MS : spawned !== undefined && spawned >= listedAt) continue;
+          const status = await this.files.readExitStatus(record.id);
+          const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
+          if (next) changed.push(next);
+        } else if (pane.dead) {
+          // The wrapper's status file is written just before the pane closes; tmux's own status
+          // can come a moment later, or (see launchSpec) never.
+          const exitCode = (await this.files.readExitStatus(record.id)) ?? exitCodeOf(pane);
+          if (exitCode === null) {
+            const since = this.deadWithoutStatus.get(record.id) ?? now;
+            this.deadWithoutStatus.set(record.id, since);
+            if (now - since < EXIT_STATUS_WAIT_MS) {
+              this.refreshSoon(100);
+              continue;
+            }
+          }
+          this.deadWithoutStatus.delete(record.id);
+          await this.output.snapshot(record);
+          const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now });
+          if (next) changed.push(next);
+        } else {
+          let current = record;
+          if (pane.paneId !== record.paneId || pane.pid !== record.panePid) {
+            current = this.store.update(record.name, record.id, (latest) => ({ ...latest, paneId: pane.paneId, panePid: pane.pid })) ?? record;
+            changed.push(current);
+          }
+          if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
+        }
+      }
+    }
+    await Promise.all(screenChecks);
+    if (changed.length > 0) await this.store.commit(changed);
+  }
+
+  /** Whether only the screen can tell this session's state now. */
+  private needsScreen(record: SessionRecord, pane: PaneInfo, now: number): boolean {
+    if (record.agentKind !== 'claude') return true;
+    if (record.pendingPrompt) return true;
+    switch (record.status) {
+      case 'starting':
+        return now - record.createdAt >= 1000;
+      case 'waiting':
+        return true;
+      case 'running':
+        return (record.toolPending !== undefined && record.permissionMode !== 'bypassPermissions') || quietFor(pane, now) >= CLAUDE_QUIET_MS;
+      default:
+        return false;
+    }
+  }
+
+  private async checkScreen(record: SessionRecord, pane: PaneInfo): Promise<void> {
+    let text: string;
+    try {
+      text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
+    } catch {
+      return; // Gone meanwhile: the next refresh sees it.
+    }
+    const now = this.clock.now();
+    const screen = classifyScreen(text);
+    const next = this.apply(record, { kind: 'screen', screen, at: now, quietMs: quietFor(pane, now) });
+    if (next) await this.store.commit([next]);
+    const latest = this.store.get(record.name);
+    if (latest?.pendingPrompt && latest.id === record.id) {
+      const ready = latest.agentKind === 'claude' ? screen.kind === 'idle' : quietFor(pane, now) >= GENERIC_READY_QUIET_MS;
+      if (ready) void this.delivery.deliver(latest);
+    }
+  }
+
+  private applyHookEvents(events: HookEvent[]): void {
+    const changed = new Map<string, SessionRecord>();
+    for (const event of events) {
+      const record = this.store.byId(event.sessionId);
+      if (!record) {
+        this.logger.debug(`Hook ${event.name} for an unknown session ${event.sessionId}`);
+        continue;
+      }
+      this.logger.trace(`hook ${record.name} ${event.name}${event.toolName ? ` ${event.toolName}` : ''}${event.notificationType ? ` ${event.notificationType}` : ''}`);
+      const next = this.apply(record, { kind: 'hook', event });
+      if (next) changed.set(next.name, next);
+      if (event.name === 'Stop' || event.name === 'StopFailure') this.output.snapshotSoon(record);
+      if (event.name === 'SessionEnd') {
+        this.refreshSoon(100);
+        this.refreshSoon(600);
+      }
+      if (event.name === 'PreToolUse' && record.permissionMode !== 'bypassPermissions') this.refreshSoon(700);
+    }
+    if (changed.size > 0) void this.store.commit([...changed.values()]);
+  }
+
+  /** Applies a status input to the store's current record; returns the changed record, if any. */
+  apply(record: SessionRecord, input: StatusInput): SessionRecord | undefined {
+    return this.store.update(record.name, record.id, (current) => transition(current, input));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.watcher.dispose();
+  }
+}
+
+function quietFor(pane: PaneInfo, now: number): number {
+  // tmux counts activity in whole seconds: count from the end of that second.
+  return pane.activityAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, now - (pane.activityAt + 999));
+}

@@ -1,0 +1,42 @@
+/** The sessions of a tmux server as a person sees them, including ones Instar did not start. */
+import type { TmuxClient } from './tmuxClient';
+
+export interface TmuxSessionInfo {
+  name: string;
+  panes: number;
+  dead: boolean;
+  attached: boolean;
+  createdAt: number | undefined;
+  /** The size of its (first) pane. */
+  width: number | undefined;
+  height: number | undefined;
+  /** The engine has a record of this session. */
+  known: boolean;
+  /** The shell command that attaches a terminal to it. */
+  attachCommand: string;
+}
+
+/** One `list-panes` call; a session is dead when every pane of it is. */
+export async function listTmuxSessions(client: TmuxClient, isKnown: (name: string) => boolean): Promise<TmuxSessionInfo[]> {
+  const sessions = new Map<string, TmuxSessionInfo>();
+  for (const pane of await client.listPanes()) {
+    const existing = sessions.get(pane.sessionName);
+    if (existing) {
+      existing.panes += 1;
+      existing.dead &&= pane.dead;
+      continue;
+    }
+    sessions.set(pane.sessionName, {
+      name: pane.sessionName,
+      panes: 1,
+      dead: pane.dead,
+      attached: pane.attachedClients > 0,
+      createdAt: pane.createdAt,
+      width: pane.width,
+      height: pane.height,
+      known: isKnown(pane.sessionName),
+      attachCommand: client.attachCommand(pane.sessionName),
+    });
+  }
+  return [...sessions.values()];
+}

@@ -1,0 +1,29 @@
+/** What every command handler gets: the objects it acts on. */
+import type * as vscode from 'vscode';
+import type { JobScheduler } from '../../core/jobs/jobScheduler';
+import type { SessionEngine } from '../../core/sessions/sessionEngine';
+import type { ApiService } from '../apiService';
+import type { EnvironmentCheck } from '../environmentCheck';
+import type { QuickPicker } from '../pickers/quickPicker';
+import type { Settings } from '../settings';
+import type { SessionTerminals } from '../terminals/sessionTerminals';
+import type { SessionTreeProvider } from '../views/sessionTree';
+import type { WorkspaceGate } from '../workspaceGate';
+
+export interface CommandContext {
+  engine: SessionEngine;
+  tree: SessionTreeProvider;
+  terminals: SessionTerminals;
+  channel: vscode.LogOutputChannel;
+  api: ApiService;
+  picker: QuickPicker;
+  /** Says where sessions may be spawned, and refuses (with the reason shown) where not. */
+  gate: WorkspaceGate;
+  environment: EnvironmentCheck;
+  /** The job scheduler, when the workspace is trusted and has a folder. */
+  jobs: () => JobScheduler | undefined;
+  settings: () => Settings;
+}
+
+/** A command's handler: the context, then the command's arguments. */
+export type CommandHandler = (ctx: CommandContext, ...args: unknown[]) => unknown;

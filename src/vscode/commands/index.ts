@@ -1,0 +1,87 @@
+/**
+ * Every command, registered from one table through one wrapper that catches, logs and shows
+ * errors. Tree commands take the clicked node; from the palette they ask with a QuickPick.
+ */
+import * as vscode from 'vscode';
+import { isInstarError } from '../../core/util/errors';
+import { DisposableStore } from '../../core/util/disposables';
+import { copyApiToken, rotateApiToken } from './apiToken';
+import type { CommandContext, CommandHandler } from './commandContext';
+import { copyAttachCommand } from './copyAttachCommand';
+import { copyResumeCommand } from './copyResumeCommand';
+import { disableJob, enableJob, runJobNow } from './jobs';
+import { kill } from './kill';
+import { openTerminal } from './openTerminal';
+import { refresh } from './refresh';
+import { remove } from './remove';
+import { removeEnded } from './removeEnded';
+import { sendInput } from './sendInput';
+import { sendKeys } from './sendKeys';
+import { showLog } from './showLog';
+import { showOutput } from './showOutput';
+import { showTmuxSessions } from './showTmuxSessions';
+import { spawn } from './spawn';
+import { spawnParallel } from './spawnParallel';
+import { groupByState, showFlat } from './viewMode';
+
+export const COMMANDS: Record<string, CommandHandler> = {
+  'instar.spawn': spawn,
+  'instar.spawnParallel': spawnParallel,
+  'instar.openTerminal': openTerminal,
+  'instar.sendInput': sendInput,
+  'instar.sendKeys': sendKeys,
+  'instar.showOutput': showOutput,
+  'instar.kill': kill,
+  'instar.remove': remove,
+  'instar.removeEnded': removeEnded,
+  'instar.refresh': refresh,
+  'instar.showTmuxSessions': showTmuxSessions,
+  'instar.copyAttachCommand': copyAttachCommand,
+  'instar.copyResumeCommand': copyResumeCommand,
+  'instar.groupByState': groupByState,
+  'instar.showFlat': showFlat,
+  'instar.showLog': showLog,
+  'instar.job.runNow': runJobNow,
+  'instar.job.enable': enableJob,
+  'instar.job.disable': disableJob,
+  'instar.api.copyToken': copyApiToken,
+  'instar.api.rotateToken': rotateApiToken,
+};
+
+export interface CommandFailure {
+  command: string;
+  error: unknown;
+}
+
+/** The registered commands. Errors are logged and shown, never thrown at VS Code. */
+export class RegisteredCommands implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly failures = this.store.add(new vscode.EventEmitter<CommandFailure>());
+  /** Fires when a command failed (after it was logged and shown). */
+  readonly onDidFail = this.failures.event;
+
+  constructor(private readonly ctx: CommandContext) {
+    for (const [id, handler] of Object.entries(COMMANDS)) this.store.add(vscode.commands.registerCommand(id, (...args: unknown[]) => this.run(id, handler, args)));
+  }
+
+  private async run(id: string, handler: CommandHandler, args: unknown[]): Promise<unknown> {
+    const { channel, environment } = this.ctx;
+    try {
+      return await handler(this.ctx, ...args);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      channel.error(`${id}: ${message}`);
+      if (!isInstarError(error)) channel.error(error as Error);
+      void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') channel.show();
+      });
+      if (isInstarError(error, 'tmux-missing') || isInstarError(error, 'agent-missing')) void environment.check();
+      this.failures.fire({ command: id, error });
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}

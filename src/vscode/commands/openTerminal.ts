@@ -1,0 +1,8 @@
+/** instar.openTerminal: the session as an editor terminal (the tab it has, or a new one). */
+import { resolveSession } from '../pickers/sessionPicker';
+import type { CommandContext } from './commandContext';
+
+export async function openTerminal(ctx: CommandContext, arg: unknown): Promise<unknown> {
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Open which session as an editor terminal?', none: 'There are no sessions yet.' });
+  return record ? ctx.terminals.show(record) : undefined;
+}

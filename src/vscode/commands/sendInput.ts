@@ -1,0 +1,14 @@
+/** instar.sendInput: text typed into a live session and submitted with Enter. */
+import * as vscode from 'vscode';
+import { isEnded } from '../../core/model/sessionRecord';
+import { resolveSession } from '../pickers/sessionPicker';
+import type { CommandContext } from './commandContext';
+
+export async function sendInput(ctx: CommandContext, arg: unknown, text: unknown): Promise<void> {
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Send input to which session?', filter: (r) => !isEnded(r), none: 'No session is running.' });
+  if (!record) return;
+  const input =
+    typeof text === 'string' ? text : await vscode.window.showInputBox({ title: `Send to ${record.name}`, prompt: 'Typed as is and submitted with Enter', ignoreFocusOut: true });
+  if (input === undefined) return;
+  await ctx.engine.sendInput(record.name, input);
+}

@@ -1,0 +1,30 @@
+/** instar.showTmuxSessions: every session of the tmux server, Instar's or not; picking one copies its attach command. */
+import * as vscode from 'vscode';
+import { STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import type { CommandContext } from './commandContext';
+
+export async function showTmuxSessions(ctx: CommandContext): Promise<unknown> {
+  const sessions = await ctx.engine.listTmuxSessions();
+  const socket = ctx.engine.socket ? `tmux -L ${ctx.engine.socket}` : 'the default tmux server';
+  if (sessions.length === 0) {
+    void vscode.window.showInformationMessage(`No tmux sessions on ${socket}.`);
+    return sessions;
+  }
+  const picked = await ctx.picker.pick(
+    sessions.map((session) => {
+      const record = session.known ? ctx.engine.get(session.name) : undefined;
+      return {
+        label: session.name,
+        description: [record ? STATUS_LOOKS[record.status].label : 'not started by Instar', session.dead ? 'exited' : 'running', session.attached ? 'attached' : undefined].filter(Boolean).join(' · '),
+        detail: `${session.panes} pane${session.panes === 1 ? '' : 's'}${session.createdAt ? ` · created ${new Date(session.createdAt).toLocaleString()}` : ''}`,
+        session,
+      };
+    }),
+    { title: `tmux sessions on ${socket}`, placeHolder: 'Pick one to copy its attach command' },
+  );
+  if (picked) {
+    await vscode.env.clipboard.writeText(picked.session.attachCommand);
+    void vscode.window.showInformationMessage(`Copied the attach command of ${picked.session.name}.`);
+  }
+  return sessions;
+}

@@ -1,0 +1,82 @@
+/**
+ * The one owner of redraw timing on the VS Code side. Events first: engine and job changes
+ * redraw the tree (coalesced over 50 ms) and re-read the output documents of changed sessions.
+ * Timers only while someone looks: the ages in the tree every 15 s while the view is visible,
+ * visible Show Output documents every 2 s. The engine checks its sessions every second while
+ * the view is visible, every 2 s otherwise.
+ */
+import * as vscode from 'vscode';
+import type { JobScheduler } from '../core/jobs/jobScheduler';
+import type { SessionEngine } from '../core/sessions/sessionEngine';
+import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../core/util/disposables';
+import type { OutputDocuments } from './outputDocuments';
+import type { SessionTreeProvider } from './views/sessionTree';
+
+const TREE_DEBOUNCE_MS = 50;
+const AGE_REDRAW_MS = 15_000;
+const OUTPUT_REFRESH_MS = 2000;
+const MONITOR_VISIBLE_MS = 1000;
+const MONITOR_HIDDEN_MS = 2000;
+
+function every(ms: number, run: () => void): Disposable {
+  const timer = setInterval(run, ms);
+  return toDisposable(() => clearInterval(timer));
+}
+
+export class RefreshController implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly pendingTree = this.store.add(new MutableDisposable());
+  private readonly ageTimer = this.store.add(new MutableDisposable());
+  private readonly outputTimer = this.store.add(new MutableDisposable());
+  private readonly jobsSubscription = this.store.add(new MutableDisposable());
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly view: vscode.TreeView<unknown>,
+    private readonly tree: SessionTreeProvider,
+    private readonly outputs: OutputDocuments,
+  ) {
+    this.store.add(
+      engine.onDidChange((change) => {
+        this.refreshTreeSoon();
+        outputs.refreshSessions(change.changed.map((record) => record.name));
+      }),
+    );
+    this.store.add(view.onDidChangeVisibility(() => this.followView()));
+    this.store.add(vscode.window.onDidChangeVisibleTextEditors(() => this.followOutputs()));
+    this.store.add(vscode.workspace.onDidCloseTextDocument(() => this.followOutputs()));
+    this.followView();
+    this.followOutputs();
+  }
+
+  /** Redraws the tree when the jobs change too. */
+  watchJobs(scheduler: JobScheduler | undefined): void {
+    this.jobsSubscription.value = scheduler?.onDidChange(() => this.refreshTreeSoon());
+  }
+
+  /** Coalesces bursts of changes into one redraw. */
+  private refreshTreeSoon(): void {
+    if (this.pendingTree.value) return;
+    const timer = setTimeout(() => {
+      this.pendingTree.value = undefined;
+      this.tree.refresh();
+    }, TREE_DEBOUNCE_MS);
+    this.pendingTree.value = toDisposable(() => clearTimeout(timer));
+  }
+
+  private followView(): void {
+    const visible = this.view.visible;
+    this.engine.setMonitorInterval(visible ? MONITOR_VISIBLE_MS : MONITOR_HIDDEN_MS);
+    if (!visible) this.ageTimer.value = undefined;
+    else if (!this.ageTimer.value) this.ageTimer.value = every(AGE_REDRAW_MS, () => this.tree.refresh());
+  }
+
+  private followOutputs(): void {
+    if (!this.outputs.anyVisible) this.outputTimer.value = undefined;
+    else if (!this.outputTimer.value) this.outputTimer.value = every(OUTPUT_REFRESH_MS, () => this.outputs.refreshVisible());
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}

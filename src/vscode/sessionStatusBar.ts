@@ -1,0 +1,38 @@
+/** The status bar item: how many sessions run, wait for the user and are idle; a click reveals the view. */
+import * as vscode from 'vscode';
+import { countByStatus } from '../core/model/sessionRecord';
+import type { SessionEngine } from '../core/sessions/sessionEngine';
+import { DisposableStore } from '../core/util/disposables';
+
+export class SessionStatusBar implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(private readonly engine: SessionEngine) {
+    this.item = this.store.add(vscode.window.createStatusBarItem('instar.summary', vscode.StatusBarAlignment.Left, 50));
+    this.item.name = 'Instar Sessions';
+    this.item.command = 'instar.sessions.focus';
+    this.store.add(engine.onDidChange(() => this.update()));
+    this.update();
+  }
+
+  private update(): void {
+    const counts = countByStatus(this.engine.list());
+    const running = counts.running + counts.starting;
+    if (running + counts.waiting + counts.idle === 0 && counts.error === 0) {
+      this.item.hide();
+      return;
+    }
+    const parts = [`$(sync) ${running}`];
+    if (counts.waiting > 0) parts.push(`$(bell-dot) ${counts.waiting}`);
+    parts.push(`$(circle-large-outline) ${counts.idle}`);
+    this.item.text = parts.join(' ');
+    this.item.tooltip = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}`;
+    this.item.backgroundColor = counts.waiting > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
