@@ -7,7 +7,8 @@
  * escapes every byte of %output, and for a flood of output that costs the tmux server three
  * times the CPU of the raw pipe (measured: 800 ms against 240 ms for 20 MB). The control client
  * then takes no output at all (`refresh-client -f no-output`). A pane that already has a pipe
- * (a second terminal on the same session) falls back to control-mode output.
+ * (a second terminal on the same session) falls back to control-mode output. (A server crash once
+ * blamed on `refresh-client -A %N:off` was tmux's attach/detach race: see controlClient.ts.)
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, openSync, promises as fs } from 'node:fs';
@@ -52,6 +53,12 @@ async function openFifo(file: string, runner: CommandRunner): Promise<Socket> {
   const fd = openSync(file, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
   return new Socket({ fd, readable: true, writable: false });
 }
+
+/**
+ * The shell command pipe-pane runs: copies the pane's output into the FIFO, and does nothing
+ * when the FIFO is already gone (a binding closed at once), where `>>` would leave a file.
+ */
+const fifoWriter = (file: string): string => `[ -p ${shellQuote(file)} ] && exec cat >> ${shellQuote(file)}`;
 
 export class TerminalBinding {
   private readonly dataEmitter = new Emitter<string>();
@@ -101,7 +108,7 @@ export class TerminalBinding {
     // Atomic: no pane output is read between these commands, so what the capture holds and what
     // streams after it neither overlap nor leave a gap.
     const commands: tmux.TmuxArgs[] = [];
-    if (piped) commands.push(tmux.refreshClientFlags('no-output'), tmux.pipePaneOutput(paneId, `exec cat >> ${shellQuote(piped.file)}`));
+    if (piped) commands.push(tmux.refreshClientFlags('no-output'), tmux.pipePaneOutput(paneId, fifoWriter(piped.file)));
     commands.push(tmux.displayMessage(paneId, PANE_STATE), tmux.captureScreen(paneId));
     const replies = await client.batch({ commands, atEnd: () => (this.phase = 'painting') });
     const [state, screen] = replies.slice(-2);

@@ -34,6 +34,16 @@ export interface ControlClientOptions {
   logger: Logger;
 }
 
+/**
+ * tmux before 3.7 (fixed upstream in tmux/tmux#4980) crashes its server when a control client
+ * detaches while another control client is still identifying itself: the %client-detached
+ * notification is written to the newcomer before its control state exists. So no detach
+ * overlaps an attach of ours: an attach waits for closing clients to be gone, and a close
+ * waits for attaches in flight to be answered.
+ */
+const closing = new Set<Promise<void>>();
+const attaching = new Set<Promise<unknown>>();
+
 export class ControlClient {
   private readonly outputEmitter = new Emitter<{ paneId: string; data: Buffer }>();
   private readonly exitEmitter = new Emitter<string>();
@@ -49,6 +59,7 @@ export class ControlClient {
   private partial: Buffer[] = [];
   private exited = false;
   private exitReason = '';
+  private closed = false;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -62,12 +73,14 @@ export class ControlClient {
   }
 
   /** Attaches and resolves once the session is attached. */
-  static attach(options: ControlClientOptions): Promise<ControlClient> {
+  static async attach(options: ControlClientOptions): Promise<ControlClient> {
+    while (closing.size > 0) await Promise.allSettled([...closing]);
+    // No await from here until `attaching` holds this attach.
     const args = [...options.socketArgs, '-C', ...attachSession(options.session)];
     options.logger.trace(`tmux ${args.map(shellQuote).join(' ')} (control mode)`);
     const child = spawn(options.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env: childEnvironment() });
     const client = new ControlClient(child, options.logger);
-    return new Promise((resolve, reject) => {
+    const result = new Promise<ControlClient>((resolve, reject) => {
       const attached = client.onNotification((message) => {
         if (message.name === 'session-changed') {
           attached.dispose();
@@ -80,6 +93,10 @@ export class ControlClient {
         reject(new InstarError('not-found', `Could not attach to tmux session "${options.session}": ${reason}`));
       });
     });
+    attaching.add(result);
+    const done = () => attaching.delete(result);
+    result.then(done, done);
+    return result;
   }
 
   get isOpen(): boolean {
@@ -133,8 +150,16 @@ export class ControlClient {
 
   /** Detaches: the session keeps running. */
   close(): void {
-    if (this.exited) return;
-    this.child.stdin.end();
+    if (this.exited || this.closed) return;
+    this.closed = true;
+    const gone = new Promise<void>((resolve) => this.onExit(() => resolve()));
+    closing.add(gone);
+    void gone.then(() => closing.delete(gone));
+    void (async () => {
+      // Checked in the same tick as the detach, so no attach can start in between.
+      while (attaching.size > 0) await Promise.allSettled([...attaching]);
+      this.child.stdin.end();
+    })();
     const timer = setTimeout(() => this.child.kill('SIGTERM'), 2000);
     timer.unref?.();
   }
