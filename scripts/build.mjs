@@ -1,6 +1,6 @@
 // Bundles with esbuild: the extension into dist/extension.js (CommonJS, `vscode` external), and
-// with --tests every test and benchmark entry into out/, so tests run the same way the
-// product is built (execa is ESM-only; the bundles are CommonJS).
+// with --tests every test and benchmark entry into out/, bundled the same way, so tests run the
+// code as the product ships it.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
