@@ -4,7 +4,7 @@
  * (a first-run dialog before any hook, an Escape that ends a turn without a Stop event) or,
  * for agents that are not Claude Code, decides alone.
  */
-import { isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
+import { exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
 import type { HookEvent } from './hookEvents';
 import { needsUser, ScreenState } from './screen';
 
@@ -156,7 +156,7 @@ function end(next: SessionRecord, at: number, exitCode: number | null, signal: S
   next.pendingPrompt = undefined;
   if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
   else if (exitCode === 0 || (exitCode === null && signal === 'hook')) set(next, 'completed', signal, at, exitCode === null ? `exited (${next.endReason})` : undefined);
-  else set(next, 'error', signal, at, exitCode === null ? 'exited' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : `exit status ${exitCode}`);
+  else set(next, 'error', signal, at, exitCode === null ? 'exited' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : exitStatusText(exitCode));
 }
 
 function set(next: SessionRecord, status: SessionStatus, signal: StatusSignal, at: number, detail?: string): void {

@@ -45,7 +45,8 @@ const PANE_STATE = ['#{pane_id}', '#{cursor_x}', '#{cursor_y}', '#{cursor_flag}'
  * A plain descriptor (openSync, which cannot block on O_RDWR|O_NONBLOCK): a FileHandle would
  * close it when garbage-collected, under the socket.
  */
-async function openFifo(file: string, runner: CommandRunner): Promise<Socket> {
+async function openFifo(file: string, runner: CommandRunner, logger: Logger): Promise<Socket> {
+  logger.trace(`mkfifo -m 600 ${shellQuote(file)}`);
   const result = await runner.run('mkfifo', ['-m', '600', file], { timeoutMs: 10_000 });
   if (result.spawnError || result.exitCode !== 0) {
     throw new Error(`mkfifo failed: ${result.spawnError?.message ?? (result.stderr.trim() || `exit status ${result.exitCode}`)}`);
@@ -131,7 +132,7 @@ export class TerminalBinding {
   private async openPipe(): Promise<{ file: string } | undefined> {
     const file = path.join(tmpdir(), `instar-pipe-${process.pid}-${randomUUID().slice(0, 8)}`);
     try {
-      const socket = await openFifo(file, this.options.runner ?? new ProcessRunner());
+      const socket = await openFifo(file, this.options.runner ?? new ProcessRunner(), this.options.logger);
       socket.on('data', (data: Buffer) => this.piped(data));
       socket.on('error', (error) => this.options.logger.debug(`pipe ${file}: ${error.message}`));
       this.pipe = { socket, file };
