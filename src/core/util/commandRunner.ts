@@ -1,12 +1,14 @@
 /**
  * Runs a program with an argument vector (never a shell), asynchronously and bounded by a
- * time-out. The only place in the core that starts short-lived processes.
- *
- * Node's execFile rather than execa: the benchmark measured execa's own cost at about 0.45 ms
- * a call, a quarter of what a spawn adds over a raw `tmux new-session`, and every status
- * refresh pays it too; nothing here needs execa's extras.
+ * time-out. The only place in the core that starts short-lived processes, with two backends
+ * behind one interface:
+ * - `ProcessRunner` (Node's execFile) for tmux, the hot path: the benchmark measured execa's own
+ *   cost at about 0.45 ms a call, a quarter of what a spawn adds over a raw `tmux new-session`,
+ *   and every status refresh pays it too;
+ * - `ExecaRunner` (execa) for everything else: version probes, set-up commands, git.
  */
 import { execFile } from 'node:child_process';
+import { execa } from 'execa';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -52,5 +54,26 @@ export class ProcessRunner implements CommandRunner {
         child.stdin?.end();
       }
     });
+  }
+}
+
+/** The same contract through execa, for every process that is not on the tmux hot path. */
+export class ExecaRunner implements CommandRunner {
+  async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const result = await execa(file, args, {
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+      env: options.env,
+      extendEnv: options.env === undefined,
+      cwd: options.cwd,
+      reject: false,
+      stripFinalNewline: false,
+      maxBuffer: 256 * 1024 * 1024,
+      windowsHide: true,
+    });
+    const spawnError = result.failed && result.exitCode === undefined && !result.timedOut && !result.isTerminated ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
+    if (spawnError?.code) return { exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError };
+    return { exitCode: result.timedOut ? undefined : result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut: result.timedOut };
   }
 }
