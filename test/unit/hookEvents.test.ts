@@ -1,4 +1,4 @@
-/** Hook payloads captured from Claude Code 2.1.197 (test/fixtures/hooks), parsed as the engine does. */
+/** Hook payloads captured from each Claude Code version (test/fixtures/hooks/<version>), parsed as the engine does. */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,17 +9,19 @@ import { REPO } from '../support/engineHarness';
 const DIR = join(REPO, 'test', 'fixtures', 'hooks');
 
 describe('hook payloads', () => {
-  const files = readdirSync(DIR).filter((file) => file.endsWith('.json'));
+  const versions = readdirSync(DIR).filter((name) => /^\d+\.\d+\.\d+$/.test(name));
+  const files = versions.flatMap((version) => readdirSync(join(DIR, version)).filter((file) => file.endsWith('.json')).map((file) => join(version, file)));
 
   it('has a real payload for the events the engine relies on', () => {
     for (const event of ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'StopFailure', 'Notification', 'SessionEnd']) {
-      assert.ok(files.some((file) => file.startsWith(event)), `${event}.json`);
+      assert.ok(files.some((file) => file.startsWith(join('2.1.197', event))), `2.1.197/${event}.json`);
     }
   });
 
-  for (const file of files) {
-    it(`parses ${file}`, () => {
-      const event = parseHookPayload('sid', readFileSync(join(DIR, file), 'utf8'), 1);
+  for (const path of files) {
+    const file = path.split('/').pop()!;
+    it(`parses ${path}`, () => {
+      const event = parseHookPayload('sid', readFileSync(join(DIR, path), 'utf8'), 1);
       assert.ok(event, 'a hook payload');
       assert.equal(event.name, file.replace(/[-.].*$/, ''));
       assert.ok(event.claudeSessionId, 'session_id');

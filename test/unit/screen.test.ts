@@ -1,47 +1,85 @@
-/** The screen classifier against real captures of Claude Code 2.1.197 (test/fixtures/screens). */
+/**
+ * The screen classifier and the dialog reader against real captures of every Claude Code version
+ * in the supported range (test/fixtures/screens/<version>/). Every capture must have an
+ * expectation here: a new version's screens cannot go untested.
+ */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { findOption, keysToChoose, parseDialog } from '../../src/core/status/dialog';
 import { classifyScreen, inputBoxText, ScreenKind } from '../../src/core/status/screen';
 import { stripAnsi } from '../../src/core/util/text';
 import { REPO } from '../support/engineHarness';
 
-const fixture = (name: string) => readFileSync(join(REPO, 'test', 'fixtures', 'screens', name), 'utf8');
+const SCREENS = join(REPO, 'test', 'fixtures', 'screens');
+const VERSIONS = readdirSync(SCREENS).filter((name) => /^\d+\.\d+\.\d+$/.test(name));
+const fixture = (version: string, name: string) => readFileSync(join(SCREENS, version, name), 'utf8');
+
+/** What each capture shows, by file name (the same name means the same moment in every version). */
+const EXPECTED: Record<string, [ScreenKind, RegExp?]> = {
+  'idle.txt': ['idle'],
+  'idle.ansi.txt': ['idle'],
+  'idle-fresh.txt': ['idle'],
+  'idle-after-slow.txt': ['idle'],
+  'working.txt': ['working'],
+  'working.ansi.txt': ['working'],
+  'api-retrying.txt': ['working'],
+  'after-escape.txt': ['idle'],
+  'after-deny.txt': ['idle'],
+  'after-allow.txt': ['idle'],
+  'after-one-ctrl-c.txt': ['idle'],
+  // A dead pane's last screen ("Pane is dead" under it): the exit status decides, not this.
+  'after-exit.txt': ['unknown'],
+  'api-error.txt': ['idle'],
+  'api-error.ansi.txt': ['idle'],
+  'api-error-400.txt': ['idle'],
+  'api-error-401.txt': ['idle'],
+  'context-limit.txt': ['idle'],
+  'paste-placeholder.txt': ['idle'],
+  'paste-placeholder-hint.txt': ['idle'],
+  'agents-view-empty.txt': ['idle'],
+  'agents-view-completed.txt': ['idle'],
+  'agents-view-needs-input.txt': ['question', /background session/],
+  'auto-mode-blocked.txt': ['idle'],
+  'auto-mode-unavailable.txt': ['question', /dialog/],
+  'permission-dialog.txt': ['permission'],
+  'permission-dialog.ansi.txt': ['permission'],
+  'trust-dialog.txt': ['setup', /trust/],
+  'trust-dialog.ansi.txt': ['setup', /trust/],
+  'trust-dialog-yes-selected.txt': ['setup', /trust/],
+  'trust-declined.txt': ['unknown'],
+  'bypass-warning.txt': ['setup', /bypass/],
+  'bypass-warning.ansi.txt': ['setup', /bypass/],
+  'bypass-warning-yes-selected.txt': ['setup', /bypass/],
+  'settings-warning.txt': ['setup', /settings warning/],
+  'settings-warning.ansi.txt': ['setup', /settings warning/],
+  'theme-picker.txt': ['setup', /theme/],
+  'theme-picker.ansi.txt': ['setup', /theme/],
+};
 
 describe('screen classifier on real Claude Code screens', () => {
-  const cases: [string, ScreenKind, RegExp?][] = [
-    ['idle.txt', 'idle'],
-    ['working.txt', 'working'],
-    ['after-escape.txt', 'idle'],
-    ['after-deny.txt', 'idle'],
-    ['api-error.txt', 'idle'],
-    ['permission-dialog.txt', 'permission'],
-    ['trust-dialog.txt', 'setup', /trust/],
-    ['bypass-warning.txt', 'setup', /bypass/],
-    ['after-allow.txt', 'idle'],
-    ['after-one-ctrl-c.txt', 'idle'],
-    ['api-error-401.txt', 'idle'],
-    ['api-retrying.txt', 'working'],
-    ['context-limit.txt', 'idle'],
-    ['idle-fresh.txt', 'idle'],
-    ['paste-placeholder.txt', 'idle'],
-  ];
-  for (const [file, kind, detail] of cases) {
-    it(`reads ${file} as ${kind}`, () => {
-      const state = classifyScreen(fixture(file));
-      assert.equal(state.kind, kind);
-      if (detail) assert.match(state.detail ?? '', detail);
-    });
-  }
-
-  it('reads the coloured captures the same way once escapes are stripped', () => {
-    assert.equal(classifyScreen(stripAnsi(fixture('idle.ansi.txt'))).kind, 'idle');
-    assert.equal(classifyScreen(stripAnsi(fixture('working.ansi.txt'))).kind, 'working');
+  it('has captures of the supported range', () => {
+    assert.ok(VERSIONS.includes('2.1.197') && VERSIONS.length >= 3, `versions: ${VERSIONS.join(', ')}`);
   });
 
+  for (const version of VERSIONS) {
+    for (const file of readdirSync(join(SCREENS, version)).filter((name) => name.endsWith('.txt'))) {
+      it(`${version}: reads ${file} as ${EXPECTED[file]?.[0] ?? '(no expectation)'}`, () => {
+        const expected = EXPECTED[file];
+        assert.ok(expected, `${version}/${file} has no expectation in screen.test.ts`);
+        const text = fixture(version, file);
+        const state = classifyScreen(file.includes('.ansi.') ? stripAnsi(text) : text);
+        assert.equal(state.kind, expected[0]);
+        if (expected[1]) assert.match(state.detail ?? '', expected[1]);
+        if (state.kind === 'setup' || state.kind === 'permission') assert.ok(state.dialog && state.dialog.options.length >= 2, 'its options are read');
+        if (state.kind === 'idle' || state.kind === 'working') assert.equal(state.dialog, undefined, 'no dialog on it');
+      });
+    }
+  }
+
   it('does not take a dialog quoted in the conversation for a live one', () => {
-    const quoted = fixture('idle.txt').replace('Hello from the fake API.', 'You asked: Do you want to proceed? 1. Yes');
+    const quoted = fixture('2.1.197', 'idle.txt').replace('Hello from the fake API.', 'You asked: Do you want to proceed? 1. Yes');
     assert.equal(classifyScreen(quoted).kind, 'idle');
   });
 
@@ -49,14 +87,77 @@ describe('screen classifier on real Claude Code screens', () => {
     assert.equal(classifyScreen('').kind, 'unknown');
     assert.equal(classifyScreen('\r\n\r\n').kind, 'unknown');
     assert.equal(classifyScreen('\x00\x01 garbage ❯').kind, 'unknown');
-    assert.equal(classifyScreen(fixture('working.txt').replace(/\n/g, '\r\n')).kind, 'working');
+    assert.equal(classifyScreen(fixture('2.1.197', 'working.txt').replace(/\n/g, '\r\n')).kind, 'working');
+  });
+});
+
+describe('dialogs by their options', () => {
+  const dialogOf = (version: string, file: string) => {
+    const dialog = parseDialog(fixture(version, file));
+    assert.ok(dialog, `${version}/${file} shows a dialog`);
+    return dialog;
+  };
+  const labels = (version: string, file: string) => dialogOf(version, file).options.map((option) => `${option.selected ? '❯ ' : ''}${option.number ? `${option.number}. ` : ''}${option.label}`);
+
+  it('reads numbered options (2.1.197) and unnumbered ones with the default first (2.1.260 on)', () => {
+    assert.deepEqual(labels('2.1.197', 'trust-dialog.txt'), ['❯ 1. Yes, I trust this folder', '2. No, exit']);
+    assert.deepEqual(labels('2.1.260', 'trust-dialog.txt'), ['❯ No, exit', 'Yes, I trust this folder']);
+    assert.deepEqual(labels('2.1.332', 'trust-dialog.txt'), ['❯ No, exit', 'Yes, I trust this folder']);
+    assert.deepEqual(labels('2.1.332', 'bypass-warning-yes-selected.txt'), ['No, exit', '❯ Yes, I accept']);
+    assert.deepEqual(labels('2.1.332', 'settings-warning.txt'), ['❯ 1. Continue', '2. Fix with Claude', '3. Exit and fix manually']);
+    assert.deepEqual(labels('2.1.332', 'permission-dialog.txt').map((label) => label.slice(0, 20)), ['❯ 1. Yes', '2. Yes, and always a', '3. Yes, and switch t', '4. No']);
   });
 
-  it('reads what the input box holds', () => {
-    assert.equal(inputBoxText(fixture('idle.txt')), '');
-    assert.match(inputBoxText(fixture('paste-placeholder.txt')) ?? '', /^\[Pasted text #\d+/);
-    assert.equal(inputBoxText(fixture('after-escape.txt')), 'SLOW please');
-    assert.equal(inputBoxText(fixture('trust-dialog.txt')), undefined);
+  it('reads the theme picker, whose current choice carries a check mark', () => {
+    const dialog = dialogOf('2.1.332', 'theme-picker.txt');
+    assert.equal(dialog.options[dialog.selected].label, 'Auto (match terminal)');
+    assert.ok(dialog.options.some((option) => option.label === 'Light mode'));
+    assert.equal(dialogOf('2.1.197', 'theme-picker.txt').options.length, dialog.options.length);
+  });
+
+  it('chooses by label with arrows and Enter, never a blind number', () => {
+    const trust = dialogOf('2.1.332', 'trust-dialog.txt');
+    assert.deepEqual(keysToChoose(trust, findOption(trust, 'Yes, I trust this folder')), ['Down', 'Enter']);
+    assert.deepEqual(keysToChoose(trust, findOption(trust, 'no, EXIT')), ['Enter']);
+    const old = dialogOf('2.1.197', 'trust-dialog.txt');
+    assert.deepEqual(keysToChoose(old, findOption(old, 'Yes, I trust this folder')), ['Enter']);
+    assert.deepEqual(keysToChoose(old, findOption(old, '2')), ['Down', 'Enter'], 'a number names the numbered option');
+    const yes = dialogOf('2.1.332', 'bypass-warning-yes-selected.txt');
+    assert.deepEqual(keysToChoose(yes, 0), ['Up', 'Enter']);
+    assert.equal(findOption(trust, 'Maybe'), -1);
+    assert.throws(() => keysToChoose(trust, 2), /2 options/);
+  });
+
+  it('finds no dialog at an input box, in a conversation, or on a working screen', () => {
+    for (const version of VERSIONS) {
+      for (const file of ['idle.txt', 'working.txt', 'after-escape.txt', 'paste-placeholder.txt']) {
+        try {
+          assert.equal(parseDialog(fixture(version, file)), undefined, `${version}/${file}`);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+    }
+  });
+});
+
+describe('the input box', () => {
+  it('reads what it holds', () => {
+    assert.equal(inputBoxText(fixture('2.1.197', 'idle.txt')), '');
+    assert.match(inputBoxText(fixture('2.1.197', 'paste-placeholder.txt')) ?? '', /^\[Pasted text #\d+/);
+    assert.match(inputBoxText(fixture('2.1.332', 'paste-placeholder.txt')) ?? '', /^\[Pasted text #\d+/);
+    assert.equal(inputBoxText(fixture('2.1.197', 'after-escape.txt')), 'SLOW please');
+    assert.equal(inputBoxText(fixture('2.1.332', 'after-escape.txt')), 'VERY-SLOW please');
+    assert.equal(inputBoxText(fixture('2.1.197', 'trust-dialog.txt')), undefined);
     assert.equal(inputBoxText(''), undefined);
+  });
+
+  it('takes placeholder text for an empty box: dim in a colour capture, known words in a plain one', () => {
+    assert.equal(inputBoxText(fixture('2.1.332', 'api-error.txt')), '');
+    assert.equal(inputBoxText(fixture('2.1.332', 'api-error.ansi.txt')), '');
+    assert.equal(inputBoxText(fixture('2.1.332', 'idle.ansi.txt')), '');
+    const typed = fixture('2.1.332', 'api-error.ansi.txt').replace(/\x1b\[7mR\x1b\[0;2m\x1b\[39m\x1b\[49mesend your message to try again/, 'typed by hand\x1b[7m \x1b[0m');
+    assert.notEqual(typed, fixture('2.1.332', 'api-error.ansi.txt'), 'the capture holds the dim placeholder');
+    assert.equal(inputBoxText(typed), 'typed by hand');
   });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
-import type { HookEvent } from '../../src/core/status/hookEvents';
+import { HookEvent, parseHookPayload } from '../../src/core/status/hookEvents';
+import { REPO } from '../support/engineHarness';
 import { CLAUDE_QUIET_MS, QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
 
 const T0 = 1_800_000_000_000;
@@ -78,6 +81,18 @@ describe('status from hooks', () => {
     assert.equal(transition(running, hook('Notification', T0, { notificationType: 'permission_prompt' }))?.status, 'waiting');
     assert.equal(transition(running, hook('Elicitation', T0))?.status, 'waiting');
     assert.equal(transition(running, hook('Notification', T0, { notificationType: 'auth_success' }))?.status, 'running');
+  });
+
+  it("reads 2.1.332's newer signals from their real payloads: needs input waits, a denial by auto mode goes on", () => {
+    const payload = (file: string) => parseHookPayload('id-1', readFileSync(join(REPO, 'test', 'fixtures', 'hooks', '2.1.332', file), 'utf8'), T0 + 5)!;
+    const running = record({ status: 'running', toolPending: 'Bash' });
+    const asked = transition(running, { kind: 'hook', event: payload('Notification-agent_needs_input.json') });
+    assert.equal(asked?.status, 'waiting');
+    assert.equal(asked?.statusDetail, 'needs input');
+    const denied = transition(running, { kind: 'hook', event: payload('PermissionDenied.json') });
+    assert.equal(denied?.status, 'running');
+    assert.equal(denied?.toolPending, undefined);
+    assert.equal(transition(record({ status: 'idle' }), { kind: 'hook', event: payload('Notification-agent_completed.json') })?.status ?? 'idle', 'idle', 'a background session finishing changes nothing');
   });
 });
 

@@ -1,8 +1,12 @@
 /**
  * Reads Claude Code's screen (capture-pane text of the visible screen) as a fallback and a
- * confirmation of the hooks. Markers are those of Claude Code 2.1; screen text changes
- * between versions, which is why hooks come first.
+ * confirmation of the hooks. Dialogs are recognised by their shape (dialog.ts), which holds
+ * from 2.1.197 to 2.1.332 although their words and numbering changed; a dialog always means the
+ * session waits for the user, never that it is idle. Hooks come first: screen text changes
+ * between versions.
  */
+import { stripAnsi } from '../util/text';
+import { Dialog, parseDialog } from './dialog';
 
 export type ScreenKind =
   /** A turn is in progress ("esc to interrupt"). */
@@ -13,7 +17,7 @@ export type ScreenKind =
   | 'permission'
   /** A question or choice the agent put to the user. */
   | 'question'
-  /** A first-run dialog: trust this folder, custom API key, bypass-permissions warning, login. */
+  /** A start-up dialog: trust this folder, custom API key, bypass-permissions warning, theme, settings warning, login. */
   | 'setup'
   | 'unknown';
 
@@ -21,6 +25,8 @@ export interface ScreenState {
   kind: ScreenKind;
   /** What was recognised, for the status detail. */
   detail?: string;
+  /** The options of the dialog on screen, when one shows. */
+  dialog?: Dialog;
 }
 
 /** How many lines from the bottom hold the dialogs and the footer. */
@@ -30,13 +36,16 @@ const SETUP_MARKERS: [RegExp, string][] = [
   [/Do you trust the files in this folder|Yes, I trust this folder|Is this a project you created or one you trust/i, 'trust dialog'],
   [/Detected a custom API key|Do you want to use this API key/i, 'API key dialog'],
   [/Bypass Permissions mode|you accept all responsibility for actions taken while running in Bypass Permissions mode/i, 'bypass-permissions warning'],
-  [/Select login method|Log in with your Anthropic account|Choose the text style/i, 'first-run setup'],
+  [/Settings Warning|Unknown hook event/i, 'settings warning'],
+  [/Choose the text style|run \/theme/i, 'theme picker'],
+  [/Select login method|Log in with your Anthropic account/i, 'first-run setup'],
 ];
 
 const PERMISSION = /Do you want to (proceed|make this edit|create|allow|run|fetch|delete|overwrite)|Would you like to proceed|requires approval|Allow this (command|action)/i;
-const CHOICE = /^\s*[❯>]?\s*1\.\s+\S/m;
 const WORKING = /esc to interrupt/i;
 const QUESTION_FOOTER = /Enter to select|Tab\/Arrow keys to navigate|Type something\.?$/im;
+const DIALOG_FOOTER = /Enter to confirm|Esc to cancel/i;
+const AWAITING_INPUT = /^\s*\S+.*\b\d+ awaiting input\b/m;
 const INPUT_LINE = /^\s*[❯>][\u00a0 ]/m;
 const RULE = /^[─━]{10,}\s*$/m;
 
@@ -44,13 +53,18 @@ export function classifyScreen(text: string): ScreenState {
   const lines = text.replace(/\r/g, '').split('\n');
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   const tail = lines.slice(-TAIL_LINES).join('\n');
+  const dialog = parseDialog(tail);
 
-  for (const [pattern, detail] of SETUP_MARKERS) {
-    if (pattern.test(tail) && CHOICE.test(tail)) return { kind: 'setup', detail };
+  if (dialog) {
+    for (const [pattern, detail] of SETUP_MARKERS) if (pattern.test(tail)) return { kind: 'setup', detail, dialog };
+    if (PERMISSION.test(tail)) return { kind: 'permission', detail: 'permission dialog', dialog };
+    if (QUESTION_FOOTER.test(tail)) return { kind: 'question', detail: 'question', dialog };
+    if (DIALOG_FOOTER.test(tail)) return { kind: 'question', detail: 'dialog', dialog };
   }
-  const permission = PERMISSION.exec(tail);
-  if (permission && CHOICE.test(tail)) return { kind: 'permission', detail: 'permission dialog' };
-  if (QUESTION_FOOTER.test(tail) && CHOICE.test(tail)) return { kind: 'question', detail: 'question' };
+  // 2.1.332's agents view: a background session of this one asks something ("1 awaiting input").
+  if (AWAITING_INPUT.test(lines.join('\n'))) return { kind: 'question', detail: 'a background session needs input' };
+  // A dialog without options ("Enter to stay in auto mode · … · Esc to cancel") at the very bottom.
+  if (DIALOG_FOOTER.test(lines.slice(-2).join('\n'))) return { kind: 'question', detail: 'dialog' };
   if (WORKING.test(tail)) return { kind: 'working' };
   if (INPUT_LINE.test(tail) && RULE.test(tail)) return { kind: 'idle' };
   return { kind: 'unknown' };
@@ -59,15 +73,52 @@ export function classifyScreen(text: string): ScreenState {
 /** Whether a screen shows something the user must answer. */
 export const needsUser = (kind: ScreenKind): boolean => kind === 'permission' || kind === 'question' || kind === 'setup';
 
+/** Hints Claude Code shows in an empty input box after an API error (dim, in 2.1.260 and later). */
+const PLACEHOLDERS = /^(Resend your message to try again|Once fixed, resend your message)$/;
+
 /**
- * The text in Claude Code's input box (the last "❯" line between the rules), or undefined when
- * no input box is visible. A paste shows there as "[Pasted text #1 +N lines]".
+ * The text in Claude Code's input box (the last "❯" line right under a rule), or undefined when
+ * no input box is visible. A paste shows there as "[Pasted text #1 +N lines]". Placeholder text
+ * is not input: from a capture with colours (`capture-pane -e`), text drawn dim is left out;
+ * from a plain capture, the known placeholders are.
  */
-export function inputBoxText(text: string): string | undefined {
-  const lines = text.replace(/\r/g, '').split('\n');
+export function inputBoxText(screen: string): string | undefined {
+  const lines = screen.replace(/\r/g, '').split('\n');
   for (let i = lines.length - 1; i > 0; i -= 1) {
-    const match = /^\s*❯[\u00a0 ](.*)$/.exec(lines[i]);
-    if (match && RULE.test(lines[i - 1])) return match[1].replace(/[\u00a0\s]+$/, '');
+    const plain = stripAnsi(lines[i]);
+    const match = /^\s*❯[\u00a0 ](.*)$/.exec(plain);
+    if (!match || !RULE.test(stripAnsi(lines[i - 1]))) continue;
+    const text = match[1].replace(/[\u00a0\s]+$/, '');
+    if (lines[i].includes('\x1b')) return undefinedIfBlank(typedText(lines[i])) === undefined ? '' : text;
+    return PLACEHOLDERS.test(text) ? '' : text;
   }
   return undefined;
+}
+
+const undefinedIfBlank = (text: string): string | undefined => (text.trim() === '' ? undefined : text);
+
+/**
+ * What an input line holds in normal (not dim) text, leaving out the prompt sign and the cursor
+ * (drawn in reverse video).
+ */
+function typedText(line: string): string {
+  let dim = false;
+  let reverse = false;
+  let out = '';
+  const pattern = /\x1b\[([0-9;:]*)m|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|([^\x1b]+)/g;
+  for (const match of line.matchAll(pattern)) {
+    if (match[1] !== undefined) {
+      const codes = match[1] === '' ? [0] : match[1].split(/[;:]/).map(Number);
+      for (const code of codes) {
+        if (code === 0) dim = reverse = false;
+        else if (code === 2) dim = true;
+        else if (code === 22) dim = false;
+        else if (code === 7) reverse = true;
+        else if (code === 27) reverse = false;
+      }
+    } else if (match[2] !== undefined && !dim && !reverse) {
+      out += match[2];
+    }
+  }
+  return out.replace(/^\s*❯[\u00a0 ]?/, '');
 }

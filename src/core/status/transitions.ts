@@ -93,6 +93,11 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'PermissionRequest':
       set(next, 'waiting', 'hook', at, `permission: ${event.toolName ?? 'tool'}`);
       break;
+    case 'PermissionDenied':
+      // Auto mode refused a tool call (2.1.260 on): the turn goes on without it.
+      next.toolPending = undefined;
+      set(next, 'running', 'hook', at);
+      break;
     case 'PostToolUse':
     case 'PostToolUseFailure':
     case 'ElicitationResult':
@@ -105,6 +110,9 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'Notification':
       if (event.notificationType === 'permission_prompt' || event.notificationType === 'elicitation_dialog') {
         if (next.status !== 'waiting') set(next, 'waiting', 'hook', at, event.notificationType === 'permission_prompt' ? 'permission' : 'question');
+      } else if (event.notificationType === 'agent_needs_input') {
+        // 2.1.332: a choice only the user can make (auto mode's check, a background session's question).
+        if (next.status !== 'waiting') set(next, 'waiting', 'hook', at, 'needs input');
       } else if (event.notificationType === 'idle_prompt') {
         if (next.status === 'running') set(next, 'idle', 'hook', at);
       }
