@@ -77,7 +77,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const bin = join(root, 'bin');
   await mkdir(bin);
   const agent = join(bin, 'claude');
-  await writeFile(agent, '#!/bin/sh\nexec sleep 100000\n');
+  await writeFile(agent, '#!/bin/sh\n[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }\nexec sleep 100000\n');
   await chmod(agent, 0o755);
   const cwd = join(root, 'work');
   await mkdir(cwd);

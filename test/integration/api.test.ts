@@ -117,6 +117,26 @@ describe('HTTP API', () => {
     assert.equal((await call('POST', '/sessions/api-one/input', { body: {} })).status, 400);
   });
 
+  it('shows no dialog where none is, refuses an answer then, and sends keys by name', async () => {
+    const dialog = await call('GET', '/sessions/api-one/dialog');
+    assert.equal(dialog.status, 200);
+    assert.deepEqual(dialog.json, { session: 'api-one', dialog: null });
+    const answer = await call('POST', '/sessions/api-one/answer', { body: { option: 'Yes' } });
+    assert.equal(answer.status, 409);
+    assert.match(answer.json.error, /shows no dialog/);
+    assert.equal((await call('POST', '/sessions/api-one/answer', { body: {} })).status, 400);
+    assert.equal((await call('POST', '/sessions/api-one/keys', { body: { keys: ['NotAKey'] } })).status, 400);
+    const before = (await readFile(join(records, 'api-one.input.bin'), 'latin1').catch(() => '')).length;
+    assert.deepEqual((await call('POST', '/sessions/api-one/keys', { body: { keys: ['Escape'] } })).json, { ok: true });
+    await waitFor('the key', async () => (await readFile(join(records, 'api-one.input.bin'), 'latin1')).slice(before) === '\x1b');
+  });
+
+  it('answers 400, not 500, for a malformed %-escape in the path', async () => {
+    const { status, json } = await call('GET', '/sessions/%E0%A4%A/output');
+    assert.equal(status, 400);
+    assert.match(json.error, /malformed %-escape/);
+  });
+
   it('DELETE kills a live session, then removes it once ended; 404 for an unknown one', async () => {
     assert.deepEqual((await call('DELETE', '/sessions/api-one')).json, { ok: true });
     assert.equal(h.engine.get('api-one')?.status, 'killed');

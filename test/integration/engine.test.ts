@@ -119,6 +119,17 @@ describe('session engine on real tmux', () => {
       assert.deepEqual((await argvOf('bigprompt')).argv, [], 'a long prompt is not put in argv');
     });
 
+    it('gives a 100 KiB prompt to the agent as one argument, from a file, byte for byte', async () => {
+      const line = 'Tab\there, "double" \'single\' $(not run) `nor this`; é ✓ \\\n';
+      const prompt = line.repeat(Math.floor((100 * 1024) / Buffer.byteLength(line))) + '\n\n';
+      const record = await spawn('argprompt', prompt);
+      assert.equal(record.pendingPrompt, undefined, 'not pasted');
+      const { argv } = await argvArrived('argprompt');
+      assert.equal(argv.length, 1);
+      assert.equal(argv[0].length, prompt.length);
+      assert.ok(argv[0] === prompt, 'the prompt arrived byte for byte, trailing newlines included');
+    });
+
     it('spawns 20 sessions in parallel with none lost', async () => {
       const names = Array.from({ length: 20 }, (_, i) => `par-${i}`);
       const results = await Promise.all(names.map((name) => spawn(name, `task ${name}`)));

@@ -13,18 +13,33 @@ import type { PermissionMode } from '../model/permissionMode';
 import { DROPPED_VARIABLES } from '../util/environment';
 import { SESSION_ID_VARIABLE } from './hookSettings';
 
+/** tmux carries a whole command in one message of at most 16 KiB: prompts up to this size ride in it. */
+export const MAX_INLINE_PROMPT_BYTES = 8 * 1024;
 /**
- * tmux carries a whole command in one message of at most 16 KiB, so prompts longer than this
- * are not put in argv: they are pasted into the agent once it is ready.
+ * Linux takes at most 128 KiB in one argument (MAX_ARG_STRLEN, its NUL included): prompts up to
+ * this size are read from a file by the launch wrapper and given to the agent as one argument;
+ * larger ones are pasted into the agent once it is ready.
  */
-export const MAX_ARGV_PROMPT_BYTES = 8 * 1024;
+export const MAX_ARG_PROMPT_BYTES = 128 * 1024 - 1;
+
+/** How a prompt reaches the agent: none, in tmux's command, from a file by the wrapper, or pasted. */
+export type PromptRoute = 'none' | 'inline' | 'file' | 'paste';
+
+export function promptRoute(prompt: string): PromptRoute {
+  if (prompt === '') return 'none';
+  const bytes = Buffer.byteLength(prompt, 'utf8');
+  return bytes <= MAX_INLINE_PROMPT_BYTES ? 'inline' : bytes <= MAX_ARG_PROMPT_BYTES ? 'file' : 'paste';
+}
 
 /**
- * $1 is the status file, the rest the agent's argv. INT and QUIT get a handler (not "ignore",
- * which the agent would inherit) so that a Ctrl-C before the agent takes the terminal does not
- * end the wrapper and lose the status.
+ * $1 is the status file, $2 a prompt file ('' for none), the rest the agent's argv. The prompt
+ * file's bytes become the agent's last argument exactly (the "x" keeps trailing newlines that
+ * $(…) would drop; the text is expanded in quotes, never parsed). INT and QUIT get a handler (not
+ * "ignore", which the agent would inherit) so that a Ctrl-C before the agent takes the terminal
+ * does not end the wrapper and lose the status.
  */
-export const STATUS_WRAPPER = 'f=$1; shift; trap : INT QUIT; "$@"; s=$?; printf "%s\\n" "$s" > "$f"; exit "$s"';
+export const STATUS_WRAPPER =
+  'f=$1; p=$2; shift 2; trap : INT QUIT; if [ -n "$p" ]; then a=$(cat -- "$p"; printf x); "$@" "${a%x}"; else "$@"; fi; s=$?; printf "%s\\n" "$s" > "$f"; exit "$s"';
 
 export interface LaunchInput {
   agentCommand: string;
@@ -32,12 +47,15 @@ export interface LaunchInput {
   sessionId: string;
   model: string;
   permissionMode: PermissionMode;
-  settingsFile: string;
+  /** The Claude Code settings with the hooks (for Claude Code). */
+  settingsFile: string | undefined;
   /** Where the wrapper writes the agent's exit status. */
   statusFile: string;
   extraArgs: readonly string[];
-  /** The prompt, or undefined when there is none or it will be pasted. */
+  /** The prompt in argv (route "inline"), or undefined. */
   prompt: string | undefined;
+  /** A file the wrapper reads the prompt from (route "file"), or undefined. */
+  promptFile?: string;
   env: Readonly<Record<string, string>>;
 }
 
@@ -45,12 +63,8 @@ export function agentKindOf(agentCommand: string): AgentKind {
   return /^claude(\.exe|\.cmd)?$/i.test(path.basename(agentCommand)) ? 'claude' : 'generic';
 }
 
-export function promptFitsArgv(prompt: string): boolean {
-  return Buffer.byteLength(prompt, 'utf8') <= MAX_ARGV_PROMPT_BYTES;
-}
-
 export function launchArgv(input: LaunchInput): string[] {
-  const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, 'env'];
+  const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, input.promptFile ?? '', 'env'];
   // The tmux server may hold them from whoever started it: the agent must not inherit them.
   for (const name of DROPPED_VARIABLES) argv.push('-u', name);
   for (const [name, value] of Object.entries({ ...input.env, [SESSION_ID_VARIABLE]: input.sessionId })) {
@@ -59,15 +73,15 @@ export function launchArgv(input: LaunchInput): string[] {
   }
   argv.push(input.agentCommand);
   if (input.agentKind === 'claude') {
-    argv.push('--model', input.model, '--session-id', input.sessionId, '--settings', input.settingsFile);
+    argv.push('--model', input.model, '--session-id', input.sessionId);
+    if (input.settingsFile) argv.push('--settings', input.settingsFile);
     if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
     else argv.push('--permission-mode', input.permissionMode);
   }
   argv.push(...input.extraArgs);
-  if (input.prompt !== undefined && input.prompt !== '') {
-    // "--" keeps a prompt that starts with "-" from being read as an option.
-    if (input.agentKind === 'claude') argv.push('--');
-    argv.push(input.prompt);
-  }
+  const inline = input.prompt !== undefined && input.prompt !== '';
+  // "--" keeps a prompt that starts with "-" from being read as an option; the wrapper adds a file's.
+  if ((inline || input.promptFile) && input.agentKind === 'claude') argv.push('--');
+  if (inline) argv.push(input.prompt!);
   return argv;
 }

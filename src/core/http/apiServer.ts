@@ -40,6 +40,8 @@ export interface ApiSession {
   statusSince: string;
   statusSource: string;
   statusDetail: string | null;
+  /** The Claude Code version that runs it, when known. */
+  agentVersion: string | null;
 }
 
 export function toApiSession(record: SessionRecord): ApiSession {
@@ -58,6 +60,7 @@ export function toApiSession(record: SessionRecord): ApiSession {
     statusSince: new Date(record.statusSince).toISOString(),
     statusSource: record.statusSignal,
     statusDetail: record.statusDetail ?? null,
+    agentVersion: record.agentVersion ?? null,
   };
 }
 
@@ -73,6 +76,7 @@ const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'tmux-timeout': 503,
   'server-gone': 503,
   'agent-missing': 503,
+  'no-dialog': 409,
 };
 
 class HttpError extends Error {
@@ -124,6 +128,34 @@ export class ApiServer {
             const { text } = await body();
             if (typeof text !== 'string') throw new HttpError(400, 'The body needs "text", a string.');
             await this.engine.sendInput(params.name, text);
+            return [200, { ok: true }];
+          },
+        },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/dialog$/,
+        auth: true,
+        methods: { GET: async ({ params }) => [200, { session: params.name, dialog: (await this.engine.dialog(params.name)) ?? null }] },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/answer$/,
+        auth: true,
+        methods: {
+          POST: async ({ params, body }) => {
+            const { option } = await body();
+            if (typeof option !== 'string') throw new HttpError(400, 'The body needs "option", the label of the option to choose (GET …/dialog lists them).');
+            const dialog = await this.engine.answer(params.name, option);
+            return [200, { ok: true, answered: option, dialog }];
+          },
+        },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/keys$/,
+        auth: true,
+        methods: {
+          POST: async ({ params, body }) => {
+            const { keys } = await body();
+            await this.engine.sendKeys(params.name, keys as string[]);
             return [200, { ok: true }];
           },
         },
@@ -233,7 +265,7 @@ export class ApiServer {
       const handler = route.methods[req.method ?? 'GET'];
       if (!handler) throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(route.methods).join(', ')}.`, { Allow: Object.keys(route.methods).join(', ') });
       if (route.auth) this.authorize(req.headers.authorization);
-      const params: Record<string, string> = match[1] === undefined ? {} : { name: decodeURIComponent(match[1]) };
+      const params: Record<string, string> = match[1] === undefined ? {} : { name: decodePathPart(match[1]) };
       return handler({ params, query: url.searchParams, body: () => this.readBody(req) });
     }
     throw new HttpError(404, `No route ${req.method} ${url.pathname}.`);
@@ -278,6 +310,15 @@ export class ApiServer {
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
     return parsed as Record<string, unknown>;
+  }
+}
+
+/** A path segment, decoded; a malformed %-escape is the client's error, not the server's. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, `The path holds a malformed %-escape: ${JSON.stringify(part.slice(0, 80))}.`);
   }
 }
 

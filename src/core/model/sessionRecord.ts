@@ -40,6 +40,8 @@ export interface SessionRecord {
   readonly permissionMode: PermissionMode;
   readonly agentKind: AgentKind;
   readonly agentCommand: string;
+  /** The Claude Code version that runs it ("2.1.332"), when it could be told. */
+  readonly agentVersion?: string;
 
   readonly createdAt: number;
   endedAt?: number;

@@ -72,7 +72,7 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   }
   const since = `${formatAge(now - record.statusSince)} ago, from the ${record.statusSignal === 'hook' ? 'Claude Code hooks' : record.statusSignal === 'exit' ? 'exit status' : record.statusSignal}`;
   lines.push(`State since ${since}  `);
-  lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}  `);
+  lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · Claude Code ${record.agentVersion}` : ''}  `);
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
   lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}  `);

@@ -28,7 +28,10 @@ export interface EngineOptions {
   submitDelayMs?: number;
   logger?: Logger;
   clock?: Clock;
+  /** Runs tmux (execFile: the hot path). */
   runner?: CommandRunner;
+  /** Runs every other program: version probes, mkfifo (execa). */
+  toolRunner?: CommandRunner;
 }
 
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */

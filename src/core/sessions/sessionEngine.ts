@@ -6,19 +6,19 @@
  */
 import { promises as fs } from 'node:fs';
 import { AgentLocator } from '../agent/agentLocator';
-import { hookSettings } from '../agent/hookSettings';
+import { AgentVersions } from '../agent/agentVersion';
 import type { SessionRecord } from '../model/sessionRecord';
 import { TerminalBinding } from '../terminal/terminalBinding';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
 import { TmuxServers } from '../tmux/tmuxServers';
-import { CommandRunner, ProcessRunner } from '../util/commandRunner';
+import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner';
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 import { SessionLifecycle } from './lifecycle';
 import { PromptDelivery } from './promptDelivery';
 import { SessionFiles } from './sessionFiles';
-import { SessionInput } from './sessionInput';
+import { SessionInput, ShownDialog } from './sessionInput';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
 import { Spawner } from './spawner';
@@ -26,6 +26,7 @@ import { StatusTracker } from './statusTracker';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 export type { SessionsChange } from './sessionStore';
+export type { ShownDialog } from './sessionInput';
 export type { TmuxSessionInfo } from '../tmux/tmuxSessions';
 
 export class SessionEngine {
@@ -33,7 +34,10 @@ export class SessionEngine {
   readonly onDidChange: (listener: (change: SessionsChange) => void) => { dispose(): void };
   private readonly logger: Logger;
   private readonly clock: Clock;
+  /** Runs tmux (the hot path). */
   private readonly runner: CommandRunner;
+  /** Runs every other program: version probes, mkfifo. */
+  private readonly tools: CommandRunner;
   private readonly store: SessionStore;
   private readonly files: SessionFiles;
   private readonly servers: TmuxServers;
@@ -48,6 +52,7 @@ export class SessionEngine {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.runner = options.runner ?? new ProcessRunner();
+    this.tools = options.toolRunner ?? new ExecaRunner();
     this.store = new SessionStore(options.storage, this.logger);
     this.onDidChange = this.store.onDidChange;
     this.files = new SessionFiles(options.stateDir);
@@ -65,7 +70,7 @@ export class SessionEngine {
       logger: this.logger,
       monitorIntervalMs: options.monitorIntervalMs ?? 1000,
     });
-    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, {
+    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, new AgentVersions(this.tools, this.logger), {
       options: () => this.options,
       clock: this.clock,
       logger: this.logger,
@@ -78,7 +83,7 @@ export class SessionEngine {
   static async create(options: EngineOptions): Promise<SessionEngine> {
     const engine = new SessionEngine(options);
     await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    await engine.files.prepare(hookSettings(engine.files.eventsDir));
+    await engine.files.prepare();
     await engine.tracker.start();
     return engine;
   }
@@ -156,6 +161,16 @@ export class SessionEngine {
     return this.input.sendKeys(name, keys);
   }
 
+  /** The dialog the session shows now (trust, permission, a question…), with its options. */
+  dialog(name: string): Promise<ShownDialog | undefined> {
+    return this.input.dialog(name);
+  }
+
+  /** Chooses an option of the dialog on screen by its label, with arrows and Enter. */
+  answer(name: string, option: string): Promise<ShownDialog> {
+    return this.input.answer(name, option);
+  }
+
   /** Presses Enter again if a paste submitted at `since` was not taken; see SessionInput. */
   ensureSubmitted(name: string, since: number, waitMs?: number): Promise<boolean> {
     return this.input.ensureSubmitted(name, since, waitMs);
@@ -202,7 +217,7 @@ export class SessionEngine {
       rows: size.rows,
       bracketedPaste: record.agentKind === 'claude',
       logger: this.logger,
-      runner: this.runner,
+      runner: this.tools,
     });
   }
 

@@ -1,12 +1,16 @@
 /**
- * The files the engine keeps for each session under its state folder: the generated Claude
- * settings, a prompt waiting to be pasted, and the last output snapshot.
+ * The files the engine keeps under its state folder: the generated Claude settings (one per set
+ * of hook events a version accepts), and for each session its prompt when it does not go
+ * through tmux, its exit status and its last output snapshot.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite';
 
 export class SessionFiles {
+  private readonly settingsFiles = new Map<string, Promise<string>>();
+
   constructor(readonly stateDir: string) {}
 
   get eventsDir(): string {
@@ -17,16 +21,26 @@ export class SessionFiles {
     return path.join(this.stateDir, 'sessions', id);
   }
 
-  /** The Claude Code settings (hooks) every session is started with. */
-  get settingsFile(): string {
-    return path.join(this.stateDir, 'claude-settings.json');
+  /** A Claude Code settings file holding `settings`: written once per engine, then reused by every spawn. */
+  settingsFile(settings: unknown): Promise<string> {
+    const text = JSON.stringify(settings, null, 2);
+    const key = createHash('sha256').update(text).digest('hex').slice(0, 12);
+    let file = this.settingsFiles.get(key);
+    if (!file) {
+      const target = path.join(this.stateDir, `claude-settings-${key}.json`);
+      file = writeFileAtomic(target, text).then(() => target);
+      file.catch(() => this.settingsFiles.delete(key));
+      this.settingsFiles.set(key, file);
+    }
+    return file;
   }
 
   private get exitDir(): string {
     return path.join(this.stateDir, 'exit');
   }
 
-  private promptFile(id: string): string {
+  /** Where a prompt that does not go through tmux waits: read by the launch wrapper, or pasted. */
+  promptFile(id: string): string {
     return path.join(this.dir(id), 'prompt.txt');
   }
 
@@ -48,11 +62,10 @@ export class SessionFiles {
     return path.join(this.dir(id), 'output.ansi');
   }
 
-  /** Writes what all sessions share, once, when the engine starts. */
-  async prepare(settings: unknown): Promise<void> {
+  /** Makes the folders all sessions share, once, when the engine starts. */
+  async prepare(): Promise<void> {
     await fs.mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.settingsFile, JSON.stringify(settings, null, 2));
   }
 
   async writePrompt(id: string, prompt: string): Promise<void> {

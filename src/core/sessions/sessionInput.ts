@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { endSummary, isEnded, SessionRecord } from '../model/sessionRecord';
-import { inputBoxText } from '../status/screen';
+import { Dialog, findOption, keysToChoose } from '../status/dialog';
+import { classifyScreen, inputBoxText, ScreenKind } from '../status/screen';
 import * as tmux from '../tmux/commands';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { delay } from '../util/delay';
@@ -19,6 +20,13 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 const TYPE_LIMIT_BYTES = 1024;
 const KEY_PATTERN =
   /^(Escape|Enter|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|PageUp|PageDown|PgUp|PgDn|PPage|NPage|IC|DC|F([1-9]|1[0-2])|[CMS]-([A-Za-z0-9]|Space|Enter|Tab|Up|Down|Left|Right)|[\x21-\x7e])$/;
+
+/** A dialog on a session's screen, as callers see it. */
+export interface ShownDialog extends Dialog {
+  kind: ScreenKind;
+  /** What it is: "trust dialog", "permission dialog"… */
+  detail?: string;
+}
 
 export interface SessionInputOptions {
   /** Pause between typed text and the Enter that submits it. */
@@ -67,6 +75,38 @@ export class SessionInput {
     await this.enqueue(name, () => this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keys)]));
   }
 
+  /** The dialog the session shows now, with its options; undefined when none shows. */
+  async dialog(name: string): Promise<ShownDialog | undefined> {
+    const record = this.requireLive(name);
+    const screen = classifyScreen(await this.screen(record));
+    return screen.dialog ? { kind: screen.kind, detail: screen.detail, ...screen.dialog } : undefined;
+  }
+
+  /**
+   * Picks an option of the dialog on screen by its label (or its number, in a numbered dialog),
+   * with arrow keys and Enter. Refuses, listing what is offered, when no such option shows.
+   */
+  async answer(name: string, option: string): Promise<ShownDialog> {
+    if (typeof option !== 'string' || option.trim() === '') throw invalidInput('Name the option to choose by its label, such as "Yes, I trust this folder".');
+    return this.enqueue(name, async () => {
+      const shown = await this.dialog(name);
+      if (!shown) throw new InstarError('no-dialog', `Session "${name}" shows no dialog to answer; send input or keys instead.`);
+      const index = findOption(shown, option);
+      if (index < 0) {
+        throw invalidInput(`Session "${name}" offers no option ${JSON.stringify(option)}; its ${shown.detail ?? 'dialog'} offers: ${shown.options.map((o) => JSON.stringify(o.label)).join(', ')}.`);
+      }
+      const record = this.store.require(name);
+      await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keysToChoose(shown, index))]);
+      this.options.logger.info(`${name}: answered ${JSON.stringify(shown.options[index].label)} in the ${shown.detail ?? 'dialog'}`);
+      return shown;
+    });
+  }
+
+  /** The visible screen, plain or with colours. */
+  private screen(record: SessionRecord, ansi = false): Promise<string> {
+    return this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: 0, ansi })]);
+  }
+
   /** Pastes a whole text and submits it, then makes sure it was taken (a long prompt's delivery). */
   async paste(record: SessionRecord, text: string): Promise<void> {
     const since = this.options.clock.now();
@@ -89,11 +129,11 @@ export class SessionInput {
     await this.store.waitFor(name, settled, waitMs);
     const latest = this.store.get(name);
     if (latest?.id !== record.id || taken(latest) || isEnded(latest)) return false;
-    const client = this.servers.client(record.tmuxSocket);
-    const screen = await client.run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: 0, ansi: false })]).catch(() => '');
+    // With colours, so that dim placeholder text ("Resend your message…") is not taken for input.
+    const screen = await this.screen(record, true).catch(() => '');
     if (!inputBoxText(screen)) return false;
     this.options.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
-    await client.run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), ['Enter'])]);
+    await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), ['Enter'])]);
     return true;
   }
 

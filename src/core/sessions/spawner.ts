@@ -1,13 +1,16 @@
 /**
  * Spawning: validates a request, builds the agent's argv (never a shell string), creates its
- * tmux session in one call, and records it. A prompt too long for argv waits in the session's
- * folder to be pasted once the agent is ready.
+ * tmux session in one call, and records it. A prompt goes in tmux's command when it fits (8 KiB),
+ * else in a file the launch wrapper turns into one argument (up to 128 KiB), else it waits in
+ * that file to be pasted once the agent is ready. Claude Code gets the hooks its version knows.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentLocator } from '../agent/agentLocator';
-import { agentKindOf, launchArgv, promptFitsArgv } from '../agent/launchSpec';
+import type { AgentVersions } from '../agent/agentVersion';
+import { hookEventsFor, hookSettings } from '../agent/hookSettings';
+import { agentKindOf, launchArgv, promptRoute } from '../agent/launchSpec';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { createAgentSession } from '../tmux/sessionCreation';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -37,6 +40,7 @@ export class Spawner {
     private readonly files: SessionFiles,
     private readonly servers: TmuxServers,
     private readonly agents: AgentLocator,
+    private readonly versions: AgentVersions,
     private readonly settings: SpawnerOptions,
   ) {}
 
@@ -55,11 +59,13 @@ export class Spawner {
     const agentCommand = agentCommandOf(options);
     const agentPath = await this.agents.locate(agentCommand);
     const agentKind = agentKindOf(agentCommand);
+    const version = agentKind === 'claude' ? await this.versions.of(agentPath) : undefined;
 
     const id = randomUUID();
     const now = this.settings.clock.now();
     const promptBytes = Buffer.byteLength(prompt, 'utf8');
-    const pasted = prompt !== '' && !promptFitsArgv(prompt);
+    const route = promptRoute(prompt);
+    const pasted = route === 'paste';
     const record: SessionRecord = {
       name,
       id,
@@ -74,6 +80,7 @@ export class Spawner {
       permissionMode,
       agentKind,
       agentCommand,
+      agentVersion: version?.text,
       createdAt: now,
       tmuxSocket: client.socket,
       tmuxSession: name,
@@ -89,17 +96,19 @@ export class Spawner {
       );
     }
     try {
-      if (pasted) await this.files.writePrompt(id, prompt);
+      if (route === 'file' || route === 'paste') await this.files.writePrompt(id, prompt);
+      const settingsFile = agentKind === 'claude' ? await this.files.settingsFile(hookSettings(this.files.eventsDir, hookEventsFor(version))) : undefined;
       const command = launchArgv({
         agentCommand: agentKind === 'claude' ? agentPath : agentCommand,
         agentKind,
         sessionId: id,
         model,
         permissionMode,
-        settingsFile: this.files.settingsFile,
+        settingsFile,
         statusFile: this.files.statusFile(id),
         extraArgs,
-        prompt: pasted ? undefined : prompt,
+        prompt: route === 'inline' ? prompt : undefined,
+        promptFile: route === 'file' ? this.files.promptFile(id) : undefined,
         env: { ...options.agentEnv, ...request.env, INSTAR_SESSION_NAME: name },
       });
       const paneId = await createAgentSession(client, {

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import * as tmux from '../tmux/commands';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';
-import { CommandRunner, ProcessRunner } from '../util/commandRunner';
+import { CommandRunner, ExecaRunner } from '../util/commandRunner';
 import { Emitter } from '../util/emitter';
 import type { Logger } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
@@ -32,7 +32,7 @@ export interface TerminalBindingOptions {
   /** Turn bracketed paste on in the terminal (Claude Code always has it on; tmux 3.3 cannot tell). */
   bracketedPaste: boolean;
   logger: Logger;
-  /** Runs `mkfifo` (the engine's runner; a plain one by default). */
+  /** Runs `mkfifo` (the engine's tool runner; execa by default). */
   runner?: CommandRunner;
 }
 
@@ -132,7 +132,7 @@ export class TerminalBinding {
   private async openPipe(): Promise<{ file: string } | undefined> {
     const file = path.join(tmpdir(), `instar-pipe-${process.pid}-${randomUUID().slice(0, 8)}`);
     try {
-      const socket = await openFifo(file, this.options.runner ?? new ProcessRunner(), this.options.logger);
+      const socket = await openFifo(file, this.options.runner ?? new ExecaRunner(), this.options.logger);
       socket.on('data', (data: Buffer) => this.piped(data));
       socket.on('error', (error) => this.options.logger.debug(`pipe ${file}: ${error.message}`));
       this.pipe = { socket, file };

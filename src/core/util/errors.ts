@@ -13,7 +13,9 @@ export type InstarErrorCode =
   | 'tmux-failed'
   | 'tmux-timeout'
   | 'server-gone'
-  | 'agent-missing';
+  | 'agent-missing'
+  /** An answer was sent to a session that shows no dialog. */
+  | 'no-dialog';
 
 export class InstarError extends Error {
   constructor(

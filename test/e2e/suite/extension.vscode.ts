@@ -53,7 +53,7 @@ describe('Instar Sessions in VS Code', () => {
     await statusOf('vs-asker', 'waiting');
     await waitFor('the badge', () => api.view.badge?.value === 1);
     assert.equal((item('vs-asker').iconPath as vscode.ThemeIcon).id, 'bell-dot');
-    await vscode.commands.executeCommand('instar.sendKeys', 'vs-asker', ['Enter']);
+    await vscode.commands.executeCommand('instar.sendKeys', 'vs-asker', undefined, 'Yes'); // the permission dialog's option, by its label
     await statusOf('vs-asker', 'idle');
     await waitFor('the badge to clear', () => api.view.badge === undefined);
   });

@@ -1,0 +1,112 @@
+/**
+ * How an agent is started: the route its prompt takes, the argv (run for real through the fixed
+ * wrapper), and the hooks each Claude Code version is given.
+ */
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AgentVersions, isAtLeast, parseAgentVersion } from '../../src/core/agent/agentVersion';
+import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
+import { launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
+import { ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
+import { silentLogger } from '../../src/core/util/host';
+
+describe('launch', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'instar-launch-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('routes a prompt by its size: tmux command, a file read by the wrapper, or a paste', () => {
+    assert.equal(promptRoute(''), 'none');
+    assert.equal(promptRoute('x'.repeat(MAX_INLINE_PROMPT_BYTES)), 'inline');
+    assert.equal(promptRoute('x'.repeat(MAX_INLINE_PROMPT_BYTES + 1)), 'file');
+    assert.equal(promptRoute('é'.repeat(MAX_INLINE_PROMPT_BYTES / 2 + 1)), 'file', 'bytes, not characters');
+    assert.equal(promptRoute('x'.repeat(MAX_ARG_PROMPT_BYTES)), 'file');
+    assert.equal(promptRoute('x'.repeat(MAX_ARG_PROMPT_BYTES + 1)), 'paste');
+  });
+
+  it('hands a 127 KiB prompt from its file to the agent as one argument, byte for byte', async () => {
+    const line = 'Line\twith a TAB, "double" and \'single\' quotes, $(not run) `nor this` ; & | > é ✓ \\ end\n';
+    const prompt = `-starts with a dash\n${line.repeat(Math.floor((MAX_ARG_PROMPT_BYTES - 100) / Buffer.byteLength(line)))}\n\n`;
+    assert.equal(promptRoute(prompt), 'file');
+    const promptFile = join(dir, 'prompt.txt');
+    await writeFile(promptFile, prompt);
+    const statusFile = join(dir, 'status');
+    const argv = launchArgv({
+      agentCommand: process.execPath,
+      agentKind: 'generic',
+      sessionId: 'id-1',
+      model: 'sonnet',
+      permissionMode: 'default',
+      settingsFile: undefined,
+      statusFile,
+      extraArgs: ['-e', 'require("fs").writeFileSync(process.env.OUT, JSON.stringify(process.argv.slice(1)))', '--'],
+      prompt: undefined,
+      promptFile,
+      env: { OUT: join(dir, 'argv.json') },
+    });
+    const result = await new ProcessRunner().run(argv[0], argv.slice(1), { timeoutMs: 30_000 });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const received = JSON.parse(await readFile(join(dir, 'argv.json'), 'utf8')) as string[];
+    assert.equal(received.length, 1);
+    assert.equal(received[0].length, prompt.length);
+    assert.ok(received[0] === prompt, 'the same bytes, trailing newlines included');
+    assert.equal((await readFile(statusFile, 'utf8')).trim(), '0', 'the wrapper wrote the exit status');
+  });
+
+  it('gives Claude Code "--" before a prompt from a file, and its settings only when there are some', () => {
+    const common = { agentCommand: 'claude', agentKind: 'claude' as const, sessionId: 'id', model: 'sonnet', permissionMode: 'default' as const, statusFile: '/s', extraArgs: [], env: {} };
+    const fromFile = launchArgv({ ...common, settingsFile: '/settings.json', prompt: undefined, promptFile: '/p' });
+    assert.equal(fromFile[fromFile.length - 1], '--');
+    assert.ok(fromFile.includes('--settings'));
+    assert.equal(fromFile[5], '/p', 'the wrapper is told where the prompt is');
+    const none = launchArgv({ ...common, settingsFile: undefined, prompt: undefined });
+    assert.ok(!none.includes('--settings'));
+    assert.ok(!none.includes('--'));
+  });
+});
+
+describe('Claude Code versions', () => {
+  it('reads the version it prints and compares versions', () => {
+    assert.deepEqual(parseAgentVersion('2.1.332 (Claude Code)\n')?.parts, [2, 1, 332]);
+    assert.equal(parseAgentVersion('no version here'), undefined);
+    const v = parseAgentVersion('2.1.89')!;
+    assert.ok(isAtLeast(v, '2.1.89'));
+    assert.ok(isAtLeast(v, '2.0.999'));
+    assert.ok(!isAtLeast(v, '2.1.90'));
+    assert.ok(!isAtLeast(v, '3.0.0'));
+  });
+
+  it('gives each version only the hook events it knows (an unknown one blocks it at start)', () => {
+    assert.deepEqual(hookEventsFor(parseAgentVersion('2.1.197')), HOOK_EVENTS, 'the oldest supported version knows them all');
+    assert.deepEqual(hookEventsFor(undefined), HOOK_EVENTS, 'an unknown version gets what the oldest supported one knows');
+    const old = hookEventsFor(parseAgentVersion('2.1.77'));
+    for (const event of ['StopFailure', 'PermissionDenied', 'PostToolUseFailure']) assert.ok(!old.includes(event), `2.1.77 does not know ${event}`);
+    for (const event of ['SessionStart', 'Stop', 'Elicitation']) assert.ok(old.includes(event), `2.1.77 knows ${event}`);
+  });
+
+  it('asks a binary once, and again when it changes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'instar-version-'));
+    try {
+      const program = join(dir, 'claude');
+      const calls = join(dir, 'calls');
+      const write = (version: string) => writeFile(program, `#!/bin/sh\necho x >> ${JSON.stringify(calls)}\necho "${version} (Claude Code)"\n`);
+      await write('2.1.260');
+      await chmod(program, 0o755);
+      const versions = new AgentVersions(new ExecaRunner(), silentLogger);
+      assert.equal((await versions.of(program))?.text, '2.1.260');
+      assert.equal((await versions.of(program))?.text, '2.1.260');
+      assert.equal((await readFile(calls, 'utf8')).split('\n').filter(Boolean).length, 1, 'asked once');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await write('2.1.332 ');
+      assert.equal((await versions.of(program))?.text, '2.1.332', 'an update in place is seen');
+      assert.equal(await versions.of(join(dir, 'missing')), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
