@@ -108,54 +108,61 @@ describe('inside a real VS Code (code-server)', () => {
   it('UI: spawn from the palette (one and in parallel), watch them turn idle, type a follow-up in an editor terminal, survive a reload', async () => {
     const { server, folder } = await start('ui', false);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // The extension under development, no test payload: the workbench as a person sees it.
-    await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    const sessionsTab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
-    await sessionsTab.waitFor({ timeout: 60_000 });
-    await sessionsTab.click();
-    await page.getByText('No sessions yet').first().waitFor({ timeout: 30_000 });
+    try {
+      // The extension under development, no test payload: the workbench as a person sees it.
+      await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      const sessionsTab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
+      await sessionsTab.waitFor({ timeout: 60_000 });
+      await sessionsTab.click();
+      await page.getByText('No sessions yet').first().waitFor({ timeout: 30_000 });
 
-    await runCommand(page, 'Sessions: Spawn Session');
-    await quickInput(page, /name/, null); // the suggested name
-    await quickInput(page, /prompt/, 'Hello from the UI test');
-    await quickInput(page, /model/, null); // sonnet, first
-    const row = (state: string) => page.locator(`.monaco-list-row[aria-label^="session-1, ${state}"]`);
-    await row('Idle').waitFor({ timeout: 90_000 });
-    await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
+      await runCommand(page, 'Sessions: Spawn Session');
+      await quickInput(page, /name/, null); // the suggested name
+      await quickInput(page, /prompt/, 'Hello from the UI test');
+      await quickInput(page, /model/, null); // sonnet, first
+      const row = (state: string) => page.locator(`.monaco-list-row[aria-label^="session-1, ${state}"]`);
+      await row('Idle').waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
 
-    await row('Idle').click(); // opens the session as an editor terminal
-    const screen = page.locator('.editor-instance .xterm-rows, .terminal-wrapper .xterm-rows').first();
-    await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);
-    await page.locator('.xterm-helper-textarea').first().focus();
-    await page.keyboard.type('A follow-up typed in the terminal');
-    // Enter once the text is in the input box, so it submits rather than joins a paste.
-    await waitFor('the typed text in the terminal', async () => ((await screen.textContent()) ?? '').includes('A follow-up typed in the terminal'), 30_000, 100);
-    await page.keyboard.press('Enter');
-    await waitFor('the follow-up at the API', () => api.userPrompts().includes('A follow-up typed in the terminal'), 60_000, 100);
-    await waitFor('the answer in the terminal', async () => ((await screen.textContent()) ?? '').includes('Answer to: A follow-up typed'), 60_000, 200);
-    await row('Idle').waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: join(SHOTS, 'editor-terminal.png') });
+      await row('Idle').click(); // opens the session as an editor terminal
+      const screen = page.locator('.editor-instance .xterm-rows, .terminal-wrapper .xterm-rows').first();
+      await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);
+      await page.locator('.xterm-helper-textarea').first().focus();
+      await page.keyboard.type('A follow-up typed in the terminal');
+      // Enter once the text is in the input box, so it submits rather than joins a paste.
+      await waitFor('the typed text in the terminal', async () => ((await screen.textContent()) ?? '').includes('A follow-up typed in the terminal'), 30_000, 100);
+      await page.keyboard.press('Enter');
+      await waitFor('the follow-up at the API', () => api.userPrompts().includes('A follow-up typed in the terminal'), 60_000, 100);
+      await waitFor('the answer in the terminal', async () => ((await screen.textContent()) ?? '').includes('Answer to: A follow-up typed'), 60_000, 200);
+      await row('Idle').waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: join(SHOTS, 'editor-terminal.png') });
 
-    await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
-    await quickInput(page, /base name/, 'batch');
-    await quickInput(page, /prompt 1/, 'First parallel task');
-    await quickInput(page, /prompt 2/, 'Second parallel task');
-    await quickInput(page, /prompt 3/, '');
-    await quickInput(page, /model/, null);
-    await page.locator('.monaco-list-row[aria-label^="batch-1, Idle"]').waitFor({ timeout: 90_000 });
-    await page.locator('.monaco-list-row[aria-label^="batch-2, Idle"]').waitFor({ timeout: 90_000 });
-    assert.ok(api.userPrompts().includes('First parallel task') && api.userPrompts().includes('Second parallel task'));
+      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+      await quickInput(page, /base name/, 'batch');
+      await quickInput(page, /prompt 1/, 'First parallel task');
+      await quickInput(page, /prompt 2/, 'Second parallel task');
+      await quickInput(page, /prompt 3/, '');
+      await quickInput(page, /model/, null);
+      await page.locator('.monaco-list-row[aria-label^="batch-1, Idle"]').waitFor({ timeout: 90_000 });
+      await page.locator('.monaco-list-row[aria-label^="batch-2, Idle"]').waitFor({ timeout: 90_000 });
+      assert.ok(api.userPrompts().includes('First parallel task') && api.userPrompts().includes('Second parallel task'));
 
-    // A reload restarts the window and its extension host: the registry (workspaceState) and
-    // the tmux session survive it, and the session is found again, still idle.
-    await page.reload();
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // Open the view unless the reload restored it open (clicking an open one would close it).
-    const tab = page.locator('.activitybar .action-item').filter({ has: page.locator('[aria-label^="Instar Sessions"]') }).first();
-    await tab.waitFor({ timeout: 60_000 });
-    if (!/\bchecked\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
-    await row('Idle').waitFor({ timeout: 60_000 });
+      // A reload restarts the window and its extension host: the registry (workspaceState) and
+      // the tmux session survive it, and the session is found again, still idle.
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      // Open the view unless the reload restored it open (clicking an open one would close it).
+      const tab = page.locator('.activitybar .action-item').filter({ has: page.locator('[aria-label^="Instar Sessions"]') }).first();
+      await tab.waitFor({ timeout: 60_000 });
+      if (!/\bchecked\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
+      await row('Idle').waitFor({ timeout: 60_000 });
+    } catch (error) {
+      // What the page showed, for the one who reads the failure.
+      await page.screenshot({ path: join(SHOTS, 'ui-failure.png') }).catch(() => undefined);
+      console.log(`UI test failed; screenshot in test-results/ui-failure.png. Terminal text: ${JSON.stringify(((await page.locator('.xterm-rows').allTextContents().catch(() => [])).join('\n')).slice(-2000))}`);
+      throw error;
+    }
     await page.close();
   });
 });

@@ -161,9 +161,9 @@ export class SessionEngine {
     return this.input.sendKeys(name, keys);
   }
 
-  /** The dialog the session shows now (trust, permission, a question…), with its options. */
-  dialog(name: string): Promise<ShownDialog | undefined> {
-    return this.input.dialog(name);
+  /** The dialog the session shows (trust, permission, a question…), with its options; waits up to `waitMs` for one. */
+  dialog(name: string, waitMs = 0): Promise<ShownDialog | undefined> {
+    return this.input.dialog(name, waitMs);
   }
 
   /** Chooses an option of the dialog on screen by its label, with arrows and Enter. */

@@ -18,6 +18,9 @@ import { validateText } from './validation';
 export const MAX_INPUT_BYTES = 1024 * 1024;
 /** Longer or multi-line input is pasted (bracketed) rather than typed. */
 const TYPE_LIMIT_BYTES = 1024;
+/** How long an answer waits for its dialog to be drawn, and how often it looks. */
+const DIALOG_WAIT_MS = 3000;
+const DIALOG_POLL_MS = 100;
 const KEY_PATTERN =
   /^(Escape|Enter|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|PageUp|PageDown|PgUp|PgDn|PPage|NPage|IC|DC|F([1-9]|1[0-2])|[CMS]-([A-Za-z0-9]|Space|Enter|Tab|Up|Down|Left|Right)|[\x21-\x7e])$/;
 
@@ -75,11 +78,19 @@ export class SessionInput {
     await this.enqueue(name, () => this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keys)]));
   }
 
-  /** The dialog the session shows now, with its options; undefined when none shows. */
-  async dialog(name: string): Promise<ShownDialog | undefined> {
+  /**
+   * The dialog the session shows, with its options; undefined when none shows within `waitMs`
+   * (a hook can announce a dialog a moment before Claude Code has drawn it).
+   */
+  async dialog(name: string, waitMs = 0): Promise<ShownDialog | undefined> {
     const record = this.requireLive(name);
-    const screen = classifyScreen(await this.screen(record));
-    return screen.dialog ? { kind: screen.kind, detail: screen.detail, ...screen.dialog } : undefined;
+    const deadline = this.options.clock.now() + waitMs;
+    for (;;) {
+      const screen = classifyScreen(await this.screen(record));
+      if (screen.dialog) return { kind: screen.kind, detail: screen.detail, ...screen.dialog };
+      if (this.options.clock.now() >= deadline) return undefined;
+      await delay(DIALOG_POLL_MS);
+    }
   }
 
   /**
@@ -89,7 +100,7 @@ export class SessionInput {
   async answer(name: string, option: string): Promise<ShownDialog> {
     if (typeof option !== 'string' || option.trim() === '') throw invalidInput('Name the option to choose by its label, such as "Yes, I trust this folder".');
     return this.enqueue(name, async () => {
-      const shown = await this.dialog(name);
+      const shown = await this.dialog(name, DIALOG_WAIT_MS);
       if (!shown) throw new InstarError('no-dialog', `Session "${name}" shows no dialog to answer; send input or keys instead.`);
       const index = findOption(shown, option);
       if (index < 0) {

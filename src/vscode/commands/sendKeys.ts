@@ -28,7 +28,8 @@ export async function sendKeys(ctx: CommandContext, arg: unknown, keys: unknown,
   if (!record) return;
   if (typeof answer === 'string') return void (await ctx.engine.answer(record.name, answer));
   if (Array.isArray(keys)) return ctx.engine.sendKeys(record.name, keys as string[]);
-  const dialog = await ctx.engine.dialog(record.name);
+  // A session waiting for the user shows its dialog, or will in a moment.
+  const dialog = await ctx.engine.dialog(record.name, record.status === 'waiting' ? 2000 : 0);
   const items: Choice[] = [];
   if (dialog) {
     items.push({ label: dialog.detail ?? 'dialog', kind: vscode.QuickPickItemKind.Separator });
