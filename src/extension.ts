@@ -7,6 +7,7 @@ import { RegisteredCommands } from './vscode/commands';
 import { EnvironmentCheck } from './vscode/environmentCheck';
 import type { InstarApi } from './vscode/instarApi';
 import { JobsHost } from './vscode/jobsHost';
+import { LostSessions } from './vscode/lostSessions';
 import { channelLogger } from './vscode/logger';
 import { OUTPUT_SCHEME, OutputDocuments } from './vscode/outputDocuments';
 import { QuickPicker } from './vscode/pickers/quickPicker';
@@ -22,6 +23,7 @@ import { WorkspaceGate } from './vscode/workspaceGate';
 export type { InstarApi };
 
 export async function activate(context: vscode.ExtensionContext): Promise<InstarApi> {
+  const activatedAt = Date.now();
   const store = new DisposableStore();
   context.subscriptions.push(store);
   const channel = store.add(vscode.window.createOutputChannel('Instar Sessions', { log: true }));
@@ -49,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
   store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open }));
 
+  store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
   const jobs = store.add(new JobsHost(engine, gate, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
   store.add(jobs.onDidStart((scheduler) => {
     tree.setScheduler(scheduler);

@@ -4,6 +4,7 @@ import type { EngineSettings } from '../core/sessions/sessionEngine';
 import type { PermissionMode } from '../core/model/permissionMode';
 
 export type NotificationLevel = 'all' | 'waiting' | 'off';
+export type ResumeLost = 'ask' | 'always' | 'never';
 
 export interface Settings {
   agentCommand: string;
@@ -11,6 +12,9 @@ export interface Settings {
   agentEnv: Record<string, string>;
   defaultModel: string;
   permissionMode: PermissionMode;
+  /** 0: sessions never end by themselves. */
+  endWhenIdleMinutes: number;
+  resumeLost: ResumeLost;
   socket: string;
   tmuxPath: string;
   notifications: NotificationLevel;
@@ -54,6 +58,8 @@ function read(): Settings {
     agentEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
     defaultModel: config.get<string>('defaultModel') || 'sonnet',
     permissionMode: (config.get<string>('permissionMode') as PermissionMode) || 'bypassPermissions',
+    endWhenIdleMinutes: Math.min(10_080, Math.max(0, config.get<number>('sessions.endWhenIdleMinutes') ?? 5)),
+    resumeLost: (config.get<string>('sessions.resumeLost') as ResumeLost) || 'ask',
     socket: config.get<string>('tmux.socket') ?? 'instar',
     tmuxPath: config.get<string>('tmux.path')?.trim() || 'tmux',
     notifications: (config.get<string>('notifications') as NotificationLevel) || 'all',
@@ -72,6 +78,7 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
     agentEnv: { ...settings.agentEnv, ...extraEnv },
     defaultModel: settings.defaultModel,
     defaultPermissionMode: settings.permissionMode,
+    defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),
     socket: settings.socket,
     tmuxBinary: settings.tmuxPath,
   };

@@ -117,6 +117,16 @@ describe('HTTP API', () => {
     assert.equal((await call('POST', '/sessions/api-one/input', { body: {} })).status, 400);
   });
 
+  it('refuses to resume a live session or one without a Claude Code conversation, and a bad idle limit', async () => {
+    const live = await call('POST', '/sessions/api-one/resume', { body: {} });
+    assert.equal(live.status, 409);
+    assert.match(live.json.error, /still (starting|running|idle); only an ended session can be resumed/);
+    const badIdle = await call('POST', '/sessions/spawn', { body: { name: 'api-idle', prompt: 'x', endWhenIdleSeconds: -1 } });
+    assert.equal(badIdle.status, 400);
+    assert.match(badIdle.json.error, /endWhenIdleSeconds/);
+    assert.equal((await call('POST', '/sessions/api-one/resume', { body: { text: 42 } })).status, 400);
+  });
+
   it('shows no dialog where none is, refuses an answer then, and sends keys by name', async () => {
     const dialog = await call('GET', '/sessions/api-one/dialog');
     assert.equal(dialog.status, 200);

@@ -42,6 +42,21 @@ describe('jobs.json', () => {
   });
 });
 
+describe('jobs.json idle limits', () => {
+  it('gives each run 30 s to be taken up after its answer unless the job says otherwise, and refuses bad values', () => {
+    const { jobs, problems } = parseJobs(
+      JSON.stringify([
+        { slug: 'plain', schedule: '* * * * *', prompt: 'x' },
+        { slug: 'kept', schedule: '* * * * *', prompt: 'x', endWhenIdleSeconds: 0 },
+        { slug: 'quick', schedule: '* * * * *', prompt: 'x', endWhenIdleSeconds: 5 },
+        { slug: 'bad', schedule: '* * * * *', prompt: 'x', endWhenIdleSeconds: 1.5 },
+      ]),
+    );
+    assert.deepEqual(jobs.map((job) => [job.slug, job.endWhenIdleMs]), [['plain', 30_000], ['kept', 0], ['quick', 5000]]);
+    assert.match(problems[0], /^jobs\[3\] \(slug "bad"\): endWhenIdleSeconds must be a whole number of seconds/);
+  });
+});
+
 describe('job scheduler', () => {
   let h: Harness;
   let records: string;

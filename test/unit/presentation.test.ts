@@ -38,6 +38,14 @@ describe('session presentation', () => {
     assert.match(tooltip, /Attach: `tmux -L instar attach -t =auditor`/);
   });
 
+  it('says when an idle session will end by itself, only once a turn has ended', () => {
+    const idle = record({ status: 'idle', statusSince: NOW - 60_000, idleLimitMs: 5 * 60_000, lastPromptAt: NOW - 90_000 });
+    assert.match(sessionDescription(idle, NOW), / · ends in 4m if idle$/);
+    assert.doesNotMatch(sessionDescription({ ...idle, lastPromptAt: undefined }, NOW), /ends in/, 'not before its first turn');
+    assert.doesNotMatch(sessionDescription({ ...idle, status: 'running' }, NOW), /ends in/);
+    assert.match(sessionTooltip({ ...idle, runs: 3, resumedAt: NOW }, NOW), /resumed .*\(run 3\)/);
+  });
+
   it('counts by state and suggests free names', () => {
     const counts = countByStatus([record(), record({ status: 'waiting' }), record({ status: 'waiting' })]);
     assert.equal(counts.waiting, 2);

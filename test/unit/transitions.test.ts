@@ -96,6 +96,22 @@ describe('status from hooks', () => {
   });
 });
 
+describe('resumed runs', () => {
+  it('are idle once back without a follow-up, and wait for their follow-up to be taken with one', () => {
+    const resumed = record({ status: 'starting', runs: 2, promptBytes: 500 });
+    assert.equal(transition(resumed, hook('SessionStart', T0, { source: 'resume' }))?.status, 'idle', 'the first prompt was long ago');
+    const withText = transition(record({ status: 'starting', runs: 2, promptBytes: 500, pendingPrompt: true }), hook('SessionStart', T0, { source: 'resume' }));
+    assert.equal(withText?.status, 'starting');
+    assert.equal(withText?.statusDetail, 'conversation resumed');
+  });
+
+  it('end as completed "ended when idle" when the engine ended them for being idle', () => {
+    const ended = transition(record({ status: 'idle', endedWhenIdle: true }), { kind: 'exit', exitCode: 0, at: T0 });
+    assert.equal(ended?.status, 'completed');
+    assert.equal(ended?.statusDetail, 'ended when idle');
+  });
+});
+
 describe('ends', () => {
   it('completes on exit status 0 and errs on others', () => {
     const completed = transition(record({ status: 'idle' }), { kind: 'exit', exitCode: 0, at: T0 + 5 })!;

@@ -45,6 +45,8 @@ export interface LaunchInput {
   agentCommand: string;
   agentKind: AgentKind;
   sessionId: string;
+  /** Resume this Claude Code conversation instead of starting one with --session-id. */
+  resumeId?: string;
   model: string;
   permissionMode: PermissionMode;
   /** The Claude Code settings with the hooks (for Claude Code). */
@@ -73,7 +75,8 @@ export function launchArgv(input: LaunchInput): string[] {
   }
   argv.push(input.agentCommand);
   if (input.agentKind === 'claude') {
-    argv.push('--model', input.model, '--session-id', input.sessionId);
+    // --resume cannot be combined with --session-id (Claude Code then asks for --fork-session).
+    argv.push('--model', input.model, ...(input.resumeId ? ['--resume', input.resumeId] : ['--session-id', input.sessionId]));
     if (input.settingsFile) argv.push('--settings', input.settingsFile);
     if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
     else argv.push('--permission-mode', input.permissionMode);

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { InstarError, InstarErrorCode } from '../util/errors';
 import type { Logger } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
-import { countByStatus, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { countByStatus, idleEndAt, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface ApiServerOptions {
   port: number;
@@ -42,6 +42,10 @@ export interface ApiSession {
   statusDetail: string | null;
   /** The Claude Code version that runs it, when known. */
   agentVersion: string | null;
+  /** How many times it was started (1, and one more at each resume). */
+  runs: number;
+  /** When it ends by itself if it stays idle, when it will. */
+  endsWhenIdleAt: string | null;
 }
 
 export function toApiSession(record: SessionRecord): ApiSession {
@@ -61,6 +65,8 @@ export function toApiSession(record: SessionRecord): ApiSession {
     statusSource: record.statusSignal,
     statusDetail: record.statusDetail ?? null,
     agentVersion: record.agentVersion ?? null,
+    runs: record.runs ?? 1,
+    endsWhenIdleAt: idleEndAt(record) === undefined ? null : new Date(idleEndAt(record)!).toISOString(),
   };
 }
 
@@ -77,6 +83,7 @@ const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'server-gone': 503,
   'agent-missing': 503,
   'no-dialog': 409,
+  'cannot-resume': 409,
 };
 
 class HttpError extends Error {
@@ -125,10 +132,28 @@ export class ApiServer {
         auth: true,
         methods: {
           POST: async ({ params, body }) => {
-            const { text } = await body();
+            const { text, resume } = await body();
             if (typeof text !== 'string') throw new HttpError(400, 'The body needs "text", a string.');
+            if (resume !== undefined && typeof resume !== 'boolean') throw new HttpError(400, '"resume" must be true or false.');
+            // With "resume": true, an ended session is resumed first and the text is its follow-up.
+            const record = this.engine.require(params.name);
+            if (resume === true && isEnded(record)) {
+              await this.engine.resume(params.name, text);
+              return [200, { ok: true, resumed: true }];
+            }
             await this.engine.sendInput(params.name, text);
             return [200, { ok: true }];
+          },
+        },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/resume$/,
+        auth: true,
+        methods: {
+          POST: async ({ params, body }) => {
+            const { text } = await body();
+            if (text !== undefined && text !== null && typeof text !== 'string') throw new HttpError(400, '"text" must be a string.');
+            return [200, toApiSession(await this.engine.resume(params.name, (text as string | null | undefined) ?? undefined))];
           },
         },
       },
@@ -230,12 +255,17 @@ export class ApiServer {
     for (const field of ['model', 'jobSlug'] as const) {
       if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') throw new HttpError(400, `"${field}" must be a string.`);
     }
+    const endWhenIdle = body.endWhenIdleSeconds;
+    if (endWhenIdle !== undefined && endWhenIdle !== null && (typeof endWhenIdle !== 'number' || !Number.isInteger(endWhenIdle) || endWhenIdle < 0)) {
+      throw new HttpError(400, '"endWhenIdleSeconds" must be a whole number of seconds (0: never end by itself).');
+    }
     const record = await this.engine.spawn({
       name: body.name as string,
       prompt: body.prompt as string,
       model: (body.model as string | undefined) ?? undefined,
       jobSlug: (body.jobSlug as string | undefined) ?? undefined,
       cwd: this.options.cwd,
+      idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
     });
     return toApiSession(record);
   }

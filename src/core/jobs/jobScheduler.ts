@@ -1,8 +1,10 @@
 /**
  * Scheduled jobs: each firing spawns `job-<slug>-<YYYYMMDD-HHMM>` (local time, as cron reads
- * schedules) unless a live session already holds the slug. keepAlive jobs respawn when their
- * session ends: at once after a success, after 30 s, 1 min, 2 min… (at most 10 min) after
- * consecutive errors. A run missed while the host was closed runs once at start, when asked.
+ * schedules), ending by itself once idle after its answer (the job's endWhenIdleSeconds), so the
+ * next firing runs too; a firing is skipped only while the previous run still works (starting,
+ * running, waiting). keepAlive jobs respawn when their session ends: at once after a success,
+ * after 30 s, 1 min, 2 min… (at most 10 min) after consecutive errors. A run missed while the
+ * host was closed runs once at start, when asked.
  *
  * Time comes from an injectable clock and all work happens in `tick()`, which a timer calls at
  * the next due moment (and engine changes call at once), so tests drive it step by step.
@@ -11,7 +13,7 @@ import type { Clock, Logger, Storage } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
 import type { JobState } from '../model/job';
 import { firstFreeName } from '../model/sessionName';
-import { isEnded, SessionRecord } from '../model/sessionRecord';
+import { isEnded, isWorking, SessionRecord } from '../model/sessionRecord';
 import { Disposable, Emitter } from '../util/emitter';
 import { nextRun, parseJobs } from './jobsFile';
 
@@ -19,6 +21,8 @@ export const JOBS_STATE_KEY = 'instar.jobs.v1';
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 const MAX_TIMER_MS = 60_000;
+/** How many runs of a job the Jobs group shows. */
+export const JOB_RUNS_KEPT = 5;
 
 interface StoredJobs {
   lastRunAt: Record<string, number>;
@@ -80,6 +84,7 @@ export class JobScheduler {
         enabled: definition.enabled && !stored.disabled.includes(definition.slug),
         lastRunAt: previous?.lastRunAt ?? stored.lastRunAt[definition.slug],
         failures: previous?.failures ?? 0,
+        runs: previous?.runs ?? [],
       };
       state.nextRunAt = nextRun(definition.schedule, now);
       next.set(definition.slug, state);
@@ -158,6 +163,8 @@ export class JobScheduler {
     if (!record || record.jobSlug !== state.definition.slug) return false;
     if (state.lastResult === record.status) return false;
     state.lastResult = record.status;
+    const run = state.runs.find((entry) => entry.session === record.name);
+    if (run) run.result = record.status;
     if (isEnded(record) && state.definition.keepAlive && record.status !== 'killed') {
       if (record.status === 'completed') state.failures = 0;
       else state.failures += 1;
@@ -174,9 +181,10 @@ export class JobScheduler {
 
   private async fire(state: JobState, why: string): Promise<SessionRecord | undefined> {
     const slug = state.definition.slug;
-    const live = this.liveSession(state);
-    if (live) {
-      this.options.logger.info(`Job ${slug} (${why}): ${live.name} still holds it, nothing spawned`);
+    // A run that is done but not yet ended (idle, ending by itself) does not hold the job.
+    const working = this.engine.list().find((record) => record.jobSlug === slug && !isEnded(record) && isWorking(record));
+    if (working) {
+      this.options.logger.info(`Job ${slug} (${why}): skipped, ${working.name} is still ${working.status}`);
       state.lastResult = 'skipped';
       return undefined;
     }
@@ -192,9 +200,11 @@ export class JobScheduler {
         model: state.definition.model,
         jobSlug: slug,
         cwd: this.options.cwd,
+        idleLimitMs: state.definition.endWhenIdleMs,
       });
       state.lastSession = record.name;
       state.lastResult = record.status;
+      state.runs = [{ session: record.name, at: now, result: record.status }, ...state.runs].slice(0, JOB_RUNS_KEPT);
       this.options.logger.info(`Job ${slug} (${why}) spawned ${record.name}`);
       return record;
     } catch (error) {

@@ -11,6 +11,9 @@ export interface JobsFile {
   problems: string[];
 }
 
+/** A job's run ends this long after its answer when nobody takes it up, unless the job says otherwise. */
+export const DEFAULT_JOB_IDLE_SECONDS = 30;
+
 /** Slugs are session-name characters, short enough for `job-<slug>-YYYYMMDD-HHMM`. */
 const MAX_SLUG = 40;
 
@@ -65,9 +68,22 @@ export function parseJobs(text: string): JobsFile {
     for (const field of ['enabled', 'keepAlive'] as const) {
       if (job[field] !== undefined && typeof job[field] !== 'boolean') return void fail(field, 'must be true or false');
     }
+    const idle = job.endWhenIdleSeconds;
+    if (idle !== undefined && (typeof idle !== 'number' || !Number.isInteger(idle) || idle < 0 || idle > 7 * 24 * 3600)) {
+      return void fail('endWhenIdleSeconds', 'must be a whole number of seconds from 0 (never) to 604800 (a week)');
+    }
     if (job.name !== undefined && typeof job.name !== 'string') return void fail('name', 'must be a string');
     seen.add(slug);
-    jobs.push({ slug, name: (job.name as string | undefined) ?? slug, schedule: job.schedule.trim(), prompt, model, enabled: job.enabled !== false, keepAlive: job.keepAlive === true });
+    jobs.push({
+      slug,
+      name: (job.name as string | undefined) ?? slug,
+      schedule: job.schedule.trim(),
+      prompt,
+      model,
+      enabled: job.enabled !== false,
+      keepAlive: job.keepAlive === true,
+      endWhenIdleMs: (typeof idle === 'number' ? idle : DEFAULT_JOB_IDLE_SECONDS) * 1000,
+    });
   });
   return { jobs, problems };
 }

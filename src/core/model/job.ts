@@ -12,6 +12,16 @@ export interface JobDefinition {
   enabled: boolean;
   /** Respawn when the session ends, backing off after repeated errors. */
   keepAlive: boolean;
+  /** A run ends this long after its turn when it stays idle (0: never). */
+  endWhenIdleMs: number;
+}
+
+/** One run of a job, newest first in JobState.runs. */
+export interface JobRun {
+  session: string;
+  at: number;
+  /** Its state, its final one once it ended. */
+  result: SessionStatus;
 }
 
 export interface JobState {
@@ -27,4 +37,6 @@ export interface JobState {
   failures: number;
   /** When a keepAlive respawn is due. */
   respawnAt?: number;
+  /** The last runs, newest first (at most JOB_RUNS_KEPT). */
+  runs: JobRun[];
 }

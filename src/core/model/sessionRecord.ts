@@ -67,9 +67,29 @@ export interface SessionRecord {
   killRequested?: boolean;
   /** A tool call is between PreToolUse and PostToolUse. */
   toolPending?: string;
+  /**
+   * End when idle: once a turn has ended and the session stays idle this long with nobody there
+   * (no client attached, no input on its way), Claude Code is ended as /exit does. 0 or absent: never.
+   */
+  idleLimitMs?: number;
+  /** The engine ended it for being idle past its limit. */
+  endedWhenIdle?: boolean;
+  /** How many times it was started: 1 at spawn, one more at each resume. */
+  runs?: number;
+  /** When it was last resumed. */
+  resumedAt?: number;
 }
 
 export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;
+
+/** Whether a session is doing or asking something, as opposed to idle or ended. */
+export const isWorking = (record: Pick<SessionRecord, 'status'>): boolean => record.status === 'starting' || record.status === 'running' || record.status === 'waiting';
+
+/** When an idle session will be ended for being idle, if it will. */
+export function idleEndAt(record: Pick<SessionRecord, 'status' | 'statusSince' | 'idleLimitMs' | 'lastPromptAt' | 'agentKind' | 'endedAt'>): number | undefined {
+  if (record.status !== 'idle' || !record.idleLimitMs || record.lastPromptAt === undefined || record.agentKind !== 'claude' || record.endedAt !== undefined) return undefined;
+  return record.statusSince + record.idleLimitMs;
+}
 
 /** Counts of sessions in each status. */
 export function countByStatus(records: readonly Pick<SessionRecord, 'status'>[]): Record<SessionStatus, number> {

@@ -21,7 +21,8 @@ export function jobLook(state: JobState, now: number): { description: string; to
     `Schedule: \`${d.schedule}\`${state.nextRunAt !== undefined ? `, next run ${new Date(state.nextRunAt).toLocaleString()}` : ''}  `,
     `Prompt: ${d.prompt.split('\n')[0].slice(0, 120)}  `,
     state.lastRunAt !== undefined ? `Last run: ${new Date(state.lastRunAt).toLocaleString()}${state.lastSession ? ` (${state.lastSession})` : ''}  ` : 'Not run yet  ',
-    state.failures > 0 ? `Consecutive errors: ${state.failures}` : '',
+    state.failures > 0 ? `Consecutive errors: ${state.failures}  ` : '',
+    ...(state.runs.length > 0 ? ['', 'Last runs:', ...state.runs.map((run) => `- ${when(run.at, now)} ${run.session}: ${run.result}`)] : []),
   ].join('\n');
   return { description: parts.join(' · '), tooltip };
 }

@@ -2,7 +2,8 @@
  * How a session looks in lists, as pure data: the VS Code side turns these into TreeItems,
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
-import { exitStatusText, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { formatDuration } from '../model/duration';
+import { exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface StatusLook {
   /** Codicon id, with ~spin where it should turn. */
@@ -26,15 +27,7 @@ export const STATUS_LOOKS: Record<SessionStatus, StatusLook> = {
 /** The order of the state groups: what needs the user first. */
 export const GROUP_ORDER: readonly SessionStatus[] = ['waiting', 'error', 'running', 'starting', 'idle', 'completed', 'killed', 'lost'];
 
-export function formatAge(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h`;
-  return `${Math.floor(hours / 24)}d`;
-}
+export const formatAge = formatDuration;
 
 /** The short text beside the name: model, then age or how it ended. */
 export function sessionDescription(record: SessionRecord, now: number): string {
@@ -46,6 +39,8 @@ export function sessionDescription(record: SessionRecord, now: number): string {
   } else {
     if (record.status === 'waiting' && record.statusDetail) parts.push(record.statusDetail);
     parts.push(formatAge(now - record.createdAt));
+    const ends = idleEndAt(record);
+    if (ends !== undefined) parts.push(`ends in ${formatDuration(ends - now)} if idle`);
   }
   if (record.jobSlug) parts.push(`job ${record.jobSlug}`);
   return parts.join(' · ');
@@ -75,7 +70,8 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · Claude Code ${record.agentVersion}` : ''}  `);
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
-  lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}  `);
+  lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}${(record.runs ?? 1) > 1 && record.resumedAt !== undefined ? `; resumed ${new Date(record.resumedAt).toLocaleString()} (run ${record.runs})` : ''}  `);
+  if (record.idleLimitMs) lines.push(`Ends after ${formatDuration(record.idleLimitMs)} idle  `);
   if (record.endedAt !== undefined) {
     const exit = exitStatusText(record.exitCode);
     lines.push(`Ended: ${new Date(record.endedAt).toLocaleString()}${exit ? `, ${exit}` : ''}  `);

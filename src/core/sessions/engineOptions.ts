@@ -19,6 +19,8 @@ export interface EngineOptions {
   agentArgs?: string[];
   defaultModel?: string;
   defaultPermissionMode?: PermissionMode;
+  /** The idle limit of sessions whose spawn gives none, in ms (0: they never end by themselves). */
+  defaultIdleLimitMs?: number;
   /** How often live sessions are checked, in ms; 0 stops the timer (refresh() still works). */
   monitorIntervalMs?: number;
   width?: number;
@@ -37,7 +39,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'tmuxBinary'
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary'
 >;
 
 export interface SpawnRequest {
@@ -49,6 +51,8 @@ export interface SpawnRequest {
   permissionMode?: PermissionMode;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** End the session once it has been idle this long after a turn (ms; 0 never; default from the settings). */
+  idleLimitMs?: number;
 }
 
 export interface OutputRequest {

@@ -1,54 +1,186 @@
-/** How sessions end by the user's hand: kill (the record stays, as killed) and remove. */
-import { isEnded, SessionRecord } from '../model/sessionRecord';
+/**
+ * How sessions end and come back: kill (the record stays, as killed), remove, end when idle (as
+ * /exit does, once a turn has ended and nobody is there), and resume (`claude --resume` in a new
+ * tmux session under the same name, tracked like a spawn).
+ */
+import { promises as fs } from 'node:fs';
+import type { AgentLocator } from '../agent/agentLocator';
+import type { AgentVersions } from '../agent/agentVersion';
+import { formatDuration } from '../model/duration';
+import { endSummary, idleEndAt, isEnded, SessionRecord } from '../model/sessionRecord';
+import { classifyScreen, inputBoxText } from '../status/screen';
 import { transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
+import type { PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { InstarError, isGone } from '../util/errors';
+import { stripAnsi } from '../util/text';
 import type { Clock, Logger } from '../util/host';
+import type { AgentLauncher } from './agentLauncher';
+import type { EngineOptions } from './engineOptions';
 import type { SessionFiles } from './sessionFiles';
+import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
+import { MAX_PROMPT_BYTES, validateText } from './validation';
+
+export interface LifecycleParts {
+  store: SessionStore;
+  files: SessionFiles;
+  servers: TmuxServers;
+  output: SessionOutput;
+  input: SessionInput;
+  agents: AgentLocator;
+  versions: AgentVersions;
+  launcher: AgentLauncher;
+  options: () => EngineOptions;
+  /** Called once a resumed session's tmux session is up. */
+  onStarted: (record: SessionRecord) => void;
+  clock: Clock;
+  logger: Logger;
+}
 
 export class SessionLifecycle {
-  constructor(
-    private readonly store: SessionStore,
-    private readonly files: SessionFiles,
-    private readonly servers: TmuxServers,
-    private readonly output: SessionOutput,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  /** Sessions being ended for being idle, by id: one /exit each. */
+  private readonly ending = new Set<string>();
+
+  constructor(private readonly parts: LifecycleParts) {}
 
   /** Ends the tmux session (interrupting a running agent) and keeps the record as killed. */
   async kill(name: string): Promise<SessionRecord> {
-    const record = this.store.require(name);
+    const { store, output, clock, logger } = this.parts;
+    const record = store.require(name);
     if (!isEnded(record)) {
-      this.store.update(name, record.id, (current) => ({ ...current, killRequested: true }));
-      await this.output.snapshot(record);
+      store.update(name, record.id, (current) => ({ ...current, killRequested: true }));
+      await output.snapshot(record);
     }
     await this.killTmuxSession(record);
-    const next = this.store.update(name, record.id, (current) => transition(current, { kind: 'killed', at: this.clock.now() }));
-    if (next) await this.store.commit([next]);
-    this.logger.info(`Killed ${name}`);
-    return this.store.get(name) ?? record;
+    const next = store.update(name, record.id, (current) => transition(current, { kind: 'killed', at: clock.now() }));
+    if (next) await store.commit([next]);
+    logger.info(`Killed ${name}`);
+    return store.get(name) ?? record;
   }
 
   /** Forgets an ended session, with what remains of its tmux session and its files. */
   async remove(name: string): Promise<void> {
-    const record = this.store.require(name);
+    const { store, files, logger } = this.parts;
+    const record = store.require(name);
     if (!isEnded(record)) {
       throw new InstarError('session-live', `Session "${name}" is still ${record.status}; kill it before removing it.`);
     }
     await this.killTmuxSession(record);
-    await this.store.remove(name, record.id);
-    await this.files.remove(record.id);
-    this.logger.info(`Removed ${name}`);
+    await store.remove(name, record.id);
+    await files.remove(record.id);
+    logger.info(`Removed ${name}`);
+  }
+
+  /**
+   * Ends a Claude Code session idle past its limit as /exit does (exit status 0), unless someone
+   * is there: a client attached (an editor terminal, `tmux attach`), input on its way, text in
+   * its input box, or a dialog on screen. `pane` is its pane as the last listing saw it.
+   */
+  async endIfIdle(record: SessionRecord, pane: PaneInfo): Promise<void> {
+    const { store, input, servers, output, clock, logger } = this.parts;
+    const due = idleEndAt(record);
+    if (due === undefined || due > clock.now() || pane.attachedClients > 0 || input.isBusy(record.name) || this.ending.has(record.id)) return;
+    this.ending.add(record.id);
+    try {
+      const screen = await servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: true })]);
+      if (inputBoxText(screen) !== '' || classifyScreen(stripAnsi(screen)).kind !== 'idle') return;
+      const latest = store.get(record.name);
+      if (!latest || latest.id !== record.id || idleEndAt(latest) !== due) return; // something happened meanwhile
+      const marked = store.update(record.name, record.id, (current) => ({ ...current, endedWhenIdle: true }));
+      if (marked) await store.commit([marked]);
+      logger.info(`Ending ${record.name}: idle for ${formatDuration(record.idleLimitMs ?? 0)} after its turn`);
+      await output.snapshot(record);
+      await input.sendInput(record.name, '/exit');
+    } catch (error) {
+      logger.warn(`Could not end ${record.name} when idle: ${(error as Error).message}`);
+    } finally {
+      this.ending.delete(record.id);
+    }
+  }
+
+  /**
+   * Starts an ended Claude Code session's conversation again (`claude --resume`) under the same
+   * name, folder, model and permission mode; `text`, when given, is submitted once it is back.
+   */
+  async resume(name: string, text?: string): Promise<SessionRecord> {
+    const { store, files, servers, agents, versions, launcher, options, clock, logger } = this.parts;
+    const record = store.require(name);
+    if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status}; only an ended session can be resumed.`);
+    if (text !== undefined) validateText(text, 'text', MAX_PROMPT_BYTES);
+    await this.requireConversation(record);
+    const client = servers.client(record.tmuxSocket);
+    await client.ensureVersion();
+    const agentPath = await agents.locate(record.agentCommand);
+    const version = await versions.of(agentPath);
+    // What is left of the last run: its dead pane (remain-on-exit) and its exit status.
+    await this.killTmuxSession(record);
+    await files.clearExitStatus(record.id);
+    if (text) await files.writePrompt(record.id, text);
+    const now = clock.now();
+    const restarted = store.update(name, record.id, (current) => ({
+      ...current,
+      status: 'starting',
+      statusSince: now,
+      statusSignal: 'spawn',
+      statusDetail: 'resuming',
+      endedAt: undefined,
+      exitCode: undefined,
+      endReason: undefined,
+      killRequested: undefined,
+      endedWhenIdle: undefined,
+      toolPending: undefined,
+      paneId: undefined,
+      panePid: undefined,
+      pendingPrompt: text ? true : undefined,
+      agentVersion: version?.text ?? current.agentVersion,
+      runs: (current.runs ?? 1) + 1,
+      resumedAt: now,
+    }));
+    if (!restarted) throw new InstarError('not-found', `Session "${name}" changed while it was being resumed; try again.`);
+    try {
+      const paneId = await launcher.launch(client, {
+        record: restarted,
+        agentPath,
+        version,
+        extraArgs: options().agentArgs ?? [],
+        env: { ...options().agentEnv },
+        resumeId: record.claudeSessionId,
+      });
+      this.parts.onStarted(restarted);
+      store.update(name, record.id, (current) => ({ ...current, paneId }));
+    } catch (error) {
+      const failed = store.update(name, record.id, (current) => ({ ...current, status: 'error', statusSignal: 'spawn', statusSince: clock.now(), statusDetail: `could not resume: ${(error as Error).message}`.slice(0, 200), endedAt: clock.now(), exitCode: null }));
+      if (failed) await store.commit([failed]);
+      throw error;
+    }
+    const resumed = store.require(name);
+    await store.commit([resumed]);
+    logger.info(`Resumed ${name} (run ${resumed.runs}, was ${endSummary(record)})${text ? ' with a follow-up' : ''}`);
+    return store.get(name) ?? resumed;
+  }
+
+  /** Throws the reason when a session has no Claude Code conversation that can be resumed. */
+  private async requireConversation(record: SessionRecord): Promise<void> {
+    if (record.agentKind !== 'claude') {
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: its agent (${record.agentCommand}) is not Claude Code.`);
+    }
+    if (!record.claudeSessionId || !record.transcriptPath) {
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: Claude Code never reported a conversation for it (it ended before its first hook).`);
+    }
+    try {
+      await fs.access(record.transcriptPath);
+    } catch {
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: its conversation (${record.transcriptPath}) no longer exists.`);
+    }
   }
 
   /** Ends the session's tmux session; one already gone is fine. */
   private async killTmuxSession(record: SessionRecord): Promise<void> {
     try {
-      await this.servers.client(record.tmuxSocket).run([tmux.killSession(record.tmuxSession)]);
+      await this.parts.servers.client(record.tmuxSocket).run([tmux.killSession(record.tmuxSession)]);
     } catch (error) {
       if (!isGone(error)) throw error;
     }

@@ -15,6 +15,7 @@ import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
+import { AgentLauncher } from './agentLauncher';
 import { SessionLifecycle } from './lifecycle';
 import { PromptDelivery } from './promptDelivery';
 import { SessionFiles } from './sessionFiles';
@@ -69,14 +70,31 @@ export class SessionEngine {
       clock: this.clock,
       logger: this.logger,
       monitorIntervalMs: options.monitorIntervalMs ?? 1000,
+      onIdle: (record, pane) => this.lifecycle.endIfIdle(record, pane),
     });
-    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, new AgentVersions(this.tools, this.logger), {
+    const versions = new AgentVersions(this.tools, this.logger);
+    const launcher = new AgentLauncher(this.files, () => this.options);
+    const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);
+    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, {
       options: () => this.options,
       clock: this.clock,
       logger: this.logger,
-      onSpawned: (record) => this.tracker.noteSpawned(record.id),
+      onSpawned: onStarted,
     });
-    this.lifecycle = new SessionLifecycle(this.store, this.files, this.servers, this.outputs, this.clock, this.logger);
+    this.lifecycle = new SessionLifecycle({
+      store: this.store,
+      files: this.files,
+      servers: this.servers,
+      output: this.outputs,
+      input: this.input,
+      agents: this.agents,
+      versions,
+      launcher,
+      options: () => this.options,
+      onStarted,
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   /** Creates an engine, reads the events written while none ran, and reconciles with tmux. */
@@ -182,6 +200,11 @@ export class SessionEngine {
 
   remove(name: string): Promise<void> {
     return this.lifecycle.remove(name);
+  }
+
+  /** Starts an ended Claude Code session's conversation again; `text` is submitted once it is back. */
+  resume(name: string, text?: string): Promise<SessionRecord> {
+    return this.lifecycle.resume(name, text);
   }
 
   /** The sessions of the configured tmux server, including ones the engine did not start. */

@@ -68,6 +68,11 @@ export class SessionFiles {
     await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
   }
 
+  /** Forgets the exit status of a run, before the session runs again. */
+  async clearExitStatus(id: string): Promise<void> {
+    await fs.rm(this.statusFile(id), { force: true });
+  }
+
   async writePrompt(id: string, prompt: string): Promise<void> {
     await fs.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
     await fs.writeFile(this.promptFile(id), prompt, { mode: 0o600 });

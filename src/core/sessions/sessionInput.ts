@@ -118,6 +118,11 @@ export class SessionInput {
     return this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: 0, ansi })]);
   }
 
+  /** Whether input to the session is on its way. */
+  isBusy(name: string): boolean {
+    return this.queues.has(name);
+  }
+
   /** Pastes a whole text and submits it, then makes sure it was taken (a long prompt's delivery). */
   async paste(record: SessionRecord, text: string): Promise<void> {
     const since = this.options.clock.now();

@@ -1,8 +1,11 @@
 /**
- * A session's output: the pane's last lines while its tmux session exists, and a snapshot
- * saved at each turn's end and when the session ends, so output outlives even the tmux server.
+ * A session's output: the pane's last lines while it runs, and a snapshot saved at each turn's
+ * end and when the session ends, so output outlives even the tmux server. Once a session has
+ * ended its snapshot is its output: newer Claude Code leaves only a resume hint on the screen
+ * when it exits (the conversation was on the alternate screen), so the final snapshot keeps the
+ * last one before it.
  */
-import type { SessionRecord } from '../model/sessionRecord';
+import { isEnded, SessionRecord } from '../model/sessionRecord';
 import * as tmux from '../tmux/commands';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { InstarError, invalidInput, isGone } from '../util/errors';
@@ -29,6 +32,8 @@ export class SessionOutput {
   async read(record: SessionRecord, request: OutputRequest = {}): Promise<string> {
     const lines = validateLines(request.lines);
     const ansi = request.ansi === true;
+    const saved = isEnded(record) ? await this.files.readSnapshot(record.id) : undefined;
+    if (saved !== undefined) return lastLines(ansi ? saved : trimLineEnds(stripAnsi(saved)), lines);
     try {
       const text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: lines, ansi })]);
       return lastLines(ansi ? text : trimLineEnds(text), lines);
@@ -63,11 +68,33 @@ export class SessionOutput {
     }
   }
 
+  /**
+   * The snapshot of a pane that has died: what it shows now, after the last snapshot when the
+   * agent cleared its screen on the way out (fewer lines left than that snapshot held).
+   */
+  async finalSnapshot(record: SessionRecord): Promise<void> {
+    let text: string;
+    try {
+      text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]);
+    } catch (error) {
+      this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`);
+      return;
+    }
+    const previous = await this.files.readSnapshot(record.id);
+    const kept = previous !== undefined && contentLines(previous) > contentLines(text) ? `${lastLines(previous, MAX_OUTPUT_LINES)}\n${withoutBlankRuns(text)}` : text;
+    await this.files.writeSnapshot(record.id, lastLines(kept, MAX_OUTPUT_LINES)).catch((error) => this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`));
+  }
+
   dispose(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }
+
+const isBlank = (line: string): boolean => stripAnsi(line).trim() === '';
+const contentLines = (text: string): number => text.split('\n').filter((line) => !isBlank(line)).length;
+/** The lines with runs of blank ones (a cleared screen) cut to one. */
+const withoutBlankRuns = (text: string): string => text.split('\n').filter((line, index, lines) => !isBlank(line) || (index > 0 && !isBlank(lines[index - 1]))).join('\n');
 
 export function validateLines(lines: unknown): number {
   if (lines === undefined || lines === null || lines === '') return DEFAULT_OUTPUT_LINES;

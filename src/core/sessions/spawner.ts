@@ -9,11 +9,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
-import { hookEventsFor, hookSettings } from '../agent/hookSettings';
-import { agentKindOf, launchArgv, promptRoute } from '../agent/launchSpec';
+import { agentKindOf, promptRoute } from '../agent/launchSpec';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
-import { createAgentSession } from '../tmux/sessionCreation';
 import type { TmuxServers } from '../tmux/tmuxServers';
+import type { AgentLauncher } from './agentLauncher';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
@@ -23,7 +22,8 @@ import { DEFAULT_MODEL, MAX_PROMPT_BYTES, validateArgs, validateModel, validateN
 
 /** The prompt shown in records and lists is cut to this many characters. */
 const RECORD_PROMPT_CHARS = 16 * 1024;
-const MIN_HISTORY_LINES = 50_000;
+/** The longest idle limit a session may have: a week. */
+export const MAX_IDLE_LIMIT_MS = 7 * 24 * 3600_000;
 
 export interface SpawnerOptions {
   /** The engine's options as they are now (settings change at run time). */
@@ -41,6 +41,7 @@ export class Spawner {
     private readonly servers: TmuxServers,
     private readonly agents: AgentLocator,
     private readonly versions: AgentVersions,
+    private readonly launcher: AgentLauncher,
     private readonly settings: SpawnerOptions,
   ) {}
 
@@ -53,6 +54,7 @@ export class Spawner {
     const permissionMode = validatePermissionMode(request.permissionMode ?? options.defaultPermissionMode);
     const jobSlug = request.jobSlug === undefined || request.jobSlug === null || request.jobSlug === '' ? undefined : validateName(request.jobSlug, 'job slug');
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
+    const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
     const cwd = await validateCwd(request.cwd);
     const client = this.servers.client();
     await client.ensureVersion();
@@ -86,6 +88,8 @@ export class Spawner {
       tmuxSession: name,
       claudeSessionId: agentKind === 'claude' ? id : undefined,
       pendingPrompt: pasted || undefined,
+      idleLimitMs: idleLimitMs || undefined,
+      runs: 1,
     };
 
     const { added, holder } = this.store.add(record);
@@ -97,27 +101,14 @@ export class Spawner {
     }
     try {
       if (route === 'file' || route === 'paste') await this.files.writePrompt(id, prompt);
-      const settingsFile = agentKind === 'claude' ? await this.files.settingsFile(hookSettings(this.files.eventsDir, hookEventsFor(version))) : undefined;
-      const command = launchArgv({
-        agentCommand: agentKind === 'claude' ? agentPath : agentCommand,
-        agentKind,
-        sessionId: id,
-        model,
-        permissionMode,
-        settingsFile,
-        statusFile: this.files.statusFile(id),
+      const paneId = await this.launcher.launch(client, {
+        record,
+        agentPath,
+        version,
         extraArgs,
+        env: { ...options.agentEnv, ...request.env },
         prompt: route === 'inline' ? prompt : undefined,
         promptFile: route === 'file' ? this.files.promptFile(id) : undefined,
-        env: { ...options.agentEnv, ...request.env, INSTAR_SESSION_NAME: name },
-      });
-      const paneId = await createAgentSession(client, {
-        name,
-        cwd,
-        command,
-        width: options.width ?? 200,
-        height: options.height ?? 50,
-        historyLimit: Math.max(MIN_HISTORY_LINES, options.historyLimit ?? MIN_HISTORY_LINES),
       });
       this.settings.onSpawned(record);
       this.store.update(name, id, (current) => ({ ...current, paneId }));
@@ -135,6 +126,15 @@ export class Spawner {
     this.settings.logger.info(`Spawned ${name} (${model}, ${permissionMode}${pasted ? `, ${promptBytes}-byte prompt to paste` : ''}) in ${cwd}`);
     return this.store.get(name) ?? spawned;
   }
+}
+
+/** An idle limit in ms: a whole number from 0 (never) to a week. */
+export function validateIdleLimit(limit: unknown): number {
+  if (limit === undefined || limit === null) return 0;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || limit > MAX_IDLE_LIMIT_MS) {
+    throw invalidInput(`The idle limit must be a whole number of milliseconds from 0 (never end) to ${MAX_IDLE_LIMIT_MS} (a week), not ${JSON.stringify(limit)}.`);
+  }
+  return limit;
 }
 
 async function validateCwd(cwd: unknown): Promise<string> {

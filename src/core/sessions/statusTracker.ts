@@ -29,12 +29,15 @@ const GENERIC_READY_QUIET_MS = 2000;
 export interface StatusTrackerOptions {
   clock: Clock;
   logger: Logger;
+  /** Called at each check of an idle session with its pane (the lifecycle ends it past its idle limit). */
+  onIdle: (record: SessionRecord, pane: PaneInfo) => Promise<void>;
   /** The monitor's period at start, in ms; 0 for none. */
   monitorIntervalMs: number;
 }
 
 export class StatusTracker {
   private readonly watcher: HookWatcher;
+  private readonly onIdle: StatusTrackerOptions['onIdle'];
   private readonly clock: Clock;
   private readonly logger: Logger;
   private monitorTimer: NodeJS.Timeout | undefined;
@@ -55,6 +58,7 @@ export class StatusTracker {
   ) {
     this.clock = options.clock;
     this.logger = options.logger;
+    this.onIdle = options.onIdle;
     this.monitorIntervalMs = options.monitorIntervalMs;
     this.watcher = new HookWatcher(files.eventsDir, this.logger);
     this.watcher.onEvents((events) => this.applyHookEvents(events));
@@ -128,14 +132,14 @@ export class StatusTracker {
       for (const record of records) {
         const pane = bySession.get(record.tmuxSession);
         const spawned = this.spawnedAt.get(record.id);
-        // A spawn whose tmux call has not returned is not judged: its pane may or may not be up.
-        const spawning = record.paneId === undefined && spawned === undefined && now - record.createdAt < SPAWN_GRACE_MS;
+        // A spawn (or resume) whose tmux call has not returned is not judged: its pane may or may not be up.
+        const spawning = record.paneId === undefined && spawned === undefined && now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS;
         if (spawning) continue;
         if (pane) this.spawnedAt.delete(record.id);
         if (!pane) {
           // Only a listing that began after the session was created can tell it has vanished:
           // one that ended while this listing was under way is not judged.
-          if (record.paneId === undefined ? now - record.createdAt < SPAWN_GRACE_MS : spawned !== undefined && spawned >= listedAt) continue;
+          if (record.paneId === undefined ? now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS : spawned !== undefined && spawned >= listedAt) continue;
           const status = await this.files.readExitStatus(record.id);
           const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
           if (next) changed.push(next);
@@ -152,7 +156,7 @@ export class StatusTracker {
             }
           }
           this.deadWithoutStatus.delete(record.id);
-          await this.output.snapshot(record);
+          await this.output.finalSnapshot(record);
           const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now });
           if (next) changed.push(next);
         } else {
@@ -162,6 +166,7 @@ export class StatusTracker {
             changed.push(current);
           }
           if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
+          else if (current.status === 'idle') void this.onIdle(current, pane);
         }
       }
     }

@@ -75,7 +75,7 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
       if (event.source === 'clear') set(next, 'idle', 'hook', at);
       else if (next.status === 'starting' || (next.status === 'waiting' && next.statusSignal === 'screen')) {
         // With a prompt, the turn starts right away: stay "starting" until UserPromptSubmit.
-        if (next.promptBytes > 0) set(next, 'starting', 'hook', at, 'agent started');
+        if (expectsPrompt(next)) set(next, 'starting', 'hook', at, event.source === 'resume' ? 'conversation resumed' : 'agent started');
         else set(next, 'idle', 'hook', at);
       }
       break;
@@ -143,7 +143,7 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
     case 'idle':
       if (next.status === 'waiting') set(next, 'idle', 'screen', at);
       else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
-      else if (next.status === 'starting' && !next.pendingPrompt && (next.promptBytes === 0 || at - next.statusSince >= STARTING_GRACE_MS)) {
+      else if (next.status === 'starting' && !next.pendingPrompt && (!expectsPrompt(next) || at - next.statusSince >= STARTING_GRACE_MS)) {
         set(next, 'idle', 'screen', at);
       }
       break;
@@ -157,13 +157,18 @@ function applyGenericScreen(next: SessionRecord, screen: ScreenState, at: number
   else set(next, quietMs >= QUIET_MS ? 'idle' : 'running', 'activity', at);
 }
 
+/** A run that starts with a prompt to take: the spawn's prompt, or a resume's text (pasted once it is back). */
+function expectsPrompt(record: SessionRecord): boolean {
+  return (record.runs ?? 1) > 1 ? record.pendingPrompt === true : record.promptBytes > 0;
+}
+
 function end(next: SessionRecord, at: number, exitCode: number | null, signal: StatusSignal = 'exit'): void {
   next.endedAt = at;
   next.exitCode = exitCode;
   next.toolPending = undefined;
   next.pendingPrompt = undefined;
   if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
-  else if (exitCode === 0 || (exitCode === null && signal === 'hook')) set(next, 'completed', signal, at, exitCode === null ? `exited (${next.endReason})` : undefined);
+  else if (exitCode === 0 || (exitCode === null && signal === 'hook')) set(next, 'completed', signal, at, next.endedWhenIdle ? 'ended when idle' : exitCode === null ? `exited (${next.endReason})` : undefined);
   else set(next, 'error', signal, at, exitCode === null ? 'exited' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : exitStatusText(exitCode));
 }
 

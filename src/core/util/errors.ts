@@ -15,7 +15,9 @@ export type InstarErrorCode =
   | 'server-gone'
   | 'agent-missing'
   /** An answer was sent to a session that shows no dialog. */
-  | 'no-dialog';
+  | 'no-dialog'
+  /** A session without a Claude Code conversation that can be resumed. */
+  | 'cannot-resume';
 
 export class InstarError extends Error {
   constructor(

@@ -15,6 +15,7 @@ import { openTerminal } from './openTerminal';
 import { refresh } from './refresh';
 import { remove } from './remove';
 import { removeEnded } from './removeEnded';
+import { resume } from './resume';
 import { sendInput } from './sendInput';
 import { sendKeys } from './sendKeys';
 import { showLog } from './showLog';
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'instar.kill': kill,
   'instar.remove': remove,
   'instar.removeEnded': removeEnded,
+  'instar.resume': resume,
   'instar.refresh': refresh,
   'instar.showTmuxSessions': showTmuxSessions,
   'instar.copyAttachCommand': copyAttachCommand,

@@ -1,0 +1,67 @@
+/**
+ * Starts an agent for a session in a new tmux session: the hook settings its Claude Code version
+ * knows, the argv through the fixed launch wrapper (never a shell string), and the tmux session
+ * created in one call. Spawns and resumes both go through here.
+ */
+import type { AgentVersion } from '../agent/agentVersion';
+import { hookEventsFor, hookSettings } from '../agent/hookSettings';
+import { launchArgv } from '../agent/launchSpec';
+import type { SessionRecord } from '../model/sessionRecord';
+import { createAgentSession } from '../tmux/sessionCreation';
+import type { TmuxClient } from '../tmux/tmuxClient';
+import type { EngineOptions } from './engineOptions';
+import type { SessionFiles } from './sessionFiles';
+
+const MIN_HISTORY_LINES = 50_000;
+
+export interface Launch {
+  record: Pick<SessionRecord, 'name' | 'id' | 'cwd' | 'model' | 'permissionMode' | 'agentKind' | 'agentCommand'>;
+  /** The agent program found on PATH. */
+  agentPath: string;
+  version: AgentVersion | undefined;
+  extraArgs: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** The prompt in tmux's command. */
+  prompt?: string;
+  /** A file the wrapper hands to the agent as its prompt. */
+  promptFile?: string;
+  /** The Claude Code conversation to resume. */
+  resumeId?: string;
+}
+
+export class AgentLauncher {
+  constructor(
+    private readonly files: SessionFiles,
+    private readonly options: () => EngineOptions,
+  ) {}
+
+  /** Creates the tmux session; resolves with its pane id. */
+  async launch(client: TmuxClient, launch: Launch): Promise<string | undefined> {
+    const { record } = launch;
+    const options = this.options();
+    const claude = record.agentKind === 'claude';
+    const settingsFile = claude ? await this.files.settingsFile(hookSettings(this.files.eventsDir, hookEventsFor(launch.version))) : undefined;
+    const command = launchArgv({
+      agentCommand: claude ? launch.agentPath : record.agentCommand,
+      agentKind: record.agentKind,
+      sessionId: record.id,
+      resumeId: launch.resumeId,
+      model: record.model,
+      permissionMode: record.permissionMode,
+      settingsFile,
+      statusFile: this.files.statusFile(record.id),
+      extraArgs: launch.extraArgs,
+      prompt: launch.prompt,
+      promptFile: launch.promptFile,
+      env: { ...launch.env, INSTAR_SESSION_NAME: record.name },
+    });
+    return createAgentSession(client, {
+      name: record.name,
+      cwd: record.cwd,
+      command,
+      width: options.width ?? 200,
+      height: options.height ?? 50,
+      historyLimit: Math.max(MIN_HISTORY_LINES, options.historyLimit ?? MIN_HISTORY_LINES),
+    });
+  }
+}

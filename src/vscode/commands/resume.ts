@@ -1,0 +1,25 @@
+/**
+ * instar.resume: starts an ended Claude Code session's conversation again, under the same name,
+ * with an optional follow-up submitted once it is back.
+ */
+import * as vscode from 'vscode';
+import { isEnded } from '../../core/model/sessionRecord';
+import { resolveSession } from '../pickers/sessionPicker';
+import type { CommandContext } from './commandContext';
+
+/** With `text` given (a string, possibly empty), it does not ask for one. */
+export async function resume(ctx: CommandContext, arg: unknown, text?: unknown): Promise<unknown> {
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, {
+    placeHolder: 'Resume which session?',
+    filter: (r) => isEnded(r) && r.claudeSessionId !== undefined,
+    none: 'No ended Claude Code session to resume.',
+  });
+  if (!record) return undefined;
+  if (!ctx.gate.spawnFolder('instar.resume')) return undefined;
+  const followUp =
+    typeof text === 'string'
+      ? text
+      : await vscode.window.showInputBox({ title: `Resume ${record.name}`, prompt: 'A follow-up to submit once the conversation is back (optional)', ignoreFocusOut: true });
+  if (followUp === undefined) return undefined;
+  return ctx.engine.resume(record.name, followUp === '' ? undefined : followUp);
+}

@@ -1,0 +1,147 @@
+/**
+ * Sessions that finish and come back, with the real Claude Code (the oldest and the newest of the
+ * matrix) against the fake Messages API: ending when idle (and not while someone is there),
+ * resume after completed, error, killed and a lost tmux server, and jobs that run at every firing.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { JobScheduler } from '../../src/core/jobs/jobScheduler';
+import { isInstarError } from '../../src/core/util/errors';
+import { silentLogger } from '../../src/core/util/host';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { claudesUnderTest } from '../support/claudeVersions';
+import { Harness, startHarness } from '../support/engineHarness';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { scriptedReply } from '../support/scriptedReplies';
+import { MemoryStorage } from '../support/storage';
+import { tmuxOn } from '../support/tmuxServer';
+import { waitFor, waitForStatus } from '../support/wait';
+
+const STATE_TIMEOUT = 90_000;
+const versions = claudesUnderTest();
+for (const { label, binary } of versions.length > 1 ? [versions[0], versions[versions.length - 1]] : versions) lifecycleSuite(label, binary);
+
+function lifecycleSuite(version: string, binary: string): void {
+  describe(`sessions that finish and come back (${version})`, () => {
+    let h: Harness;
+    let api: FakeMessagesApi;
+    let home: ClaudeHome;
+    let cwd: string;
+    const status = (name: string, wanted: Parameters<typeof waitForStatus>[2]) => waitForStatus(h.engine, name, wanted, STATE_TIMEOUT).then((result) => result.record);
+    /** The request of the turn whose prompt is `prompt`: what the model was sent. */
+    const turn = (prompt: string) => api.requests.find((request) => !request.isSide && request.lastUserText === prompt);
+
+    before(async () => {
+      api = await FakeMessagesApi.start(scriptedReply);
+      h = await startHarness('life', { agentCommand: binary, monitorIntervalMs: 250 });
+      cwd = join(h.root, 'project');
+      await mkdir(cwd);
+      home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [cwd] });
+      h.engine.configure({ agentEnv: home.env });
+    });
+    after(async () => {
+      await h.dispose();
+      await api.close();
+      await home.dispose();
+    });
+
+    it('ends by itself once idle past its limit after its answer (completed, exit 0), but not while someone is there', async () => {
+      await h.engine.spawn({ name: 'alone', prompt: 'First task, alone', cwd, idleLimitMs: 1500 });
+      await h.engine.spawn({ name: 'watched', prompt: 'First task, watched', cwd, idleLimitMs: 1500 });
+      await h.engine.spawn({ name: 'asking', prompt: 'USE-A-TOOL while waiting', cwd, idleLimitMs: 1500, permissionMode: 'default' });
+      const binding = h.engine.terminalBinding('watched', { cols: 120, rows: 40 });
+      await binding.start(); // as an editor terminal does: someone is there
+      await status('watched', 'idle');
+      await status('asking', 'waiting');
+      const done = await status('alone', 'completed');
+      assert.equal(done.exitCode, 0);
+      assert.equal(done.statusDetail, 'ended when idle');
+      assert.match(await h.engine.output('alone', { lines: 50 }), /Answer to: First task, alone/, 'its output is kept');
+      await h.engine.refresh();
+      await h.engine.refresh();
+      assert.equal(h.engine.get('watched')?.status, 'idle', 'a session with a terminal attached stays');
+      assert.equal(h.engine.get('asking')?.status, 'waiting', 'a session waiting for an answer stays');
+      binding.close();
+      const ended = await status('watched', 'completed');
+      assert.equal(ended.exitCode, 0, 'once nobody is there, it ends too');
+      await h.engine.kill('asking');
+    });
+
+    it('resumes a completed session: the earlier conversation goes to the model, a follow-up is answered', async () => {
+      const resumed = await h.engine.resume('alone', 'What did I ask first?');
+      assert.equal(resumed.status, 'starting');
+      assert.equal(resumed.runs, 2);
+      const back = await status('alone', 'idle');
+      assert.equal(back.endedAt, undefined);
+      const request = await waitFor('the follow-up at the API', () => turn('What did I ask first?'), 30_000);
+      assert.match(JSON.stringify(request.body.messages), /First task, alone/, 'the model got the earlier conversation');
+      await waitFor('the answer on screen', async () => /Answer to: What did I ask first/.test(await h.engine.output('alone', { lines: 60 })), 30_000);
+    });
+
+    it('resumes after killed and after an error exit, then after the tmux server was lost', async () => {
+      await h.engine.spawn({ name: 'again', prompt: 'Second task', cwd, idleLimitMs: 0 });
+      await status('again', 'idle');
+      await h.engine.kill('again');
+      await h.engine.resume('again');
+      await status('again', 'idle');
+      // The agent dies of a signal: an error.
+      const pid = h.engine.get('again')?.panePid;
+      assert.ok(pid, 'the pane pid is known');
+      execFileSync('pkill', ['-TERM', '-P', String(pid)]);
+      const failed = await status('again', 'error');
+      assert.match(failed.statusDetail ?? '', /signal|exit status/);
+      await h.engine.resume('again', 'Back after an error');
+      await status('again', (record) => record.status === 'idle' && turn('Back after an error') !== undefined);
+      tmuxOn(h.socket, 'kill-server');
+      await status('again', 'lost');
+      const back = await h.engine.resume('again', 'Back after the server was lost');
+      assert.equal(back.runs, 4);
+      await status('again', (record) => record.status === 'idle' && turn('Back after the server was lost') !== undefined);
+      assert.match(JSON.stringify(turn('Back after the server was lost')!.body.messages), /Second task[\s\S]*Back after an error/, 'the whole conversation came back');
+    });
+
+    it('refuses to resume a session whose conversation is gone, saying why, and starts nothing', async () => {
+      await h.engine.kill('again');
+      const record = h.engine.get('again')!;
+      await rm(record.transcriptPath!, { force: true });
+      await assert.rejects(h.engine.resume('again'), (error: unknown) => isInstarError(error, 'cannot-resume') && /no longer exists/.test((error as Error).message));
+      assert.equal(h.engine.get('again')?.status, 'killed', 'nothing changed');
+      await assert.rejects(h.engine.resume('no-such-session'), /no session named/);
+    });
+
+    it('runs a job at every firing: each run ends when done; a firing during a running turn is skipped', async () => {
+      const clock = { t: new Date('2026-11-25T10:00:00').getTime(), now() { return this.t; } };
+      const scheduler = new JobScheduler(h.engine, { cwd, storage: new MemoryStorage(), clock, logger: silentLogger, runMissed: false });
+      try {
+        scheduler.load(JSON.stringify([{ slug: 'minutely', schedule: '* * * * *', prompt: 'A minutely job', endWhenIdleSeconds: 1 }]));
+        await scheduler.start();
+        const runs: string[] = [];
+        for (let minute = 1; minute <= 3; minute += 1) {
+          clock.t += 60_000;
+          await scheduler.tick();
+          const run = scheduler.get('minutely')!.lastSession!;
+          assert.ok(!runs.includes(run), `minute ${minute} started a new run`);
+          runs.push(run);
+          const ended = await status(run, 'completed');
+          assert.equal(ended.exitCode, 0);
+        }
+        assert.deepEqual(scheduler.get('minutely')!.runs.map((entry) => entry.result), ['completed', 'completed', 'completed']);
+        scheduler.load(JSON.stringify([{ slug: 'minutely', schedule: '* * * * *', prompt: 'TAKE-YOUR-TIME in a job', endWhenIdleSeconds: 1 }]));
+        clock.t += 60_000;
+        await scheduler.tick();
+        const slow = scheduler.get('minutely')!.lastSession!;
+        await status(slow, 'running');
+        clock.t += 60_000;
+        await scheduler.tick();
+        assert.equal(scheduler.get('minutely')!.lastResult, 'skipped', 'the firing during a running turn is skipped');
+        assert.equal(scheduler.get('minutely')!.lastSession, slow);
+        await status(slow, 'completed');
+      } finally {
+        scheduler.dispose();
+      }
+    });
+  });
+}
