@@ -58,7 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     refresh.watchJobs(scheduler);
   }));
   const picker = store.add(new QuickPicker());
-  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, jobs: () => jobs.scheduler, settings: () => settings.value }));
+  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value }));
 
   void api.update();
   void environment.check();

@@ -60,6 +60,7 @@ export class RefreshController implements vscode.Disposable {
     const timer = setTimeout(() => {
       this.pendingTree.value = undefined;
       this.tree.refresh();
+      this.listForeign();
     }, TREE_DEBOUNCE_MS);
     this.pendingTree.value = toDisposable(() => clearTimeout(timer));
   }
@@ -68,7 +69,21 @@ export class RefreshController implements vscode.Disposable {
     const visible = this.view.visible;
     this.engine.setMonitorInterval(visible ? MONITOR_VISIBLE_MS : MONITOR_HIDDEN_MS);
     if (!visible) this.ageTimer.value = undefined;
-    else if (!this.ageTimer.value) this.ageTimer.value = every(AGE_REDRAW_MS, () => this.tree.refresh());
+    else if (!this.ageTimer.value) {
+      this.ageTimer.value = every(AGE_REDRAW_MS, () => {
+        this.tree.refresh();
+        this.listForeign();
+      });
+      this.listForeign();
+    }
+  }
+
+  /** Lists the tmux sessions Instar did not start, for their group in the tree (one list-panes). */
+  listForeign(): void {
+    this.engine.listTmuxSessions().then(
+      (sessions) => this.tree.setForeign(sessions),
+      () => this.tree.setForeign([]),
+    );
   }
 
   private followOutputs(): void {

@@ -112,6 +112,33 @@ function lifecycleSuite(version: string, binary: string): void {
       await assert.rejects(h.engine.resume('no-such-session'), /no session named/);
     });
 
+    it('adopts a claude started by hand in tmux: tracked by its screen, opened as a terminal, its exit seen', async () => {
+      const env = Object.entries(home.env).map(([key, value]) => `${key}=${value}`);
+      tmuxOn(h.socket, 'new-session', '-d', '-s', 'by-hand', '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, binary, '--model', 'sonnet', '--dangerously-skip-permissions');
+      const listed = await waitFor('the tmux session', async () => (await h.engine.listTmuxSessions()).find((session) => session.name === 'by-hand'));
+      assert.equal(listed.known, false);
+      await assert.rejects(h.engine.adopt('By Hand'), /cannot be adopted under its name.*rename-session/);
+      const adopted = await h.engine.adopt('by-hand');
+      assert.equal(adopted.adopted, true);
+      assert.equal(adopted.agentKind, 'claude');
+      assert.equal(adopted.cwd, cwd);
+      assert.ok((await h.engine.listTmuxSessions()).find((session) => session.name === 'by-hand')?.known);
+      await status('by-hand', 'idle');
+      const binding = h.engine.terminalBinding('by-hand', { cols: 100, rows: 30 });
+      const painted: string[] = [];
+      binding.onData((text) => painted.push(text));
+      await binding.start();
+      assert.match(painted.join(''), /\x1b\[H\x1b\[2J/, 'opened and painted like any session');
+      binding.close();
+      await h.engine.sendInput('by-hand', '/exit');
+      // Its exit status comes from tmux alone (no wrapper), which tmux 3.3a does not always learn;
+      // then the screen's parting words decide, and where there are none the detail says so.
+      const ended = await status('by-hand', (record) => record.endedAt !== undefined);
+      if (ended.status === 'error') assert.match(ended.statusDetail ?? '', /tmux did not learn its exit status/);
+      else assert.equal(ended.status, 'completed');
+      await assert.rejects(h.engine.resume('by-hand'), /adopted/);
+    });
+
     it('runs a job at every firing: each run ends when done; a firing during a running turn is skipped', async () => {
       const clock = { t: new Date('2026-11-25T10:00:00').getTime(), now() { return this.t; } };
       const scheduler = new JobScheduler(h.engine, { cwd, storage: new MemoryStorage(), clock, logger: silentLogger, runMissed: false });

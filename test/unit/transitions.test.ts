@@ -105,6 +105,13 @@ describe('resumed runs', () => {
     assert.equal(withText?.statusDetail, 'conversation resumed');
   });
 
+  it('complete with an unknown status only where the screen shows a clean exit', () => {
+    const clean = transition(record({ status: 'idle' }), { kind: 'exit', exitCode: null, at: T0, cleanExit: true });
+    assert.equal(clean?.status, 'completed');
+    assert.equal(clean?.statusSignal, 'screen');
+    assert.equal(transition(record({ status: 'idle' }), { kind: 'exit', exitCode: null, at: T0 })?.status, 'error');
+  });
+
   it('end as completed "ended when idle" when the engine ended them for being idle', () => {
     const ended = transition(record({ status: 'idle', endedWhenIdle: true }), { kind: 'exit', exitCode: 0, at: T0 });
     assert.equal(ended?.status, 'completed');

@@ -78,6 +78,8 @@ export interface SessionRecord {
   runs?: number;
   /** When it was last resumed. */
   resumedAt?: number;
+  /** Started outside Instar and adopted: no hooks, so its state comes from the screen and its exit. */
+  adopted?: boolean;
 }
 
 export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;

@@ -3,7 +3,9 @@
  * /exit does, once a turn has ended and nobody is there), and resume (`claude --resume` in a new
  * tmux session under the same name, tracked like a spawn).
  */
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { agentKindOf } from '../agent/launchSpec';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { formatDuration } from '../model/duration';
@@ -11,9 +13,10 @@ import { endSummary, idleEndAt, isEnded, SessionRecord } from '../model/sessionR
 import { classifyScreen, inputBoxText } from '../status/screen';
 import { transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
-import type { PaneInfo } from '../tmux/parse';
+import { PaneInfo, parsePaneDetails } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
-import { InstarError, isGone } from '../util/errors';
+import { InstarError, invalidInput, isGone } from '../util/errors';
+import { shellQuote } from '../util/shellQuote';
 import { stripAnsi } from '../util/text';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
@@ -22,7 +25,7 @@ import type { SessionFiles } from './sessionFiles';
 import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
-import { MAX_PROMPT_BYTES, validateText } from './validation';
+import { MAX_PROMPT_BYTES, validateName, validateText } from './validation';
 
 export interface LifecycleParts {
   store: SessionStore;
@@ -162,10 +165,64 @@ export class SessionLifecycle {
     return store.get(name) ?? resumed;
   }
 
+  /**
+   * Takes over a tmux session Instar did not start (a claude run by hand, an orphan): it gets a
+   * record and is tracked from then on by its screen and its exit, since it has no hooks.
+   */
+  async adopt(tmuxSession: string): Promise<SessionRecord> {
+    const { store, servers, clock, logger } = this.parts;
+    let name: string;
+    try {
+      name = validateName(tmuxSession);
+    } catch (error) {
+      throw invalidInput(`The tmux session ${JSON.stringify(tmuxSession)} cannot be adopted under its name (${(error as Error).message.replace(/^Invalid session name \S+ /, '')}). Rename it first: tmux rename-session -t ${shellQuote(tmuxSession)} NEW-NAME`);
+    }
+    const holder = store.get(name);
+    if (holder) throw new InstarError('name-taken', `A session named "${name}" is already Instar's (${holder.status}).`);
+    const client = servers.client();
+    const details = parsePaneDetails(await client.run([tmux.displayMessage(tmux.sessionPane(name), tmux.PANE_DETAILS)]));
+    if (!details) throw new InstarError('not-found', `There is no tmux session named "${name}" on ${client.socket ? `the tmux server "${client.socket}"` : 'the default tmux server'}.`);
+    if (details.dead) throw new InstarError('session-ended', `The tmux session "${name}" has no live program to adopt: it has exited.`);
+    // So that its exit status is kept for us to read.
+    await client.run([tmux.setPaneOption(details.paneId, 'remain-on-exit', 'on')]);
+    const now = clock.now();
+    const agentKind = agentKindOf(details.command);
+    const record: SessionRecord = {
+      name,
+      id: randomUUID(),
+      status: 'running',
+      statusSince: now,
+      statusSignal: 'reconcile',
+      statusDetail: 'adopted',
+      model: agentKind === 'claude' ? 'unknown' : details.command,
+      prompt: '',
+      promptBytes: 0,
+      cwd: details.path,
+      permissionMode: 'default',
+      agentKind,
+      agentCommand: details.command,
+      createdAt: now,
+      tmuxSocket: client.socket,
+      tmuxSession: name,
+      paneId: details.paneId,
+      panePid: details.pid,
+      adopted: true,
+      runs: 1,
+    };
+    if (!store.add(record).added) throw new InstarError('name-taken', `A session named "${name}" was just added; try again.`);
+    this.parts.onStarted(record);
+    await store.commit([record]);
+    logger.info(`Adopted the tmux session ${name} (${details.command} in ${details.path})`);
+    return store.get(name) ?? record;
+  }
+
   /** Throws the reason when a session has no Claude Code conversation that can be resumed. */
   private async requireConversation(record: SessionRecord): Promise<void> {
     if (record.agentKind !== 'claude') {
       throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: its agent (${record.agentCommand}) is not Claude Code.`);
+    }
+    if (record.adopted && !record.transcriptPath) {
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: it was adopted, and Instar never learnt its Claude Code conversation (use "claude --resume" in a terminal).`);
     }
     if (!record.claudeSessionId || !record.transcriptPath) {
       throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: Claude Code never reported a conversation for it (it ended before its first hook).`);

@@ -202,6 +202,11 @@ export class SessionEngine {
     return this.lifecycle.remove(name);
   }
 
+  /** Takes over a tmux session of the configured server that Instar did not start. */
+  adopt(tmuxSession: string): Promise<SessionRecord> {
+    return this.lifecycle.adopt(tmuxSession);
+  }
+
   /** Starts an ended Claude Code session's conversation again; `text` is submitted once it is back. */
   resume(name: string, text?: string): Promise<SessionRecord> {
     return this.lifecycle.resume(name, text);

@@ -23,6 +23,8 @@ import type { SessionStore } from './sessionStore';
 const SPAWN_GRACE_MS = 5000;
 /** How long a dead pane may wait for its exit status before it ends without one. */
 const EXIT_STATUS_WAIT_MS = 3000;
+/** A clean exit on Claude Code's last screen: its resume hint, or /exit (/quit) in its input box. */
+const CLEAN_EXIT = /Resume this session with:\s*\n\s*claude (.* )?--resume |^\s*❯[\u00a0 ]\/(exit|quit)\s*$/m;
 /** A generic agent that printed nothing this long is ready for a waiting prompt. */
 const GENERIC_READY_QUIET_MS = 2000;
 
@@ -157,7 +159,9 @@ export class StatusTracker {
           }
           this.deadWithoutStatus.delete(record.id);
           await this.output.finalSnapshot(record);
-          const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now });
+          // No status (an adopted session has no wrapper to write it): Claude Code's parting words tell a clean exit.
+          const cleanExit = exitCode === null && record.agentKind === 'claude' && CLEAN_EXIT.test(await this.output.read(record, { lines: 20 }).catch(() => ''));
+          const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
           if (next) changed.push(next);
         } else {
           let current = record;
@@ -176,7 +180,7 @@ export class StatusTracker {
 
   /** Whether only the screen can tell this session's state now. */
   private needsScreen(record: SessionRecord, pane: PaneInfo, now: number): boolean {
-    if (record.agentKind !== 'claude') return true;
+    if (record.agentKind !== 'claude' || record.adopted) return true;
     if (record.pendingPrompt) return true;
     switch (record.status) {
       case 'starting':

@@ -11,7 +11,8 @@ import { needsUser, ScreenState } from './screen';
 export type StatusInput =
   | { kind: 'hook'; event: HookEvent }
   /** The pane is dead; exitCode null when tmux could not tell. */
-  | { kind: 'exit'; exitCode: number | null; at: number }
+  /** `cleanExit`: the status is unknown but the screen shows Claude Code's own clean-exit message. */
+  | { kind: 'exit'; exitCode: number | null; at: number; cleanExit?: boolean }
   /** The tmux session is gone and no exit was seen. */
   | { kind: 'vanished'; at: number }
   /** The visible screen, and how long the pane has printed nothing. */
@@ -41,7 +42,7 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       applyHook(next, input.event);
       break;
     case 'exit':
-      end(next, input.at, input.exitCode);
+      end(next, input.at, input.exitCode, input.exitCode === null && input.cleanExit ? 'screen' : 'exit');
       break;
     case 'vanished':
       if (next.killRequested) end(next, input.at, null);
@@ -168,8 +169,11 @@ function end(next: SessionRecord, at: number, exitCode: number | null, signal: S
   next.toolPending = undefined;
   next.pendingPrompt = undefined;
   if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
-  else if (exitCode === 0 || (exitCode === null && signal === 'hook')) set(next, 'completed', signal, at, next.endedWhenIdle ? 'ended when idle' : exitCode === null ? `exited (${next.endReason})` : undefined);
-  else set(next, 'error', signal, at, exitCode === null ? 'exited' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : exitStatusText(exitCode));
+  else if (exitCode === 0 || (exitCode === null && (signal === 'hook' || signal === 'screen'))) {
+    const how = signal === 'screen' ? 'exited; its status unknown, its screen says it ended cleanly' : `exited (${next.endReason})`;
+    set(next, 'completed', signal, at, next.endedWhenIdle ? 'ended when idle' : exitCode === null ? how : undefined);
+  }
+  else set(next, 'error', signal, at, exitCode === null ? 'exited; tmux did not learn its exit status' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : exitStatusText(exitCode));
 }
 
 function set(next: SessionRecord, status: SessionStatus, signal: StatusSignal, at: number, detail?: string): void {

@@ -64,6 +64,23 @@ export function parseListPanes(stdout: string): PaneInfo[] {
   return panes;
 }
 
+/** What `display-message` with PANE_DETAILS tells of a pane, for adopting its session. */
+export interface PaneDetails {
+  paneId: string;
+  pid: number | undefined;
+  dead: boolean;
+  /** The program in the foreground of the pane ("claude", "bash"…). */
+  command: string;
+  /** Its working directory. */
+  path: string;
+}
+
+export function parsePaneDetails(stdout: string): PaneDetails | undefined {
+  const [paneId, pid, dead, command, ...path] = stdout.replace(/\r?\n$/, '').split(FIELD_SEPARATOR);
+  if (!paneId || !/^%\d+$/.test(paneId) || path.length === 0) return undefined;
+  return { paneId, pid: intOrUndefined(pid), dead: dead === '1', command: command ?? '', path: path.join(FIELD_SEPARATOR) };
+}
+
 export interface TmuxVersion {
   major: number;
   minor: number;

@@ -5,6 +5,7 @@ import type { SessionEngine } from '../../core/sessions/sessionEngine';
 import type { ApiService } from '../apiService';
 import type { EnvironmentCheck } from '../environmentCheck';
 import type { QuickPicker } from '../pickers/quickPicker';
+import type { RefreshController } from '../refreshController';
 import type { Settings } from '../settings';
 import type { SessionTerminals } from '../terminals/sessionTerminals';
 import type { SessionTreeProvider } from '../views/sessionTree';
@@ -20,6 +21,7 @@ export interface CommandContext {
   /** Says where sessions may be spawned, and refuses (with the reason shown) where not. */
   gate: WorkspaceGate;
   environment: EnvironmentCheck;
+  refresh: RefreshController;
   /** The job scheduler, when the workspace is trusted and has a folder. */
   jobs: () => JobScheduler | undefined;
   settings: () => Settings;

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { isInstarError } from '../../core/util/errors';
 import { DisposableStore } from '../../core/util/disposables';
+import { adopt } from './adopt';
 import { copyApiToken, rotateApiToken } from './apiToken';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { copyAttachCommand } from './copyAttachCommand';
@@ -36,6 +37,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'instar.remove': remove,
   'instar.removeEnded': removeEnded,
   'instar.resume': resume,
+  'instar.adopt': adopt,
   'instar.refresh': refresh,
   'instar.showTmuxSessions': showTmuxSessions,
   'instar.copyAttachCommand': copyAttachCommand,

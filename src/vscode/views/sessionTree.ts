@@ -7,10 +7,11 @@ import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import { GROUP_ORDER, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
-import type { SessionEngine } from '../../core/sessions/sessionEngine';
+import type { SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
+import { foreignChildren, ForeignNode, foreignRoots, foreignTreeItem } from './foreignNodes';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 
-export type SessionNode = { kind: 'group'; status: SessionStatus; count: number } | { kind: 'session'; name: string } | JobNode;
+export type SessionNode = { kind: 'group'; status: SessionStatus; count: number } | { kind: 'session'; name: string } | JobNode | ForeignNode;
 
 const GROUPED_KEY = 'instar.groupByState';
 
@@ -19,6 +20,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private grouped: boolean;
   private scheduler: JobScheduler | undefined;
+  /** tmux sessions on the server that Instar did not start, as last listed. */
+  private foreign: TmuxSessionInfo[] = [];
 
   constructor(
     private readonly engine: SessionEngine,
@@ -32,6 +35,13 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   setScheduler(scheduler: JobScheduler | undefined): void {
     this.scheduler = scheduler;
     this.refresh();
+  }
+
+  /** Shows these tmux sessions (those Instar did not start) in their group. */
+  setForeign(sessions: TmuxSessionInfo[]): void {
+    const before = this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join();
+    this.foreign = sessions.filter((session) => !session.known && this.engine.get(session.name) === undefined);
+    if (this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join() !== before) this.refresh();
   }
 
   get isGrouped(): boolean {
@@ -53,16 +63,19 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler);
-      if (!this.grouped) return [...jobs, ...records.map((record) => ({ kind: 'session' as const, name: record.name }))];
-      return [...jobs, ...GROUP_ORDER.map((status) => ({ kind: 'group' as const, status, count: records.filter((r) => r.status === status).length })).filter((group) => group.count > 0)];
+      const foreign = foreignRoots(this.foreign);
+      if (!this.grouped) return [...jobs, ...records.map((record) => ({ kind: 'session' as const, name: record.name })), ...foreign];
+      return [...jobs, ...GROUP_ORDER.map((status) => ({ kind: 'group' as const, status, count: records.filter((r) => r.status === status).length })).filter((group) => group.count > 0), ...foreign];
     }
     if (element.kind === 'group') return records.filter((record) => record.status === element.status).map((record) => ({ kind: 'session', name: record.name }));
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
+    if (element.kind === 'foreign') return foreignChildren(this.foreign);
     return [];
   }
 
   getParent(element: SessionNode): SessionNode | undefined {
     if (element.kind === 'job' || element.kind === 'jobProblems') return { kind: 'jobs' };
+    if (element.kind === 'tmux') return { kind: 'foreign' };
     if (element.kind !== 'session' || !this.grouped) return undefined;
     const record = this.engine.get(element.name);
     return record ? { kind: 'group', status: record.status, count: 0 } : undefined;
@@ -78,6 +91,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       item.contextValue = 'instar.group';
       return item;
     }
+    if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
     if (element.kind !== 'session') return jobTreeItem(element, this.scheduler, Date.now());
     const record = this.engine.get(element.name);
     if (!record) return new vscode.TreeItem(element.name);

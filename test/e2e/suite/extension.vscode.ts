@@ -110,6 +110,12 @@ describe('Instar Sessions in VS Code', () => {
     const record = await statusOf('vs-exit', 'completed');
     assert.equal(record.exitCode, 0);
     assert.equal((await closed).exitStatus?.code, 0);
+    // Resume Session brings the conversation back under the same name, with a follow-up.
+    const resumed = (await vscode.commands.executeCommand('instar.resume', 'vs-exit', 'Back from VS Code')) as { runs: number };
+    assert.equal(resumed.runs, 2);
+    await statusOf('vs-exit', 'idle');
+    await waitFor('the follow-up answered', async () => (await api.engine.output('vs-exit', { lines: 40 })).includes('Answer to: Back from VS Code'), 60_000);
+    await api.engine.kill('vs-exit');
     await vscode.commands.executeCommand('instar.remove', 'vs-exit');
   });
 
