@@ -11,11 +11,11 @@ import { ApiServer } from '../../src/core/http/apiServer';
 import { generateToken } from '../../src/core/http/instarConfig';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { silentLogger } from '../../src/core/util/host';
-import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import type { ClaudeHome } from '../support/claudeEnv';
+import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
-import { Harness, startHarness } from '../support/engineHarness';
-import { FakeMessagesApi } from '../support/fakeMessagesApi';
-import { scriptedReply } from '../support/scriptedReplies';
+import type { Harness } from '../support/engineHarness';
+import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
 
@@ -49,13 +49,10 @@ function claudeSuite(version: string, binary: string): void {
       return record;
     }
 
+    let rig: ClaudeRig;
     before(async () => {
-      api = await FakeMessagesApi.start(scriptedReply);
-      h = await startHarness('claude', { agentCommand: binary, monitorIntervalMs: 500 });
-      cwd = join(h.root, 'project');
-      await mkdir(cwd);
-      home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [cwd] });
-      h.engine.configure({ agentEnv: home.env });
+      rig = await startClaudeRig('claude', binary, 500);
+      ({ h, api, home, cwd } = rig);
       h.engine.onDidChange((change) => {
         for (const record of change.changed) {
           const list = seen.get(record.name) ?? [];

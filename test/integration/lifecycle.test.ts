@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { isInstarError } from '../../src/core/util/errors';
 import { silentLogger } from '../../src/core/util/host';
-import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import type { ClaudeHome } from '../support/claudeEnv';
+import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
-import { Harness, startHarness } from '../support/engineHarness';
-import { FakeMessagesApi } from '../support/fakeMessagesApi';
-import { scriptedReply } from '../support/scriptedReplies';
+import type { Harness } from '../support/engineHarness';
+import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { MemoryStorage } from '../support/storage';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -34,19 +33,12 @@ function lifecycleSuite(version: string, binary: string): void {
     /** The request of the turn whose prompt is `prompt`: what the model was sent. */
     const turn = (prompt: string) => api.requests.find((request) => !request.isSide && request.lastUserText === prompt);
 
+    let rig: ClaudeRig;
     before(async () => {
-      api = await FakeMessagesApi.start(scriptedReply);
-      h = await startHarness('life', { agentCommand: binary, monitorIntervalMs: 250 });
-      cwd = join(h.root, 'project');
-      await mkdir(cwd);
-      home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [cwd] });
-      h.engine.configure({ agentEnv: home.env });
+      rig = await startClaudeRig('life', binary, 250);
+      ({ h, api, home, cwd } = rig);
     });
-    after(async () => {
-      await h.dispose();
-      await api.close();
-      await home.dispose();
-    });
+    after(() => rig.dispose());
 
     it('ends by itself once idle past its limit after its answer (completed, exit 0), but not while someone is there', async () => {
       await h.engine.spawn({ name: 'alone', prompt: 'First task, alone', cwd, idleLimitMs: 1500 });

@@ -37,3 +37,4 @@ export async function makeClaudeHome(options: { baseUrl: string; trustedDirs: st
   // Retries: a claude that is being killed can still write into its HOME for a moment.
   return { home, env, dispose: () => rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
+
