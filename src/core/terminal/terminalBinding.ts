@@ -19,6 +19,7 @@ import * as tmux from '../tmux/commands';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';
 import { CommandRunner, ExecaRunner } from '../util/commandRunner';
+import { InstarError } from '../util/errors';
 import { Emitter } from '../util/emitter';
 import type { Logger } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
@@ -37,6 +38,8 @@ export interface TerminalBindingOptions {
 }
 
 const { FIELD_SEPARATOR } = tmux;
+/** Attaching and painting take milliseconds; past this something is stuck. */
+const START_TIMEOUT_MS = 15_000;
 const PANE_INFO = ['#{pane_id}', '#{pane_pipe}'].join(FIELD_SEPARATOR);
 const PANE_STATE = ['#{pane_id}', '#{cursor_x}', '#{cursor_y}', '#{cursor_flag}', '#{alternate_on}', '#{keypad_cursor_flag}', '#{pane_dead}'].join(FIELD_SEPARATOR);
 
@@ -76,13 +79,17 @@ export class TerminalBinding {
   private client: ControlClient | undefined;
   private closed = false;
   private pipe: { socket: Socket; file: string } | undefined;
+  /** What start() is doing, for the error when it stalls. */
+  private stage = 'not started';
 
   /** Subscribe to onData and onEnd, then call start(). */
   constructor(private readonly options: TerminalBindingOptions) {}
 
   /** Attaches and paints the current screen. */
   async start(): Promise<void> {
-    const client = await ControlClient.attach({ binary: this.options.binary, socketArgs: this.options.socketArgs, session: this.options.session, logger: this.options.logger });
+    this.stage = 'attaching';
+    const attaching = ControlClient.attach({ binary: this.options.binary, socketArgs: this.options.socketArgs, session: this.options.session, logger: this.options.logger });
+    const client = await this.bounded(attaching, () => void attaching.then((late) => late.close(), () => undefined));
     this.client = client;
     client.onOutput(({ paneId, data }) => this.output(paneId, data));
     client.onExit((reason) => {
@@ -94,18 +101,42 @@ export class TerminalBinding {
       return;
     }
     try {
-      await this.paint(client);
+      await this.bounded(this.paint(client), () => client.close());
+      this.stage = 'live';
+      this.options.logger.debug(`Terminal of ${this.options.session} attached and painted`);
     } catch (error) {
       client.close();
       throw error;
     }
   }
 
+  /**
+   * `work`, or an error that says at which step it stalled when it takes longer than
+   * START_TIMEOUT_MS: a terminal that stays blank tells nobody anything.
+   */
+  private async bounded<T>(work: Promise<T>, giveUp: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        giveUp();
+        reject(new InstarError('tmux-timeout', `tmux did not answer while ${this.stage} (${START_TIMEOUT_MS / 1000} s); close the tab and open the session again.`));
+      }, START_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async paint(client: ControlClient): Promise<void> {
+    this.stage = 'sizing the window';
     await client.command(tmux.refreshClientSize(this.options.cols, this.options.rows));
     const [[info]] = await client.batch({ commands: [tmux.displayMessage(tmux.sessionPane(this.options.session), PANE_INFO)] });
     const [paneId, hasPipe] = (info ?? '').split(FIELD_SEPARATOR);
+    this.stage = 'making the output pipe';
     const piped = hasPipe !== '1' ? await this.openPipe() : undefined;
+    this.stage = 'capturing the screen';
     // Atomic: no pane output is read between these commands, so what the capture holds and what
     // streams after it neither overlap nor leave a gap.
     const commands: tmux.TmuxArgs[] = [];

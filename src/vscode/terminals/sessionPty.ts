@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { endSummary, isEnded, type SessionRecord } from '../../core/model/sessionRecord';
 import type { SessionEngine } from '../../core/sessions/sessionEngine';
 import { DisposableStore } from '../../core/util/disposables';
+import { isInstarError } from '../../core/util/errors';
 
 const DEFAULT_SIZE = { cols: 200, rows: 50 };
 
@@ -31,7 +32,11 @@ export class SessionPty implements vscode.Pseudoterminal {
   }
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
-    const size = dimensions ? { cols: dimensions.columns, rows: dimensions.rows } : DEFAULT_SIZE;
+    this.attach(dimensions ? { cols: dimensions.columns, rows: dimensions.rows } : DEFAULT_SIZE, 1);
+  }
+
+  /** Binds to the session; a first attempt that stalls (tmux did not answer) is made once more. */
+  private attach(size: { cols: number; rows: number }, attempt: number): void {
     let sawData = false;
     try {
       const binding = this.engine.terminalBinding(this.record.name, size);
@@ -52,7 +57,12 @@ export class SessionPty implements vscode.Pseudoterminal {
         () => {
           if (sawData && !this.ended) this.paintedSettle.resolve();
         },
-        (error: Error) => this.failed(error),
+        (error: Error) => {
+          if (attempt === 1 && isInstarError(error, 'tmux-timeout') && !this.ended) {
+            this.writeEmitter.fire(`\x1b[2m[${error.message} Attaching again…]\x1b[0m\r\n`);
+            this.attach(size, 2);
+          } else this.failed(error);
+        },
       );
     } catch (error) {
       this.failed(error as Error);
