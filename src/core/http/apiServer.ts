@@ -49,6 +49,7 @@ export interface ApiSession {
 }
 
 export function toApiSession(record: SessionRecord): ApiSession {
+  const endsAt = idleEndAt(record);
   return {
     name: record.name,
     status: record.status,
@@ -66,7 +67,7 @@ export function toApiSession(record: SessionRecord): ApiSession {
     statusDetail: record.statusDetail ?? null,
     agentVersion: record.agentVersion ?? null,
     runs: record.runs ?? 1,
-    endsWhenIdleAt: idleEndAt(record) === undefined ? null : new Date(idleEndAt(record)!).toISOString(),
+    endsWhenIdleAt: endsAt === undefined ? null : new Date(endsAt).toISOString(),
   };
 }
 
