@@ -311,3 +311,20 @@ describe('failures', () => {
     }
   });
 });
+
+describe('a tmux server that exits when left empty', () => {
+  it('takes a spawn right after its last session was killed', async () => {
+    const h = await startHarness('empty', { agentCommand: 'cat', monitorIntervalMs: 0 });
+    try {
+      await h.engine.spawn({ name: 'round-0', prompt: '', cwd: h.root });
+      for (let round = 1; round <= 40; round += 1) {
+        await h.engine.kill(`round-${round - 1}`); // the server's last session: it exits, while…
+        await h.engine.spawn({ name: `round-${round}`, prompt: '', cwd: h.root }); // …this reaches it
+      }
+      const last = await h.engine.spawn({ name: 'after-all', prompt: '', cwd: h.root });
+      assert.equal(last.status, 'starting');
+    } finally {
+      await h.dispose();
+    }
+  });
+});

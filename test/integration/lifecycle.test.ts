@@ -106,7 +106,17 @@ function lifecycleSuite(version: string, binary: string): void {
 
     it('adopts a claude started by hand in tmux: tracked by its screen, opened as a terminal, its exit seen', async () => {
       const env = Object.entries(home.env).map(([key, value]) => `${key}=${value}`);
-      tmuxOn(h.socket, 'new-session', '-d', '-s', 'by-hand', '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, binary, '--model', 'sonnet', '--dangerously-skip-permissions');
+      // The server may be exiting, empty since the last test killed its last session: try again then.
+      const start = () => tmuxOn(h.socket, 'new-session', '-d', '-s', 'by-hand', '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, binary, '--model', 'sonnet', '--dangerously-skip-permissions');
+      await waitFor('a tmux server to start the session on', () => {
+        try {
+          start();
+          return true;
+        } catch (error) {
+          if (/server exited unexpectedly|no server running|error connecting/.test(String(error))) return undefined;
+          throw error;
+        }
+      }, 10_000);
       const listed = await waitFor('the tmux session', async () => (await h.engine.listTmuxSessions()).find((session) => session.name === 'by-hand'));
       assert.equal(listed.known, false);
       await assert.rejects(h.engine.adopt('By Hand'), /cannot be adopted under its name.*rename-session/);

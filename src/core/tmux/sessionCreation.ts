@@ -4,6 +4,7 @@
  * (Claude Code's footer depends on them). On our own server (a -L socket) the global options
  * are ours to set; on the user's default server they are changed only around our pane.
  */
+import { isInstarError } from '../util/errors';
 import * as tmux from './commands';
 import type { TmuxClient } from './tmuxClient';
 
@@ -24,13 +25,15 @@ export async function createAgentSession(client: TmuxClient, spec: AgentSessionS
   let output: string;
   if (client.socket) {
     // remain-on-exit must be set before the pane exists, or a quick exit loses its status.
-    output = await client.run([
-      tmux.startServer(),
-      tmux.setGlobalOption('remain-on-exit', 'on'),
-      tmux.setGlobalOption('history-limit', history),
-      tmux.setGlobalOption('focus-events', 'on'),
-      create,
-    ]);
+    const commands = [tmux.startServer(), tmux.setGlobalOption('remain-on-exit', 'on'), tmux.setGlobalOption('history-limit', history), tmux.setGlobalOption('focus-events', 'on'), create];
+    try {
+      output = await client.run(commands);
+    } catch (error) {
+      // A server left empty exits (its last session was just killed): a client that reached it
+      // while it did so is told "server exited unexpectedly". Nothing was created; start a new one.
+      if (!isInstarError(error, 'server-gone')) throw error;
+      output = await client.run(commands);
+    }
   } else {
     // The user's default server: raise the history limit only while creating our pane, and
     // set remain-on-exit on our pane alone, in the same call (before tmux handles any exit).
