@@ -19,6 +19,7 @@ import { listPanes } from '../src/core/tmux/commands';
 import { TerminalBinding } from '../src/core/terminal/terminalBinding';
 import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
+import { measureLifecycle } from './lifecycleBench';
 
 const run = promisify(execFile);
 
@@ -66,8 +67,8 @@ async function time<T>(fn: () => Promise<T>): Promise<number> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -197,6 +198,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     killServer(socket);
     await rm(root, { recursive: true, force: true });
   }
+  const life = await measureLifecycle(options.repo, { resumes: sizes.resumes, idleSessions: sizes.idleSessions }, log);
+  rows.push(ratioRow('Resume (until the conversation is back, SessionStart seen)', median(life.resumeOurs), median(life.resumeBare), 'ms', 1.2, 'lower', `engine.resume vs bare claude --resume in tmux (the pinned Claude Code), median of ${sizes.resumes}`));
+  rows.push(
+    ratioRow(
+      `Agent processes left by ${sizes.idleSessions} sessions one idle limit after their answers`,
+      life.processesAfter,
+      life.processesIdle,
+      'processes',
+      0,
+      'absolute',
+      `baseline: the same sessions idle, holding ${round(life.residentIdleMiB, 0)} MiB resident`,
+    ),
+  );
   const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
   return {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux: tmuxVersion, date: new Date().toISOString() },
