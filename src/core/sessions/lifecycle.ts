@@ -18,6 +18,8 @@ import type { TmuxServers } from '../tmux/tmuxServers';
 import { InstarError, invalidInput, isGone } from '../util/errors';
 import { shellQuote } from '../util/shellQuote';
 import { stripAnsi } from '../util/text';
+import type { CommandRunner } from '../util/commandRunner';
+import { delay } from '../util/delay';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
 import type { EngineOptions } from './engineOptions';
@@ -26,6 +28,9 @@ import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
 import { MAX_PROMPT_BYTES, validateName, validateText } from './validation';
+
+/** How long a resume waits for the last run's claude to exit. */
+const CONVERSATION_CLOSE_MS = 5000;
 
 export interface LifecycleParts {
   store: SessionStore;
@@ -36,6 +41,8 @@ export interface LifecycleParts {
   agents: AgentLocator;
   versions: AgentVersions;
   launcher: AgentLauncher;
+  /** Runs processes off the tmux path (pgrep). */
+  tools: CommandRunner;
   options: () => EngineOptions;
   /** Called once a resumed session's tmux session is up. */
   onStarted: (record: SessionRecord) => void;
@@ -118,8 +125,11 @@ export class SessionLifecycle {
     await client.ensureVersion();
     const agentPath = await agents.locate(record.agentCommand);
     const version = await versions.of(agentPath);
-    // What is left of the last run: its dead pane (remain-on-exit) and its exit status.
+    // What is left of the last run: its dead pane (remain-on-exit), its exit status, and a claude
+    // still on its way out (a killed session's claude takes a moment to exit, and a second claude
+    // on the same conversation meanwhile fails).
     await this.killTmuxSession(record);
+    await this.waitForConversationToClose(record.claudeSessionId!);
     await files.clearExitStatus(record.id);
     if (text) await files.writePrompt(record.id, text);
     const now = clock.now();
@@ -214,6 +224,37 @@ export class SessionLifecycle {
     await store.commit([record]);
     logger.info(`Adopted the tmux session ${name} (${details.command} in ${details.path})`);
     return store.get(name) ?? record;
+  }
+
+  /** Waits (a few seconds at most, then ends them) for the processes still running a conversation. */
+  private async waitForConversationToClose(conversationId: string): Promise<void> {
+    const { tools, clock, logger } = this.parts;
+    const running = async () => {
+      // "pid name" lines; a tmux server started by this conversation's spawn carries its argv too: never it.
+      const result = await tools.run('pgrep', ['-l', '-f', '--', conversationId], { timeoutMs: 5000 });
+      if (result.exitCode !== 0) return [];
+      return result.stdout
+        .split('\n')
+        .map((line) => /^(\d+)\s+(\S+)/.exec(line.trim()))
+        .filter((match): match is RegExpExecArray => match !== null && !match[2].startsWith('tmux') && Number(match[1]) !== process.pid)
+        .map((match) => match[1]);
+    };
+    const deadline = clock.now() + CONVERSATION_CLOSE_MS;
+    let pids = await running();
+    while (pids.length > 0 && clock.now() < deadline) {
+      await delay(50);
+      pids = await running();
+    }
+    if (pids.length === 0) return;
+    logger.warn(`The last run of conversation ${conversationId} is still running (${pids.join(', ')}); ending it before resuming`);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    await delay(500);
   }
 
   /** Throws the reason when a session has no Claude Code conversation that can be resumed. */

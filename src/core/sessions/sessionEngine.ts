@@ -90,6 +90,7 @@ export class SessionEngine {
       agents: this.agents,
       versions,
       launcher,
+      tools: this.tools,
       options: () => this.options,
       onStarted,
       clock: this.clock,
