@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { isInstarError } from '../../src/core/util/errors';
@@ -75,10 +75,8 @@ function lifecycleSuite(version: string, binary: string): void {
 
     it('resumes after killed and after an error exit, then after the tmux server was lost', async () => {
       await h.engine.spawn({ name: 'again', prompt: 'Second task', cwd, idleLimitMs: 0 });
-      const idle = await status('again', 'idle');
-      // Killed right after the Stop hook, claude 2.1.197 can leave a conversation it cannot resume
-      // (the resumed claude exits 1): kill it once its answer is in the transcript, as a person would.
-      await waitFor('the answer in the transcript', async () => (await readFile(idle.transcriptPath!, 'utf8')).includes('Answer to: Second task'), 30_000);
+      await status('again', 'idle');
+      // Killed at once after its Stop hook: kill lets the transcript settle, or 2.1.197 could not resume it.
       await h.engine.kill('again');
       await h.engine.resume('again');
       await status('again', 'idle');

@@ -29,6 +29,9 @@ import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
 import { MAX_PROMPT_BYTES, validateName, validateText } from './validation';
 
+/** How long after a Stop a kill waits for the transcript to settle, and how long it must be still. */
+const TRANSCRIPT_SETTLE_MS = 2000;
+const TRANSCRIPT_QUIET_MS = 200;
 /** How long a resume waits for the last run's claude to exit. */
 const CONVERSATION_CLOSE_MS = 5000;
 
@@ -61,6 +64,7 @@ export class SessionLifecycle {
     const { store, output, clock, logger } = this.parts;
     const record = store.require(name);
     if (!isEnded(record)) {
+      await this.letTranscriptSettle(record);
       store.update(name, record.id, (current) => ({ ...current, killRequested: true }));
       await output.snapshot(record);
     }
@@ -224,6 +228,26 @@ export class SessionLifecycle {
     await store.commit([record]);
     logger.info(`Adopted the tmux session ${name} (${details.command} in ${details.path})`);
     return store.get(name) ?? record;
+  }
+
+  /**
+   * Claude Code writes a turn to its transcript just after the Stop hook; killed in between
+   * (2.1.197), it leaves a conversation it cannot resume. Right after a Stop, wait until the
+   * transcript has stopped growing (2 s at most).
+   */
+  private async letTranscriptSettle(record: SessionRecord): Promise<void> {
+    const { clock } = this.parts;
+    const since = clock.now() - (record.lastEventAt ?? 0);
+    if (record.agentKind !== 'claude' || record.lastEvent !== 'Stop' || !record.transcriptPath || since > TRANSCRIPT_SETTLE_MS) return;
+    const size = () => fs.stat(record.transcriptPath!).then((stat) => stat.size, () => -1);
+    const deadline = clock.now() + TRANSCRIPT_SETTLE_MS - since;
+    let last = await size();
+    while (clock.now() < deadline) {
+      await delay(TRANSCRIPT_QUIET_MS);
+      const now = await size();
+      if (now === last) return;
+      last = now;
+    }
   }
 
   /** Waits (a few seconds at most, then ends them) for the processes still running a conversation. */
