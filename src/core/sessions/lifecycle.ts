@@ -130,8 +130,8 @@ export class SessionLifecycle {
     const agentPath = await agents.locate(record.agentCommand);
     const version = await versions.of(agentPath);
     // What is left of the last run: its dead pane (remain-on-exit), its exit status, and a claude
-    // still on its way out (a killed session's claude takes a moment to exit, and a second claude
-    // on the same conversation meanwhile fails).
+    // still on its way out (a killed session's claude takes a moment to exit): two claudes are
+    // never run on one conversation.
     await this.killTmuxSession(record);
     await this.waitForConversationToClose(record.claudeSessionId!);
     await files.clearExitStatus(record.id);

@@ -70,19 +70,21 @@ export class SessionOutput {
 
   /**
    * The snapshot of a pane that has died: what it shows now, after the last snapshot when the
-   * agent cleared its screen on the way out (fewer lines left than that snapshot held).
+   * agent cleared its screen on the way out (fewer lines left than that snapshot held). Returns
+   * the pane's last lines as plain text ('' when it could not be read), for what they say of the exit.
    */
-  async finalSnapshot(record: SessionRecord): Promise<void> {
+  async finalSnapshot(record: SessionRecord, lines: number): Promise<string> {
     let text: string;
     try {
       text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]);
     } catch (error) {
       this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`);
-      return;
+      return '';
     }
     const previous = await this.files.readSnapshot(record.id);
     const kept = previous !== undefined && contentLines(previous) > contentLines(text) ? `${lastLines(previous, MAX_OUTPUT_LINES)}\n${withoutBlankRuns(text)}` : text;
     await this.files.writeSnapshot(record.id, lastLines(kept, MAX_OUTPUT_LINES)).catch((error) => this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`));
+    return lastLines(trimLineEnds(stripAnsi(text)), lines);
   }
 
   dispose(): void {

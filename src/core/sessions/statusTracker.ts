@@ -158,9 +158,9 @@ export class StatusTracker {
             }
           }
           this.deadWithoutStatus.delete(record.id);
-          await this.output.finalSnapshot(record);
+          const lastScreen = await this.output.finalSnapshot(record, 20);
           // No status (an adopted session has no wrapper to write it): Claude Code's parting words tell a clean exit.
-          const cleanExit = exitCode === null && record.agentKind === 'claude' && CLEAN_EXIT.test(await this.output.read(record, { lines: 20 }).catch(() => ''));
+          const cleanExit = exitCode === null && record.agentKind === 'claude' && CLEAN_EXIT.test(lastScreen);
           const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
           if (next) changed.push(next);
         } else {
