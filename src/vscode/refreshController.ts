@@ -60,7 +60,8 @@ export class RefreshController implements vscode.Disposable {
     const timer = setTimeout(() => {
       this.pendingTree.value = undefined;
       this.tree.refresh();
-      this.listForeign();
+      // One more list-panes only while someone can see its group.
+      if (this.view.visible) this.listForeign();
     }, TREE_DEBOUNCE_MS);
     this.pendingTree.value = toDisposable(() => clearTimeout(timer));
   }
