@@ -34,7 +34,8 @@ function find(dir, pattern) {
 if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   // test/e2e/suite/index.ts is the mocha entry VS Code's extension host loads.
-  const entryPoints = [...find('test', /\.test\.ts$/), 'test/e2e/suite/index.ts', 'test/e2e/electron.ts', ...find('bench', /^main\.ts$/)];
+  // *.child.ts: programs the tests start as processes of their own (an engine host to SIGKILL).
+  const entryPoints = [...find('test', /\.(test|child)\.ts$/), 'test/e2e/suite/index.ts', 'test/e2e/electron.ts', ...find('bench', /^main\.ts$/)];
   await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'] });
 } else {
   await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });

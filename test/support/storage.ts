@@ -28,19 +28,19 @@ export class MemoryStorage implements Storage {
 export class FileStorage implements Storage {
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(
+  constructor(
     private readonly file: string,
     private readonly values: Record<string, unknown>,
   ) {}
 
-  static async open(file: string): Promise<FileStorage> {
+  static async open<T extends FileStorage>(this: new (file: string, values: Record<string, unknown>) => T, file: string): Promise<T> {
     let values: Record<string, unknown> = {};
     try {
       values = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return new FileStorage(file, values);
+    return new this(file, values);
   }
 
   get<T>(key: string): T | undefined {

@@ -48,7 +48,7 @@ describe('hook events', () => {
     root = await mkdtemp(join(tmpdir(), 'instar-hooks-'));
     dir = join(root, `it's a "dir" with spaces $(x)`, 'events');
     watcher = new HookWatcher(dir, silentLogger);
-    watcher.onEvents((events) => seen.push(...events));
+    watcher.onEvents(({ events }) => seen.push(...events));
     await watcher.start();
   });
   after(async () => {
@@ -75,28 +75,53 @@ describe('hook events', () => {
     assert.equal(event.name, 'Stop');
     assert.equal(event.claudeSessionId, 'c-9');
     console.log(`hook command to event: ${Math.round(performance.now() - started)} ms`);
-    assert.deepEqual(await readdir(dir), [], 'the event file is consumed');
+    assert.equal((await readdir(dir)).length, 1, 'the event file stays for the other engines of the workspace');
   });
 
   it('delivers 50 concurrent events once each, and events written before the watcher started', async () => {
     watcher.dispose();
     await Promise.all(Array.from({ length: 5 }, (_, i) => runHook(hookCommand(dir), 'early', { hook_event_name: 'PreToolUse', tool_name: `T${i}` })));
     const batch: HookEvent[] = [];
+    const replayed: HookEvent[] = [];
     watcher = new HookWatcher(dir, silentLogger);
-    watcher.onEvents((events) => batch.push(...events));
+    watcher.onEvents(({ events, replay }) => (replay ? replayed : batch).push(...events));
     await watcher.start();
-    assert.equal(batch.filter((e) => e.sessionId === 'early').length, 5);
+    assert.equal(replayed.filter((e) => e.sessionId === 'early').length, 5, 'read at start, as a replay');
+    assert.equal(replayed.filter((e) => e.sessionId === 'abc-1').length, 1, 'the earlier engine read it too: it is still there');
 
     await Promise.all(Array.from({ length: 50 }, (_, i) => runHook(hookCommand(dir), 'many', { hook_event_name: 'PostToolUse', tool_name: `T${i}` })));
     await seenAll(watcher, '50 events', () => batch.filter((e) => e.sessionId === 'many').length >= 50);
     const tools = batch.filter((e) => e.sessionId === 'many').map((e) => e.toolName);
     assert.equal(tools.length, 50);
     assert.equal(new Set(tools).size, 50);
+    assert.equal((await watcher.eventsOf('many')).length, 50, 'a session\'s events can be read again');
+  });
+
+  it('lets two watchers of one folder each see every event once', async () => {
+    const second = new HookWatcher(dir, silentLogger);
+    const first: HookEvent[] = [];
+    const other: HookEvent[] = [];
+    const subscription = watcher.onEvents(({ events }) => first.push(...events.filter((e) => e.sessionId === 'shared')));
+    second.onEvents(({ events, replay }) => {
+      if (!replay) other.push(...events.filter((e) => e.sessionId === 'shared'));
+    });
+    await second.start();
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => runHook(hookCommand(dir), 'shared', { hook_event_name: 'PostToolUse', tool_name: `S${i}` })));
+      await seenAll(watcher, '20 events in the first', () => first.length >= 20);
+      await seenAll(second, '20 events in the second', () => other.length >= 20);
+      await Promise.all([watcher.drain(), second.drain()]);
+      assert.equal(first.length, 20);
+      assert.equal(other.length, 20);
+    } finally {
+      subscription.dispose();
+      second.dispose();
+    }
   });
 
   it('orders events by when the hooks wrote them', async () => {
     const batch: HookEvent[] = [];
-    watcher.onEvents((events) => batch.push(...events));
+    watcher.onEvents(({ events }) => batch.push(...events.filter((e) => e.sessionId === 'order')));
     for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir), 'order', { hook_event_name: name });
     await seenAll(watcher, 'four events', () => batch.length >= 4);
     assert.deepEqual(batch.map((e) => e.name), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { HookEvent, parseHookPayload } from '../../src/core/status/hookEvents';
 import { REPO } from '../support/engineHarness';
-import { CLAUDE_QUIET_MS, QUIET_MS, STARTING_GRACE_MS, StatusInput, transition } from '../../src/core/status/transitions';
+import { CLAUDE_QUIET_MS, QUIET_MS, SLOW_START_MS, StatusInput, transition } from '../../src/core/status/transitions';
 
 const T0 = 1_800_000_000_000;
 
@@ -30,7 +30,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
   };
 }
 
-const hook = (name: string, at: number, extra: Partial<HookEvent> = {}): StatusInput => ({ kind: 'hook', event: { sessionId: 'id-1', name, at, ...extra } });
+const hook = (name: string, at: number, extra: Partial<HookEvent> = {}): StatusInput => ({ kind: 'hook', event: { sessionId: 'id-1', name, at, order: '', ...extra } });
 
 /** Feeds inputs in order and returns the status after each. */
 function run(start: SessionRecord, inputs: StatusInput[]): { statuses: string[]; final: SessionRecord } {
@@ -168,8 +168,13 @@ describe('status from the screen', () => {
 
   it('does not take an early idle screen for idle while the prompt is on its way', () => {
     assert.equal(transition(record(), screen('idle', T0 + 1000)), undefined);
-    assert.equal(transition(record({ pendingPrompt: true }), screen('idle', T0 + STARTING_GRACE_MS * 2)), undefined);
-    assert.equal(transition(record(), screen('idle', T0 + STARTING_GRACE_MS))?.status, 'idle');
+    assert.equal(transition(record({ pendingPrompt: true }), screen('idle', T0 + SLOW_START_MS * 2)), undefined);
+    // However long it takes (20 spawns on 2 cores draw the box well before they take the prompt).
+    const slow = transition(record(), screen('idle', T0 + SLOW_START_MS * 10));
+    assert.equal(slow?.status, 'starting');
+    assert.equal(slow?.statusSince, T0, 'still starting since the spawn');
+    assert.match(slow?.statusDetail ?? '', /not taken the prompt/);
+    assert.equal(transition(slow!, hook('UserPromptSubmit', T0 + SLOW_START_MS * 11))?.status, 'running');
     assert.equal(transition(record({ prompt: '', promptBytes: 0 }), screen('idle', T0 + 1000))?.status, 'idle');
   });
 

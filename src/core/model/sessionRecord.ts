@@ -80,6 +80,10 @@ export interface SessionRecord {
   resumedAt?: number;
   /** Started outside Instar and adopted: no hooks, so its state comes from the screen and its exit. */
   adopted?: boolean;
+  /** The order key of the last event applied (see eventOrder): events read again are not applied twice. */
+  eventCursor?: string;
+  /** Grows by one at every change: a writer never replaces a record with an older one. */
+  rev?: number;
 }
 
 export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;

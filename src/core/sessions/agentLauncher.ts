@@ -1,21 +1,24 @@
 /**
  * Starts an agent for a session in a new tmux session: the hook settings its Claude Code version
  * knows, the argv through the fixed launch wrapper (never a shell string), and the tmux session
- * created in one call. Spawns and resumes both go through here.
+ * created and tagged in one call. Spawns and resumes both go through here.
  */
 import type { AgentVersion } from '../agent/agentVersion';
 import { hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
 import type { SessionRecord } from '../model/sessionRecord';
 import { createAgentSession } from '../tmux/sessionCreation';
+import { tagCommands } from '../tmux/sessionTags';
 import type { TmuxClient } from '../tmux/tmuxClient';
 import type { EngineOptions } from './engineOptions';
 import type { SessionFiles } from './sessionFiles';
+import { taggedRecordOf, workspaceKeyOf } from './recordTags';
 
 const MIN_HISTORY_LINES = 50_000;
 
 export interface Launch {
-  record: Pick<SessionRecord, 'name' | 'id' | 'cwd' | 'model' | 'permissionMode' | 'agentKind' | 'agentCommand'>;
+  /** The record as it will be once the session is up: its tags are made from it. */
+  record: SessionRecord;
   /** The agent program found on PATH. */
   agentPath: string;
   version: AgentVersion | undefined;
@@ -62,6 +65,7 @@ export class AgentLauncher {
       width: options.width ?? 200,
       height: options.height ?? 50,
       historyLimit: Math.max(MIN_HISTORY_LINES, options.historyLimit ?? MIN_HISTORY_LINES),
+      tags: tagCommands(record.name, workspaceKeyOf(options), taggedRecordOf(record)),
     });
   }
 }

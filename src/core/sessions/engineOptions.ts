@@ -7,6 +7,11 @@ export interface EngineOptions {
   /** Folder for hook events, generated settings and output snapshots. */
   stateDir: string;
   storage: Storage;
+  /**
+   * Which workspace the engine works for, as tagged on its tmux sessions: engines with the same
+   * key (windows of one workspace) share their sessions. Default: one per state folder.
+   */
+  workspaceKey?: string;
   /** tmux -L socket name; '' for the user's default server. */
   socket: string;
   tmuxBinary?: string;

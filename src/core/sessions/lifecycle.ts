@@ -23,6 +23,9 @@ import { delay } from '../util/delay';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
 import type { EngineOptions } from './engineOptions';
+import type { EngineEventName } from '../status/hookEvents';
+import { taggedRecordOf, workspaceKeyOf } from './recordTags';
+import { tagCommands } from '../tmux/sessionTags';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
@@ -49,6 +52,8 @@ export interface LifecycleParts {
   options: () => EngineOptions;
   /** Called once a resumed session's tmux session is up. */
   onStarted: (record: SessionRecord) => void;
+  /** Tells the other engines of the workspace what this one did; resolves with the event's file name. */
+  announce: (record: SessionRecord, event: EngineEventName) => Promise<string | undefined>;
   clock: Clock;
   logger: Logger;
 }
@@ -66,6 +71,8 @@ export class SessionLifecycle {
     if (!isEnded(record)) {
       await this.letTranscriptSettle(record);
       store.update(name, record.id, (current) => ({ ...current, killRequested: true }));
+      // Before the session goes, so that no other window takes its end for a loss.
+      await this.parts.announce(record, 'instar:kill');
       await output.snapshot(record);
     }
     await this.killTmuxSession(record);
@@ -83,8 +90,11 @@ export class SessionLifecycle {
       throw new InstarError('session-live', `Session "${name}" is still ${record.status}; kill it before removing it.`);
     }
     await this.killTmuxSession(record);
+    // The other windows forget it too; its events go, but for that word, left for windows that come later.
+    const marker = await this.parts.announce(record, 'instar:remove');
     await store.remove(name, record.id);
     await files.remove(record.id);
+    await files.removeEvents(record.id, (file) => file === marker);
     logger.info(`Removed ${name}`);
   }
 
@@ -104,7 +114,7 @@ export class SessionLifecycle {
       const latest = store.get(record.name);
       if (!latest || latest.id !== record.id || idleEndAt(latest) !== due) return; // something happened meanwhile
       const marked = store.update(record.name, record.id, (current) => ({ ...current, endedWhenIdle: true }));
-      if (marked) await store.commit([marked]);
+      if (marked) await Promise.all([store.commit([marked]), this.parts.announce(record, 'instar:end-idle')]);
       logger.info(`Ending ${record.name}: idle for ${formatDuration(record.idleLimitMs ?? 0)} after its turn`);
       await output.snapshot(record);
       await input.sendInput(record.name, '/exit');
@@ -174,7 +184,7 @@ export class SessionLifecycle {
       throw error;
     }
     const resumed = store.require(name);
-    await store.commit([resumed]);
+    await Promise.all([store.commit([resumed]), this.parts.announce(resumed, 'instar:resume')]);
     logger.info(`Resumed ${name} (run ${resumed.runs}, was ${endSummary(record)})${text ? ' with a follow-up' : ''}`);
     return store.get(name) ?? resumed;
   }
@@ -197,8 +207,14 @@ export class SessionLifecycle {
     const details = parsePaneDetails(await client.run([tmux.displayMessage(tmux.sessionPane(name), tmux.PANE_DETAILS)]));
     if (!details) throw new InstarError('not-found', `There is no tmux session named "${name}" on ${client.socket ? `the tmux server "${client.socket}"` : 'the default tmux server'}.`);
     if (details.dead) throw new InstarError('session-ended', `The tmux session "${name}" has no live program to adopt: it has exited.`);
-    // So that its exit status is kept for us to read.
-    await client.run([tmux.setPaneOption(details.paneId, 'remain-on-exit', 'on')]);
+    if (details.workspace !== undefined) {
+      throw new InstarError(
+        'name-taken',
+        details.workspace === workspaceKeyOf(this.parts.options())
+          ? `The tmux session "${name}" is already this workspace's (another window started it); it shows in the Sessions view at the next refresh.`
+          : `The tmux session "${name}" belongs to Instar in another workspace; adopt it from there.`,
+      );
+    }
     const now = clock.now();
     const agentKind = agentKindOf(details.command);
     const record: SessionRecord = {
@@ -224,8 +240,15 @@ export class SessionLifecycle {
       runs: 1,
     };
     if (!store.add(record).added) throw new InstarError('name-taken', `A session named "${name}" was just added; try again.`);
+    try {
+      // Its exit status kept for us to read, and tagged as this workspace's, as if Instar had started it.
+      await client.run([tmux.setPaneOption(details.paneId, 'remain-on-exit', 'on'), ...tagCommands(name, workspaceKeyOf(this.parts.options()), taggedRecordOf(record))]);
+    } catch (error) {
+      store.discard(name, record.id);
+      throw error;
+    }
     this.parts.onStarted(record);
-    await store.commit([record]);
+    await Promise.all([store.commit([record]), this.parts.announce(record, 'instar:spawn')]);
     logger.info(`Adopted the tmux session ${name} (${details.command} in ${details.path})`);
     return store.get(name) ?? record;
   }

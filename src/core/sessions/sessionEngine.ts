@@ -4,10 +4,12 @@
  * the store (records and their change event), the spawner, the status tracker (hooks, exits,
  * screens), input, output and snapshots, long-prompt delivery, and the lifecycle (kill, remove).
  */
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import type { SessionRecord } from '../model/sessionRecord';
+import type { EngineEventName } from '../status/hookEvents';
 import { TerminalBinding } from '../terminal/terminalBinding';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
 import { TmuxServers } from '../tmux/tmuxServers';
@@ -23,6 +25,7 @@ import { SessionInput, ShownDialog } from './sessionInput';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
 import { Spawner } from './spawner';
+import { workspaceKeyOf } from './recordTags';
 import { StatusTracker } from './statusTracker';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
@@ -48,6 +51,8 @@ export class SessionEngine {
   private readonly tracker: StatusTracker;
   private readonly spawner: Spawner;
   private readonly lifecycle: SessionLifecycle;
+  /** This engine, in the events it writes for the other engines of its workspace. */
+  readonly engineId = randomUUID();
 
   private constructor(private options: EngineOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -71,7 +76,15 @@ export class SessionEngine {
       logger: this.logger,
       monitorIntervalMs: options.monitorIntervalMs ?? 1000,
       onIdle: (record, pane) => this.lifecycle.endIfIdle(record, pane),
+      socket: () => this.options.socket,
+      workspace: workspaceKeyOf(options),
+      engineId: this.engineId,
     });
+    const announce = (record: SessionRecord, event: EngineEventName, fields: Record<string, unknown> = {}) =>
+      this.files.writeEngineEvent(record.id, event, { ...fields, engine: this.engineId }).catch((error) => {
+        this.logger.warn(`Could not tell other windows of ${event} ${record.name}: ${(error as Error).message}`);
+        return undefined;
+      });
     const versions = new AgentVersions(this.tools, this.logger);
     const launcher = new AgentLauncher(this.files, () => this.options);
     const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);
@@ -80,6 +93,7 @@ export class SessionEngine {
       clock: this.clock,
       logger: this.logger,
       onSpawned: onStarted,
+      announce,
     });
     this.lifecycle = new SessionLifecycle({
       store: this.store,
@@ -93,6 +107,7 @@ export class SessionEngine {
       tools: this.tools,
       options: () => this.options,
       onStarted,
+      announce,
       clock: this.clock,
       logger: this.logger,
     });
@@ -103,8 +118,15 @@ export class SessionEngine {
     const engine = new SessionEngine(options);
     await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     await engine.files.prepare();
+    const pruned = await engine.files.pruneEvents(engine.clock.now());
+    if (pruned > 0) engine.logger.debug(`Removed ${pruned} events older than a week`);
     await engine.tracker.start();
     return engine;
+  }
+
+  /** The workspace this engine works for, as tagged on its sessions (engines with the same key share them). */
+  get workspaceKey(): string {
+    return workspaceKeyOf(this.options);
   }
 
   /** The tmux socket new sessions go to. */
@@ -215,7 +237,7 @@ export class SessionEngine {
 
   /** The sessions of the configured tmux server, including ones the engine did not start. */
   listTmuxSessions(): Promise<TmuxSessionInfo[]> {
-    return listTmuxSessions(this.servers.client(), (name) => this.store.get(name)?.tmuxSocket === this.socket);
+    return listTmuxSessions(this.servers.client(), (name) => this.store.get(name)?.tmuxSocket === this.socket, workspaceKeyOf(this.options));
   }
 
   /** The shell command that attaches a terminal to a session. */

@@ -3,10 +3,15 @@
  * of hook events a version accepts), and for each session its prompt when it does not go
  * through tmux, its exit status and its last output snapshot.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite';
+import type { EngineEventName } from '../status/hookEvents';
+import { sessionIdOfEventFile } from '../status/hookEvents';
+
+/** Events older than this are removed by whichever engine starts (a week). */
+export const EVENT_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 export class SessionFiles {
   private readonly settingsFiles = new Map<string, Promise<string>>();
@@ -92,6 +97,43 @@ export class SessionFiles {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Adds an event of the engine's own to the events folder, where every engine of the workspace
+   * reads it as it reads the hooks' (a file of its own, renamed into place whole).
+   */
+  async writeEngineEvent(id: string, name: EngineEventName, fields: Record<string, unknown> = {}): Promise<string> {
+    const file = `${id}.${randomBytes(6).toString('hex')}.json`;
+    await writeFileAtomic(path.join(this.eventsDir, file), JSON.stringify({ ...fields, hook_event_name: name }));
+    return file;
+  }
+
+  /** Removes a session's events; with `keep`, all but that one (the removal, for engines that come later). */
+  async removeEvents(id: string, keep?: (file: string) => boolean): Promise<void> {
+    const names = await fs.readdir(this.eventsDir).catch(() => [] as string[]);
+    await Promise.all(
+      names.filter((name) => sessionIdOfEventFile(name) === id && !keep?.(name)).map((name) => fs.rm(path.join(this.eventsDir, name), { force: true })),
+    );
+  }
+
+  /** Removes events older than `maxAgeMs`: no engine can still need them. Returns how many. */
+  async pruneEvents(now: number, maxAgeMs = EVENT_MAX_AGE_MS): Promise<number> {
+    const names = await fs.readdir(this.eventsDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!sessionIdOfEventFile(name)) continue;
+      const file = path.join(this.eventsDir, name);
+      try {
+        if (now - (await fs.stat(file)).mtimeMs > maxAgeMs) {
+          await fs.rm(file, { force: true });
+          removed += 1;
+        }
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return removed;
   }
 
   async remove(id: string): Promise<void> {

@@ -4,7 +4,8 @@
  *
  * Every change is applied to the in-memory map synchronously, so concurrent callers never
  * overwrite each other's records; a record is changed only through `update`, matched by name
- * and id, so a stale update cannot resurrect a removed or replaced session. Writes to storage
+ * and id, so a stale update cannot resurrect a removed or replaced session, and each change is
+ * made to the latest record and raises its `rev`. Writes to storage
  * are serialized and coalesced, and each caller can await the write that holds its change.
  */
 import { SessionRecord } from '../model/sessionRecord';
@@ -77,8 +78,9 @@ export class SessionStore {
   add(record: SessionRecord): { added: boolean; holder: SessionRecord } {
     const holder = this.records.get(record.name);
     if (holder) return { added: false, holder };
-    this.records.set(record.name, record);
-    return { added: true, holder: record };
+    const added = { ...record, rev: 1 };
+    this.records.set(record.name, added);
+    return { added: true, holder: added };
   }
 
   /**
@@ -89,8 +91,10 @@ export class SessionStore {
   update(name: string, id: string, change: (current: SessionRecord) => SessionRecord | undefined): SessionRecord | undefined {
     const current = this.records.get(name);
     if (!current || current.id !== id) return undefined;
-    const next = change(current);
-    if (!next || next === current) return undefined;
+    const changed = change(current);
+    if (!changed || changed === current) return undefined;
+    // Applied to the latest record, always: a version that only grows tells every reader which is newer.
+    const next = { ...changed, rev: (current.rev ?? 0) + 1 };
     this.records.set(name, next);
     if (next.status !== current.status) {
       this.logger.debug(`${name}: ${current.status} → ${next.status} (${next.statusSignal}${next.statusDetail ? `: ${next.statusDetail}` : ''})`);

@@ -32,6 +32,8 @@ export interface SpawnerOptions {
   logger: Logger;
   /** Called once the tmux session is up. */
   onSpawned: (record: SessionRecord) => void;
+  /** Tells the other engines of the workspace (they find the session by its tags at once). */
+  announce: (record: SessionRecord, event: 'instar:spawn') => Promise<unknown>;
 }
 
 export class Spawner {
@@ -117,14 +119,15 @@ export class Spawner {
       await this.files.remove(id).catch(() => undefined);
       // One tmux call creates the session; tmux itself refuses a name it already has.
       if (isInstarError(error, 'tmux-failed') && /duplicate session/i.test(error.message)) {
-        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" that Instar did not start. Choose another name.`);
+        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" (one Instar did not start, or another workspace's). Choose another name.`);
       }
       throw error;
     }
     const spawned = this.store.require(name);
-    await this.store.commit([spawned]);
+    await Promise.all([this.store.commit([spawned]), this.settings.announce(spawned, 'instar:spawn')]);
     this.settings.logger.info(`Spawned ${name} (${model}, ${permissionMode}${pasted ? `, ${promptBytes}-byte prompt to paste` : ''}) in ${cwd}`);
-    return this.store.get(name) ?? spawned;
+    // The session as spawned: what the tracker learnt since comes through the change event.
+    return spawned;
   }
 }
 

@@ -3,21 +3,28 @@
  * through the events folder within milliseconds), the pane's exit status (one `list-panes` per
  * server per refresh, whatever the number of sessions), and, only where those cannot tell, the
  * screen of the few sessions in a transitional state.
+ *
+ * Several engines (windows of one workspace, a host that reloads or crashed) keep the same
+ * sessions: each reads every event (none consumes them), and tmux's tags are the record of what
+ * runs, so a session some engine started shows in every engine at its next refresh, with the
+ * events it had.
  */
 import { isEnded, SessionRecord } from '../model/sessionRecord';
-import type { HookEvent } from '../status/hookEvents';
-import { HookWatcher } from '../status/hookWatcher';
+import { HookEvent, isEngineEvent } from '../status/hookEvents';
+import { HookBatch, HookWatcher } from '../status/hookWatcher';
 import { classifyScreen } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
+import { decodeRecordTag, showRecordTag } from '../tmux/sessionTags';
 import { coalesce } from '../util/coalesce';
 import type { Clock, Logger } from '../util/host';
 import type { PromptDelivery } from './promptDelivery';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
+import { recordFromTag } from './recordTags';
 
 /** A session whose pane is gone this soon after its record was made may still be spawning. */
 const SPAWN_GRACE_MS = 5000;
@@ -35,6 +42,12 @@ export interface StatusTrackerOptions {
   onIdle: (record: SessionRecord, pane: PaneInfo) => Promise<void>;
   /** The monitor's period at start, in ms; 0 for none. */
   monitorIntervalMs: number;
+  /** The tmux server new sessions go to: listed at each refresh, for sessions other engines started. */
+  socket: () => string;
+  /** This engine's workspace, as tagged on its sessions. */
+  workspace: string;
+  /** This engine's id, in the events it writes. */
+  engineId: string;
 }
 
 export class StatusTracker {
@@ -49,6 +62,9 @@ export class StatusTracker {
   private readonly deadWithoutStatus = new Map<string, number>();
   /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
   private readonly spawnedAt = new Map<string, number>();
+  private readonly socket: () => string;
+  private readonly workspace: string;
+  private readonly engineId: string;
 
   constructor(
     private readonly store: SessionStore,
@@ -62,8 +78,11 @@ export class StatusTracker {
     this.logger = options.logger;
     this.onIdle = options.onIdle;
     this.monitorIntervalMs = options.monitorIntervalMs;
+    this.socket = options.socket;
+    this.workspace = options.workspace;
+    this.engineId = options.engineId;
     this.watcher = new HookWatcher(files.eventsDir, this.logger);
-    this.watcher.onEvents((events) => this.applyHookEvents(events));
+    this.watcher.onEvents((batch) => this.applyHookEvents(batch));
   }
 
   /** Reads the events written while no engine ran, reconciles with tmux, starts the monitor. */
@@ -95,9 +114,8 @@ export class StatusTracker {
     if (this.monitorTimer) clearTimeout(this.monitorTimer);
     this.monitorTimer = setTimeout(async () => {
       this.monitorTimer = undefined;
-      if (this.store.all().some((record) => !isEnded(record))) {
-        await this.refresh().catch((error) => this.logger.debug(`Refresh failed: ${(error as Error).message}`));
-      }
+      // Even with nothing live here: another engine of the workspace may have started a session.
+      await this.refresh().catch((error) => this.logger.debug(`Refresh failed: ${(error as Error).message}`));
       if (this.monitorIntervalMs > 0 && !this.disposed && !this.monitorTimer) this.scheduleMonitor(this.monitorIntervalMs);
     }, ms);
     this.monitorTimer.unref?.();
@@ -116,7 +134,7 @@ export class StatusTracker {
   readonly refresh: () => Promise<void> = coalesce(() => this.refreshOnce(), () => this.disposed);
 
   private async refreshOnce(): Promise<void> {
-    const bySocket = new Map<string, SessionRecord[]>();
+    const bySocket = new Map<string, SessionRecord[]>([[this.socket(), []]]);
     for (const record of this.store.all()) {
       if (isEnded(record)) continue;
       const list = bySocket.get(record.tmuxSocket) ?? [];
@@ -130,9 +148,13 @@ export class StatusTracker {
       const panes = await this.servers.client(socket).listPanes();
       const bySession = new Map<string, PaneInfo>();
       for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
+      records.push(...(await this.reconcileTags(socket, bySession)));
       const now = this.clock.now();
+      let drained = false;
       for (const record of records) {
-        const pane = bySession.get(record.tmuxSession);
+        const listed = bySession.get(record.tmuxSession);
+        // A session of the same name tagged for another session is not this one: this one is gone.
+        const pane = listed && (listed.tags.id === undefined || listed.tags.id === record.id) ? listed : undefined;
         const spawned = this.spawnedAt.get(record.id);
         // A spawn (or resume) whose tmux call has not returned is not judged: its pane may or may not be up.
         const spawning = record.paneId === undefined && spawned === undefined && now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS;
@@ -142,6 +164,9 @@ export class StatusTracker {
           // Only a listing that began after the session was created can tell it has vanished:
           // one that ended while this listing was under way is not judged.
           if (record.paneId === undefined ? now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS : spawned !== undefined && spawned >= listedAt) continue;
+          // Another engine may have killed or removed it: read its word first.
+          if (!drained) await this.watcher.drain();
+          drained = true;
           const status = await this.files.readExitStatus(record.id);
           const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
           if (next) changed.push(next);
@@ -164,9 +189,10 @@ export class StatusTracker {
           const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
           if (next) changed.push(next);
         } else {
-          let current = record;
-          if (pane.paneId !== record.paneId || pane.pid !== record.panePid) {
-            current = this.store.update(record.name, record.id, (latest) => ({ ...latest, paneId: pane.paneId, panePid: pane.pid })) ?? record;
+          let current = this.store.get(record.name) ?? record;
+          if (current.id !== record.id) continue;
+          if (pane.paneId !== current.paneId || pane.pid !== current.panePid) {
+            current = this.store.update(record.name, record.id, (latest) => ({ ...latest, paneId: pane.paneId, panePid: pane.pid })) ?? current;
             changed.push(current);
           }
           if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
@@ -176,6 +202,77 @@ export class StatusTracker {
     }
     await Promise.all(screenChecks);
     if (changed.length > 0) await this.store.commit(changed);
+  }
+
+  /**
+   * The sessions of this workspace that the tags show and the store lacks (another engine's, or
+   * this one's from before a crash), and new runs of ended sessions (resumed by another engine):
+   * their records, rebuilt from the tags and brought up to date with their events.
+   */
+  private async reconcileTags(socket: string, bySession: ReadonlyMap<string, PaneInfo>): Promise<SessionRecord[]> {
+    const found: SessionRecord[] = [];
+    for (const pane of bySession.values()) {
+      const { id, workspace, run } = pane.tags;
+      if (!id || workspace !== this.workspace) continue;
+      const known = this.store.byId(id);
+      if (known && (run ?? 1) <= (known.runs ?? 1)) continue;
+      let tag;
+      try {
+        tag = decodeRecordTag(await this.servers.client(socket).run([showRecordTag(pane.sessionName)]));
+      } catch {
+        continue; // Gone meanwhile.
+      }
+      if (!tag || tag.id !== id || tag.name !== pane.sessionName) continue;
+      const record = known ? this.restartFromTag(known, tag.runs, tag.resumedAt) : await this.adoptFromTag(recordFromTag(tag, socket, this.clock.now()));
+      if (record) found.push(record);
+    }
+    return found;
+  }
+
+  private async adoptFromTag(record: SessionRecord): Promise<SessionRecord | undefined> {
+    const holder = this.store.get(record.name);
+    if (holder && holder.id !== record.id) {
+      // A live holder's pane is now another session's: it is judged gone first, and this one taken at the next refresh.
+      if (!isEnded(holder)) return undefined;
+      await this.store.remove(holder.name, holder.id);
+    }
+    // Its events so far, read before it is known (so none is missed) and again after (for those that came between).
+    const since = record.resumedAt ?? 0;
+    const backlog = (await this.watcher.eventsOf(record.id)).filter((event) => event.at >= since);
+    if (!this.store.add(record).added) return undefined;
+    this.applyEvents(backlog, true);
+    this.applyEvents((await this.watcher.eventsOf(record.id)).filter((event) => event.at >= since), true);
+    this.noteSpawned(record.id);
+    this.logger.info(`Found ${record.name} in tmux (started by another window, or before a restart); tracking it`);
+    return this.store.get(record.name);
+  }
+
+  /** Another engine resumed an ended session: it is live again, from its new run's events. */
+  private restartFromTag(known: SessionRecord, runs: number, resumedAt: number | undefined): SessionRecord | undefined {
+    const now = this.clock.now();
+    const restarted = this.store.update(known.name, known.id, (current) => ({
+      ...current,
+      status: 'starting',
+      statusSince: resumedAt ?? now,
+      statusSignal: 'reconcile',
+      statusDetail: 'resumed in another window',
+      endedAt: undefined,
+      exitCode: undefined,
+      endReason: undefined,
+      killRequested: undefined,
+      endedWhenIdle: undefined,
+      toolPending: undefined,
+      pendingPrompt: undefined,
+      paneId: undefined,
+      panePid: undefined,
+      runs,
+      resumedAt,
+    }));
+    if (!restarted) return undefined;
+    this.noteSpawned(known.id);
+    this.logger.info(`${known.name} was resumed in another window (run ${runs}); tracking it`);
+    void this.watcher.eventsOf(known.id).then((events) => this.applyEvents(events.filter((event) => event.at >= (resumedAt ?? 0)), true));
+    return restarted;
   }
 
   /** Whether only the screen can tell this session's state now. */
@@ -212,15 +309,33 @@ export class StatusTracker {
     }
   }
 
-  private applyHookEvents(events: HookEvent[]): void {
+  private applyHookEvents({ events, replay }: HookBatch): void {
+    this.applyEvents(events, replay);
+  }
+
+  /**
+   * Applies events in order. `replay`: they may already be in a stored record (read at start, or a
+   * backlog), so those up to the record's cursor are skipped.
+   */
+  private applyEvents(events: readonly HookEvent[], replay: boolean): void {
     const changed = new Map<string, SessionRecord>();
+    let unknown = false;
     for (const event of events) {
       const record = this.store.byId(event.sessionId);
       if (!record) {
-        this.logger.debug(`Hook ${event.name} for an unknown session ${event.sessionId}`);
+        // Another engine's new session, or one started before a crash: the next refresh finds it by its tags.
+        if (event.name !== 'instar:remove' && event.engine !== this.engineId) unknown = true;
         continue;
       }
+      if (replay && record.eventCursor !== undefined && event.order !== '' && event.order <= record.eventCursor) continue;
       this.logger.trace(`hook ${record.name} ${event.name}${event.toolName ? ` ${event.toolName}` : ''}${event.notificationType ? ` ${event.notificationType}` : ''}`);
+      if (isEngineEvent(event) && event.engine !== this.engineId) {
+        if (event.name === 'instar:spawn' || event.name === 'instar:resume') this.refreshSoon(0);
+        if (event.name === 'instar:remove' && isEnded(record)) {
+          void this.store.remove(record.name, record.id);
+          continue;
+        }
+      }
       const next = this.apply(record, { kind: 'hook', event });
       if (next) changed.set(next.name, next);
       if (event.name === 'Stop' || event.name === 'StopFailure') this.output.snapshotSoon(record);
@@ -230,6 +345,7 @@ export class StatusTracker {
       }
       if (event.name === 'PreToolUse' && record.permissionMode !== 'bypassPermissions') this.refreshSoon(700);
     }
+    if (unknown) this.refreshSoon(0);
     if (changed.size > 0) void this.store.commit([...changed.values()]);
   }
 

@@ -1,4 +1,8 @@
-/** Claude Code hook payloads, as the hooks drop them into the events folder. */
+/**
+ * Claude Code hook payloads, as the hooks drop them into the events folder, and the events the
+ * engines add to the same folder so that every engine of a workspace learns what one of them did
+ * (a kill, a removal, a spawn): their names start with "instar:".
+ */
 
 export interface HookEvent {
   /** Our session id, from the file name. */
@@ -7,6 +11,8 @@ export interface HookEvent {
   name: string;
   /** Epoch ms at which the hook wrote the event (the file's modification time). */
   at: number;
+  /** Sorts as the events were written (see eventOrder); '' when unknown. */
+  order: string;
   claudeSessionId?: string;
   transcriptPath?: string;
   cwd?: string;
@@ -17,12 +23,14 @@ export interface HookEvent {
   error?: string;
   reason?: string;
   prompt?: string;
+  /** The engine that wrote an engine event. */
+  engine?: string;
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Parses one payload. Returns undefined for text that is not a hook payload. */
-export function parseHookPayload(sessionId: string, text: string, at: number): HookEvent | undefined {
+export function parseHookPayload(sessionId: string, text: string, at: number, order = ''): HookEvent | undefined {
   let payload: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -38,6 +46,7 @@ export function parseHookPayload(sessionId: string, text: string, at: number): H
     sessionId,
     name,
     at,
+    order,
     claudeSessionId: str(payload.session_id),
     transcriptPath: str(payload.transcript_path),
     cwd: str(payload.cwd),
@@ -48,6 +57,7 @@ export function parseHookPayload(sessionId: string, text: string, at: number): H
     error: typeof error === 'string' ? error : error && typeof error === 'object' ? JSON.stringify(error).slice(0, 200) : undefined,
     reason: str(payload.reason),
     prompt: str(payload.prompt),
+    engine: str(payload.engine),
   };
 }
 
@@ -56,3 +66,8 @@ export function sessionIdOfEventFile(fileName: string): string | undefined {
   const match = /^([A-Za-z0-9-]+)\.[A-Za-z0-9]+\.json$/.exec(fileName);
   return match ? match[1] : undefined;
 }
+
+/** What an engine did to a session, for the other engines of its workspace. */
+export type EngineEventName = 'instar:spawn' | 'instar:kill' | 'instar:remove' | 'instar:end-idle' | 'instar:resume';
+
+export const isEngineEvent = (event: Pick<HookEvent, 'name'>): boolean => event.name.startsWith('instar:');

@@ -1,7 +1,10 @@
 /**
- * Watches the events folder the hooks write to, and hands over each new event once, in the
- * order the hooks wrote them. The file system is the queue: events written while no engine
- * ran are read at start. Watching (inotify, FSEvents) makes an event seen within milliseconds.
+ * Watches the events folder the hooks (and the engines themselves) write to, and hands over each
+ * new event once to this engine, in the order they were written. Events are read, never taken:
+ * several engines (windows of one workspace, a reloading host) watch the same folder and each
+ * sees every event, and an engine that starts late reads what happened while it was away. The
+ * files are removed with their session, or by age (SessionFiles), never by a reader.
+ * Watching (inotify, FSEvents) makes an event seen within milliseconds.
  */
 import { promises as fs, watch, FSWatcher } from 'node:fs';
 import * as path from 'node:path';
@@ -10,12 +13,28 @@ import { coalesce } from '../util/coalesce';
 import { Emitter } from '../util/emitter';
 import { HookEvent, parseHookPayload, sessionIdOfEventFile } from './hookEvents';
 
+export interface HookBatch {
+  /** Oldest first. */
+  events: HookEvent[];
+  /** Read at start (or for a session found later): some may already be in a stored record. */
+  replay: boolean;
+}
+
+interface EventFile {
+  file: string;
+  name: string;
+  sessionId: string;
+  mtimeNs: bigint;
+}
+
 export class HookWatcher {
-  private readonly emitter = new Emitter<HookEvent[]>();
-  /** Batches of events, oldest first. */
+  private readonly emitter = new Emitter<HookBatch>();
   readonly onEvents = this.emitter.event;
   private watcher: FSWatcher | undefined;
   private disposed = false;
+  private started = false;
+  /** The event files this engine has handed over (pruned of files that are gone). */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -26,6 +45,7 @@ export class HookWatcher {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     this.watch();
     await this.drain();
+    this.started = true;
   }
 
   private watch(): void {
@@ -42,7 +62,7 @@ export class HookWatcher {
     }
   }
 
-  /** Reads every waiting event. Calls while a drain runs make it run once more. */
+  /** Reads every event not handed over yet. Calls while a drain runs make it run once more. */
   readonly drain: () => Promise<void> = coalesce(() => this.drainOnce(), () => this.disposed);
 
   private async drainOnce(): Promise<void> {
@@ -53,7 +73,29 @@ export class HookWatcher {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
       return;
     }
-    const files: { file: string; sessionId: string; mtimeNs: bigint }[] = [];
+    const present = new Set(names);
+    for (const name of this.seen) if (!present.has(name)) this.seen.delete(name);
+    const files = await this.stat(names.filter((name) => !this.seen.has(name)));
+    const events = await this.read(files, true);
+    if (events.length > 0 && !this.disposed) this.emitter.fire({ events, replay: !this.started });
+  }
+
+  /**
+   * Every event of one session still in the folder, oldest first, whether handed over or not: for a
+   * session this engine learns of after its events came (started by another engine, or before a crash).
+   */
+  async eventsOf(sessionId: string): Promise<HookEvent[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return [];
+    }
+    return this.read(await this.stat(names.filter((name) => sessionIdOfEventFile(name) === sessionId)), false);
+  }
+
+  private async stat(names: readonly string[]): Promise<EventFile[]> {
+    const files: EventFile[] = [];
     await Promise.all(
       names.map(async (name) => {
         const sessionId = sessionIdOfEventFile(name);
@@ -61,27 +103,32 @@ export class HookWatcher {
         const file = path.join(this.dir, name);
         try {
           const stat = await fs.stat(file, { bigint: true });
-          files.push({ file, sessionId, mtimeNs: stat.mtimeNs });
+          files.push({ file, name, sessionId, mtimeNs: stat.mtimeNs });
         } catch {
-          // Taken by a concurrent drain.
+          // Removed with its session meanwhile.
         }
       }),
     );
-    if (files.length === 0) return;
-    files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.file.localeCompare(b.file)));
+    return files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name)));
+  }
+
+  private async read(files: readonly EventFile[], markSeen: boolean): Promise<HookEvent[]> {
     const events: HookEvent[] = [];
-    for (const { file, sessionId, mtimeNs } of files) {
+    for (const { file, name, sessionId, mtimeNs } of files) {
+      if (markSeen) {
+        if (this.seen.has(name)) continue; // handed over by a drain that ran meanwhile
+        this.seen.add(name);
+      }
       try {
         const text = await fs.readFile(file, 'utf8');
-        await fs.unlink(file);
-        const event = parseHookPayload(sessionId, text, Number(mtimeNs / 1_000_000n));
+        const event = parseHookPayload(sessionId, text, Number(mtimeNs / 1_000_000n), eventOrder(mtimeNs, name));
         if (event) events.push(event);
-        else this.logger.warn(`Ignored an event file that is not a hook payload: ${path.basename(file)}`);
+        else this.logger.warn(`Ignored an event file that is not a hook payload: ${name}`);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`Could not read ${file}: ${String(error)}`);
       }
     }
-    if (events.length > 0 && !this.disposed) this.emitter.fire(events);
+    return events;
   }
 
   dispose(): void {
@@ -89,4 +136,9 @@ export class HookWatcher {
     this.watcher?.close();
     this.emitter.dispose();
   }
+}
+
+/** A text that sorts as the events were written: the time in ns (fixed width), then the file name. */
+export function eventOrder(mtimeNs: bigint, name: string): string {
+  return `${mtimeNs.toString().padStart(20, '0')}:${name}`;
 }

@@ -5,7 +5,7 @@
  * for agents that are not Claude Code, decides alone.
  */
 import { exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
-import type { HookEvent } from './hookEvents';
+import { HookEvent, isEngineEvent } from './hookEvents';
 import { needsUser, ScreenState } from './screen';
 
 export type StatusInput =
@@ -28,8 +28,8 @@ export const CLAUDE_QUIET_MS = 1000;
 export const QUIET_MS = 3000;
 /** SessionEnd reasons of an exit the user asked for; any other end whose session vanishes is lost. */
 const CLEAN_END_REASONS = new Set(['prompt_input_exit', 'logout']);
-/** A session started with a prompt that shows an idle input box this long after start never got it. */
-export const STARTING_GRACE_MS = 8000;
+/** A session started with a prompt that shows an idle input box this long after start says it waits for the prompt to be taken. */
+export const SLOW_START_MS = 8000;
 
 const TOOLS_THAT_ASK = new Set(['AskUserQuestion']);
 
@@ -66,6 +66,11 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
 }
 
 function applyHook(next: SessionRecord, event: HookEvent): void {
+  if (event.order !== '' && (next.eventCursor === undefined || event.order > next.eventCursor)) next.eventCursor = event.order;
+  // What another engine of the workspace did: its end is then read as it is by the engine that did it.
+  if (event.name === 'instar:kill') next.killRequested = true;
+  else if (event.name === 'instar:end-idle') next.endedWhenIdle = true;
+  if (isEngineEvent(event)) return;
   next.lastEvent = event.name;
   next.lastEventAt = event.at;
   if (event.claudeSessionId) next.claudeSessionId = event.claudeSessionId;
@@ -144,8 +149,11 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
     case 'idle':
       if (next.status === 'waiting') set(next, 'idle', 'screen', at);
       else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
-      else if (next.status === 'starting' && !next.pendingPrompt && (!expectsPrompt(next) || at - next.statusSince >= STARTING_GRACE_MS)) {
-        set(next, 'idle', 'screen', at);
+      else if (next.status === 'starting' && !next.pendingPrompt && !expectsPrompt(next)) set(next, 'idle', 'screen', at);
+      else if (next.status === 'starting' && !next.pendingPrompt && expectsPrompt(next) && at - next.statusSince >= SLOW_START_MS) {
+        // An empty input box is not idle before the prompt was taken (under load it is drawn well
+        // before): starting, however long it takes, saying so.
+        set(next, 'starting', next.statusSignal, at, 'Claude Code has not taken the prompt yet');
       }
       break;
   }

@@ -40,11 +40,15 @@ export const PANE_FIELDS = [
   'session_attached',
   'pane_width',
   'pane_height',
+  // The session's tags (sessionTags.ts): empty on a session Instar did not start.
+  '@instar-id',
+  '@instar-ws',
+  '@instar-run',
   'session_name',
 ] as const;
 
-/** A pane's id, pid, liveness, foreground program and folder (the path last: it may hold anything). */
-export const PANE_DETAILS = ['#{pane_id}', '#{pane_pid}', '#{pane_dead}', '#{pane_current_command}', '#{pane_current_path}'].join(FIELD_SEPARATOR);
+/** A pane's id, pid, liveness, foreground program, workspace tag and folder (the path last: it may hold anything). */
+export const PANE_DETAILS = ['#{pane_id}', '#{pane_pid}', '#{pane_dead}', '#{pane_current_command}', '#{@instar-ws}', '#{pane_current_path}'].join(FIELD_SEPARATOR);
 
 /** One call for every pane of every session on the server. The session name comes last. */
 export const listPanes = (): TmuxArgs => ['list-panes', '-a', '-F', PANE_FIELDS.map((field) => `#{${field}}`).join(FIELD_SEPARATOR)];

@@ -1,5 +1,6 @@
 /** Pure parsers of tmux output. */
 import { FIELD_SEPARATOR, PANE_FIELDS } from './commands';
+import type { PaneTags } from './sessionTags';
 
 export interface PaneInfo {
   paneId: string;
@@ -17,6 +18,8 @@ export interface PaneInfo {
   attachedClients: number;
   width: number | undefined;
   height: number | undefined;
+  /** The session's tags, when Instar started it. */
+  tags: PaneTags;
   sessionName: string;
 }
 
@@ -43,7 +46,7 @@ export function parseListPanes(stdout: string): PaneInfo[] {
     const parts = line.split(FIELD_SEPARATOR);
     if (parts.length < fieldCount) continue;
     const fields = [...parts.slice(0, fieldCount - 1), parts.slice(fieldCount - 1).join(FIELD_SEPARATOR)];
-    const [paneId, pid, dead, deadStatus, deadSignal, deadTime, activity, created, attached, width, height, sessionName] = fields;
+    const [paneId, pid, dead, deadStatus, deadSignal, deadTime, activity, created, attached, width, height, tagId, tagWorkspace, tagRun, sessionName] = fields;
     if (!/^%\d+$/.test(paneId)) continue;
     const isDead = dead === '1';
     panes.push({
@@ -58,6 +61,7 @@ export function parseListPanes(stdout: string): PaneInfo[] {
       attachedClients: intOrUndefined(attached) ?? 0,
       width: intOrUndefined(width),
       height: intOrUndefined(height),
+      tags: { id: tagId || undefined, workspace: tagWorkspace || undefined, run: intOrUndefined(tagRun) },
       sessionName,
     });
   }
@@ -73,12 +77,14 @@ export interface PaneDetails {
   command: string;
   /** Its working directory. */
   path: string;
+  /** The workspace whose Instar started it (its tag), if one did. */
+  workspace: string | undefined;
 }
 
 export function parsePaneDetails(stdout: string): PaneDetails | undefined {
-  const [paneId, pid, dead, command, ...path] = stdout.replace(/\r?\n$/, '').split(FIELD_SEPARATOR);
+  const [paneId, pid, dead, command, workspace, ...path] = stdout.replace(/\r?\n$/, '').split(FIELD_SEPARATOR);
   if (!paneId || !/^%\d+$/.test(paneId) || path.length === 0) return undefined;
-  return { paneId, pid: intOrUndefined(pid), dead: dead === '1', command: command ?? '', path: path.join(FIELD_SEPARATOR) };
+  return { paneId, pid: intOrUndefined(pid), dead: dead === '1', command: command ?? '', path: path.join(FIELD_SEPARATOR), workspace: workspace || undefined };
 }
 
 export interface TmuxVersion {

@@ -2,7 +2,8 @@
  * Creates a detached tmux session for an agent in one tmux call, with the server options an
  * agent needs: remain-on-exit (so its exit status can be read), a long history, focus events
  * (Claude Code's footer depends on them). On our own server (a -L socket) the global options
- * are ours to set; on the user's default server they are changed only around our pane.
+ * are ours to set; on the user's default server they are changed only around our pane. The
+ * session's tags are set in the same call: a session of ours never exists untagged.
  */
 import { isInstarError } from '../util/errors';
 import * as tmux from './commands';
@@ -16,6 +17,8 @@ export interface AgentSessionSpec {
   width: number;
   height: number;
   historyLimit: number;
+  /** Commands that tag the new session (sessionTags.ts), run in the same call that creates it. */
+  tags: readonly tmux.TmuxArgs[];
 }
 
 /** Creates the session; resolves with its pane id (undefined if tmux did not print one). */
@@ -25,7 +28,7 @@ export async function createAgentSession(client: TmuxClient, spec: AgentSessionS
   let output: string;
   if (client.socket) {
     // remain-on-exit must be set before the pane exists, or a quick exit loses its status.
-    const commands = [tmux.startServer(), tmux.setGlobalOption('remain-on-exit', 'on'), tmux.setGlobalOption('history-limit', history), tmux.setGlobalOption('focus-events', 'on'), create];
+    const commands = [tmux.startServer(), tmux.setGlobalOption('remain-on-exit', 'on'), tmux.setGlobalOption('history-limit', history), tmux.setGlobalOption('focus-events', 'on'), create, ...spec.tags];
     try {
       output = await client.run(commands);
     } catch (error) {
@@ -41,6 +44,7 @@ export async function createAgentSession(client: TmuxClient, spec: AgentSessionS
     output = await client.run([
       tmux.setGlobalOption('history-limit', history),
       create,
+      ...spec.tags,
       tmux.setPaneOption(tmux.sessionPane(spec.name), 'remain-on-exit', 'on'),
       tmux.setGlobalOption('history-limit', previous),
     ]);

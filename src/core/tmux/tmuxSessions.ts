@@ -10,14 +10,16 @@ export interface TmuxSessionInfo {
   /** The size of its (first) pane. */
   width: number | undefined;
   height: number | undefined;
-  /** The engine has a record of this session. */
+  /** Instar's: the engine has a record of it, or it carries Instar's tags (this workspace's or another's). */
   known: boolean;
+  /** Started by Instar for another workspace (its tags say so): neither this workspace's nor foreign. */
+  otherWorkspace: boolean;
   /** The shell command that attaches a terminal to it. */
   attachCommand: string;
 }
 
-/** One `list-panes` call; a session is dead when every pane of it is. */
-export async function listTmuxSessions(client: TmuxClient, isKnown: (name: string) => boolean): Promise<TmuxSessionInfo[]> {
+/** One `list-panes` call; a session is dead when every pane of it is. `workspace`: the engine's key (its tags). */
+export async function listTmuxSessions(client: TmuxClient, isKnown: (name: string) => boolean, workspace: string): Promise<TmuxSessionInfo[]> {
   const sessions = new Map<string, TmuxSessionInfo>();
   for (const pane of await client.listPanes()) {
     const existing = sessions.get(pane.sessionName);
@@ -34,7 +36,8 @@ export async function listTmuxSessions(client: TmuxClient, isKnown: (name: strin
       createdAt: pane.createdAt,
       width: pane.width,
       height: pane.height,
-      known: isKnown(pane.sessionName),
+      known: isKnown(pane.sessionName) || pane.tags.workspace !== undefined,
+      otherWorkspace: pane.tags.workspace !== undefined && pane.tags.workspace !== workspace,
       attachCommand: client.attachCommand(pane.sessionName),
     });
   }

@@ -1,0 +1,67 @@
+/**
+ * Between a session's record and its tmux tags: what a tag keeps of a record, and the record an
+ * engine rebuilds from the tags of a session that it did not start (another window's, or its
+ * own from before a crash).
+ */
+import { createHash } from 'node:crypto';
+import type { PermissionMode } from '../model/permissionMode';
+import type { AgentKind, SessionRecord } from '../model/sessionRecord';
+import { TaggedRecord, TAGGED_PROMPT_CHARS } from '../tmux/sessionTags';
+import type { EngineOptions } from './engineOptions';
+
+/** The workspace an engine works for: given, or one per state folder (VS Code gives one per workspace). */
+export function workspaceKeyOf(options: Pick<EngineOptions, 'workspaceKey' | 'stateDir'>): string {
+  return options.workspaceKey ?? createHash('sha256').update(options.stateDir).digest('hex').slice(0, 16);
+}
+
+export function taggedRecordOf(record: SessionRecord): TaggedRecord {
+  return {
+    v: 1,
+    id: record.id,
+    name: record.name,
+    model: record.model,
+    cwd: record.cwd,
+    prompt: record.prompt.slice(0, TAGGED_PROMPT_CHARS),
+    promptBytes: record.promptBytes,
+    jobSlug: record.jobSlug,
+    permissionMode: record.permissionMode,
+    agentKind: record.agentKind,
+    agentCommand: record.agentCommand,
+    agentVersion: record.agentVersion,
+    createdAt: record.createdAt,
+    idleLimitMs: record.idleLimitMs,
+    claudeSessionId: record.claudeSessionId,
+    runs: record.runs ?? 1,
+    resumedAt: record.resumedAt,
+    adopted: record.adopted,
+  };
+}
+
+/** A record for a tagged session this engine had none of: starting, until its events and pane tell more. */
+export function recordFromTag(tag: TaggedRecord, socket: string, now: number): SessionRecord {
+  return {
+    name: tag.name,
+    id: tag.id,
+    status: tag.adopted ? 'running' : 'starting',
+    statusSince: now,
+    statusSignal: 'reconcile',
+    statusDetail: 'found in tmux',
+    model: tag.model,
+    prompt: tag.prompt,
+    promptBytes: tag.promptBytes,
+    jobSlug: tag.jobSlug,
+    cwd: tag.cwd,
+    permissionMode: tag.permissionMode as PermissionMode,
+    agentKind: tag.agentKind as AgentKind,
+    agentCommand: tag.agentCommand,
+    agentVersion: tag.agentVersion,
+    createdAt: tag.createdAt,
+    tmuxSocket: socket,
+    tmuxSession: tag.name,
+    claudeSessionId: tag.claudeSessionId,
+    idleLimitMs: tag.idleLimitMs,
+    runs: tag.runs,
+    resumedAt: tag.resumedAt,
+    adopted: tag.adopted,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The tags that make tmux the record of what runs: user options on each session Instar starts,
+ * set in the same tmux call that creates it, so no crash can leave a session without them.
+ * `@instar-id`, `@instar-ws` and `@instar-run` ride in every `list-panes` (short); the rest of
+ * what rebuilds a record sits in `@instar-record` (JSON, ASCII only), read only when some engine
+ * finds a session it has no record of.
+ */
+import * as tmux from './commands';
+
+export const TAG_ID = '@instar-id';
+export const TAG_WORKSPACE = '@instar-ws';
+export const TAG_RUN = '@instar-run';
+export const TAG_RECORD = '@instar-record';
+
+/** The prompt shown in a record rebuilt from tags is cut to this many characters. */
+export const TAGGED_PROMPT_CHARS = 200;
+
+/** What a tag holds to rebuild a session's record; plain data. */
+export interface TaggedRecord {
+  v: 1;
+  id: string;
+  name: string;
+  model: string;
+  cwd: string;
+  /** The first TAGGED_PROMPT_CHARS characters of the prompt. */
+  prompt: string;
+  promptBytes: number;
+  jobSlug?: string;
+  permissionMode: string;
+  agentKind: string;
+  agentCommand: string;
+  agentVersion?: string;
+  createdAt: number;
+  idleLimitMs?: number;
+  claudeSessionId?: string;
+  runs: number;
+  resumedAt?: number;
+  adopted?: boolean;
+}
+
+/** The tags of a session in a listing. */
+export interface PaneTags {
+  id: string | undefined;
+  workspace: string | undefined;
+  run: number | undefined;
+}
+
+/** JSON with every non-ASCII character escaped: tmux prints option values as they are. */
+export function encodeRecordTag(record: TaggedRecord): string {
+  return JSON.stringify(record).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The record a tag holds, or undefined when it is not one (damaged, another version, empty). */
+export function decodeRecordTag(text: string): TaggedRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.trim());
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Partial<TaggedRecord>;
+  const strings = [record.id, record.name, record.model, record.cwd, record.prompt, record.permissionMode, record.agentKind, record.agentCommand];
+  if (record.v !== 1 || strings.some((s) => typeof s !== 'string') || typeof record.createdAt !== 'number' || typeof record.promptBytes !== 'number') return undefined;
+  return { ...record, runs: typeof record.runs === 'number' && record.runs >= 1 ? record.runs : 1 } as TaggedRecord;
+}
+
+/** The commands that tag a session: run in the same tmux call as the one that creates it. */
+export function tagCommands(sessionName: string, workspace: string, record: TaggedRecord): tmux.TmuxArgs[] {
+  // tmux 3.3a finds no session "=name" for set-option; "=name:" (its active pane's session) it does.
+  const target = tmux.sessionPane(sessionName);
+  return [
+    tmux.setSessionOption(target, TAG_ID, record.id),
+    tmux.setSessionOption(target, TAG_WORKSPACE, workspace),
+    tmux.setSessionOption(target, TAG_RUN, String(record.runs)),
+    tmux.setSessionOption(target, TAG_RECORD, encodeRecordTag(record)),
+  ];
+}
+
+/** Reads the record tag of one session. */
+export const showRecordTag = (sessionName: string): tmux.TmuxArgs => ['show-options', '-qv', '-t', tmux.sessionPane(sessionName), TAG_RECORD];

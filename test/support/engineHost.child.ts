@@ -1,0 +1,117 @@
+/**
+ * An engine host in a process of its own, as a VS Code window's extension host is: an engine on
+ * a shared state folder with its own storage file (its "workspaceState"), the workspace's leader
+ * election, and, while it leads, the scheduled jobs and the HTTP API. The test drives it over IPC
+ * and can end it with SIGKILL at any moment.
+ *
+ * Configuration comes as JSON in INSTAR_HOST_CONFIG. A host started with `crashBeforeSaving` kills
+ * itself (SIGKILL) when it is about to save that session: a host that dies before saving a spawn.
+ */
+import { ApiServer } from '../../src/core/http/apiServer';
+import { JobScheduler } from '../../src/core/jobs/jobScheduler';
+import { WorkspaceLeader } from '../../src/core/lead/workspaceLeader';
+import { SessionEngine, SpawnRequest } from '../../src/core/sessions/sessionEngine';
+import { REGISTRY_KEY } from '../../src/core/sessions/sessionStore';
+import { systemClock, type Logger } from '../../src/core/util/host';
+import { FileStorage } from './storage';
+
+export interface HostConfig {
+  label: string;
+  stateDir: string;
+  storageFile: string;
+  socket: string;
+  agentCommand: string;
+  cwd: string;
+  tmuxBinary?: string;
+  /** Kill this host (SIGKILL) when it is about to save a registry that holds this session. */
+  crashBeforeSaving?: string;
+  /** The text of .instar/jobs.json, run while this host leads. */
+  jobs?: string;
+  api?: { port: number; token: string };
+}
+
+export type HostRequest =
+  | { id: number; op: 'list' }
+  | { id: number; op: 'state' }
+  | { id: number; op: 'spawn'; request: SpawnRequest }
+  | { id: number; op: 'kill'; name: string };
+
+export type HostMessage =
+  | { kind: 'ready'; leading: boolean; engineId: string }
+  | { kind: 'leading'; at: number }
+  | { kind: 'reply'; id: number; value?: unknown; error?: string }
+  | { kind: 'log'; line: string };
+
+const config = JSON.parse(process.env.INSTAR_HOST_CONFIG ?? '{}') as HostConfig;
+const send = (message: HostMessage) => process.send?.(message);
+const line = (level: string) => (message: string | Error) => send({ kind: 'log', line: `[${config.label} ${level}] ${String(message)}` });
+const logger: Logger = { trace: () => undefined, debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error') };
+
+class CrashingStorage extends FileStorage {
+  override update(key: string, value: unknown): Promise<void> {
+    const sessions = key === REGISTRY_KEY ? (value as { sessions: { name: string }[] }).sessions : [];
+    if (sessions.some((session) => session.name === config.crashBeforeSaving)) process.kill(process.pid, 'SIGKILL');
+    return super.update(key, value);
+  }
+}
+
+async function main(): Promise<void> {
+  const storage = config.crashBeforeSaving ? await CrashingStorage.open(config.storageFile) : await FileStorage.open(config.storageFile);
+  const engine = await SessionEngine.create({
+    stateDir: config.stateDir,
+    storage,
+    socket: config.socket,
+    agentCommand: config.agentCommand,
+    tmuxBinary: config.tmuxBinary,
+    monitorIntervalMs: 250,
+    logger,
+  });
+  const leader = new WorkspaceLeader({ workspace: engine.workspaceKey, logger, retryMs: 1000, label: config.label });
+  let api: ApiServer | undefined;
+  let scheduler: JobScheduler | undefined;
+  leader.onDidChange(async (leading) => {
+    if (!leading) return;
+    send({ kind: 'leading', at: Date.now() });
+    if (config.jobs !== undefined) {
+      scheduler = new JobScheduler(engine, { cwd: config.cwd, storage, clock: systemClock, logger, runMissed: true });
+      scheduler.load(config.jobs);
+      await scheduler.start();
+    }
+    if (config.api) {
+      api = new ApiServer(engine, { port: config.api.port, token: config.api.token, cwd: config.cwd, version: 'test', logger });
+      await api.start();
+    }
+  });
+  await leader.start();
+
+  process.on('message', async (request: HostRequest) => {
+    try {
+      let value: unknown;
+      switch (request.op) {
+        case 'list':
+          value = engine.list();
+          break;
+        case 'state':
+          value = { leading: leader.leading, api: api !== undefined, jobs: scheduler !== undefined };
+          break;
+        case 'spawn':
+          value = await engine.spawn(request.request);
+          break;
+        case 'kill':
+          value = await engine.kill(request.name);
+          break;
+      }
+      send({ kind: 'reply', id: request.id, value });
+    } catch (error) {
+      send({ kind: 'reply', id: request.id, error: (error as Error).message });
+    }
+  });
+  // The IPC channel keeps the process alive; its end (the test's) ends the host.
+  process.on('disconnect', () => process.exit(0));
+  send({ kind: 'ready', leading: leader.leading, engineId: engine.engineId });
+}
+
+main().catch((error) => {
+  send({ kind: 'log', line: `[${config.label} fatal] ${(error as Error).stack ?? String(error)}` });
+  process.exit(1);
+});

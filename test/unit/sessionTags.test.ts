@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeRecordTag, encodeRecordTag, tagCommands, TaggedRecord } from '../../src/core/tmux/sessionTags';
+import { recordFromTag, taggedRecordOf, workspaceKeyOf } from '../../src/core/sessions/recordTags';
+
+const tag: TaggedRecord = {
+  v: 1,
+  id: '3f1c0b7e-1111-4c2a-9d1e-aa00bb11cc22',
+  name: 'review-1',
+  model: 'sonnet',
+  cwd: '/home/me/it\'s "a" project;#{x}',
+  prompt: 'Résumé des changements — 日本語 \u0007 $(rm -rf /) ; tab\there',
+  promptBytes: 80,
+  jobSlug: 'nightly',
+  permissionMode: 'bypassPermissions',
+  agentKind: 'claude',
+  agentCommand: 'claude',
+  agentVersion: '2.1.197',
+  createdAt: 1795937916000,
+  idleLimitMs: 300_000,
+  claudeSessionId: '3f1c0b7e-1111-4c2a-9d1e-aa00bb11cc22',
+  runs: 2,
+  resumedAt: 1795937999000,
+};
+
+describe('session tags', () => {
+  it('hold a record as ASCII JSON with no separator or newline, and give it back whole', () => {
+    const text = encodeRecordTag(tag);
+    assert.match(text, /^[\x20-\x7e]+$/, 'printable ASCII only: tmux prints option values as they are');
+    assert.deepEqual(decodeRecordTag(text), tag);
+    assert.deepEqual(decodeRecordTag(`${text}\n`), tag, 'a trailing newline from show-options');
+  });
+
+  it('refuse what is not a record of theirs', () => {
+    for (const text of ['', 'not json', '[]', 'null', '{"v":2,"id":"x"}', JSON.stringify({ ...tag, name: 3 }), JSON.stringify({ ...tag, createdAt: 'today' })]) {
+      assert.equal(decodeRecordTag(text), undefined, text);
+    }
+    assert.equal(decodeRecordTag(JSON.stringify({ ...tag, runs: 0 }))?.runs, 1, 'a run count that makes no sense is the first run');
+  });
+
+  it('are set on the session\'s pane target, which tmux 3.3a finds right after new-session', () => {
+    const commands = tagCommands('review-1', 'ws', tag);
+    assert.deepEqual(commands.map((c) => c.slice(0, 4)), [
+      ['set-option', '-t', '=review-1:', '@instar-id'],
+      ['set-option', '-t', '=review-1:', '@instar-ws'],
+      ['set-option', '-t', '=review-1:', '@instar-run'],
+      ['set-option', '-t', '=review-1:', '@instar-record'],
+    ]);
+  });
+
+  it('rebuild a record that says where it came from, and keep what a tag can hold of a long prompt', () => {
+    const record = recordFromTag(tag, 'instar', 1795938000000);
+    assert.equal(record.status, 'starting');
+    assert.equal(record.statusSignal, 'reconcile');
+    assert.equal(record.tmuxSession, 'review-1');
+    assert.equal(record.runs, 2);
+    assert.equal(recordFromTag({ ...tag, adopted: true }, 'instar', 0).status, 'running', 'an adopted session has no hooks to say it started');
+    const long = taggedRecordOf({ ...record, prompt: 'x'.repeat(5000), promptBytes: 5000 });
+    assert.equal(long.prompt.length, 200);
+    assert.equal(long.promptBytes, 5000);
+  });
+
+  it('name one workspace per state folder unless given', () => {
+    assert.equal(workspaceKeyOf({ stateDir: '/a' }), workspaceKeyOf({ stateDir: '/a' }));
+    assert.notEqual(workspaceKeyOf({ stateDir: '/a' }), workspaceKeyOf({ stateDir: '/b' }));
+    assert.equal(workspaceKeyOf({ stateDir: '/a', workspaceKey: 'k' }), 'k');
+  });
+});
