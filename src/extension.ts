@@ -1,5 +1,6 @@
 /** Builds the objects of the extension, connects them and registers their disposables. */
 import * as vscode from 'vscode';
+import { WorkspaceLeader } from './core/lead/workspaceLeader';
 import { SessionEngine } from './core/sessions/sessionEngine';
 import { DisposableStore } from './core/util/disposables';
 import { ApiService } from './vscode/apiService';
@@ -32,9 +33,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const stateDir = (context.storageUri ?? context.globalStorageUri).fsPath;
   const engine = store.add(await SessionEngine.create({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger }));
   const gate = store.add(new WorkspaceGate());
+  const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
   const environment = new EnvironmentCheck(engine, logger);
   const configureEngine = () => engine.configure(engineSettings(settings.value, api.agentEnv));
-  const api = store.add(new ApiService(engine, gate, settings, { secrets: context.secrets, version: String(context.extension.packageJSON.version), logger, onEnvironment: configureEngine }));
+  const api = store.add(new ApiService(engine, gate, settings, leader, { secrets: context.secrets, version: String(context.extension.packageJSON.version), logger, onEnvironment: configureEngine }));
   store.add(settings.onDidChange(() => {
     configureEngine();
     void environment.check();
@@ -52,7 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open }));
 
   store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
-  const jobs = store.add(new JobsHost(engine, gate, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
+  const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
   store.add(jobs.onDidStart((scheduler) => {
     tree.setScheduler(scheduler);
     refresh.watchJobs(scheduler);
@@ -60,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const picker = store.add(new QuickPicker());
   const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value }));
 
+  await leader.start();
   void api.update();
   void environment.check();
   void jobs.start();

@@ -1,12 +1,14 @@
 /**
- * Runs the local HTTP API when `instar.api.enabled` is on and the workspace gate allows it,
- * following the settings and a grant of trust: the token lives in SecretStorage,
+ * Runs the local HTTP API when `instar.api.enabled` is on, the workspace gate allows it and this
+ * window leads its workspace (one API per workspace, however many windows), following the
+ * settings, a grant of trust and the lead: the token lives in SecretStorage,
  * `.instar/config.json` tells scripts where to call, and every spawned agent gets
- * INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN.
+ * INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN (in a window that does not lead, those of the leader's API).
  */
 import * as vscode from 'vscode';
 import { ApiServer } from '../core/http/apiServer';
-import { agentApiEnvironment, generateToken, writeInstarConfig } from '../core/http/instarConfig';
+import { agentApiEnvironment, generateToken, readInstarConfig, writeInstarConfig } from '../core/http/instarConfig';
+import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';
 import type { Logger } from '../core/util/host';
@@ -35,18 +37,32 @@ export class ApiService implements vscode.Disposable {
     private readonly engine: SessionEngine,
     private readonly gate: WorkspaceGate,
     private readonly settings: SettingsWatcher,
+    private readonly leader: WorkspaceLeader,
     private readonly host: ApiServiceHost,
   ) {
     this.store.add(settings.onDidChange(() => void this.update()));
     this.store.add(gate.onDidGrantTrust(() => void this.update()));
+    this.store.add(leader.onDidChange(() => void this.update()));
+  }
+
+  /** Whether the API runs in this window. */
+  get isRunning(): boolean {
+    return this.running !== undefined;
   }
 
   /** Starts, restarts or stops the server to match the settings and trust. */
   async update(): Promise<void> {
     const settings = this.settings.value;
     const folder = this.gate.trustedFolder();
-    const wanted = settings.apiEnabled && folder !== undefined;
+    const enabled = settings.apiEnabled && folder !== undefined;
+    const wanted = enabled && this.leader.leading;
     if (this.running && (!wanted || this.running.port !== settings.apiPort || this.running.folder !== folder)) await this.stop();
+    if (enabled && !wanted) {
+      // Another window of the workspace runs the API: agents spawned here call it.
+      const config = await readInstarConfig(folder);
+      this.setEnvironment(config ? agentApiEnvironment(config) : {});
+      return;
+    }
     if (!wanted || this.running) return;
     const token = await this.token();
     const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: folder, version: this.host.version, logger: this.host.logger });

@@ -5,6 +5,8 @@
  * in processes of their own (engineHost.child.ts).
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +14,9 @@ import { SessionEngine } from '../../src/core/sessions/sessionEngine';
 import type { Storage } from '../../src/core/util/host';
 import { isInstarError } from '../../src/core/util/errors';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import type { HostState } from '../support/engineHost.child';
 import { HostProcess } from '../support/hostProcess';
+import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { FileStorage, MemoryStorage } from '../support/storage';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -144,3 +148,92 @@ describe('several engines on one workspace', () => {
     }
   });
 });
+
+describe('two hosts of one workspace in two processes, with a minutely job and the API', () => {
+  let h: Harness;
+  let cwd: string;
+  const hosts: HostProcess[] = [];
+
+  before(async () => {
+    h = await startHarness('leader', { agentCommand: RECORDER_AGENT, monitorIntervalMs: 0 });
+    cwd = join(h.root, 'work');
+    await mkdir(cwd);
+    await mkdir(join(h.root, 'records'), { recursive: true });
+    process.env.RECORD_DIR = join(h.root, 'records');
+  });
+  after(async () => {
+    for (const host of hosts) await host.kill9();
+    await h.dispose();
+  });
+
+  it('fires each minute once, keeps every record in both, and hands the jobs and the API over when the leader is killed', async () => {
+    const port = await freePort();
+    const token = 't'.repeat(64);
+    const jobs = JSON.stringify([{ slug: 'minutely', schedule: '* * * * *', prompt: 'a minutely job' }]);
+    const start = async (label: string) => {
+      const { host } = await HostProcess.start({ label, stateDir: h.stateDir, storageFile: join(h.root, `${label}.json`), socket: h.socket, agentCommand: RECORDER_AGENT, cwd, jobs, api: { port, token } });
+      hosts.push(host);
+      return host;
+    };
+    const first = await start('window-1');
+    const second = await start('window-2');
+    const states = async () => Promise.all([first, second].map((host) => host.request<HostState>({ op: 'state' })));
+    const [s1, s2] = await waitFor('one of the two to lead', async () => {
+      const both = await states();
+      return both.filter((state) => state.leading && state.api && state.jobs).length === 1 ? both : undefined;
+    }, 10_000);
+    assert.ok(!(s1.leading && s2.leading), 'one leader');
+    assert.ok(!s1.leading || (!s2.api && !s2.jobs), 'the follower runs neither jobs nor the API');
+    const [leader, follower] = s1.leading ? [first, second] : [second, first];
+
+    const list = (host: HostProcess) => host.request<SessionRecord[]>({ op: 'list' });
+    const runs = async (host: HostProcess) => (await list(host)).filter((record) => record.jobSlug === 'minutely').map((record) => record.name).sort();
+    /** Both hosts show the same sessions in the same states (within a second or two of each other). */
+    const sameInBoth = (a: HostProcess, b: HostProcess) =>
+      waitFor('both hosts to show the same sessions and states', async () => {
+        const [x, y] = await Promise.all([list(a), list(b)]);
+        const view = (records: SessionRecord[]) => JSON.stringify(records.map((r) => [r.name, r.id, r.status]).sort());
+        return view(x) === view(y) ? x : undefined;
+      }, 5000, 100);
+
+    // A session spawned in the follower shows in the leader too.
+    await follower.request({ op: 'spawn', request: { name: 'by-hand', prompt: '', cwd } });
+    await sameInBoth(leader, follower);
+
+    const firstRun = await waitFor('the first firing', async () => (await runs(leader)).at(0), 75_000, 500);
+    console.log(`first firing: ${firstRun}`);
+    await sameInBoth(leader, follower);
+    assert.deepEqual(await runs(follower), [firstRun], 'fired once, known to both');
+
+    const killedAt = Date.now();
+    await leader.kill9();
+    await waitFor('the other host to take over the jobs and the API', async () => {
+      const state = await follower.request<HostState>({ op: 'state' });
+      return state.leading && state.api && state.jobs ? state : undefined;
+    }, 15_000, 50);
+    console.log(`take-over after the leader was killed: ${Date.now() - killedAt} ms`);
+    const health = await fetch(`http://127.0.0.1:${port}/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(health.status, 200, 'the API answers again, from the new leader');
+    const listed = (await health.json()) as { name: string }[];
+    assert.ok(listed.some((session) => session.name === 'by-hand') && listed.some((session) => session.name === firstRun), 'with every session');
+
+    const second2 = await waitFor('the next firing, by the new leader', async () => {
+      const names = await runs(follower);
+      return names.length >= 2 ? names : undefined;
+    }, 75_000, 500);
+    // Each minute fired once: no "-2" run of the same minute, and the two runs are a minute apart.
+    assert.equal(second2.length, 2, `runs: ${second2.join(', ')}`);
+    assert.ok(second2.every((name) => /^job-minutely-\d{8}-\d{4}$/.test(name)), `runs: ${second2.join(', ')}`);
+    const late = await start('window-3');
+    assert.equal((await late.request<HostState>({ op: 'state' })).leading, false, 'a window opened later follows');
+    await sameInBoth(follower, late);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

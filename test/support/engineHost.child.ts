@@ -36,6 +36,14 @@ export type HostRequest =
   | { id: number; op: 'spawn'; request: SpawnRequest }
   | { id: number; op: 'kill'; name: string };
 
+export interface HostState {
+  leading: boolean;
+  /** The API listens in this host. */
+  api: boolean;
+  /** The jobs run in this host. */
+  jobs: boolean;
+}
+
 export type HostMessage =
   | { kind: 'ready'; leading: boolean; engineId: string }
   | { kind: 'leading'; at: number }
@@ -92,7 +100,7 @@ async function main(): Promise<void> {
           value = engine.list();
           break;
         case 'state':
-          value = { leading: leader.leading, api: api !== undefined, jobs: scheduler !== undefined };
+          value = { leading: leader.leading, api: api !== undefined, jobs: scheduler !== undefined } satisfies HostState;
           break;
         case 'spawn':
           value = await engine.spawn(request.request);

@@ -36,6 +36,18 @@ export async function writeInstarConfig(workspace: string, config: InstarConfig)
   return file;
 }
 
+/** The port and token another window wrote, if the file holds them. */
+export async function readInstarConfig(workspace: string): Promise<InstarConfig | undefined> {
+  try {
+    const value = JSON.parse(await fs.readFile(path.join(workspace, '.instar', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const port = value.port;
+    const token = value.authToken;
+    return typeof port === 'number' && Number.isInteger(port) && typeof token === 'string' && token !== '' ? { port, token } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds `.instar/` to `.git/info/exclude` once, when the workspace is a git work tree. */
 async function excludeFromGit(workspace: string): Promise<void> {
   const gitDir = path.join(workspace, '.git');

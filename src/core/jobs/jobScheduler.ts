@@ -103,8 +103,10 @@ export class JobScheduler {
     if (this.options.runMissed) {
       const now = this.options.clock.now();
       for (const state of this.states.values()) {
-        if (!state.enabled || state.lastRunAt === undefined) continue;
-        const due = nextRun(state.definition.schedule, state.lastRunAt);
+        // This window's stored time, or a later run another window made (its session is known to every window).
+        const lastRunAt = Math.max(state.lastRunAt ?? -Infinity, this.latestRun(state));
+        if (!state.enabled || lastRunAt === -Infinity) continue;
+        const due = nextRun(state.definition.schedule, lastRunAt);
         if (due !== undefined && due <= now) await this.fire(state, 'missed run');
       }
     }
@@ -148,8 +150,11 @@ export class JobScheduler {
         changed = true;
       }
       if (state.nextRunAt !== undefined && state.nextRunAt <= now) {
+        const due = state.nextRunAt;
         state.nextRunAt = nextRun(state.definition.schedule, now);
-        await this.fire(state, 'schedule');
+        // Fired already by the engine that led before this one (a hand-over at the firing's moment).
+        if (this.latestRun(state) >= due) this.options.logger.info(`Job ${state.definition.slug}: the firing of ${stamp(due)} already ran in another window`);
+        else await this.fire(state, 'schedule', due);
         changed = true;
       }
     }
@@ -175,11 +180,25 @@ export class JobScheduler {
     return true;
   }
 
+  /**
+   * The minute of the newest firing of this job by any engine of the workspace (their sessions are
+   * known to every engine), read from the run's name: stamped on the scheduler's clock, as `due` is.
+   * -Infinity when none is known.
+   */
+  private latestRun(state: JobState): number {
+    let latest = -Infinity;
+    for (const record of this.engine.list()) {
+      if (record.jobSlug === state.definition.slug) latest = Math.max(latest, runMinuteOf(record.name, state.definition.slug) ?? -Infinity);
+    }
+    return latest;
+  }
+
   private liveSession(state: JobState): SessionRecord | undefined {
     return this.engine.list().find((record) => record.jobSlug === state.definition.slug && !isEnded(record));
   }
 
-  private async fire(state: JobState, why: string): Promise<SessionRecord | undefined> {
+  /** Spawns a run of the job, named for the minute `at` (a scheduled firing's, or now). */
+  private async fire(state: JobState, why: string, at?: number): Promise<SessionRecord | undefined> {
     const slug = state.definition.slug;
     // A run that is done but not yet ended (idle, ending by itself) does not hold the job.
     const working = this.engine.list().find((record) => record.jobSlug === slug && !isEnded(record) && isWorking(record));
@@ -195,7 +214,7 @@ export class JobScheduler {
     await this.options.storage.update(JOBS_STATE_KEY, stored);
     try {
       const record = await this.engine.spawn({
-        name: jobRunName(slug, now, (name) => this.engine.get(name) !== undefined),
+        name: jobRunName(slug, at ?? now, (name) => this.engine.get(name) !== undefined),
         prompt: state.definition.prompt,
         model: state.definition.model,
         jobSlug: slug,
@@ -254,4 +273,13 @@ function stamp(at: number): string {
   const date = new Date(at);
   const two = (value: number) => String(value).padStart(2, '0');
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}`;
+}
+
+/** The minute a run's name is stamped with (`job-<slug>-YYYYMMDD-HHMM[-n]`, local time), or undefined. */
+export function runMinuteOf(name: string, slug: string): number | undefined {
+  if (!name.startsWith(`job-${slug}-`)) return undefined;
+  const match = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(-\d+)?$/.exec(name.slice(slug.length + 5));
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute] = match.map(Number);
+  return new Date(year, month - 1, day, hour, minute).getTime();
 }
