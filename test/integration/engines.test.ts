@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SessionEngine } from '../../src/core/sessions/sessionEngine';
 import type { Storage } from '../../src/core/util/host';
+import { CommandRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 import { isInstarError } from '../../src/core/util/errors';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
 import type { HostState } from '../support/engineHost.child';
@@ -237,3 +238,43 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('agents without hooks', () => {
+  it('cost one list-panes per refresh once quiet: a screen is read again only where the pane printed', async () => {
+    const calls: string[][] = [];
+    const counting: CommandRunner = {
+      run(file, args, options) {
+        calls.push([...args]);
+        return runner.run(file, args, options);
+      },
+    };
+    const runner = new ProcessRunner();
+    const h = await startHarness('hookless', { agentCommand: 'cat', monitorIntervalMs: 250, runner: counting });
+    try {
+      const names = Array.from({ length: 10 }, (_, i) => `quiet-${i}`);
+      for (const name of names) await h.engine.spawn({ name, prompt: '', cwd: h.root });
+      for (const name of names) await waitForStatus(h.engine, name, 'idle', 20_000);
+      const captures = () => calls.filter((args) => args.includes('capture-pane')).length;
+      // The timer stops; a second passes after the last capture; then a few refreshes: nothing printed.
+      h.engine.setMonitorInterval(0);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await h.engine.refresh();
+      const before = { captures: captures(), calls: calls.length };
+      for (let i = 0; i < 5; i += 1) await h.engine.refresh();
+      assert.equal(captures() - before.captures, 0, 'no screen read while nothing printed');
+      assert.equal(calls.length - before.calls, 5, 'one tmux call per refresh');
+
+      // One session prints (cat echoes what is typed): its screen alone is read again, and it runs.
+      h.engine.setMonitorInterval(250);
+      await h.engine.sendInput('quiet-3', 'hello', { submit: false });
+      await waitForStatus(h.engine, 'quiet-3', 'running', 10_000);
+      h.engine.setMonitorInterval(0);
+      const reads = calls.filter((args) => args.includes('capture-pane')).slice(before.captures).map((args) => args[args.indexOf('-t') + 1]);
+      const pane = h.engine.get('quiet-3')?.paneId;
+      assert.ok(reads.length > 0 && reads.every((target) => target === pane), `only quiet-3's pane was read (${reads.join(', ')})`);
+      for (const name of names) if (name !== 'quiet-3') assert.equal(h.engine.get(name)?.status, 'idle');
+    } finally {
+      await h.dispose();
+    }
+  });
+});

@@ -12,7 +12,7 @@
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
 import { HookBatch, HookWatcher } from '../status/hookWatcher';
-import { classifyScreen } from '../status/screen';
+import { classifyScreen, ScreenState } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
@@ -60,6 +60,8 @@ export class StatusTracker {
   private disposed = false;
   /** Dead panes whose exit status has not arrived yet, since when. */
   private readonly deadWithoutStatus = new Map<string, number>();
+  /** The last screen captured of each session, with the pane activity it reflects. */
+  private readonly screens = new Map<string, { paneId: string; activityAt: number | undefined; readAt: number; screen: ScreenState }>();
   /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
   private readonly spawnedAt = new Map<string, number>();
   private readonly socket: () => string;
@@ -135,12 +137,15 @@ export class StatusTracker {
 
   private async refreshOnce(): Promise<void> {
     const bySocket = new Map<string, SessionRecord[]>([[this.socket(), []]]);
+    const live = new Set<string>();
     for (const record of this.store.all()) {
       if (isEnded(record)) continue;
+      live.add(record.id);
       const list = bySocket.get(record.tmuxSocket) ?? [];
       list.push(record);
       bySocket.set(record.tmuxSocket, list);
     }
+    for (const id of this.screens.keys()) if (!live.has(id)) this.screens.delete(id);
     const screenChecks: Promise<void>[] = [];
     const changed: SessionRecord[] = [];
     for (const [socket, records] of bySocket) {
@@ -291,15 +296,25 @@ export class StatusTracker {
     }
   }
 
+  /**
+   * Reads and applies a session's screen. The screen is captured again only where the pane printed
+   * since the last capture (tmux keeps each window's last activity, in whole seconds): a quiet pane
+   * shows what it showed, only quieter, so quiet sessions of agents without hooks cost no tmux call.
+   */
   private async checkScreen(record: SessionRecord, pane: PaneInfo): Promise<void> {
-    let text: string;
-    try {
-      text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
-    } catch {
-      return; // Gone meanwhile: the next refresh sees it.
+    let screen = this.unchangedScreen(record.id, pane);
+    if (!screen) {
+      const readAt = this.clock.now();
+      let text: string;
+      try {
+        text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
+      } catch {
+        return; // Gone meanwhile: the next refresh sees it.
+      }
+      screen = classifyScreen(text);
+      this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
     }
     const now = this.clock.now();
-    const screen = classifyScreen(text);
     const next = this.apply(record, { kind: 'screen', screen, at: now, quietMs: quietFor(pane, now) });
     if (next) await this.store.commit([next]);
     const latest = this.store.get(record.name);
@@ -307,6 +322,16 @@ export class StatusTracker {
       const ready = latest.agentKind === 'claude' ? screen.kind === 'idle' : quietFor(pane, now) >= GENERIC_READY_QUIET_MS;
       if (ready) void this.delivery.deliver(latest);
     }
+  }
+
+  /**
+   * The screen last captured, if the pane cannot have printed since: the capture began after the
+   * end of the second of its last activity, so any later output would have moved that second.
+   */
+  private unchangedScreen(id: string, pane: PaneInfo): ScreenState | undefined {
+    const last = this.screens.get(id);
+    if (!last || last.paneId !== pane.paneId || pane.activityAt === undefined || last.activityAt !== pane.activityAt) return undefined;
+    return last.readAt >= pane.activityAt + 1000 ? last.screen : undefined;
   }
 
   private applyHookEvents({ events, replay }: HookBatch): void {
