@@ -303,8 +303,9 @@ export class StatusTracker {
    */
   private async checkScreen(record: SessionRecord, pane: PaneInfo): Promise<void> {
     let screen = this.unchangedScreen(record.id, pane);
+    // When the screen was as read: now for one unchanged since, else when its capture began.
+    const readAt = this.clock.now();
     if (!screen) {
-      const readAt = this.clock.now();
       let text: string;
       try {
         text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
@@ -315,7 +316,7 @@ export class StatusTracker {
       this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
     }
     const now = this.clock.now();
-    const next = this.apply(record, { kind: 'screen', screen, at: now, quietMs: quietFor(pane, now) });
+    const next = this.apply(record, { kind: 'screen', screen, at: readAt, quietMs: quietFor(pane, now) });
     if (next) await this.store.commit([next]);
     const latest = this.store.get(record.name);
     if (latest?.pendingPrompt && latest.id === record.id) {

@@ -15,7 +15,7 @@ export type StatusInput =
   | { kind: 'exit'; exitCode: number | null; at: number; cleanExit?: boolean }
   /** The tmux session is gone and no exit was seen. */
   | { kind: 'vanished'; at: number }
-  /** The visible screen, and how long the pane has printed nothing. */
+  /** The visible screen as it was at `at` (when its capture began), and how long the pane had printed nothing. */
   | { kind: 'screen'; screen: ScreenState; at: number; quietMs: number }
   | { kind: 'killed'; at: number };
 
@@ -58,6 +58,8 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       end(next, input.at, null, 'user');
       break;
     case 'screen':
+      // A screen older than what a hook said is not news: it would turn an idle session running again.
+      if (record.statusSignal === 'hook' && input.at < record.statusSince) return undefined;
       if (record.agentKind === 'claude') applyClaudeScreen(next, input.screen, input.at, input.quietMs);
       else applyGenericScreen(next, input.screen, input.at, input.quietMs);
       break;

@@ -1,0 +1,105 @@
+/**
+ * Refresh racing hook events, as a property: one real turn of Claude Code (its hooks at known
+ * moments) and screens captured at random moments that reach the store late and out of order,
+ * like a refresh that captured before a hook and applied after it. Whatever the interleaving, no
+ * state goes backwards.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionRecord, SessionStatus } from '../../src/core/model/sessionRecord';
+import { SessionStore } from '../../src/core/sessions/sessionStore';
+import type { ScreenKind } from '../../src/core/status/screen';
+import { StatusInput, transition } from '../../src/core/status/transitions';
+import { silentLogger } from '../../src/core/util/host';
+import { MemoryStorage } from '../support/storage';
+
+const T0 = 1_800_000_000_000;
+
+/** A small seeded PRNG (mulberry32), so a failing interleaving can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The hooks of one turn with a tool call, at their moments (ms after T0). */
+const HOOKS: [string, number][] = [
+  ['SessionStart', 500],
+  ['UserPromptSubmit', 2000],
+  ['PreToolUse', 3000],
+  ['PostToolUse', 3500],
+  ['Stop', 5000],
+];
+
+/** What the screen shows at a moment of that turn (an empty input box before the prompt is taken). */
+function screenAt(t: number): ScreenKind {
+  return t >= 2000 && t < 5000 ? 'working' : 'idle';
+}
+
+/** What is true at a moment, from the hooks alone. */
+function truthAt(t: number): SessionStatus {
+  return t < 2000 ? 'starting' : t < 5000 ? 'running' : 'idle';
+}
+
+const ORDER: Record<string, number> = { starting: 0, running: 1, idle: 2 };
+
+function freshRecord(): SessionRecord {
+  return {
+    name: 'race',
+    id: 'race-id',
+    status: 'starting',
+    statusSince: T0,
+    statusSignal: 'spawn',
+    model: 'sonnet',
+    prompt: 'do it',
+    promptBytes: 5,
+    cwd: '/',
+    permissionMode: 'bypassPermissions',
+    agentKind: 'claude',
+    agentCommand: 'claude',
+    createdAt: T0,
+    tmuxSocket: 'x',
+    tmuxSession: 'race',
+    runs: 1,
+  };
+}
+
+describe('refresh racing hook events', () => {
+  it('never goes backwards, whatever the interleaving (500 seeded runs)', () => {
+    for (let seed = 1; seed <= 500; seed += 1) {
+      const random = prng(seed);
+      // Every input with the moment it is applied: hooks shortly after they fire, screens captured
+      // at random moments and applied up to 3 s later (a slow refresh).
+      const inputs: { appliedAt: number; input: StatusInput }[] = HOOKS.map(([name, at]) => ({
+        appliedAt: at + random() * 50,
+        input: { kind: 'hook', event: { sessionId: 'race-id', name, at: T0 + at, order: String(at).padStart(6, '0') } },
+      }));
+      for (let i = 0; i < 25; i += 1) {
+        const capturedAt = random() * 8000;
+        inputs.push({ appliedAt: capturedAt + random() * 3000, input: { kind: 'screen', screen: { kind: screenAt(capturedAt) }, at: T0 + capturedAt, quietMs: screenAt(capturedAt) === 'working' ? 0 : 1500 } });
+      }
+      inputs.sort((a, b) => a.appliedAt - b.appliedAt);
+
+      const store = new SessionStore(new MemoryStorage(), silentLogger);
+      store.add(freshRecord());
+      let rev = store.get('race')!.rev ?? 0;
+      let newest = 0;
+      for (const { appliedAt, input } of inputs) {
+        store.update('race', 'race-id', (current) => transition(current, input));
+        const record = store.get('race')!;
+        assert.ok((record.rev ?? 0) >= rev, `seed ${seed}: the version went back`);
+        rev = record.rev ?? 0;
+        // Hooks applied so far say at least this much; the record may not say less.
+        if (input.kind === 'hook') newest = Math.max(newest, ORDER[truthAt(input.event.at - T0)]);
+        assert.ok(ORDER[record.status] >= newest, `seed ${seed} at ${Math.round(appliedAt)} ms: ${record.status} after the hooks said ${truthAt(newest === 2 ? 5000 : newest === 1 ? 2000 : 0)}`);
+        if (record.status === 'idle') assert.ok(record.lastPromptAt !== undefined, `seed ${seed}: idle before the prompt was taken`);
+      }
+      assert.equal(store.get('race')!.status, 'idle', `seed ${seed}: the turn ended idle`);
+    }
+  });
+});
