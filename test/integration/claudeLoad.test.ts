@@ -75,4 +75,17 @@ describe(`${SESSIONS} real Claude Code sessions spawned at once, seen by two eng
       assert.match(await rig.h.engine.output(name, { lines: 40 }), new RegExp(`OK: ${prompt(name)}`), `${name} shows its answer`);
     }
   });
+
+  it('shows a kill and a resume made in one engine in the other: killed, then back with its follow-up answered', async () => {
+    const killed = await rig.h.engine.kill('load-0');
+    assert.equal(killed.status, 'killed');
+    const { record: seenKilled } = await waitForStatus(watcher, 'load-0', (record) => record.endedAt !== undefined, 30_000);
+    assert.equal(seenKilled.status, 'killed', `the watcher saw ${seenKilled.status} (${seenKilled.statusDetail ?? ''})`);
+
+    await rig.h.engine.resume('load-0', 'And a follow-up');
+    const { record: back } = await waitForStatus(watcher, 'load-0', (record) => record.endedAt === undefined && record.runs === 2, 30_000);
+    assert.equal(back.statusDetail === 'resumed in another window' || back.statusSignal === 'hook', true, `back in the watcher as ${back.status} (${back.statusSignal}: ${back.statusDetail ?? ''})`);
+    for (const engine of [rig.h.engine, watcher]) await waitForStatus(engine, 'load-0', (record) => record.status === 'idle' && record.lastPromptAt !== undefined && record.lastPromptAt > (killed.endedAt ?? 0), 90_000);
+    assert.ok(arrived.has('And a follow-up'), 'the follow-up reached the API');
+  });
 });

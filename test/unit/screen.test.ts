@@ -161,3 +161,26 @@ describe('the input box', () => {
     assert.equal(inputBoxText(typed), 'typed by hand');
   });
 });
+
+describe('how a turn ended, where no hook says so', () => {
+  it('reads an interruption, a prompt handed back, and a refusal for the context limit, in every version', () => {
+    for (const version of VERSIONS) {
+      assert.equal(classifyScreen(fixture(version, 'after-deny.txt')).turnEnd, 'interrupted', `${version} after-deny`);
+      assert.equal(classifyScreen(fixture(version, 'after-escape.txt')).turnEnd, 'returned', `${version} after-escape`);
+      for (const file of ['idle.txt', 'after-allow.txt', 'working.txt']) {
+        if (readdirSync(join(SCREENS, version)).includes(file)) assert.equal(classifyScreen(fixture(version, file)).turnEnd, undefined, `${version} ${file}`);
+      }
+    }
+    assert.equal(classifyScreen(fixture('2.1.197', 'context-limit.txt')).turnEnd, 'context-limit');
+  });
+
+  it('says nothing of a turn whose prompt was taken but whose spinner is not drawn yet', () => {
+    // What a loaded machine shows for a moment after UserPromptSubmit: the prompt above an empty box.
+    const idle = fixture('2.1.197', 'idle-fresh.txt').split('\n');
+    const rule = idle.findIndex((line) => /^─{10,}/.test(line));
+    const starting = [...idle.slice(0, rule), '❯ Load task for load-6', '', ...idle.slice(rule)].join('\n');
+    const screen = classifyScreen(starting);
+    assert.equal(screen.kind, 'idle');
+    assert.equal(screen.turnEnd, undefined);
+  });
+});

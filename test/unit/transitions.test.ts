@@ -166,6 +166,18 @@ describe('status from the screen', () => {
     assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS))?.status, 'idle');
   });
 
+  it('ends a turn a hook started only on a screen that says how it ended (under load the spinner comes late)', () => {
+    const byHook = record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0 });
+    const at = (turnEnd?: 'interrupted' | 'returned' | 'context-limit'): StatusInput => ({ kind: 'screen', screen: { kind: 'idle', turnEnd }, at: T0 + 5000, quietMs: 4000 });
+    assert.equal(transition(byHook, at()), undefined, 'an empty box under the prompt is not the end of the turn');
+    assert.match(transition(byHook, at('interrupted'))?.statusDetail ?? '', /interrupted/);
+    assert.match(transition(byHook, at('returned'))?.statusDetail ?? '', /prompt back in the input box/);
+    const refused = transition(byHook, at('context-limit'));
+    assert.equal(refused?.status, 'error');
+    assert.match(refused?.statusDetail ?? '', /context limit/);
+    assert.equal(transition(record(), at('context-limit'))?.status, 'error', 'refused before it ever ran');
+  });
+
   it('does not take an early idle screen for idle while the prompt is on its way', () => {
     assert.equal(transition(record(), screen('idle', T0 + 1000)), undefined);
     assert.equal(transition(record({ pendingPrompt: true }), screen('idle', T0 + SLOW_START_MS * 2)), undefined);

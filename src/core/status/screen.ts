@@ -27,6 +27,13 @@ export interface ScreenState {
   detail?: string;
   /** The options of the dialog on screen, when one shows. */
   dialog?: Dialog;
+  /**
+   * On an idle screen, how the last turn ended where no hook says so: interrupted (Escape, or a
+   * permission refused), its prompt handed back to the input box (Escape before any answer), or
+   * refused for the context limit. Absent: nothing on screen says the turn ended; an empty input
+   * box under the prompt can also be a turn that has not drawn its spinner yet.
+   */
+  turnEnd?: 'interrupted' | 'returned' | 'context-limit';
 }
 
 /** How many lines from the bottom hold the dialogs and the footer. */
@@ -66,8 +73,36 @@ export function classifyScreen(text: string): ScreenState {
   // A dialog without options ("Enter to stay in auto mode · … · Esc to cancel") at the very bottom.
   if (DIALOG_FOOTER.test(lines.slice(-2).join('\n'))) return { kind: 'question', detail: 'dialog' };
   if (WORKING.test(tail)) return { kind: 'working' };
-  if (INPUT_LINE.test(tail) && RULE.test(tail)) return { kind: 'idle' };
+  if (INPUT_LINE.test(tail) && RULE.test(tail)) {
+    const turnEnd = turnEndOf(lines);
+    return turnEnd ? { kind: 'idle', turnEnd } : { kind: 'idle' };
+  }
   return { kind: 'unknown' };
+}
+
+const INTERRUPTED = /^\s*⎿\s+Interrupted\b/;
+const CONTEXT_LIMIT = /^\s*⎿\s+Context limit reached\b/;
+/** The summary line under a finished turn ("✻ Churned for 0s"). */
+const TURN_SUMMARY = /^\s*✻ /;
+/** A right-aligned notice above the box ("tmux detected · scroll with PgUp/PgDn…", "● high · /effort"), not the conversation. */
+const NOTICE = /^\s{20,}\S/;
+
+/** What the screen says of how the last turn ended: the lines right above the input box. */
+function turnEndOf(lines: readonly string[]): ScreenState['turnEnd'] {
+  const text = lines.join('\n');
+  const box = inputBoxText(text);
+  if (box !== undefined && box !== '') return 'returned';
+  let i = lines.length - 1;
+  while (i > 0 && !(/^\s*❯[\u00a0 ]/.test(lines[i]) && RULE.test(lines[i - 1]))) i -= 1;
+  // Up from the rule above the box, past blank lines and the turn's summary, to the last thing said.
+  for (let j = i - 2; j >= 0; j -= 1) {
+    const line = lines[j];
+    if (line.trim() === '' || TURN_SUMMARY.test(line) || NOTICE.test(line)) continue;
+    if (INTERRUPTED.test(line)) return 'interrupted';
+    if (CONTEXT_LIMIT.test(line)) return 'context-limit';
+    return undefined;
+  }
+  return undefined;
 }
 
 /** Whether a screen shows something the user must answer. */

@@ -149,8 +149,15 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
       if (next.status === 'waiting' || next.status === 'idle' || next.status === 'starting') set(next, 'running', 'screen', at);
       break;
     case 'idle':
-      if (next.status === 'waiting') set(next, 'idle', 'screen', at);
-      else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) set(next, 'idle', 'screen', at, 'turn ended without a Stop event');
+      if (screen.turnEnd === 'context-limit' && (next.status === 'starting' || next.status === 'running')) {
+        set(next, 'error', 'screen', at, 'Claude Code refused the prompt: context limit reached');
+        next.pendingPrompt = undefined;
+      } else if (next.status === 'waiting') set(next, 'idle', 'screen', at);
+      else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS && (next.statusSignal !== 'hook' || screen.turnEnd !== undefined)) {
+        // After a hook said running, only a screen that says how the turn ended ends it: under
+        // load an empty box shows for a while after the prompt was taken, before the spinner.
+        set(next, 'idle', 'screen', at, screen.turnEnd === 'returned' ? 'turn interrupted, its prompt back in the input box (no Stop event)' : 'turn interrupted (no Stop event)');
+      }
       else if (next.status === 'starting' && !next.pendingPrompt && !expectsPrompt(next)) set(next, 'idle', 'screen', at);
       else if (next.status === 'starting' && !next.pendingPrompt && expectsPrompt(next) && at - next.statusSince >= SLOW_START_MS) {
         // An empty input box is not idle before the prompt was taken (under load it is drawn well
