@@ -64,6 +64,28 @@ async function time<T>(fn: () => Promise<T>): Promise<number> {
   return performance.now() - start;
 }
 
+/** Past this a wait is stuck: the slowest, 50 MB through a terminal, takes seconds. */
+const STALL_MS = 120_000;
+
+/**
+ * `work`, or an error naming `step` once it has taken STALL_MS. The timer also keeps Node
+ * running while the bench waits on an event: the engine's hook watcher does not hold the
+ * process open (a host must be free to exit), so without a handle of the bench's own Node can
+ * run out of work between the bench's last write and the watcher reading it, and exit with
+ * code 0 in the middle of a step (seen in the status latency step, about 1 run in 10).
+ */
+async function within<T>(step: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bench: ${step} did not finish within ${STALL_MS / 1000} s`)), STALL_MS);
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
@@ -142,7 +164,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < sizes.events; i += 1) {
       const event = i % 2 === 0 ? 'UserPromptSubmit' : 'Stop';
       const expected: SessionStatus = i % 2 === 0 ? 'running' : 'idle';
-      latencies.push(await eventLatency(engine, join(stateDir, 'events'), target.id, target.name, event, expected));
+      latencies.push(await within(`status latency (${event} ${i + 1} of ${sizes.events})`, eventLatency(engine, join(stateDir, 'events'), target.id, target.name, event, expected)));
     }
     const rawWatch: number[] = [];
     const watchDir = join(root, 'rawwatch');
@@ -291,18 +313,25 @@ async function bindingThroughput(socket: string, session: string): Promise<numbe
   const binding = new TerminalBinding({ binary: 'tmux', socketArgs: ['-L', socket], session, cols: 200, rows: 50, bracketedPaste: false, logger: silentLogger });
   let tail = '';
   let started = 0;
-  const done = new Promise<number>((resolve) => {
-    binding.onData((text) => {
-      tail = (tail + text).slice(-64);
-      if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
-    });
-  });
-  await binding.start();
-  started = performance.now();
-  binding.input('\r');
-  const ms = await done;
-  binding.close();
-  return ms;
+  try {
+    return await within(
+      'terminal throughput (editor-terminal binding)',
+      new Promise<number>((resolve, reject) => {
+        binding.onData((text) => {
+          tail = (tail + text).slice(-64);
+          if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
+        });
+        // It ends only with its tmux session or server: fail at once rather than at STALL_MS.
+        binding.onEnd((reason) => reject(new Error(`bench: the terminal binding ended before the output was through: ${reason}`)));
+        binding.start().then(() => {
+          started = performance.now();
+          binding.input('\r');
+        }, reject);
+      }),
+    );
+  } finally {
+    binding.close();
+  }
 }
 
 /** `tmux attach` in a real pseudo-terminal (script), reading what a terminal would draw. */
@@ -314,18 +343,27 @@ async function attachThroughput(socket: string, session: string, tmux: (...args:
   const child = attachInPty(socket, session);
   let tail = '';
   let started = 0;
-  const done = new Promise<number>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      tail = (tail + chunk.toString('latin1')).slice(-4096);
-      if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
-    });
-  });
-  await waitForClient(socket, session);
-  started = performance.now();
-  await tmux('send-keys', '-t', `=${session}:`, 'Enter');
-  const ms = await done;
-  child.kill('SIGKILL');
-  return ms;
+  try {
+    return await within(
+      'terminal throughput (tmux attach)',
+      new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          tail = (tail + chunk.toString('latin1')).slice(-4096);
+          if (started && tail.includes('BENCH-DONE')) resolve(performance.now() - started);
+        });
+        // It ends only with its tmux session or server: fail at once rather than at STALL_MS.
+        child.once('close', (code, signal) => reject(new Error(`bench: tmux attach ended (${signal ?? `exit status ${code}`}) before the output was through`)));
+        waitForClient(socket, session)
+          .then(() => {
+            started = performance.now();
+            return tmux('send-keys', '-t', `=${session}:`, 'Enter');
+          })
+          .catch(reject);
+      }),
+    );
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 async function waitForClient(socket: string, session: string): Promise<void> {
@@ -343,7 +381,7 @@ async function bindingKeystrokes(socket: string, session: string, count: number)
   let waiter: ((text: string) => void) | undefined;
   binding.onData((text) => waiter?.(text));
   await binding.start();
-  const samples = await measureKeys(count, (key) => binding.input(key), (listener) => (waiter = listener));
+  const samples = await measureKeys('keystroke round trip (editor-terminal binding)', count, (key) => binding.input(key), (listener) => (waiter = listener));
   binding.close();
   return samples;
 }
@@ -354,13 +392,13 @@ async function attachKeystrokes(socket: string, session: string, count: number):
   child.stdout.on('data', (chunk: Buffer) => waiter?.(chunk.toString('latin1')));
   await waitForClient(socket, session);
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const samples = await measureKeys(count, (key) => child.stdin.write(key), (listener) => (waiter = listener));
+  const samples = await measureKeys('keystroke round trip (tmux attach)', count, (key) => child.stdin.write(key), (listener) => (waiter = listener));
   child.kill('SIGKILL');
   return samples;
 }
 
 /** Types letters one at a time and times each until it is echoed. */
-async function measureKeys(count: number, type: (key: string) => void, listen: (listener: (text: string) => void) => void): Promise<number[]> {
+async function measureKeys(step: string, count: number, type: (key: string) => void, listen: (listener: (text: string) => void) => void): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i += 1) {
     // Letters that no escape sequence of a redraw contains, so a sample ends on its own echo.
@@ -372,7 +410,7 @@ async function measureKeys(count: number, type: (key: string) => void, listen: (
       });
       type(key);
     });
-    samples.push(await echoed);
+    samples.push(await within(`${step}, key ${i + 1} of ${count}`, echoed));
     if (i % 50 === 49) type('\r');
   }
   return samples;
