@@ -22,6 +22,11 @@ export class SessionFiles {
     return path.join(this.stateDir, 'events');
   }
 
+  /** Where the events of sessions ended a while ago go, a folder per session, out of the watched folder. */
+  get eventArchiveDir(): string {
+    return path.join(this.stateDir, 'events-archive');
+  }
+
   dir(id: string): string {
     return path.join(this.stateDir, 'sessions', id);
   }
@@ -115,19 +120,53 @@ export class SessionFiles {
     await Promise.all(
       names.filter((name) => sessionIdOfEventFile(name) === id && !keep?.(name)).map((name) => fs.rm(path.join(this.eventsDir, name), { force: true })),
     );
+    await fs.rm(path.join(this.eventArchiveDir, id), { recursive: true, force: true });
   }
 
-  /** Removes events older than `maxAgeMs`: no engine can still need them. Returns how many. */
-  async pruneEvents(now: number, maxAgeMs = EVENT_MAX_AGE_MS): Promise<number> {
-    const names = await fs.readdir(this.eventsDir).catch(() => [] as string[]);
-    let removed = 0;
+  /**
+   * Moves an ended session's events out of the watched folder (every engine has read them by then;
+   * one that starts later finds them in the archive). Several engines may do it at once.
+   */
+  async archiveEvents(id: string): Promise<number> {
+    const names = (await fs.readdir(this.eventsDir).catch(() => [] as string[])).filter((name) => sessionIdOfEventFile(name) === id);
+    if (names.length === 0) return 0;
+    const dir = path.join(this.eventArchiveDir, id);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    let moved = 0;
     for (const name of names) {
+      try {
+        await fs.rename(path.join(this.eventsDir, name), path.join(dir, name));
+        moved += 1;
+      } catch {
+        // Moved by another engine meanwhile.
+      }
+    }
+    return moved;
+  }
+
+  /** Removes events (and archived sessions' events) older than `maxAgeMs`: no engine can still need them. Returns how many. */
+  async pruneEvents(now: number, maxAgeMs = EVENT_MAX_AGE_MS): Promise<number> {
+    const old = async (file: string) => now - (await fs.stat(file)).mtimeMs > maxAgeMs;
+    let removed = 0;
+    for (const name of await fs.readdir(this.eventsDir).catch(() => [] as string[])) {
       if (!sessionIdOfEventFile(name)) continue;
       const file = path.join(this.eventsDir, name);
       try {
-        if (now - (await fs.stat(file)).mtimeMs > maxAgeMs) {
+        if (await old(file)) {
           await fs.rm(file, { force: true });
           removed += 1;
+        }
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    // An archived session's folder was last changed when its events were moved there.
+    for (const id of await fs.readdir(this.eventArchiveDir).catch(() => [] as string[])) {
+      const dir = path.join(this.eventArchiveDir, id);
+      try {
+        if (await old(dir)) {
+          removed += (await fs.readdir(dir)).length;
+          await fs.rm(dir, { recursive: true, force: true });
         }
       } catch {
         // Gone meanwhile.

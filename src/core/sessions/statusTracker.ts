@@ -11,23 +11,24 @@
  */
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
-import { HookBatch, HookWatcher } from '../status/hookWatcher';
+import { HookWatcher } from '../status/hookWatcher';
 import { classifyScreen, ScreenState } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
-import { decodeRecordTag, showRecordTag } from '../tmux/sessionTags';
 import { coalesce } from '../util/coalesce';
 import type { Clock, Logger } from '../util/host';
 import type { PromptDelivery } from './promptDelivery';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
-import { recordFromTag } from './recordTags';
+import { TagReconciler } from './tagReconciler';
 
 /** A session whose pane is gone this soon after its record was made may still be spawning. */
 const SPAWN_GRACE_MS = 5000;
+/** How long after a session's end its events stay in the watched folder (every running engine has read them by then). */
+const ARCHIVE_AFTER_MS = 10 * 60_000;
 /** How long a dead pane may wait for its exit status before it ends without one. */
 const EXIT_STATUS_WAIT_MS = 3000;
 /** A clean exit on Claude Code's last screen: its resume hint, or /exit (/quit) in its input box. */
@@ -62,11 +63,13 @@ export class StatusTracker {
   private readonly deadWithoutStatus = new Map<string, number>();
   /** The last screen captured of each session, with the pane activity it reflects. */
   private readonly screens = new Map<string, { paneId: string; activityAt: number | undefined; readAt: number; screen: ScreenState }>();
+  /** Runs (id:run) whose events this engine has archived. */
+  private readonly archived = new Set<string>();
   /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
   private readonly spawnedAt = new Map<string, number>();
   private readonly socket: () => string;
-  private readonly workspace: string;
   private readonly engineId: string;
+  private readonly tags: TagReconciler;
 
   constructor(
     private readonly store: SessionStore,
@@ -81,14 +84,27 @@ export class StatusTracker {
     this.onIdle = options.onIdle;
     this.monitorIntervalMs = options.monitorIntervalMs;
     this.socket = options.socket;
-    this.workspace = options.workspace;
     this.engineId = options.engineId;
-    this.watcher = new HookWatcher(files.eventsDir, this.logger);
-    this.watcher.onEvents((batch) => this.applyHookEvents(batch));
+    this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
+    this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
+    this.tags = new TagReconciler({
+      store,
+      servers,
+      watcher: this.watcher,
+      workspace: options.workspace,
+      clock: this.clock,
+      logger: this.logger,
+      applyEvents: (events) => this.applyEvents(events, true),
+      noteStarted: (id) => this.noteSpawned(id),
+    });
   }
 
   /** Reads the events written while no engine ran, reconciles with tmux, starts the monitor. */
   async start(): Promise<void> {
+    // A session stored as live whose events were archived meanwhile (it ended while this engine was away): those first.
+    for (const record of this.store.all()) {
+      if (!isEnded(record)) this.applyEvents(await this.watcher.archivedEventsOf(record.id), true);
+    }
     await this.watcher.start();
     try {
       await this.refresh();
@@ -138,8 +154,12 @@ export class StatusTracker {
   private async refreshOnce(): Promise<void> {
     const bySocket = new Map<string, SessionRecord[]>([[this.socket(), []]]);
     const live = new Set<string>();
+    const startedAt = this.clock.now();
     for (const record of this.store.all()) {
-      if (isEnded(record)) continue;
+      if (isEnded(record)) {
+        this.archiveEventsOf(record, startedAt);
+        continue;
+      }
       live.add(record.id);
       const list = bySocket.get(record.tmuxSocket) ?? [];
       list.push(record);
@@ -153,7 +173,7 @@ export class StatusTracker {
       const panes = await this.servers.client(socket).listPanes();
       const bySession = new Map<string, PaneInfo>();
       for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
-      records.push(...(await this.reconcileTags(socket, bySession)));
+      records.push(...(await this.tags.reconcile(socket, bySession)));
       const now = this.clock.now();
       let drained = false;
       for (const record of records) {
@@ -209,75 +229,12 @@ export class StatusTracker {
     if (changed.length > 0) await this.store.commit(changed);
   }
 
-  /**
-   * The sessions of this workspace that the tags show and the store lacks (another engine's, or
-   * this one's from before a crash), and new runs of ended sessions (resumed by another engine):
-   * their records, rebuilt from the tags and brought up to date with their events.
-   */
-  private async reconcileTags(socket: string, bySession: ReadonlyMap<string, PaneInfo>): Promise<SessionRecord[]> {
-    const found: SessionRecord[] = [];
-    for (const pane of bySession.values()) {
-      const { id, workspace, run } = pane.tags;
-      if (!id || workspace !== this.workspace) continue;
-      const known = this.store.byId(id);
-      if (known && (run ?? 1) <= (known.runs ?? 1)) continue;
-      let tag;
-      try {
-        tag = decodeRecordTag(await this.servers.client(socket).run([showRecordTag(pane.sessionName)]));
-      } catch {
-        continue; // Gone meanwhile.
-      }
-      if (!tag || tag.id !== id || tag.name !== pane.sessionName) continue;
-      const record = known ? this.restartFromTag(known, tag.runs, tag.resumedAt) : await this.adoptFromTag(recordFromTag(tag, socket, this.clock.now()));
-      if (record) found.push(record);
-    }
-    return found;
-  }
-
-  private async adoptFromTag(record: SessionRecord): Promise<SessionRecord | undefined> {
-    const holder = this.store.get(record.name);
-    if (holder && holder.id !== record.id) {
-      // A live holder's pane is now another session's: it is judged gone first, and this one taken at the next refresh.
-      if (!isEnded(holder)) return undefined;
-      await this.store.remove(holder.name, holder.id);
-    }
-    // Its events so far, read before it is known (so none is missed) and again after (for those that came between).
-    const since = record.resumedAt ?? 0;
-    const backlog = (await this.watcher.eventsOf(record.id)).filter((event) => event.at >= since);
-    if (!this.store.add(record).added) return undefined;
-    this.applyEvents(backlog, true);
-    this.applyEvents((await this.watcher.eventsOf(record.id)).filter((event) => event.at >= since), true);
-    this.noteSpawned(record.id);
-    this.logger.info(`Found ${record.name} in tmux (started by another window, or before a restart); tracking it`);
-    return this.store.get(record.name);
-  }
-
-  /** Another engine resumed an ended session: it is live again, from its new run's events. */
-  private restartFromTag(known: SessionRecord, runs: number, resumedAt: number | undefined): SessionRecord | undefined {
-    const now = this.clock.now();
-    const restarted = this.store.update(known.name, known.id, (current) => ({
-      ...current,
-      status: 'starting',
-      statusSince: resumedAt ?? now,
-      statusSignal: 'reconcile',
-      statusDetail: 'resumed in another window',
-      endedAt: undefined,
-      exitCode: undefined,
-      endReason: undefined,
-      killRequested: undefined,
-      endedWhenIdle: undefined,
-      toolPending: undefined,
-      pendingPrompt: undefined,
-      paneId: undefined,
-      panePid: undefined,
-      runs,
-      resumedAt,
-    }));
-    if (!restarted) return undefined;
-    this.noteSpawned(known.id);
-    this.logger.info(`${known.name} was resumed in another window (run ${runs}); tracking it`);
-    void this.watcher.eventsOf(known.id).then((events) => this.applyEvents(events.filter((event) => event.at >= (resumedAt ?? 0)), true));
-    return restarted;
+  /** Moves the events of a session ended a while ago out of the watched folder, once per run. */
+  private archiveEventsOf(record: SessionRecord, now: number): void {
+    const run = `${record.id}:${record.runs ?? 1}`;
+    if (record.endedAt === undefined || now - record.endedAt < ARCHIVE_AFTER_MS || this.archived.has(run)) return;
+    this.archived.add(run);
+    void this.files.archiveEvents(record.id).catch((error) => this.logger.debug(`Could not archive the events of ${record.name}: ${(error as Error).message}`));
   }
 
   /** Whether only the screen can tell this session's state now. */
@@ -333,10 +290,6 @@ export class StatusTracker {
     const last = this.screens.get(id);
     if (!last || last.paneId !== pane.paneId || pane.activityAt === undefined || last.activityAt !== pane.activityAt) return undefined;
     return last.readAt >= pane.activityAt + 1000 ? last.screen : undefined;
-  }
-
-  private applyHookEvents({ events, replay }: HookBatch): void {
-    this.applyEvents(events, replay);
   }
 
   /**

@@ -3,7 +3,9 @@
  * new event once to this engine, in the order they were written. Events are read, never taken:
  * several engines (windows of one workspace, a reloading host) watch the same folder and each
  * sees every event, and an engine that starts late reads what happened while it was away. The
- * files are removed with their session, or by age (SessionFiles), never by a reader.
+ * files are removed with their session, or by age (SessionFiles), never by a reader; those of a
+ * session ended a while ago are moved to a folder of their own in the archive, so that the
+ * watched folder holds only what a running engine can still need.
  * Watching (inotify, FSEvents) makes an event seen within milliseconds.
  */
 import { promises as fs, watch, FSWatcher } from 'node:fs';
@@ -36,9 +38,11 @@ export class HookWatcher {
   /** The event files this engine has handed over (pruned of files that are gone). */
   private readonly seen = new Set<string>();
 
+  /** `archiveDir`: where each ended session's events may have been moved, a folder per session. */
   constructor(
     readonly dir: string,
     private readonly logger: Logger,
+    private readonly archiveDir?: string,
   ) {}
 
   async start(): Promise<void> {
@@ -85,22 +89,31 @@ export class HookWatcher {
    * session this engine learns of after its events came (started by another engine, or before a crash).
    */
   async eventsOf(sessionId: string): Promise<HookEvent[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dir);
-    } catch {
-      return [];
-    }
-    return this.read(await this.stat(names.filter((name) => sessionIdOfEventFile(name) === sessionId)), false);
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    const current = await this.stat(names.filter((name) => sessionIdOfEventFile(name) === sessionId));
+    const archived = await this.archivedFiles(sessionId);
+    return this.read([...archived, ...current].sort(byOrder), false);
   }
 
-  private async stat(names: readonly string[]): Promise<EventFile[]> {
+  /** The events of one session that were moved to the archive, oldest first. */
+  async archivedEventsOf(sessionId: string): Promise<HookEvent[]> {
+    return this.read(await this.archivedFiles(sessionId), false);
+  }
+
+  private async archivedFiles(sessionId: string): Promise<EventFile[]> {
+    if (!this.archiveDir) return [];
+    const dir = path.join(this.archiveDir, sessionId);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    return this.stat(names.filter((name) => sessionIdOfEventFile(name) === sessionId), dir);
+  }
+
+  private async stat(names: readonly string[], dir = this.dir): Promise<EventFile[]> {
     const files: EventFile[] = [];
     await Promise.all(
       names.map(async (name) => {
         const sessionId = sessionIdOfEventFile(name);
         if (!sessionId) return;
-        const file = path.join(this.dir, name);
+        const file = path.join(dir, name);
         try {
           const stat = await fs.stat(file, { bigint: true });
           files.push({ file, name, sessionId, mtimeNs: stat.mtimeNs });
@@ -109,7 +122,7 @@ export class HookWatcher {
         }
       }),
     );
-    return files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name)));
+    return files.sort(byOrder);
   }
 
   private async read(files: readonly EventFile[], markSeen: boolean): Promise<HookEvent[]> {
@@ -137,6 +150,8 @@ export class HookWatcher {
     this.emitter.dispose();
   }
 }
+
+const byOrder = (a: EventFile, b: EventFile): number => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name));
 
 /** A text that sorts as the events were written: the time in ns (fixed width), then the file name. */
 export function eventOrder(mtimeNs: bigint, name: string): string {
