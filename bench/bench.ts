@@ -20,6 +20,8 @@ import { TerminalBinding } from '../src/core/terminal/terminalBinding';
 import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
+import { measureHookless, measureParallelSpawns } from './loadBench';
+import { time, writeEvent } from './measure';
 
 const run = promisify(execFile);
 
@@ -58,12 +60,6 @@ function percentile(values: number[], p: number): number {
 }
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
-async function time<T>(fn: () => Promise<T>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
 /** Past this a wait is stuck: the slowest, 50 MB through a terminal, takes seconds. */
 const STALL_MS = 120_000;
 
@@ -89,8 +85,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -220,6 +216,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     killServer(socket);
     await rm(root, { recursive: true, force: true });
   }
+  const quiet = await measureHookless(root, { sessions: sizes.sessions, refreshRuns: sizes.refreshRuns, monitorSeconds: sizes.monitorSeconds }, log);
+  rows.push(ratioRow(`Refresh of ${sizes.sessions} quiet sessions without hooks vs bare list-panes`, median(quiet.refreshOurs), median(quiet.refreshBare), 'ms', 1.5, 'lower', `median of ${sizes.refreshRuns}; a screen is read only where its pane printed since the last read`));
+  rows.push(
+    ratioRow(
+      `Monitor CPU with ${sizes.sessions} live sessions (half without hooks), ${sizes.monitorSeconds} s`,
+      quiet.cpuOurs,
+      quiet.cpuBaseline,
+      '% of a core',
+      1,
+      'absolute',
+      'this process and the tmux server together, the monitor at 1 s; baseline: the same sessions with the monitor off',
+    ),
+  );
+  const parallel = await measureParallelSpawns(options.repo, sizes.parallelClaudes, log);
+  rows.push(ratioRow(`${sizes.parallelClaudes} real claude sessions spawned at once (until every prompt reached the API)`, parallel.ours, parallel.bare, 'ms', 1.2, 'lower', 'engine.spawn vs the same started by bare tmux new-session … claude (the pinned Claude Code, fake Messages API)'));
   const life = await measureLifecycle(options.repo, { resumes: sizes.resumes, idleSessions: sizes.idleSessions }, log);
   rows.push(ratioRow('Resume (until the conversation is back, SessionStart seen)', median(life.resumeOurs), median(life.resumeBare), 'ms', 1.2, 'lower', `engine.resume vs bare claude --resume in tmux (the pinned Claude Code), median of ${sizes.resumes}`));
   rows.push(
@@ -260,14 +271,6 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
     if (Date.now() > deadline) throw new Error('bench: timed out waiting for a state');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** Writes a hook event file the way the hook command does: a hidden temporary, then a rename. */
-async function writeEvent(dir: string, sessionId: string, name: string): Promise<void> {
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
-  const temporary = join(dir, `.${sessionId}.${suffix}`);
-  await writeFile(temporary, JSON.stringify({ hook_event_name: name, session_id: sessionId }));
-  await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
 }
 
 function eventLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
