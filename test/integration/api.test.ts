@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/util/host';
-import { ApiServer } from '../../src/core/http/apiServer';
+import { ApiServer, MAX_BODY_BYTES } from '../../src/core/http/apiServer';
+import { MAX_PROMPT_BYTES } from '../../src/core/sessions/validation';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../../src/core/http/instarConfig';
 import { Harness, RECORDER_AGENT, REPO, startHarness } from '../support/engineHarness';
 import { waitFor } from '../support/wait';
@@ -156,12 +157,14 @@ describe('HTTP API', () => {
     assert.equal((await call('DELETE', '/sessions/api-one')).status, 404);
   });
 
-  it('answers 405 with Allow for a wrong method, 404 for an unknown route, 413 for a body over 1 MiB', async () => {
+  it('answers 405 with Allow for a wrong method, 404 for an unknown route, 400 for a prompt over the limit, 413 for a body over its limit', async () => {
     const wrong = await call('PUT', '/sessions');
     assert.equal(wrong.status, 405);
     assert.equal(wrong.headers.get('allow'), 'GET');
     assert.equal((await call('GET', '/nothing/here')).status, 404);
-    const huge = await call('POST', '/sessions/spawn', { raw: JSON.stringify({ name: 'big', prompt: 'x'.repeat(1024 * 1024 + 10) }) });
+    const over = await call('POST', '/sessions/spawn', { raw: JSON.stringify({ name: 'big', prompt: 'x'.repeat(MAX_PROMPT_BYTES + 1) }) });
+    assert.equal(over.status, 400);
+    const huge = await call('POST', '/sessions/spawn', { raw: JSON.stringify({ name: 'big', prompt: 'x'.repeat(MAX_BODY_BYTES + 10) }) });
     assert.equal(huge.status, 413);
   });
 

@@ -8,6 +8,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InstarError, isInstarError } from '../../src/core/util/errors';
+import { MAX_PROMPT_BYTES } from '../../src/core/sessions/validation';
 import type { SessionEngine } from '../../src/core/sessions/sessionEngine';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
 import { tmuxOn } from '../support/tmuxServer';
@@ -94,19 +95,19 @@ describe('session engine on real tmux', () => {
       assert.match(focus, /^(on|1)$/, 'focus-events');
     });
 
-    it('refuses a NUL byte and prompts over 1 MiB, and a missing working directory', async () => {
+    it('refuses a NUL byte and prompts over 500 KiB, and a missing working directory', async () => {
       await rejects(spawn('nul', 'a\0b'), 'invalid-input', /NUL byte/);
-      await rejects(spawn('huge', 'x'.repeat(1024 * 1024 + 1)), 'invalid-input', /at most 1048576 bytes/);
+      await rejects(spawn('huge', 'x'.repeat(MAX_PROMPT_BYTES + 1)), 'invalid-input', /at most 512000 bytes \(500 KiB\)/);
       await rejects(engine.spawn({ name: 'nocwd', prompt: 'x', cwd: join(h.root, 'missing') }), 'invalid-input', /does not exist/);
       await rejects(engine.spawn({ name: 'relcwd', prompt: 'x', cwd: 'relative' }), 'invalid-input', /absolute path/);
       assert.equal(engine.get('nul'), undefined);
       assert.equal(engine.get('huge'), undefined);
     });
 
-    it('delivers a 1 MiB prompt whole, pasted once the agent is ready', async () => {
+    it('delivers a prompt of the largest size whole, pasted once the agent is ready', async () => {
       const line = 'The quick brown fox $(jumps) over "the" lazy dog; 0123456789\n';
-      const prompt = line.repeat(Math.floor((1024 * 1024) / line.length)) + 'END';
-      assert.ok(Buffer.byteLength(prompt) <= 1024 * 1024);
+      const prompt = line.repeat(Math.floor((MAX_PROMPT_BYTES - 3) / line.length)) + 'END';
+      assert.ok(Buffer.byteLength(prompt) <= MAX_PROMPT_BYTES && Buffer.byteLength(prompt) > MAX_PROMPT_BYTES - line.length - 3);
       const record = await spawn('bigprompt', prompt);
       assert.equal(record.pendingPrompt, true);
       assert.equal(record.promptBytes, Buffer.byteLength(prompt));

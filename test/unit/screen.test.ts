@@ -36,6 +36,9 @@ const EXPECTED: Record<string, [ScreenKind, RegExp?]> = {
   'api-error-400.txt': ['idle'],
   'api-error-401.txt': ['idle'],
   'context-limit.txt': ['idle'],
+  'context-limit.ansi.txt': ['idle'],
+  'context-limit-edge.txt': ['idle'],
+  'context-limit-opus.txt': ['idle'],
   'paste-placeholder.txt': ['idle'],
   'paste-placeholder-hint.txt': ['idle'],
   'agents-view-empty.txt': ['idle'],
@@ -171,7 +174,10 @@ describe('how a turn ended, where no hook says so', () => {
         if (readdirSync(join(SCREENS, version)).includes(file)) assert.equal(classifyScreen(fixture(version, file)).turnEnd, undefined, `${version} ${file}`);
       }
     }
-    assert.equal(classifyScreen(fixture('2.1.197', 'context-limit.txt')).turnEnd, 'context-limit');
+    // A prompt over what the model takes (captured at the edge: 524,072 characters on 2.1.197 with Sonnet).
+    for (const [version, file] of [['2.1.197', 'context-limit.txt'], ['2.1.197', 'context-limit-edge.txt'], ['2.1.260', 'context-limit.txt'], ['2.1.260', 'context-limit-opus.txt'], ['2.1.332', 'context-limit.txt'], ['2.1.332', 'context-limit.ansi.txt']]) {
+      assert.equal(classifyScreen(stripAnsi(fixture(version, file))).turnEnd, 'context-limit', `${version} ${file}`);
+    }
   });
 
   it('says nothing of a turn whose prompt was taken but whose spinner is not drawn yet', () => {

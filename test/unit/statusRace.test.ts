@@ -12,20 +12,9 @@ import type { ScreenKind } from '../../src/core/status/screen';
 import { StatusInput, transition } from '../../src/core/status/transitions';
 import { silentLogger } from '../../src/core/util/host';
 import { MemoryStorage } from '../support/storage';
+import { prng } from '../support/prng';
 
 const T0 = 1_800_000_000_000;
-
-/** A small seeded PRNG (mulberry32), so a failing interleaving can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The hooks of one turn with a tool call, at their moments (ms after T0). */
 const HOOKS: [string, number][] = [

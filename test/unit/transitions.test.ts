@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { HookEvent, parseHookPayload } from '../../src/core/status/hookEvents';
 import { REPO } from '../support/engineHarness';
+import { classifyScreen } from '../../src/core/status/screen';
 import { CLAUDE_QUIET_MS, QUIET_MS, SLOW_START_MS, StatusInput, transition } from '../../src/core/status/transitions';
 
 const T0 = 1_800_000_000_000;
@@ -196,5 +197,24 @@ describe('status from the screen', () => {
     const idle = transition(generic, screen('unknown', T0, QUIET_MS))!;
     assert.equal(idle.status, 'idle');
     assert.equal(idle.statusSignal, 'activity');
+  });
+});
+
+describe('a prompt Claude Code refuses', () => {
+  it('ends its turn as error with the reason, from the hooks and screen each version gave at the edge', () => {
+    for (const version of ['2.1.197', '2.1.260', '2.1.332']) {
+      const recorded = JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'refusal', `${version}-context-limit-sonnet.hooks.json`), 'utf8')) as { event: string; secondsAfterStart: number; payload: unknown }[];
+      const events = recorded.map(({ secondsAfterStart, payload }) => parseHookPayload('id-1', JSON.stringify(payload), T0 + secondsAfterStart * 1000)!);
+      // Claude Code says idle_prompt a minute later; the screen is read within seconds of the quiet turn.
+      const [early, late] = [events.filter((event) => event.notificationType !== 'idle_prompt'), events.filter((event) => event.notificationType === 'idle_prompt')];
+      let current = record();
+      for (const event of early) current = transition(current, { kind: 'hook', event }) ?? current;
+      assert.equal(current.status, 'running', `${version}: the prompt was taken (UserPromptSubmit), and no Stop came`);
+      const screen = classifyScreen(readFileSync(join(REPO, 'test', 'fixtures', 'screens', version, version === '2.1.197' ? 'context-limit-edge.txt' : 'context-limit.txt'), 'utf8'));
+      const refused = transition(current, { kind: 'screen', screen, at: T0 + 10_000, quietMs: 5000 });
+      assert.equal(refused?.status, 'error', version);
+      assert.match(refused?.statusDetail ?? '', /context limit/, version);
+      for (const event of late) assert.equal((transition(refused!, { kind: 'hook', event }) ?? refused)?.status, 'error', `${version}: idle_prompt does not hide the refusal`);
+    }
   });
 });

@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { InstarError, InstarErrorCode } from '../util/errors';
 import type { Logger } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
+import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
+import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
+import { formatBytes, MAX_PROMPT_BYTES } from '../sessions/validation';
 import { countByStatus, idleEndAt, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface ApiServerOptions {
@@ -21,8 +24,23 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Requests a client may make per minute (a token bucket). */
   requestsPerMinute?: number;
+  /** The largest request body read (MAX_BODY_BYTES unless set). */
   maxBodyBytes?: number;
 }
+
+/**
+ * The largest body read: a prompt or input at its limit must fit however a client escapes it.
+ * JSON can write any character as `\uXXXX`, 6 bytes for a 1-byte UTF-8 character (a control
+ * character is always written so), and never more than 6 per UTF-8 byte; the other fields (a
+ * name and job slug of 64 characters, a model id of 128, a number, a boolean) fit, escaped
+ * alike, in the 64 KiB added. A prompt one byte over its limit is then still read, and refused
+ * by the prompt's own check (400 naming the limit), not as a body too large (413).
+ */
+export const MAX_BODY_BYTES = 6 * Math.max(MAX_PROMPT_BYTES, MAX_INPUT_BYTES) + 64 * 1024;
+
+/** The keys POST …/keys takes, as its refusals name them. */
+const KEYS_RULE =
+  '1 to 100 key names, such as ["Escape"], ["1"] or ["C-c"]: a single printable character, Enter, Escape, Tab, BTab, BSpace, Space, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1–F12, or C-/M-/S- with a letter or digit';
 
 /** A session as the API shows it (Instar's fields, plus the state's source). */
 export interface ApiSession {
@@ -181,6 +199,9 @@ export class ApiServer {
         methods: {
           POST: async ({ params, body }) => {
             const { keys } = await body();
+            if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100 || keys.some((key) => typeof key !== 'string')) {
+              throw new HttpError(400, `The body needs "keys", a list of ${KEYS_RULE}; got ${describeValue(keys)}. To type text, POST …/input instead.`);
+            }
             await this.engine.sendKeys(params.name, keys as string[]);
             return [200, { ok: true }];
           },
@@ -257,8 +278,9 @@ export class ApiServer {
       if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') throw new HttpError(400, `"${field}" must be a string.`);
     }
     const endWhenIdle = body.endWhenIdleSeconds;
-    if (endWhenIdle !== undefined && endWhenIdle !== null && (typeof endWhenIdle !== 'number' || !Number.isInteger(endWhenIdle) || endWhenIdle < 0)) {
-      throw new HttpError(400, '"endWhenIdleSeconds" must be a whole number of seconds (0: never end by itself).');
+    const maxIdleSeconds = MAX_IDLE_LIMIT_MS / 1000;
+    if (endWhenIdle !== undefined && endWhenIdle !== null && (typeof endWhenIdle !== 'number' || !Number.isInteger(endWhenIdle) || endWhenIdle < 0 || endWhenIdle > maxIdleSeconds)) {
+      throw new HttpError(400, `"endWhenIdleSeconds" must be a whole number of seconds from 0 (never end by itself) to ${maxIdleSeconds} (a week); got ${describeValue(endWhenIdle)}.`);
     }
     const record = await this.engine.spawn({
       name: body.name as string,
@@ -289,7 +311,7 @@ export class ApiServer {
     if (!LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, 'The Host header must name this machine (127.0.0.1 or localhost).');
     if (req.headers.origin !== undefined) throw new HttpError(403, 'Requests from web pages are refused.');
     this.limit(req.socket.remoteAddress ?? 'unknown');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = parseTarget(req.url ?? '/');
     for (const route of this.routes) {
       const match = route.path.exec(url.pathname);
       if (!match) continue;
@@ -297,9 +319,9 @@ export class ApiServer {
       if (!handler) throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(route.methods).join(', ')}.`, { Allow: Object.keys(route.methods).join(', ') });
       if (route.auth) this.authorize(req.headers.authorization);
       const params: Record<string, string> = match[1] === undefined ? {} : { name: decodePathPart(match[1]) };
-      return handler({ params, query: url.searchParams, body: () => this.readBody(req) });
+      return handler({ params, query: url.query, body: () => this.readBody(req) });
     }
-    throw new HttpError(404, `No route ${req.method} ${url.pathname}.`);
+    throw new HttpError(404, `No route ${req.method} ${shorten(url.pathname)}.`);
   }
 
   private authorize(header: string | undefined): void {
@@ -323,25 +345,69 @@ export class ApiServer {
   }
 
   private async readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const max = this.options.maxBodyBytes ?? 1024 * 1024;
-    const tooLarge = () => new HttpError(413, `The body is over ${max} bytes.`, { Connection: 'close' });
+    const max = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
+    // Connection: close, so that the rest of a body too large is not read to keep the connection.
+    const tooLarge = () => new HttpError(413, `The body is over ${max} bytes (${formatBytes(max)}).`, { Connection: 'close' });
     if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > max) throw tooLarge();
-      chunks.push(chunk as Buffer);
-    }
+    const cutShort = () => new HttpError(400, 'The body was cut short: the client closed the connection.');
+    if (req.destroyed) throw cutShort();
+    const text = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = (error?: Error) => {
+        req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('close', onAborted);
+        if (error) reject(error);
+        else resolve(Buffer.concat(chunks));
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= max) return void chunks.push(chunk);
+        // Stops reading (no more of it is buffered) and answers 413; the connection then closes.
+        // Leaving the loop of a `for await` instead would destroy the socket before the answer.
+        req.pause();
+        done(tooLarge());
+      };
+      const onEnd = () => done();
+      const onError = (error: Error) => done(new HttpError(400, `The body could not be read: ${error.message}.`));
+      const onAborted = () => done(cutShort());
+      req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('close', onAborted);
+    });
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      parsed = JSON.parse(text.toString('utf8') || '{}');
     } catch {
       throw new HttpError(400, 'The body is not valid JSON.');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
     return parsed as Record<string, unknown>;
   }
+}
+
+/**
+ * The path and query of a request target. Only the origin form (`/path?query`) is taken, and
+ * the path as it was sent: not resolved against a base, which would read `//x` as a host name
+ * (or throw on `//[`) and fold `/a/../b` into `/b`.
+ */
+function parseTarget(target: string): { pathname: string; query: URLSearchParams } {
+  if (!target.startsWith('/')) throw new HttpError(400, `The request target must be a path starting with "/", not ${JSON.stringify(shorten(target))}.`);
+  const end = target.indexOf('#');
+  const withoutFragment = end < 0 ? target : target.slice(0, end);
+  const mark = withoutFragment.indexOf('?');
+  return mark < 0
+    ? { pathname: withoutFragment, query: new URLSearchParams() }
+    : { pathname: withoutFragment.slice(0, mark), query: new URLSearchParams(withoutFragment.slice(mark + 1)) };
+}
+
+/** Text cut to 80 characters for a message. */
+function shorten(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}… (${text.length} characters)` : text;
+}
+
+/** A value as a refusal shows it: its JSON, cut short. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value) ?? typeof value;
+  return json.length > 80 ? `${json.slice(0, 80)}… (${Array.isArray(value) ? `a list of ${value.length}` : typeof value})` : json;
 }
 
 /** A path segment, decoded; a malformed %-escape is the client's error, not the server's. */

@@ -114,3 +114,32 @@ export function endSummary(record: Pick<SessionRecord, 'status' | 'exitCode'>): 
   const exit = exitStatusText(record.exitCode);
   return exit ? `${record.status}, ${exit}` : record.status;
 }
+
+/**
+ * An ended session's record as a new run of it starts (a resume): live again, `starting`, with
+ * what belonged to the last run's end cleared.
+ */
+export function newRun(
+  record: SessionRecord,
+  run: { runs: number; at: number; signal: StatusSignal; detail: string; pendingPrompt?: boolean; agentVersion?: string },
+): SessionRecord {
+  return {
+    ...record,
+    status: 'starting',
+    statusSince: run.at,
+    statusSignal: run.signal,
+    statusDetail: run.detail,
+    endedAt: undefined,
+    exitCode: undefined,
+    endReason: undefined,
+    killRequested: undefined,
+    endedWhenIdle: undefined,
+    toolPending: undefined,
+    paneId: undefined,
+    panePid: undefined,
+    pendingPrompt: run.pendingPrompt || undefined,
+    agentVersion: run.agentVersion ?? record.agentVersion,
+    runs: run.runs,
+    resumedAt: run.at,
+  };
+}

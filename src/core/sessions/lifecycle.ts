@@ -9,7 +9,7 @@ import { agentKindOf } from '../agent/launchSpec';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { formatDuration } from '../model/duration';
-import { endSummary, idleEndAt, isEnded, SessionRecord } from '../model/sessionRecord';
+import { endSummary, idleEndAt, isEnded, newRun, SessionRecord } from '../model/sessionRecord';
 import { classifyScreen, inputBoxText } from '../status/screen';
 import { transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
@@ -147,25 +147,9 @@ export class SessionLifecycle {
     await files.clearExitStatus(record.id);
     if (text) await files.writePrompt(record.id, text);
     const now = clock.now();
-    const restarted = store.update(name, record.id, (current) => ({
-      ...current,
-      status: 'starting',
-      statusSince: now,
-      statusSignal: 'spawn',
-      statusDetail: 'resuming',
-      endedAt: undefined,
-      exitCode: undefined,
-      endReason: undefined,
-      killRequested: undefined,
-      endedWhenIdle: undefined,
-      toolPending: undefined,
-      paneId: undefined,
-      panePid: undefined,
-      pendingPrompt: text ? true : undefined,
-      agentVersion: version?.text ?? current.agentVersion,
-      runs: (current.runs ?? 1) + 1,
-      resumedAt: now,
-    }));
+    const restarted = store.update(name, record.id, (current) =>
+      newRun(current, { runs: (current.runs ?? 1) + 1, at: now, signal: 'spawn', detail: 'resuming', pendingPrompt: text !== undefined && text !== '', agentVersion: version?.text }),
+    );
     if (!restarted) throw new InstarError('not-found', `Session "${name}" changed while it was being resumed; try again.`);
     try {
       const paneId = await launcher.launch(client, {

@@ -13,9 +13,10 @@ import { delay } from '../util/delay';
 import { InstarError, invalidInput, isGone } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { SessionStore } from './sessionStore';
-import { validateText } from './validation';
+import { MAX_PROMPT_BYTES, validateText } from './validation';
 
-export const MAX_INPUT_BYTES = 1024 * 1024;
+/** Input is a prompt too: the same limit. */
+export const MAX_INPUT_BYTES = MAX_PROMPT_BYTES;
 /** Longer or multi-line input is pasted (bracketed) rather than typed. */
 const TYPE_LIMIT_BYTES = 1024;
 /** How long an answer waits for its dialog to be drawn, and how often it looks. */

@@ -4,7 +4,7 @@
  * crash) gets a record rebuilt from its tags and brought up to date with its events; an ended
  * session that the tags show running again (resumed in another window) is live again.
  */
-import { isEnded, SessionRecord } from '../model/sessionRecord';
+import { isEnded, newRun, SessionRecord } from '../model/sessionRecord';
 import type { HookEvent } from '../status/hookEvents';
 import type { HookWatcher } from '../status/hookWatcher';
 import type { PaneInfo } from '../tmux/parse';
@@ -77,24 +77,8 @@ export class TagReconciler {
 
   private restart(known: SessionRecord, runs: number, resumedAt: number | undefined): SessionRecord | undefined {
     const { store, watcher, clock, logger } = this.parts;
-    const restarted = store.update(known.name, known.id, (current) => ({
-      ...current,
-      status: 'starting',
-      statusSince: resumedAt ?? clock.now(),
-      statusSignal: 'reconcile',
-      statusDetail: 'resumed in another window',
-      endedAt: undefined,
-      exitCode: undefined,
-      endReason: undefined,
-      killRequested: undefined,
-      endedWhenIdle: undefined,
-      toolPending: undefined,
-      pendingPrompt: undefined,
-      paneId: undefined,
-      panePid: undefined,
-      runs,
-      resumedAt,
-    }));
+    // Its resume time is when the other window started it; a tag from before that field says now.
+    const restarted = store.update(known.name, known.id, (current) => newRun(current, { runs, at: resumedAt ?? clock.now(), signal: 'reconcile', detail: 'resumed in another window' }));
     if (!restarted) return undefined;
     this.parts.noteStarted(known.id);
     logger.info(`${known.name} was resumed in another window (run ${runs}); tracking it`);

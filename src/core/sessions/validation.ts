@@ -50,8 +50,14 @@ export function validatePermissionMode(mode: unknown): PermissionMode {
   throw invalidInput(`Invalid permission mode ${JSON.stringify(mode)}: use one of ${PERMISSION_MODES.join(', ')}.`);
 }
 
-/** Prompts are at most 1 MiB of UTF-8. */
-export const MAX_PROMPT_BYTES = 1024 * 1024;
+/**
+ * Prompts (and input) are at most 500 KiB of UTF-8: what reaches the model with every Claude Code
+ * tested and the default model. Claude Code itself refuses a prompt beyond its model's context
+ * ("Context limit reached"), at 522,388 characters with Sonnet on 2.1.260 in an empty project,
+ * less where the project brings context of its own (a CLAUDE.md); such a refusal ends the turn
+ * as an error that says so.
+ */
+export const MAX_PROMPT_BYTES = 500 * 1024;
 
 export function validateText(text: unknown, what: string, maxBytes: number, allowEmpty = true): string {
   if (typeof text !== 'string') throw invalidInput(`The ${what} must be a string.`);

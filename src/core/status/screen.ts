@@ -89,8 +89,7 @@ const NOTICE = /^\s{20,}\S/;
 
 /** What the screen says of how the last turn ended: the lines right above the input box. */
 function turnEndOf(lines: readonly string[]): ScreenState['turnEnd'] {
-  const text = lines.join('\n');
-  const box = inputBoxText(text);
+  const box = inputBoxText(lines.join('\n'));
   if (box !== undefined && box !== '') return 'returned';
   let i = lines.length - 1;
   while (i > 0 && !(/^\s*❯[\u00a0 ]/.test(lines[i]) && RULE.test(lines[i - 1]))) i -= 1;
@@ -108,8 +107,8 @@ function turnEndOf(lines: readonly string[]): ScreenState['turnEnd'] {
 /** Whether a screen shows something the user must answer. */
 export const needsUser = (kind: ScreenKind): boolean => kind === 'permission' || kind === 'question' || kind === 'setup';
 
-/** Hints Claude Code shows in an empty input box after an API error (dim, in 2.1.260 and later). */
-const PLACEHOLDERS = /^(Resend your message to try again|Once fixed, resend your message)$/;
+/** Hints Claude Code shows in an empty input box after an API error or a refused prompt (dim, in 2.1.260 and later). */
+const PLACEHOLDERS = /^(Resend your message to try again|Once fixed, resend your message|Run \/rewind to go back)$/;
 
 /**
  * The text in Claude Code's input box (the last "❯" line right under a rule), or undefined when
