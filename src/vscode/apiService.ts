@@ -10,6 +10,7 @@ import { ApiServer } from '../core/http/apiServer';
 import { agentApiEnvironment, generateToken, readInstarConfig, writeInstarConfig } from '../core/http/instarConfig';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
+import { coalesce } from '../core/util/coalesce';
 import { DisposableStore } from '../core/util/disposables';
 import type { Logger } from '../core/util/host';
 import type { SettingsWatcher } from './settings';
@@ -30,6 +31,7 @@ export class ApiService implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private server: ApiServer | undefined;
   private running: { port: number; folder: string } | undefined;
+  private pendingToken: Promise<string> | undefined;
   /** The variables agents get while the API runs. */
   agentEnv: Record<string, string> = {};
 
@@ -50,8 +52,13 @@ export class ApiService implements vscode.Disposable {
     return this.running !== undefined;
   }
 
-  /** Starts, restarts or stops the server to match the settings and trust. */
-  async update(): Promise<void> {
+  /**
+   * Starts, restarts or stops the server to match the settings, trust and the lead. Calls while one
+   * runs make it run once more: two at once would start two servers (and make two tokens).
+   */
+  readonly update: () => Promise<void> = coalesce(() => this.updateOnce());
+
+  private async updateOnce(): Promise<void> {
     const settings = this.settings.value;
     const folder = this.gate.trustedFolder();
     const enabled = settings.apiEnabled && folder !== undefined;
@@ -61,6 +68,7 @@ export class ApiService implements vscode.Disposable {
       // Another window of the workspace runs the API: agents spawned here call it.
       const config = await readInstarConfig(folder);
       this.setEnvironment(config ? agentApiEnvironment(config) : {});
+      this.host.logger.info(`The API of this workspace runs in another window${config ? ` (http://127.0.0.1:${config.port})` : ''}; it moves here if that window closes`);
       return;
     }
     if (!wanted || this.running) return;
@@ -96,12 +104,16 @@ export class ApiService implements vscode.Disposable {
     return token;
   }
 
-  private async token(): Promise<string> {
-    const stored = await this.host.secrets.get(TOKEN_KEY);
-    if (stored) return stored;
-    const token = generateToken();
-    await this.host.secrets.store(TOKEN_KEY, token);
-    return token;
+  /** The stored token, made once when there is none (callers at the same moment share one). */
+  private token(): Promise<string> {
+    this.pendingToken ??= (async () => {
+      const stored = await this.host.secrets.get(TOKEN_KEY);
+      if (stored) return stored;
+      const token = generateToken();
+      await this.host.secrets.store(TOKEN_KEY, token);
+      return token;
+    })().finally(() => (this.pendingToken = undefined));
+    return this.pendingToken;
   }
 
   private setEnvironment(env: Record<string, string>): void {

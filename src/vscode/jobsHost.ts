@@ -1,14 +1,16 @@
 /**
  * Hosts the scheduled jobs of `.instar/jobs.json`: jobs spawn agents, so they start only in a
- * trusted workspace folder (at activation, or when trust is granted), and only in the window
- * that leads the workspace, so each firing runs once however many windows are open (another
- * window takes over when it closes). Problems in the file show as a warning each time they change.
+ * trusted workspace folder (at activation, or when trust is granted). Every window shows them;
+ * they run only in the window that leads the workspace, so each firing runs once however many
+ * windows are open (another window takes over when it closes). Problems in the file show as a
+ * warning each time they change.
  */
 import * as vscode from 'vscode';
 import { JobScheduler } from '../core/jobs/jobScheduler';
 import { watchJobsFile } from '../core/jobs/jobsWatcher';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
+import { coalesce } from '../core/util/coalesce';
 import { DisposableStore } from '../core/util/disposables';
 import { systemClock, type Logger, type Storage } from '../core/util/host';
 import type { WorkspaceGate } from './workspaceGate';
@@ -23,7 +25,7 @@ export interface JobsHostOptions {
 export class JobsHost implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly started = new vscode.EventEmitter<JobScheduler>();
-  /** Fires once, when the scheduler has loaded the jobs file and is about to start. */
+  /** Fires once, when the scheduler has loaded the jobs file. */
   readonly onDidStart = this.started.event;
   private current: JobScheduler | undefined;
 
@@ -38,15 +40,31 @@ export class JobsHost implements vscode.Disposable {
     this.store.add(leader.onDidChange(() => void this.start()));
   }
 
-  /** The scheduler, once the jobs run here. */
+  /** The scheduler, once the jobs are loaded (running them only where this window leads). */
   get scheduler(): JobScheduler | undefined {
     return this.current;
   }
 
-  /** Starts the jobs if the workspace allows them, this window leads, and they are not running yet. */
-  async start(): Promise<void> {
+  /**
+   * Loads the jobs if the workspace allows them (every window shows them), and runs them where
+   * this window leads. Calls while one runs make it run once more (never two schedulers).
+   */
+  readonly start: () => Promise<void> = coalesce(() => this.startOnce());
+
+  private async startOnce(): Promise<void> {
     const folder = this.gate.trustedFolder();
-    if (this.current || !folder || !this.leader.leading) return;
+    if (!folder) return;
+    if (!this.current) await this.load(folder);
+    const scheduler = this.current;
+    if (!scheduler || scheduler.isRunning || !this.leader.leading) return;
+    try {
+      await scheduler.start();
+    } catch (error) {
+      this.options.logger.error(`Jobs: ${(error as Error).message}`);
+    }
+  }
+
+  private async load(folder: string): Promise<void> {
     const { storage, logger } = this.options;
     const scheduler = this.store.add(new JobScheduler(this.engine, { cwd: folder, storage, clock: systemClock, logger, runMissed: this.options.runMissed() }));
     this.current = scheduler;
@@ -61,7 +79,6 @@ export class JobsHost implements vscode.Disposable {
     try {
       this.store.add(await watchJobsFile(folder, scheduler));
       this.started.fire(scheduler);
-      await scheduler.start();
     } catch (error) {
       logger.error(`Jobs: ${(error as Error).message}`);
     }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model/sessionName';
 import { countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
+import type { JobState } from '../../src/core/model/job';
+import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { formatAge, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
@@ -66,5 +68,22 @@ describe('session presentation', () => {
     assert.equal(endSummary(record({ status: 'killed', exitCode: null, endedAt: NOW })), 'killed');
     const counts = countByStatus([]);
     assert.deepEqual(Object.values(counts), [0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('job presentation', () => {
+  const state: JobState = {
+    definition: { slug: 'nightly', name: 'Nightly audit', schedule: '0 2 * * *', prompt: 'Audit', enabled: true, keepAlive: false, endWhenIdleMs: 30_000 },
+    enabled: true,
+    nextRunAt: NOW + 3_600_000,
+    failures: 0,
+    runs: [],
+  };
+
+  it('says when a job runs next, and in a window that does not lead, that another one runs it', () => {
+    const here = jobLook(state, NOW);
+    assert.match(here.description, /^next \d\d:\d\d$/);
+    assert.doesNotMatch(here.tooltip, /another window/);
+    assert.match(jobLook(state, NOW, false).tooltip, /Run by another window of this workspace/);
   });
 });

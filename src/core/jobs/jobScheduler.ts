@@ -99,6 +99,7 @@ export class JobScheduler {
 
   /** Starts the timer; with runMissed, runs once each enabled job whose run was missed. */
   async start(): Promise<void> {
+    if (this.started) return;
     this.started = true;
     if (this.options.runMissed) {
       const now = this.options.clock.now();
@@ -132,8 +133,14 @@ export class JobScheduler {
     this.schedule();
   }
 
-  /** Does what is due now: scheduled firings, keepAlive respawns, results of ended runs. */
+  /** Whether the jobs run here (after start): before, they are only shown. */
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  /** Does what is due now: scheduled firings, keepAlive respawns, results of ended runs. Nothing before start. */
   tick(): Promise<void> {
+    if (!this.started) return Promise.resolve();
     this.ticking ??= this.tickOnce().finally(() => (this.ticking = undefined));
     return this.ticking;
   }

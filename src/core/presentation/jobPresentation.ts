@@ -7,7 +7,8 @@ function when(at: number, now: number): string {
   return new Date(now).toDateString() === date.toDateString() ? time : `${date.toISOString().slice(0, 10)} ${time}`;
 }
 
-export function jobLook(state: JobState, now: number): { description: string; tooltip: string } {
+/** `runsHere`: this window runs the jobs (it leads the workspace); another one does otherwise. */
+export function jobLook(state: JobState, now: number, runsHere = true): { description: string; tooltip: string } {
   const parts: string[] = [];
   if (!state.enabled) parts.push('disabled');
   else if (state.respawnAt !== undefined) parts.push(`respawn ${when(state.respawnAt, now)}`);
@@ -22,6 +23,7 @@ export function jobLook(state: JobState, now: number): { description: string; to
     `Prompt: ${d.prompt.split('\n')[0].slice(0, 120)}  `,
     state.lastRunAt !== undefined ? `Last run: ${new Date(state.lastRunAt).toLocaleString()}${state.lastSession ? ` (${state.lastSession})` : ''}  ` : 'Not run yet  ',
     state.failures > 0 ? `Consecutive errors: ${state.failures}  ` : '',
+    runsHere ? '' : 'Run by another window of this workspace (the one that leads it); its runs show here as sessions.  ',
     ...(state.runs.length > 0 ? ['', 'Last runs:', ...state.runs.map((run) => `- ${when(run.at, now)} ${run.session}: ${run.result}`)] : []),
   ].join('\n');
   return { description: parts.join(' · '), tooltip };

@@ -24,7 +24,7 @@ export function jobTreeItem(node: JobNode, scheduler: JobScheduler | undefined, 
     const item = new vscode.TreeItem('Jobs', vscode.TreeItemCollapsibleState.Expanded);
     item.id = 'jobs';
     item.iconPath = new vscode.ThemeIcon('calendar');
-    item.description = `${scheduler?.list().length ?? 0} in .instar/jobs.json`;
+    item.description = `${scheduler?.list().length ?? 0} in .instar/jobs.json${scheduler && !scheduler.isRunning ? ' · run by another window' : ''}`;
     item.contextValue = 'instar.jobs';
     return item;
   }
@@ -38,7 +38,7 @@ export function jobTreeItem(node: JobNode, scheduler: JobScheduler | undefined, 
   }
   const state = scheduler?.get(node.slug);
   if (!state) return new vscode.TreeItem(node.slug);
-  const look = jobLook(state, now);
+  const look = jobLook(state, now, scheduler?.isRunning ?? false);
   const item = new vscode.TreeItem(state.definition.name, vscode.TreeItemCollapsibleState.None);
   item.id = `job:${node.slug}`;
   item.description = look.description;
