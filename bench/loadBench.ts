@@ -94,7 +94,8 @@ export interface ParallelSpawnFigures {
 /** `count` real Claude Code sessions (the pinned one) spawned at once, against the same started by bare tmux. */
 export async function measureParallelSpawns(repo: string, count: number, log: (line: string) => void): Promise<ParallelSpawnFigures> {
   const CLAUDE = join(repo, 'node_modules', '.bin', 'claude');
-  const rig = await startClaudeRig('benchload', CLAUDE, 500);
+  // The monitor at the period the extension uses while the view is visible.
+  const rig = await startClaudeRig('benchload', CLAUDE, 1000);
   const { h, cwd, home, api } = rig;
   const arrived = new Map<string, number>();
   api.setHandler((request) => {

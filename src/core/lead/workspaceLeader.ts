@@ -24,6 +24,7 @@ export interface WorkspaceLeaderOptions {
 }
 
 const DEFAULT_RETRY_MS = 2000;
+const FAILED_WATCH_RETRY_MS = 200;
 
 export class WorkspaceLeader {
   private readonly emitter = new Emitter<boolean>();
@@ -35,6 +36,8 @@ export class WorkspaceLeader {
   private timer: NodeJS.Timeout | undefined;
   private trying: Promise<void> | undefined;
   private disposed = false;
+  /** The lock could not be used at all: this engine leads without it. */
+  private uncoordinated = false;
   private readonly address: string;
 
   constructor(private readonly options: WorkspaceLeaderOptions) {
@@ -43,7 +46,7 @@ export class WorkspaceLeader {
 
   /** Whether this engine leads its workspace now. */
   get leading(): boolean {
-    return this.server !== undefined;
+    return this.server !== undefined || this.uncoordinated;
   }
 
   /** Tries to take the lead; otherwise follows the leader. Resolves once it knows which. */
@@ -57,7 +60,7 @@ export class WorkspaceLeader {
   }
 
   private async tryLeadOnce(): Promise<void> {
-    if (this.disposed || this.server) return;
+    if (this.disposed || this.leading) return;
     const server = createServer((socket) => {
       // A follower watching: it learns of this engine's end when the connection closes.
       this.followers.add(socket);
@@ -69,8 +72,14 @@ export class WorkspaceLeader {
     if (listened === 'in-use' && !['linux', 'win32'].includes(process.platform) && (await this.staleSocketFile())) {
       return this.tryLeadOnce();
     }
-    if (listened !== 'listening') {
-      if (listened !== 'in-use') this.options.logger.warn(`Could not take part in choosing the workspace's leading window: ${listened.message}`);
+    if (listened instanceof Error) {
+      // No lock to be had here: this engine leads alone rather than leave jobs and the API nowhere.
+      this.options.logger.warn(`Could not take part in choosing the workspace's leading window (${listened.message}); jobs and the API run in this window without coordination`);
+      this.uncoordinated = true;
+      this.emitter.fire(true);
+      return;
+    }
+    if (listened === 'in-use') {
       this.follow();
       return;
     }
@@ -89,19 +98,29 @@ export class WorkspaceLeader {
 
   /** Stays connected to the leader, to try to take over when it ends. */
   private follow(): void {
-    if (this.disposed || this.server) return;
+    if (this.disposed || this.leading) return;
     if (!this.watch) {
       const socket = createConnection(this.address);
+      let connected = false;
       this.watch = socket;
       socket.unref();
+      socket.on('connect', () => (connected = true));
       socket.on('error', () => undefined);
       socket.on('close', () => {
         if (this.watch === socket) this.watch = undefined;
-        if (!this.disposed) void this.tryLead();
+        if (this.disposed) return;
+        // The leader ended: take over now. A connection that never came up (the leader was just
+        // going) tries again shortly, never in a tight loop.
+        if (connected) void this.tryLead();
+        else this.retryIn(FAILED_WATCH_RETRY_MS);
       });
     }
+    this.retryIn(this.options.retryMs ?? DEFAULT_RETRY_MS);
+  }
+
+  private retryIn(ms: number): void {
     this.clearTimer();
-    this.timer = setTimeout(() => void this.tryLead(), this.options.retryMs ?? DEFAULT_RETRY_MS);
+    this.timer = setTimeout(() => void this.tryLead(), ms);
     this.timer.unref();
   }
 

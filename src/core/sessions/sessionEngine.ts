@@ -80,11 +80,15 @@ export class SessionEngine {
       workspace: workspaceKeyOf(options),
       engineId: this.engineId,
     });
-    const announce = (record: SessionRecord, event: EngineEventName, fields: Record<string, unknown> = {}) =>
-      this.files.writeEngineEvent(record.id, event, { ...fields, engine: this.engineId }).catch((error) => {
+    const announce = (record: SessionRecord, event: EngineEventName) => {
+      // This engine did it already: its own watcher need not read it back.
+      const file = this.files.eventFileName(record.id);
+      this.tracker.ownEvent(file);
+      return this.files.writeEngineEvent(record.id, event, { engine: this.engineId }, file).catch((error) => {
         this.logger.warn(`Could not tell other windows of ${event} ${record.name}: ${(error as Error).message}`);
         return undefined;
       });
+    };
     const versions = new AgentVersions(this.tools, this.logger);
     const launcher = new AgentLauncher(this.files, () => this.options);
     const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);

@@ -108,10 +108,14 @@ export class SessionFiles {
    * Adds an event of the engine's own to the events folder, where every engine of the workspace
    * reads it as it reads the hooks' (a file of its own, renamed into place whole).
    */
-  async writeEngineEvent(id: string, name: EngineEventName, fields: Record<string, unknown> = {}): Promise<string> {
-    const file = `${id}.${randomBytes(6).toString('hex')}.json`;
+  async writeEngineEvent(id: string, name: EngineEventName, fields: Record<string, unknown> = {}, file = this.eventFileName(id)): Promise<string> {
     await writeFileAtomic(path.join(this.eventsDir, file), JSON.stringify({ ...fields, hook_event_name: name }));
     return file;
+  }
+
+  /** A new event file's name for a session (the hooks name theirs alike). */
+  eventFileName(id: string): string {
+    return `${id}.${randomBytes(6).toString('hex')}.json`;
   }
 
   /** Removes a session's events; with `keep`, all but that one (the removal, for engines that come later). */

@@ -119,12 +119,16 @@ export class Spawner {
       await this.files.remove(id).catch(() => undefined);
       // One tmux call creates the session; tmux itself refuses a name it already has.
       if (isInstarError(error, 'tmux-failed') && /duplicate session/i.test(error.message)) {
-        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" (one Instar did not start, or another workspace's). Choose another name.`);
+        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" (one Instar did not start, another workspace's, or one another window has just started). Choose another name.`);
       }
       throw error;
     }
     const spawned = this.store.require(name);
-    await Promise.all([this.store.commit([spawned]), this.settings.announce(spawned, 'instar:spawn')]);
+    // Neither is waited for: the session's tags already hold its record for every engine, and a
+    // host that dies before the registry is saved loses nothing (the next engine rebuilds it from
+    // them). The change event fires at once; the event file only makes other windows look now.
+    void this.settings.announce(spawned, 'instar:spawn');
+    void this.store.commit([spawned]).catch((error) => this.settings.logger.warn(`Could not save the registry after spawning ${name}: ${(error as Error).message}`));
     this.settings.logger.info(`Spawned ${name} (${model}, ${permissionMode}${pasted ? `, ${promptBytes}-byte prompt to paste` : ''}) in ${cwd}`);
     // The session as spawned: what the tracker learnt since comes through the change event.
     return spawned;

@@ -115,6 +115,11 @@ export class StatusTracker {
     this.setMonitorInterval(this.monitorIntervalMs);
   }
 
+  /** An event this engine writes itself (what it did, for the other engines): not read back. */
+  ownEvent(file: string): void {
+    this.watcher.markSeen(file);
+  }
+
   /** A spawn's tmux session is up: until a listing shows it, it is not judged vanished. */
   noteSpawned(id: string): void {
     this.spawnedAt.set(id, this.clock.now());

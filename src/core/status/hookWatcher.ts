@@ -66,6 +66,11 @@ export class HookWatcher {
     }
   }
 
+  /** Takes a file as handed over already (one its reader wrote itself). */
+  markSeen(name: string): void {
+    this.seen.add(name);
+  }
+
   /** Reads every event not handed over yet. Calls while a drain runs make it run once more. */
   readonly drain: () => Promise<void> = coalesce(() => this.drainOnce(), () => this.disposed);
 
