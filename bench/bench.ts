@@ -226,7 +226,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       '% of a core',
       1,
       'absolute',
-      'this process and the tmux server together, the monitor at 1 s; baseline: the same sessions with the monitor off',
+      'this process and the tmux server together, the monitor at 1 s (stretched up to 4 s while all is quiet); baseline: the same sessions with the monitor off',
     ),
   );
   const parallel = await measureParallelSpawns(options.repo, sizes.parallelClaudes, log);

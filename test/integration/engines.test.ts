@@ -289,4 +289,38 @@ describe('agents without hooks', () => {
       await h.dispose();
     }
   });
+
+  it('checks less often while all is quiet, and sees an exit at once through its status file', async () => {
+    let listings = 0;
+    const runner = new ProcessRunner();
+    const counting: CommandRunner = {
+      run(file, args, options) {
+        if (args.includes('list-panes')) listings += 1;
+        return runner.run(file, args, options);
+      },
+    };
+    const h = await startHarness('stretch', { agentCommand: RECORDER_AGENT, monitorIntervalMs: 200, runner: counting });
+    try {
+      await mkdir(join(h.root, 'records'));
+      process.env.RECORD_DIR = join(h.root, 'records');
+      await h.engine.spawn({ name: 'still', prompt: '', cwd: h.root });
+      await waitForStatus(h.engine, 'still', 'idle', 20_000);
+      // Settled: the period stretches to 4 × 200 ms within a few checks.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const before = listings;
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const quiet = listings - before;
+      console.log(`${quiet} listings in 4 s of quiet with the monitor at 200 ms`);
+      assert.ok(quiet <= 8, `${quiet} listings in 4 s: the monitor did not slow down (20 at its period)`);
+
+      const started = performance.now();
+      await h.engine.sendInput('still', 'EXIT 7');
+      const { record } = await waitForStatus(h.engine, 'still', (r) => r.endedAt !== undefined, 20_000);
+      console.log(`exit seen ${Math.round(performance.now() - started)} ms after the input that ends it`);
+      assert.equal(record.status, 'error');
+      assert.equal(record.exitCode, 7);
+    } finally {
+      await h.dispose();
+    }
+  });
 });

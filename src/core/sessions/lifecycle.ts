@@ -168,7 +168,9 @@ export class SessionLifecycle {
       throw error;
     }
     const resumed = store.require(name);
-    await Promise.all([store.commit([resumed]), this.parts.announce(resumed, 'instar:resume')]);
+    // Not waited for: the tags already say it runs again; the event only makes other windows look now.
+    void this.parts.announce(resumed, 'instar:resume');
+    await store.commit([resumed]);
     logger.info(`Resumed ${name} (run ${resumed.runs}, was ${endSummary(record)})${text ? ' with a follow-up' : ''}`);
     return store.get(name) ?? resumed;
   }

@@ -45,7 +45,8 @@ export class SessionFiles {
     return file;
   }
 
-  private get exitDir(): string {
+  /** Where the launch wrapper writes each agent's exit status, a file per session. */
+  get exitStatusDir(): string {
     return path.join(this.stateDir, 'exit');
   }
 
@@ -55,7 +56,7 @@ export class SessionFiles {
   }
 
   statusFile(id: string): string {
-    return path.join(this.exitDir, id);
+    return path.join(this.exitStatusDir, id);
   }
 
   /** The exit status the launch wrapper wrote, if the agent has exited. */
@@ -74,7 +75,7 @@ export class SessionFiles {
 
   /** Makes the folders all sessions share, once, when the engine starts. */
   async prepare(): Promise<void> {
-    await fs.mkdir(this.exitDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.exitStatusDir, { recursive: true, mode: 0o700 });
     await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
   }
 

@@ -9,6 +9,7 @@
  * runs, so a session some engine started shows in every engine at its next refresh, with the
  * events it had.
  */
+import { FSWatcher, watch } from 'node:fs';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
@@ -27,6 +28,10 @@ import { TagReconciler } from './tagReconciler';
 
 /** A session whose pane is gone this soon after its record was made may still be spawning. */
 const SPAWN_GRACE_MS = 5000;
+/** Quiet checks in a row (nothing changed, nothing in between states) before the monitor slows down. */
+const QUIET_CHECKS_BEFORE_STRETCH = 3;
+/** The most the monitor's period is stretched while all stays quiet. */
+const MAX_MONITOR_STRETCH = 4;
 /** How long after a session's end its events stay in the watched folder (every running engine has read them by then). */
 const ARCHIVE_AFTER_MS = 10 * 60_000;
 /** How long a dead pane may wait for its exit status before it ends without one. */
@@ -58,6 +63,13 @@ export class StatusTracker {
   private readonly logger: Logger;
   private monitorTimer: NodeJS.Timeout | undefined;
   private monitorIntervalMs: number;
+  /** When the monitor's next check is due, while one is scheduled. */
+  private monitorDueAt = 0;
+  /** Monitor checks in a row that found all quiet. */
+  private quietChecks = 0;
+  /** Something happened since the last check began (a change, an event, a screen that moved). */
+  private woken = false;
+  private exitWatcher: FSWatcher | undefined;
   private disposed = false;
   /** Dead panes whose exit status has not arrived yet, since when. */
   private readonly deadWithoutStatus = new Map<string, number>();
@@ -87,6 +99,7 @@ export class StatusTracker {
     this.engineId = options.engineId;
     this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
     this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
+    store.onDidChange(() => this.wake());
     this.tags = new TagReconciler({
       store,
       servers,
@@ -106,6 +119,7 @@ export class StatusTracker {
       if (!isEnded(record)) this.applyEvents(await this.watcher.archivedEventsOf(record.id), true);
     }
     await this.watcher.start();
+    this.watchExits();
     try {
       await this.refresh();
     } catch (error) {
@@ -133,15 +147,50 @@ export class StatusTracker {
     if (intervalMs > 0 && !this.disposed) this.scheduleMonitor(intervalMs);
   }
 
+  /**
+   * The monitor checks at its period, stretched (up to MAX_MONITOR_STRETCH times) while every
+   * check finds all quiet: nothing changed and no session between states. Anything that happens
+   * (a change, a hook, a pane that printed) brings the period back at once. Exits of the agents
+   * Instar started do not wait for it: their status files are watched.
+   */
   private scheduleMonitor(ms: number): void {
     if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitorDueAt = this.clock.now() + ms;
     this.monitorTimer = setTimeout(async () => {
       this.monitorTimer = undefined;
+      this.woken = false;
       // Even with nothing live here: another engine of the workspace may have started a session.
       await this.refresh().catch((error) => this.logger.debug(`Refresh failed: ${(error as Error).message}`));
-      if (this.monitorIntervalMs > 0 && !this.disposed && !this.monitorTimer) this.scheduleMonitor(this.monitorIntervalMs);
+      this.quietChecks = this.woken || !this.settled() ? 0 : this.quietChecks + 1;
+      if (this.monitorIntervalMs > 0 && !this.disposed && !this.monitorTimer) this.scheduleMonitor(this.monitorIntervalMs * this.stretch());
     }, ms);
     this.monitorTimer.unref?.();
+  }
+
+  private stretch(): number {
+    return this.quietChecks < QUIET_CHECKS_BEFORE_STRETCH ? 1 : Math.min(MAX_MONITOR_STRETCH, 2 ** (this.quietChecks - QUIET_CHECKS_BEFORE_STRETCH + 1));
+  }
+
+  /** Whether every live session sits still: idle, and nothing on its way to it. */
+  private settled(): boolean {
+    return this.store.all().every((record) => isEnded(record) || (record.status === 'idle' && !record.pendingPrompt)) && this.deadWithoutStatus.size === 0;
+  }
+
+  /** Something happened: the monitor goes back to its period. */
+  private wake(): void {
+    this.woken = true;
+    this.quietChecks = 0;
+    if (this.monitorTimer && this.monitorIntervalMs > 0 && this.monitorDueAt - this.clock.now() > this.monitorIntervalMs) this.scheduleMonitor(this.monitorIntervalMs);
+  }
+
+  /** The launch wrapper writes an agent's exit status just before its pane closes: a refresh follows at once. */
+  private watchExits(): void {
+    try {
+      this.exitWatcher = watch(this.files.exitStatusDir, { persistent: false }, () => this.refreshSoon(50));
+      this.exitWatcher.on('error', (error) => this.logger.debug(`Watching exit statuses stopped: ${String(error)}; the monitor still sees exits`));
+    } catch (error) {
+      this.logger.debug(`Cannot watch exit statuses (${String(error)}); the monitor still sees exits`);
+    }
   }
 
   /** Brings the next check forward (after an event that announces an exit). */
@@ -276,6 +325,8 @@ export class StatusTracker {
       }
       screen = classifyScreen(text);
       this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
+      this.wake(); // the pane printed
+
     }
     const now = this.clock.now();
     const next = this.apply(record, { kind: 'screen', screen, at: readAt, quietMs: quietFor(pane, now) });
@@ -341,6 +392,7 @@ export class StatusTracker {
   dispose(): void {
     this.disposed = true;
     if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.exitWatcher?.close();
     this.watcher.dispose();
   }
 }
