@@ -86,13 +86,13 @@ export async function measureHookless(root: string, sizes: { sessions: number; r
 }
 
 export interface ParallelSpawnFigures {
-  /** ms from the first spawn until every prompt reached the Messages API: engine.spawn, and bare tmux new-session. */
-  ours: number;
-  bare: number;
+  /** ms from the first spawn until every prompt reached the Messages API, per round: engine.spawn, and bare tmux new-session. */
+  ours: number[];
+  bare: number[];
 }
 
-/** `count` real Claude Code sessions (the pinned one) spawned at once, against the same started by bare tmux. */
-export async function measureParallelSpawns(repo: string, count: number, log: (line: string) => void): Promise<ParallelSpawnFigures> {
+/** `count` real Claude Code sessions (the pinned one) spawned at once, against the same started by bare tmux, `rounds` times each. */
+export async function measureParallelSpawns(repo: string, count: number, rounds: number, log: (line: string) => void): Promise<ParallelSpawnFigures> {
   const CLAUDE = join(repo, 'node_modules', '.bin', 'claude');
   // The monitor at the period the extension uses while the view is visible.
   const rig = await startClaudeRig('benchload', CLAUDE, 1000);
@@ -107,27 +107,45 @@ export async function measureParallelSpawns(repo: string, count: number, log: (l
     return Math.max(...prompts.map((prompt) => arrived.get(prompt)!)) - started;
   };
   try {
-    log(`${count} bare claude sessions at once…`);
     const bareEvents = join(h.root, 'bare-events');
     await mkdir(bareEvents);
     const bareSettings = join(h.root, 'bare-settings.json');
     await writeFile(bareSettings, JSON.stringify(hookSettings(bareEvents)));
     const env = Object.entries(home.env).map(([key, value]) => `${key}=${value}`);
-    const barePrompts = Array.from({ length: count }, (_, i) => `Bare task ${i}`);
-    let started = performance.now();
-    await Promise.all(
-      barePrompts.map((prompt, i) =>
-        run('tmux', ['-L', h.socket, 'new-session', '-d', '-s', `bare-${i}`, '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, `INSTAR_SESSION_ID=bare-${i}`, CLAUDE, '--model', 'sonnet', '--session-id', randomUUID(), '--settings', bareSettings, '--dangerously-skip-permissions', '--', prompt]),
-      ),
-    );
-    const bare = await allArrived(barePrompts, started);
-    for (let i = 0; i < count; i += 1) execFileSync('tmux', ['-L', h.socket, 'kill-session', '-t', `=bare-${i}`]);
-
-    log(`${count} engine spawns at once…`);
-    const prompts = Array.from({ length: count }, (_, i) => `Engine task ${i}`);
-    started = performance.now();
-    await Promise.all(prompts.map((prompt, i) => h.engine.spawn({ name: `load-${i}`, prompt, cwd, permissionMode: 'bypassPermissions' })));
-    const ours = await allArrived(prompts, started);
+    const bareRound = async (round: number) => {
+      log(`${count} bare claude sessions at once…`);
+      const prompts = Array.from({ length: count }, (_, i) => `Bare task ${round}-${i}`);
+      const started = performance.now();
+      await Promise.all(
+        prompts.map((prompt, i) =>
+          run('tmux', ['-L', h.socket, 'new-session', '-d', '-s', `bare-${round}-${i}`, '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, `INSTAR_SESSION_ID=bare-${round}-${i}`, CLAUDE, '--model', 'sonnet', '--session-id', randomUUID(), '--settings', bareSettings, '--dangerously-skip-permissions', '--', prompt]),
+        ),
+      );
+      const ms = await allArrived(prompts, started);
+      for (let i = 0; i < count; i += 1) execFileSync('tmux', ['-L', h.socket, 'kill-session', '-t', `=bare-${round}-${i}`]);
+      return ms;
+    };
+    const engineRound = async (round: number) => {
+      log(`${count} engine spawns at once…`);
+      const prompts = Array.from({ length: count }, (_, i) => `Engine task ${round}-${i}`);
+      const started = performance.now();
+      await Promise.all(prompts.map((prompt, i) => h.engine.spawn({ name: `load-${round}-${i}`, prompt, cwd, permissionMode: 'bypassPermissions' })));
+      const ms = await allArrived(prompts, started);
+      for (let i = 0; i < count; i += 1) await h.engine.kill(`load-${round}-${i}`);
+      return ms;
+    };
+    // Rounds in alternating order (bare first, then ours first…): 20 claudes starting on 2 cores are noisy.
+    const ours: number[] = [];
+    const bare: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      if (round % 2 === 0) {
+        bare.push(await bareRound(round));
+        ours.push(await engineRound(round));
+      } else {
+        ours.push(await engineRound(round));
+        bare.push(await bareRound(round));
+      }
+    }
     return { ours, bare };
   } finally {
     await rig.dispose();

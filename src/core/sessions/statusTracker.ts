@@ -24,14 +24,11 @@ import type { PromptDelivery } from './promptDelivery';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
+import { MonitorSchedule } from './monitorSchedule';
 import { TagReconciler } from './tagReconciler';
 
 /** A session whose pane is gone this soon after its record was made may still be spawning. */
 const SPAWN_GRACE_MS = 5000;
-/** Quiet checks in a row (nothing changed, nothing in between states) before the monitor slows down. */
-const QUIET_CHECKS_BEFORE_STRETCH = 3;
-/** The most the monitor's period is stretched while all stays quiet. */
-const MAX_MONITOR_STRETCH = 4;
 /** How long after a session's end its events stay in the watched folder (every running engine has read them by then). */
 const ARCHIVE_AFTER_MS = 10 * 60_000;
 /** How long a dead pane may wait for its exit status before it ends without one. */
@@ -61,14 +58,8 @@ export class StatusTracker {
   private readonly onIdle: StatusTrackerOptions['onIdle'];
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private monitorTimer: NodeJS.Timeout | undefined;
+  private readonly monitor: MonitorSchedule;
   private monitorIntervalMs: number;
-  /** When the monitor's next check is due, while one is scheduled. */
-  private monitorDueAt = 0;
-  /** Monitor checks in a row that found all quiet. */
-  private quietChecks = 0;
-  /** Something happened since the last check began (a change, an event, a screen that moved). */
-  private woken = false;
   private exitWatcher: FSWatcher | undefined;
   private disposed = false;
   /** Dead panes whose exit status has not arrived yet, since when. */
@@ -99,7 +90,9 @@ export class StatusTracker {
     this.engineId = options.engineId;
     this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
     this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
-    store.onDidChange(() => this.wake());
+    this.monitor = new MonitorSchedule({ check: () => this.refresh(), settled: () => this.settled(), clock: this.clock, logger: this.logger });
+    // Any change means the sessions are not quiet: the monitor checks at its period again.
+    store.onDidChange(() => this.monitor.wake());
     this.tags = new TagReconciler({
       store,
       servers,
@@ -139,48 +132,19 @@ export class StatusTracker {
     this.spawnedAt.set(id, this.clock.now());
   }
 
-  /** Starts, changes or (with 0) stops the timer that checks live sessions. */
+  /**
+   * Starts, changes or (with 0) stops the timer that checks live sessions (even with none live
+   * here: another engine of the workspace may have started one). Exits of the agents Instar
+   * started do not wait for it: their status files are watched.
+   */
   setMonitorInterval(intervalMs: number): void {
     this.monitorIntervalMs = intervalMs;
-    if (this.monitorTimer) clearTimeout(this.monitorTimer);
-    this.monitorTimer = undefined;
-    if (intervalMs > 0 && !this.disposed) this.scheduleMonitor(intervalMs);
-  }
-
-  /**
-   * The monitor checks at its period, stretched (up to MAX_MONITOR_STRETCH times) while every
-   * check finds all quiet: nothing changed and no session between states. Anything that happens
-   * (a change, a hook, a pane that printed) brings the period back at once. Exits of the agents
-   * Instar started do not wait for it: their status files are watched.
-   */
-  private scheduleMonitor(ms: number): void {
-    if (this.monitorTimer) clearTimeout(this.monitorTimer);
-    this.monitorDueAt = this.clock.now() + ms;
-    this.monitorTimer = setTimeout(async () => {
-      this.monitorTimer = undefined;
-      this.woken = false;
-      // Even with nothing live here: another engine of the workspace may have started a session.
-      await this.refresh().catch((error) => this.logger.debug(`Refresh failed: ${(error as Error).message}`));
-      this.quietChecks = this.woken || !this.settled() ? 0 : this.quietChecks + 1;
-      if (this.monitorIntervalMs > 0 && !this.disposed && !this.monitorTimer) this.scheduleMonitor(this.monitorIntervalMs * this.stretch());
-    }, ms);
-    this.monitorTimer.unref?.();
-  }
-
-  private stretch(): number {
-    return this.quietChecks < QUIET_CHECKS_BEFORE_STRETCH ? 1 : Math.min(MAX_MONITOR_STRETCH, 2 ** (this.quietChecks - QUIET_CHECKS_BEFORE_STRETCH + 1));
+    this.monitor.setPeriod(this.disposed ? 0 : intervalMs);
   }
 
   /** Whether every live session sits still: idle, and nothing on its way to it. */
   private settled(): boolean {
     return this.store.all().every((record) => isEnded(record) || (record.status === 'idle' && !record.pendingPrompt)) && this.deadWithoutStatus.size === 0;
-  }
-
-  /** Something happened: the monitor goes back to its period. */
-  private wake(): void {
-    this.woken = true;
-    this.quietChecks = 0;
-    if (this.monitorTimer && this.monitorIntervalMs > 0 && this.monitorDueAt - this.clock.now() > this.monitorIntervalMs) this.scheduleMonitor(this.monitorIntervalMs);
   }
 
   /** The launch wrapper writes an agent's exit status just before its pane closes: a refresh follows at once. */
@@ -297,7 +261,8 @@ export class StatusTracker {
     if (record.pendingPrompt) return true;
     switch (record.status) {
       case 'starting':
-        return now - record.createdAt >= 1000;
+        // Until a hook came: a first-run dialog shows before any. After SessionStart the hooks tell.
+        return record.statusSignal !== 'hook' && now - (record.resumedAt ?? record.createdAt) >= 1000;
       case 'waiting':
         return true;
       case 'running':
@@ -325,7 +290,7 @@ export class StatusTracker {
       }
       screen = classifyScreen(text);
       this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
-      this.wake(); // the pane printed
+      this.monitor.wake(); // the pane printed
 
     }
     const now = this.clock.now();
@@ -391,7 +356,7 @@ export class StatusTracker {
 
   dispose(): void {
     this.disposed = true;
-    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitor.dispose();
     this.exitWatcher?.close();
     this.watcher.dispose();
   }
