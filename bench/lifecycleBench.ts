@@ -40,6 +40,23 @@ function agentProcesses(panePid: number | undefined): { count: number; kib: numb
   return { count: children.length, kib };
 }
 
+/** Waits until no claude runs the conversation (a tmux server whose argv carries the id is not one). */
+async function conversationClosed(conversationId: string): Promise<void> {
+  await waitFor(
+    'the last run of the conversation to exit',
+    () => {
+      try {
+        const lines = execFileSync('pgrep', ['-l', '-f', '--', conversationId], { encoding: 'utf8' }).split('\n');
+        return lines.every((line) => line.trim() === '' || /^\d+\s+tmux/.test(line.trim()));
+      } catch {
+        return true; // pgrep exits 1 when nothing matches
+      }
+    },
+    30_000,
+    20,
+  );
+}
+
 /** `repo` holds the pinned Claude Code in node_modules. */
 export async function measureLifecycle(repo: string, sizes: { resumes: number; idleSessions: number }, log: (line: string) => void): Promise<LifecycleFigures> {
   const CLAUDE = join(repo, 'node_modules', '.bin', 'claude');
@@ -60,17 +77,21 @@ export async function measureLifecycle(repo: string, sizes: { resumes: number; i
     const resumeBare: number[] = [];
     for (let i = 0; i < sizes.resumes; i += 1) {
       await h.engine.kill('conversation');
+      // Both sides start once the last run's claude has exited (the engine would wait for it).
+      await conversationClosed(claudeId);
       let started = performance.now();
       await h.engine.resume('conversation');
       await waitForStatus(h.engine, 'conversation', (record) => record.lastEvent !== undefined && record.runs === i + 2 && record.status === 'idle', 90_000);
       resumeOurs.push(performance.now() - started);
       await h.engine.kill('conversation');
+      await conversationClosed(claudeId);
       const bare = `bare-${i}`;
       started = performance.now();
       execFileSync('tmux', ['-L', h.socket, 'new-session', '-d', '-s', bare, '-x', '200', '-y', '50', '-c', cwd, '--', 'env', '-u', 'TMUX', ...env, `INSTAR_SESSION_ID=${bare}`, CLAUDE, '--model', 'sonnet', '--resume', claudeId, '--settings', bareSettings, '--dangerously-skip-permissions']);
       await waitFor('the bare SessionStart', () => readdirSync(bareEvents).some((file) => file.startsWith(`${bare}.`) && readFileSync(join(bareEvents, file), 'utf8').includes('"SessionStart"')), 90_000, 5);
       resumeBare.push(performance.now() - started);
       execFileSync('tmux', ['-L', h.socket, 'kill-session', '-t', `=${bare}`]);
+      await conversationClosed(claudeId);
     }
 
     log('sessions that end when idle…');
