@@ -47,11 +47,6 @@ export class ApiService implements vscode.Disposable {
     this.store.add(leader.onDidChange(() => void this.update()));
   }
 
-  /** Whether the API runs in this window. */
-  get isRunning(): boolean {
-    return this.running !== undefined;
-  }
-
   /**
    * Starts, restarts or stops the server to match the settings, trust and the lead. Calls while one
    * runs make it run once more: two at once would start two servers (and make two tokens).
