@@ -55,7 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
 
   store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
   const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
-  store.add(jobs.onDidStart((scheduler) => {
+  store.add(jobs.onDidLoad((scheduler) => {
     tree.setScheduler(scheduler);
     refresh.watchJobs(scheduler);
   }));

@@ -24,9 +24,9 @@ export interface JobsHostOptions {
 
 export class JobsHost implements vscode.Disposable {
   private readonly store = new DisposableStore();
-  private readonly started = new vscode.EventEmitter<JobScheduler>();
+  private readonly loaded = new vscode.EventEmitter<JobScheduler>();
   /** Fires once, when the scheduler has loaded the jobs file. */
-  readonly onDidStart = this.started.event;
+  readonly onDidLoad = this.loaded.event;
   private current: JobScheduler | undefined;
 
   constructor(
@@ -35,7 +35,7 @@ export class JobsHost implements vscode.Disposable {
     private readonly leader: WorkspaceLeader,
     private readonly options: JobsHostOptions,
   ) {
-    this.store.add(this.started);
+    this.store.add(this.loaded);
     this.store.add(gate.onDidGrantTrust(() => void this.start()));
     this.store.add(leader.onDidChange(() => void this.start()));
   }
@@ -78,7 +78,7 @@ export class JobsHost implements vscode.Disposable {
     );
     try {
       this.store.add(await watchJobsFile(folder, scheduler));
-      this.started.fire(scheduler);
+      this.loaded.fire(scheduler);
     } catch (error) {
       logger.error(`Jobs: ${(error as Error).message}`);
     }

@@ -112,6 +112,7 @@ export class JobScheduler {
       }
     }
     await this.tick();
+    this.emitter.fire(); // the jobs now run here
   }
 
   /** Runs a job now, whatever its schedule. */
