@@ -15,13 +15,12 @@ import { readFileSync } from 'node:fs';
 import { MemoryStorage } from '../test/support/storage';
 import { SessionEngine } from '../src/core/sessions/sessionEngine';
 import type { SessionStatus } from '../src/core/model/sessionRecord';
-import { listPanes } from '../src/core/tmux/commands';
 import { TerminalBinding } from '../src/core/terminal/terminalBinding';
 import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
-import { time, writeEvent } from './measure';
+import { time, timeRefreshes, writeEvent } from './measure';
 
 const run = promisify(execFile);
 
@@ -128,12 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await waitUntil(() => engine.list().every((record) => record.status === 'idle'), 30_000);
     await engine.refresh();
     log('refresh…');
-    const refreshOurs: number[] = [];
-    const refreshBare: number[] = [];
-    for (let i = 0; i < sizes.refreshRuns; i += 1) {
-      refreshBare.push(await time(() => tmux(...listPanes())));
-      refreshOurs.push(await time(() => engine.refresh()));
-    }
+    const { ours: refreshOurs, bare: refreshBare } = await timeRefreshes(engine, tmux, sizes.refreshRuns);
     const probing: number[] = [];
     for (let i = 0; i < sizes.probeRuns; i += 1) {
       probing.push(

@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hookSettings } from '../src/core/agent/hookSettings';
 import { SessionEngine } from '../src/core/sessions/sessionEngine';
-import { listPanes } from '../src/core/tmux/commands';
 import { startClaudeRig } from '../test/support/claudeRig';
 import { defaultHandler } from '../test/support/fakeMessagesApi';
 import { MemoryStorage } from '../test/support/storage';
 import { killServer } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
-import { time, writeEvent } from './measure';
+import { timeRefreshes, writeEvent } from './measure';
 
 const run = promisify(execFile);
 
@@ -58,12 +57,7 @@ export async function measureHookless(root: string, sizes: { sessions: number; r
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await engine.refresh();
     log('refresh of quiet sessions…');
-    const refreshOurs: number[] = [];
-    const refreshBare: number[] = [];
-    for (let i = 0; i < sizes.refreshRuns; i += 1) {
-      refreshBare.push(await time(() => tmux(...listPanes())));
-      refreshOurs.push(await time(() => engine.refresh()));
-    }
+    const { ours: refreshOurs, bare: refreshBare } = await timeRefreshes(engine, tmux, sizes.refreshRuns);
 
     // The CPU rows: as many hooked sessions, idle by their SessionStart, beside the quiet ones (half each).
     for (let i = Math.floor(sizes.sessions / 2); i < sizes.sessions; i += 1) await engine.kill(`quiet-${i}`);

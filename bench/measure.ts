@@ -2,12 +2,25 @@
 import { randomUUID } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SessionEngine } from '../src/core/sessions/sessionEngine';
+import { listPanes } from '../src/core/tmux/commands';
 
 /** How long `fn` takes, in ms. */
 export async function time<T>(fn: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
+}
+
+/** `runs` refreshes of the engine, each beside one bare `list-panes` of its server (in ms). */
+export async function timeRefreshes(engine: SessionEngine, tmux: (...args: string[]) => Promise<unknown>, runs: number): Promise<{ ours: number[]; bare: number[] }> {
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    bare.push(await time(() => tmux(...listPanes())));
+    ours.push(await time(() => engine.refresh()));
+  }
+  return { ours, bare };
 }
 
 /** Writes a hook event file the way the hook command does: a hidden temporary, then a rename. */
