@@ -122,9 +122,12 @@ export class SessionEngine {
     const engine = new SessionEngine(options);
     await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     await engine.files.prepare();
-    const pruned = await engine.files.pruneEvents(engine.clock.now());
-    if (pruned > 0) engine.logger.debug(`Removed ${pruned} events older than a week`);
     await engine.tracker.start();
+    // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
+    void engine.files.pruneEvents(engine.clock.now()).then(
+      (pruned) => pruned > 0 && engine.logger.debug(`Removed ${pruned} events older than a week`),
+      (error) => engine.logger.debug(`Could not remove old events: ${(error as Error).message}`),
+    );
     return engine;
   }
 
