@@ -12,7 +12,8 @@ import type { Logger } from '../util/host';
 import type { SessionEngine } from '../sessions/sessionEngine';
 import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
 import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
-import { formatBytes, MAX_PROMPT_BYTES } from '../sessions/validation';
+import { MAX_PROMPT_BYTES } from '../sessions/validation';
+import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten } from './httpRequest';
 import { countByStatus, idleEndAt, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface ApiServerOptions {
@@ -104,16 +105,6 @@ const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'no-dialog': 409,
   'cannot-resume': 409,
 };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
@@ -319,7 +310,7 @@ export class ApiServer {
       if (!handler) throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(route.methods).join(', ')}.`, { Allow: Object.keys(route.methods).join(', ') });
       if (route.auth) this.authorize(req.headers.authorization);
       const params: Record<string, string> = match[1] === undefined ? {} : { name: decodePathPart(match[1]) };
-      return handler({ params, query: url.query, body: () => this.readBody(req) });
+      return handler({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES) });
     }
     throw new HttpError(404, `No route ${req.method} ${shorten(url.pathname)}.`);
   }
@@ -343,88 +334,8 @@ export class ApiServer {
     }
     bucket.tokens -= 1;
   }
-
-  private async readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const max = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
-    // Connection: close, so that the rest of a body too large is not read to keep the connection.
-    const tooLarge = () => new HttpError(413, `The body is over ${max} bytes (${formatBytes(max)}).`, { Connection: 'close' });
-    if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
-    const cutShort = () => new HttpError(400, 'The body was cut short: the client closed the connection.');
-    if (req.destroyed) throw cutShort();
-    const text = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = (error?: Error) => {
-        req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('close', onAborted);
-        if (error) reject(error);
-        else resolve(Buffer.concat(chunks));
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= max) return void chunks.push(chunk);
-        // Stops reading (no more of it is buffered) and answers 413; the connection then closes.
-        // Leaving the loop of a `for await` instead would destroy the socket before the answer.
-        req.pause();
-        done(tooLarge());
-      };
-      const onEnd = () => done();
-      const onError = (error: Error) => done(new HttpError(400, `The body could not be read: ${error.message}.`));
-      const onAborted = () => done(cutShort());
-      req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('close', onAborted);
-    });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.toString('utf8') || '{}');
-    } catch {
-      throw new HttpError(400, 'The body is not valid JSON.');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
-    return parsed as Record<string, unknown>;
-  }
-}
-
-/**
- * The path and query of a request target. Only the origin form (`/path?query`) is taken, and
- * the path as it was sent: not resolved against a base, which would read `//x` as a host name
- * (or throw on `//[`) and fold `/a/../b` into `/b`.
- */
-function parseTarget(target: string): { pathname: string; query: URLSearchParams } {
-  if (!target.startsWith('/')) throw new HttpError(400, `The request target must be a path starting with "/", not ${JSON.stringify(shorten(target))}.`);
-  const end = target.indexOf('#');
-  const withoutFragment = end < 0 ? target : target.slice(0, end);
-  const mark = withoutFragment.indexOf('?');
-  return mark < 0
-    ? { pathname: withoutFragment, query: new URLSearchParams() }
-    : { pathname: withoutFragment.slice(0, mark), query: new URLSearchParams(withoutFragment.slice(mark + 1)) };
-}
-
-/** Text cut to 80 characters for a message. */
-function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}… (${text.length} characters)` : text;
-}
-
-/** A value as a refusal shows it: its JSON, cut short. */
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value) ?? typeof value;
-  return json.length > 80 ? `${json.slice(0, 80)}… (${Array.isArray(value) ? `a list of ${value.length}` : typeof value})` : json;
-}
-
-/** A path segment, decoded; a malformed %-escape is the client's error, not the server's. */
-function decodePathPart(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw new HttpError(400, `The path holds a malformed %-escape: ${JSON.stringify(part.slice(0, 80))}.`);
-  }
 }
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
 }
