@@ -1,6 +1,7 @@
 /**
  * Show Output: a read-only document per session on the `instar-output` scheme, holding the last
- * N lines. It re-reads a document when told to; the refresh controller says when.
+ * N lines. It re-reads a document when told to; the refresh controller says when. The tabs of a
+ * removed session close (its output is gone with it).
  */
 import * as vscode from 'vscode';
 import { URI } from 'vscode-uri';
@@ -27,6 +28,7 @@ export class OutputDocuments implements vscode.TextDocumentContentProvider, vsco
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const { name, lines } = parseUri(uri);
+    if (!this.engine.get(name)) return `[${name} was removed: its record and its output are gone.]`;
     try {
       return await this.engine.output(name, { lines });
     } catch (error) {
@@ -50,6 +52,15 @@ export class OutputDocuments implements vscode.TextDocumentContentProvider, vsco
     for (const document of vscode.workspace.textDocuments) {
       if (document.uri.scheme === OUTPUT_SCHEME && names.includes(parseUri(document.uri).name)) this.emitter.fire(document.uri);
     }
+  }
+
+  /** Closes the output tabs of these (removed) sessions. */
+  async closeSessions(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((group) => group.tabs)
+      .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === OUTPUT_SCHEME && names.includes(parseUri(tab.input.uri).name));
+    if (tabs.length > 0) await vscode.window.tabGroups.close(tabs, true);
   }
 
   dispose(): void {

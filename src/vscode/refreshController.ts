@@ -1,19 +1,22 @@
 /**
  * The one owner of redraw timing on the VS Code side. Events first: engine and job changes
- * redraw the tree (coalesced over 50 ms) and re-read the output documents of changed sessions.
- * Timers only while someone looks: the ages in the tree every 15 s while the view is visible,
- * visible Show Output documents every 2 s. The engine checks its sessions every second while
+ * redraw the tree (coalesced over 50 ms), re-read the output documents of changed sessions and
+ * close those of removed ones.
+ * Timers only while someone looks, while the view is visible: the ages in the tree the moment a
+ * figure in seconds ticks over ("0s ago" never stands still), minutes and hours every 15 s, and
+ * the tmux sessions Instar did not start every 15 s; visible Show Output documents every 2 s. The engine checks its sessions every second while
  * the view is visible, every 2 s otherwise (up to four times slower while all stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
+import { msUntilDescriptionChanges, showsSeconds } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../core/util/disposables';
 import type { OutputDocuments } from './outputDocuments';
 import type { SessionTreeProvider } from './views/sessionTree';
 
 const TREE_DEBOUNCE_MS = 50;
-const AGE_REDRAW_MS = 15_000;
+const COARSE_REDRAW_MS = 15_000;
 const OUTPUT_REFRESH_MS = 2000;
 const MONITOR_VISIBLE_MS = 1000;
 const MONITOR_HIDDEN_MS = 2000;
@@ -27,6 +30,7 @@ export class RefreshController implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly pendingTree = this.store.add(new MutableDisposable());
   private readonly ageTimer = this.store.add(new MutableDisposable());
+  private readonly foreignTimer = this.store.add(new MutableDisposable());
   private readonly outputTimer = this.store.add(new MutableDisposable());
   private readonly jobsSubscription = this.store.add(new MutableDisposable());
 
@@ -40,6 +44,7 @@ export class RefreshController implements vscode.Disposable {
       engine.onDidChange((change) => {
         this.refreshTreeSoon();
         outputs.refreshSessions(change.changed.map((record) => record.name));
+        void outputs.closeSessions(change.removed);
       }),
     );
     this.store.add(view.onDidChangeVisibility(() => this.followView()));
@@ -60,6 +65,7 @@ export class RefreshController implements vscode.Disposable {
     const timer = setTimeout(() => {
       this.pendingTree.value = undefined;
       this.tree.refresh();
+      this.scheduleAgeRedraw();
       // One more list-panes only while someone can see its group.
       if (this.view.visible) this.listForeign();
     }, TREE_DEBOUNCE_MS);
@@ -69,14 +75,30 @@ export class RefreshController implements vscode.Disposable {
   private followView(): void {
     const visible = this.view.visible;
     this.engine.setMonitorInterval(visible ? MONITOR_VISIBLE_MS : MONITOR_HIDDEN_MS);
-    if (!visible) this.ageTimer.value = undefined;
-    else if (!this.ageTimer.value) {
-      this.ageTimer.value = every(AGE_REDRAW_MS, () => {
-        this.tree.refresh();
-        this.listForeign();
-      });
+    this.scheduleAgeRedraw();
+    if (!visible) this.foreignTimer.value = undefined;
+    else if (!this.foreignTimer.value) {
+      this.foreignTimer.value = every(COARSE_REDRAW_MS, () => this.listForeign());
       this.listForeign();
     }
+  }
+
+  /** Redraws the tree when the next age it shows ticks over (one timer, re-armed after each redraw). */
+  private scheduleAgeRedraw(): void {
+    if (!this.view.visible) {
+      this.ageTimer.value = undefined;
+      return;
+    }
+    const now = Date.now();
+    let wait = COARSE_REDRAW_MS;
+    for (const record of this.engine.list()) if (showsSeconds(record, now)) wait = Math.min(wait, msUntilDescriptionChanges(record, now));
+    // A few ms late, so the new second has begun when the tree reads the clock.
+    const timer = setTimeout(() => {
+      this.ageTimer.value = undefined;
+      this.tree.refresh();
+      this.scheduleAgeRedraw();
+    }, wait + 5);
+    this.ageTimer.value = toDisposable(() => clearTimeout(timer));
   }
 
   /** Lists the tmux sessions Instar did not start, for their group in the tree (one list-panes). */

@@ -1,4 +1,4 @@
-/** The status bar item: how many sessions run, wait for the user and are idle; a click reveals the view. */
+/** The status bar item: how many sessions run, wait for the user and are idle, in words; a click reveals the view. */
 import * as vscode from 'vscode';
 import { countByStatus } from '../core/model/sessionRecord';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
@@ -23,11 +23,14 @@ export class SessionStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const parts = [`$(sync) ${running}`];
-    if (counts.waiting > 0) parts.push(`$(bell-dot) ${counts.waiting}`);
-    parts.push(`$(circle-large-outline) ${counts.idle}`);
-    this.item.text = parts.join(' ');
-    this.item.tooltip = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}`;
+    const parts = [`$(sync) ${running} running`];
+    if (counts.waiting > 0) parts.push(`$(bell-dot) ${counts.waiting} waiting`);
+    parts.push(`$(circle-large-outline) ${counts.idle} idle`);
+    if (counts.error > 0) parts.push(`$(error) ${counts.error} failed`);
+    this.item.text = parts.join('  ');
+    const summary = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}`;
+    this.item.tooltip = summary;
+    this.item.accessibilityInformation = { label: summary, role: 'button' };
     this.item.backgroundColor = counts.waiting > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }

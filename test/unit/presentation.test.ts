@@ -4,7 +4,7 @@ import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model
 import { countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
-import { formatAge, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
+import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, showsSeconds, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
@@ -16,10 +16,24 @@ describe('session presentation', () => {
   });
 
   it('describes live sessions with model and age, ended ones with how they ended', () => {
-    assert.equal(sessionDescription(record(), NOW), 'sonnet · 2m');
-    assert.equal(sessionDescription(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'sonnet · permission: Bash · 2m');
-    assert.equal(sessionDescription(record({ status: 'error', endedAt: NOW - 60_000, exitCode: 1 }), NOW), 'sonnet · exit 1 · 1m ago');
-    assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'sonnet · lost · 0s ago · job nightly');
+    assert.equal(sessionDescription(record(), NOW), 'Running · sonnet · 2m');
+    assert.equal(sessionDescription(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'Waiting for you · sonnet · permission: Bash · 2m');
+    assert.equal(sessionDescription(record({ status: 'error', endedAt: NOW - 60_000, exitCode: 1 }), NOW), 'Error · sonnet · exit 1 · 1m ago');
+    assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'Lost · sonnet · 0s ago · job nightly');
+    assert.equal(sessionDescription(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'Killed · sonnet · 3s ago');
+  });
+
+  it('says when the description next reads differently, so ages never stand still on screen', () => {
+    assert.equal(msUntilDescriptionChanges(record({ status: 'killed', endedAt: NOW - 200 }), NOW), 800, '0s ago becomes 1s ago');
+    assert.equal(msUntilDescriptionChanges(record({ createdAt: NOW - 125_000 }), NOW), 55_000, '2m becomes 3m');
+    const idle = record({ status: 'idle', statusSince: NOW - 60_000, idleLimitMs: 5 * 60_000, lastPromptAt: NOW - 90_000, createdAt: NOW - 5 * 60_000 });
+    assert.equal(msUntilDescriptionChanges(idle, NOW), 1, '"ends in 4m" becomes "3m" as soon as less than 4m are left');
+    assert.equal(msUntilDescriptionChanges({ ...idle, statusSince: NOW - 30_500 }, NOW), 29_501);
+    assert.ok(showsSeconds(record({ status: 'killed', endedAt: NOW - 59_000 }), NOW));
+    assert.ok(!showsSeconds(record({ status: 'killed', endedAt: NOW - 60_000 }), NOW));
+    assert.ok(!showsSeconds(idle, NOW));
+    assert.ok(showsSeconds({ ...idle, statusSince: NOW - 4.5 * 60_000 }, NOW), 'ends in 30s');
+    assert.equal(sessionAccessibleLabel(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'auditor, Waiting for you, permission: Bash, model sonnet, started 2m ago');
   });
 
   it('gives menus a context value with liveness, state and resumability', () => {

@@ -2,7 +2,7 @@
  * How a session looks in lists, as pure data: the VS Code side turns these into TreeItems,
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
-import { formatDuration } from '../model/duration';
+import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
 import { exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface StatusLook {
@@ -29,12 +29,11 @@ export const GROUP_ORDER: readonly SessionStatus[] = ['waiting', 'error', 'runni
 
 export const formatAge = formatDuration;
 
-/** The short text beside the name: model, then age or how it ended. */
+/** The short text beside the name: the state in words, the model, then age or how it ended. */
 export function sessionDescription(record: SessionRecord, now: number): string {
-  const parts = [record.model];
+  const parts = [STATUS_LOOKS[record.status].label, record.model];
   if (isEnded(record)) {
     if (record.exitCode !== undefined && record.exitCode !== null) parts.push(`exit ${record.exitCode}`);
-    else if (record.status !== 'completed') parts.push(record.status);
     parts.push(`${formatAge(now - (record.endedAt ?? now))} ago`);
   } else {
     if (record.status === 'waiting' && record.statusDetail) parts.push(record.statusDetail);
@@ -44,6 +43,30 @@ export function sessionDescription(record: SessionRecord, now: number): string {
   }
   if (record.jobSlug) parts.push(`job ${record.jobSlug}`);
   return parts.join(' · ');
+}
+
+/** How long until sessionDescription reads differently with time alone (an age or a countdown ticks over). */
+export function msUntilDescriptionChanges(record: SessionRecord, now: number): number {
+  if (isEnded(record)) return msUntilAgeChanges(now - (record.endedAt ?? now));
+  const ends = idleEndAt(record);
+  const age = msUntilAgeChanges(now - record.createdAt);
+  return ends === undefined ? age : Math.min(age, msUntilCountdownChanges(ends - now));
+}
+
+/** Whether the description shows a figure in seconds (one that changes every second). */
+export function showsSeconds(record: SessionRecord, now: number): boolean {
+  if (isEnded(record)) return now - (record.endedAt ?? now) < 60_000;
+  const ends = idleEndAt(record);
+  return now - record.createdAt < 60_000 || (ends !== undefined && ends - now < 60_000);
+}
+
+/** What a screen reader says for a session: name, state in words, detail, model and age. */
+export function sessionAccessibleLabel(record: SessionRecord, now: number): string {
+  const parts = [record.name, STATUS_LOOKS[record.status].label];
+  if (record.statusDetail) parts.push(record.statusDetail);
+  parts.push(`model ${record.model}`);
+  parts.push(isEnded(record) ? `ended ${formatAge(now - (record.endedAt ?? now))} ago` : `started ${formatAge(now - record.createdAt)} ago`);
+  return parts.join(', ');
 }
 
 /** What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… plus `.resumable` when it has a Claude Code conversation. */

@@ -1,4 +1,4 @@
-/** Which session a command acts on: the clicked tree node, a name argument, or a QuickPick that shows states. */
+/** Which session a command acts on: the clicked tree node, a name argument, the selected node (from a keybinding), or a QuickPick that shows states. */
 import * as vscode from 'vscode';
 import type { SessionRecord } from '../../core/model/sessionRecord';
 import { sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
@@ -10,12 +10,23 @@ export interface SessionPickOptions {
   filter?: (record: SessionRecord) => boolean;
   /** What to say when no session fits. */
   none: string;
+  /** The session selected in the tree, for a keybinding's `{ "fromSelection": true }` argument. */
+  selected?: () => string | undefined;
+}
+
+/** The argument the view's keybindings pass: act on the selected session. */
+function selectedName(arg: unknown, options: SessionPickOptions): string | undefined {
+  return arg && typeof arg === 'object' && 'fromSelection' in arg ? options.selected?.() : undefined;
 }
 
 /** The session named by a tree node or a name argument, or one picked by the user. */
 export async function resolveSession(engine: SessionEngine, picker: QuickPicker, arg: unknown, options: SessionPickOptions): Promise<SessionRecord | undefined> {
   const name = typeof arg === 'string' ? arg : arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string' ? arg.name : undefined;
   if (name !== undefined) return engine.require(name);
+  // A keybinding acts on the selected session when it fits the command, or asks.
+  const selected = selectedName(arg, options);
+  const record = selected === undefined ? undefined : engine.get(selected);
+  if (record && (options.filter ?? (() => true))(record)) return record;
   const candidates = engine.list().reverse().filter(options.filter ?? (() => true));
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(options.none);
@@ -25,7 +36,7 @@ export async function resolveSession(engine: SessionEngine, picker: QuickPicker,
   const picked = await picker.pick(
     candidates.map((record) => ({
       label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
-      description: `${STATUS_LOOKS[record.status].label} · ${sessionDescription(record, now)}`,
+      description: sessionDescription(record, now),
       detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
       name: record.name,
     })),

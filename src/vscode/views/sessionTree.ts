@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
-import { GROUP_ORDER, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import { GROUP_ORDER, sessionAccessibleLabel, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignRoots, foreignTreeItem } from './foreignNodes';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
@@ -102,11 +102,12 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const look = STATUS_LOOKS[record.status];
     const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
     item.id = `session:${record.name}:${record.id}`;
-    item.description = sessionDescription(record, Date.now());
+    const now = Date.now();
+    item.description = sessionDescription(record, now);
     item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
     item.contextValue = sessionContextValue(record);
     item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
-    item.accessibilityInformation = { label: `${record.name}, ${look.label}${record.statusDetail ? `, ${record.statusDetail}` : ''}` };
+    item.accessibilityInformation = { label: sessionAccessibleLabel(record, now) };
     return item;
   }
 
