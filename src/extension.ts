@@ -18,6 +18,7 @@ import { SessionStatusBar } from './vscode/sessionStatusBar';
 import { engineSettings, SettingsWatcher } from './vscode/settings';
 import { SessionTerminals } from './vscode/terminals/sessionTerminals';
 import { SessionTreeProvider } from './vscode/views/sessionTree';
+import { SelectionContext } from './vscode/views/selectionContext';
 import { WaitingBadge } from './vscode/views/waitingBadge';
 import { WorkspaceGate } from './vscode/workspaceGate';
 
@@ -50,8 +51,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const terminals = store.add(new SessionTerminals(engine));
   store.add(new SessionStatusBar(engine));
   store.add(new WaitingBadge(engine, view));
+  const selection = store.add(new SelectionContext(engine, view));
   const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
-  store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open }));
+  store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open, showAll: () => void vscode.commands.executeCommand('instar.switchSession') }));
 
   store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
   const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
@@ -60,7 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     refresh.watchJobs(scheduler);
   }));
   const picker = store.add(new QuickPicker());
-  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value }));
+  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected }));
 
   await leader.start();
   void api.update();

@@ -30,7 +30,8 @@ export interface ApiServiceHost {
 export class ApiService implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private server: ApiServer | undefined;
-  private running: { port: number; folder: string } | undefined;
+  /** The port it listens on, the one the settings asked for (0: any free one) and the folder. */
+  private running: { port: number; requested: number; folder: string } | undefined;
   private pendingToken: Promise<string> | undefined;
   /** The variables agents get while the API runs. */
   agentEnv: Record<string, string> = {};
@@ -58,7 +59,7 @@ export class ApiService implements vscode.Disposable {
     const folder = this.gate.trustedFolder();
     const enabled = settings.apiEnabled && folder !== undefined;
     const wanted = enabled && this.leader.leading;
-    if (this.running && (!wanted || this.running.port !== settings.apiPort || this.running.folder !== folder)) await this.stop();
+    if (this.running && (!wanted || this.running.requested !== settings.apiPort || this.running.folder !== folder)) await this.stop();
     if (enabled && !wanted) {
       // Another window of the workspace runs the API: agents spawned here call it.
       const config = await readInstarConfig(folder);
@@ -72,7 +73,7 @@ export class ApiService implements vscode.Disposable {
     try {
       const port = await server.start();
       this.server = server;
-      this.running = { port, folder };
+      this.running = { port, requested: settings.apiPort, folder };
       await writeInstarConfig(folder, { port, token });
       this.setEnvironment(agentApiEnvironment({ port, token }));
       this.host.logger.info(`API listening on http://127.0.0.1:${port}`);

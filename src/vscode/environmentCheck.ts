@@ -1,33 +1,51 @@
 /**
  * Checks that tmux and the agent program can be found, and tells the view through the context
- * keys `instar.tmuxMissing` and `instar.agentMissing` (its welcome content explains what to do).
+ * keys `instar.tmuxMissing` and `instar.agentMissing` (its welcome content explains what to do,
+ * with `instar.remoteWindow` for the words of a remote window). The log says which value of each
+ * setting is in force and which settings file it came from, what was searched, and when a
+ * program missing before is found.
  */
 import * as vscode from 'vscode';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { isInstarError } from '../core/util/errors';
 import type { Logger } from '../core/util/host';
+import { settingSource } from './settingsTarget';
 
 export class EnvironmentCheck {
+  private tmuxMissing: boolean | undefined;
+  private agentMissing: boolean | undefined;
+
   constructor(
     private readonly engine: SessionEngine,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    void vscode.commands.executeCommand('setContext', 'instar.remoteWindow', vscode.env.remoteName !== undefined);
+  }
 
   async check(): Promise<void> {
     let tmuxMissing = false;
     let agentMissing = false;
     try {
-      await this.engine.checkTmux();
+      const version = await this.engine.checkTmux();
+      if (this.tmuxMissing !== false) this.logger.info(`tmux ${this.tmuxMissing ? 'found now' : 'found'}: ${version} (instar.tmux.path ${settingSource('tmux.path')}; instar.tmux.socket ${settingSource('tmux.socket')})`);
     } catch (error) {
       tmuxMissing = isInstarError(error, 'tmux-missing') || isInstarError(error, 'tmux-too-old');
-      this.logger.warn((error as Error).message);
+      this.logger.warn(`${(error as Error).message} (instar.tmux.path ${settingSource('tmux.path')})`);
     }
     try {
-      await this.engine.checkAgent();
+      const path = await this.engine.checkAgent();
+      if (this.agentMissing !== false) this.logger.info(`Claude Code ${this.agentMissing ? 'found now' : 'found'}: ${path} (instar.agent.command ${settingSource('agent.command')})`);
     } catch (error) {
       agentMissing = true;
-      this.logger.warn((error as Error).message);
+      this.logger.warn(`${(error as Error).message} instar.agent.command ${settingSource('agent.command')}. PATH of this extension host: ${process.env.PATH ?? '(none)'}`);
+      if (vscode.env.remoteName !== undefined) {
+        this.logger.warn(
+          `This is a remote window (${vscode.env.remoteName}): instar.agent.command, instar.agent.environment and instar.tmux.socket are read from its Remote settings (and workspace settings), not from your User settings, and PATH is the remote login shell's.`,
+        );
+      }
     }
+    this.tmuxMissing = tmuxMissing;
+    this.agentMissing = agentMissing;
     await vscode.commands.executeCommand('setContext', 'instar.tmuxMissing', tmuxMissing);
     await vscode.commands.executeCommand('setContext', 'instar.agentMissing', agentMissing);
   }

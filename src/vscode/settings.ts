@@ -18,6 +18,8 @@ export interface Settings {
   socket: string;
   tmuxPath: string;
   notifications: NotificationLevel;
+  /** Ask before killing a busy session from the UI. */
+  confirmKill: boolean;
   outputLines: number;
   apiEnabled: boolean;
   apiPort: number;
@@ -63,6 +65,7 @@ function read(): Settings {
     socket: config.get<string>('tmux.socket') ?? 'instar',
     tmuxPath: config.get<string>('tmux.path')?.trim() || 'tmux',
     notifications: (config.get<string>('notifications') as NotificationLevel) || 'all',
+    confirmKill: config.get<boolean>('confirmKill') ?? true,
     outputLines: Math.min(10_000, Math.max(1, Math.floor(config.get<number>('output.lines') ?? 500))),
     apiEnabled: config.get<boolean>('api.enabled') ?? false,
     apiPort: Math.min(65_535, Math.max(0, Math.floor(config.get<number>('api.port') ?? 4040))),

@@ -25,6 +25,8 @@ export interface CommandContext {
   /** The job scheduler, when the workspace is trusted and has a folder. */
   jobs: () => JobScheduler | undefined;
   settings: () => Settings;
+  /** The session selected in the Sessions view. */
+  selected: () => string | undefined;
 }
 
 /** A command's handler: the context, then the command's arguments. */

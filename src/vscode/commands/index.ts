@@ -12,6 +12,7 @@ import { copyAttachCommand } from './copyAttachCommand';
 import { copyResumeCommand } from './copyResumeCommand';
 import { disableJob, enableJob, runJobNow } from './jobs';
 import { kill } from './kill';
+import { openSettings } from './openSettings';
 import { openTerminal } from './openTerminal';
 import { refresh } from './refresh';
 import { remove } from './remove';
@@ -24,12 +25,14 @@ import { showOutput } from './showOutput';
 import { showTmuxSessions } from './showTmuxSessions';
 import { spawn } from './spawn';
 import { spawnParallel } from './spawnParallel';
+import { switchSession } from './switchSession';
 import { groupByState, showFlat } from './viewMode';
 
 export const COMMANDS: Record<string, CommandHandler> = {
   'instar.spawn': spawn,
   'instar.spawnParallel': spawnParallel,
   'instar.openTerminal': openTerminal,
+  'instar.switchSession': switchSession,
   'instar.sendInput': sendInput,
   'instar.sendKeys': sendKeys,
   'instar.showOutput': showOutput,
@@ -45,6 +48,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'instar.groupByState': groupByState,
   'instar.showFlat': showFlat,
   'instar.showLog': showLog,
+  'instar.openSettings': openSettings,
   'instar.job.runNow': runJobNow,
   'instar.job.enable': enableJob,
   'instar.job.disable': disableJob,

@@ -10,6 +10,8 @@ export interface PickOptions {
   ignoreFocusOut?: boolean;
   matchOnDescription?: boolean;
   matchOnDetail?: boolean;
+  /** Called when a button of an item is pressed; the pick closes unless it returns false. */
+  onButton?: (item: vscode.QuickPickItem, button: vscode.QuickInputButton) => boolean | void;
 }
 
 export class QuickPicker implements vscode.Disposable {
@@ -31,6 +33,9 @@ export class QuickPicker implements vscode.Disposable {
       quickPick.onDidAccept(() => {
         picked = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
         quickPick.hide();
+      });
+      quickPick.onDidTriggerItemButton(({ item, button }) => {
+        if (options.onButton?.(item, button) !== false) quickPick.hide();
       });
       quickPick.onDidHide(() => {
         quickPick.dispose();

@@ -1,0 +1,48 @@
+/**
+ * instar.switchSession (Go to Session…, Ctrl+Alt+S): every session with its state in words, the
+ * ones that need the user first; Enter opens its editor terminal (an ended one's last screen),
+ * the item's buttons send input or show the output without leaving the editor.
+ */
+import * as vscode from 'vscode';
+import { isEnded, type SessionRecord } from '../../core/model/sessionRecord';
+import { GROUP_ORDER, sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import type { CommandContext } from './commandContext';
+
+const SEND = { iconPath: new vscode.ThemeIcon('comment'), tooltip: 'Send Input' };
+const OUTPUT = { iconPath: new vscode.ThemeIcon('output'), tooltip: 'Show Output' };
+
+/** Waiting first, then failed, running, starting, idle and the ended; the latest first within each. */
+export function switcherOrder(records: readonly SessionRecord[]): SessionRecord[] {
+  const rank = (record: SessionRecord) => GROUP_ORDER.indexOf(record.status);
+  return [...records].sort((a, b) => rank(a) - rank(b) || (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt));
+}
+
+export async function switchSession(ctx: CommandContext): Promise<unknown> {
+  const records = switcherOrder(ctx.engine.list());
+  if (records.length === 0) {
+    const choice = await vscode.window.showInformationMessage('There are no sessions yet.', 'Spawn Session');
+    if (choice) await vscode.commands.executeCommand('instar.spawn');
+    return undefined;
+  }
+  const now = Date.now();
+  const items = records.map((record) => ({
+    label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
+    description: sessionDescription(record, now),
+    detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
+    buttons: isEnded(record) ? [OUTPUT] : [SEND, OUTPUT],
+    name: record.name,
+  }));
+  const picked = await ctx.picker.pick(items, {
+    title: 'Go to Session',
+    placeHolder: `${records.length} session${records.length === 1 ? '' : 's'}: type to filter by name, state or prompt`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+    onButton: (item, button) => {
+      const name = (item as (typeof items)[number]).name;
+      void vscode.commands.executeCommand(button === SEND ? 'instar.sendInput' : 'instar.showOutput', name);
+    },
+  });
+  if (!picked) return undefined;
+  const record = ctx.engine.get(picked.name);
+  return record ? ctx.terminals.show(record) : undefined;
+}
