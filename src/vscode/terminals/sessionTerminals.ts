@@ -1,6 +1,7 @@
 /**
  * Sessions as editor terminals, one per session: opening a session that already has a tab
- * focuses it; the session's changes reach its terminal, which closes when the session ends.
+ * focuses it; the session's changes reach its terminal, which shows the last screen when the
+ * session ends and binds again when it is resumed.
  */
 import * as vscode from 'vscode';
 import type { SessionRecord } from '../../core/model/sessionRecord';
@@ -10,10 +11,13 @@ import { SessionPty } from './sessionPty';
 
 export class SessionTerminals implements vscode.Disposable {
   private readonly store = new DisposableStore();
-  private readonly open = new Map<string, { terminal: vscode.Terminal; pty: SessionPty }>();
+  private readonly open = new Map<string, { terminal: vscode.Terminal; pty: SessionPty; id: string }>();
   private readonly paintEmitter = this.store.add(new vscode.EventEmitter<string>());
   /** Fires with a session's name when its terminal has painted the screen. */
   readonly onDidPaint = this.paintEmitter.event;
+  private readonly endEmitter = this.store.add(new vscode.EventEmitter<string>());
+  /** Fires with a session's name when its terminal shows how the session ended. */
+  readonly onDidShowEnd = this.endEmitter.event;
 
   constructor(private readonly engine: SessionEngine) {
     this.store.add(
@@ -33,10 +37,13 @@ export class SessionTerminals implements vscode.Disposable {
   show(record: SessionRecord): vscode.Terminal {
     const existing = this.open.get(record.name);
     if (existing && existing.terminal.exitStatus === undefined) {
-      existing.terminal.show(false);
-      return existing.terminal;
+      if (existing.id === record.id) {
+        existing.terminal.show(false);
+        return existing.terminal;
+      }
+      existing.terminal.dispose(); // an earlier session of that name, removed since
     }
-    const pty = new SessionPty(record, this.engine);
+    const pty = new SessionPty(record, this.engine, () => this.endEmitter.fire(record.name));
     pty.painted.then(
       () => this.paintEmitter.fire(record.name),
       () => undefined,
@@ -47,7 +54,7 @@ export class SessionTerminals implements vscode.Disposable {
       location: vscode.TerminalLocation.Editor,
       iconPath: new vscode.ThemeIcon('hubot'),
     });
-    this.open.set(record.name, { terminal, pty });
+    this.open.set(record.name, { terminal, pty, id: record.id });
     terminal.show(false);
     return terminal;
   }
