@@ -1,10 +1,12 @@
 /**
  * Notifications when a session changes state: waiting for the user, idle after a turn,
  * completed, failed. Quiet about the session whose terminal is active, and as the
- * `instar.notifications` setting says.
+ * `instar.notifications` setting says. Sessions spawned together (a batch) finish with one
+ * notification, once none of them is still at work, with the counts; their later turns and
+ * anything that waits for the user are told one by one.
  */
 import * as vscode from 'vscode';
-import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
+import { countByStatus, type SessionRecord, type SessionStatus } from '../core/model/sessionRecord';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import type { Disposable } from '../core/util/disposables';
 import type { NotificationLevel } from './settings';
@@ -15,17 +17,27 @@ export interface NotificationHooks {
   focusedSession: () => string | undefined;
   /** Opens a session (the notification's Open button). */
   open: (name: string) => void;
+  /** Shows every session (a batch notification's button). */
+  showAll: () => void;
 }
+
+/** A batch is at work while one of its sessions is. */
+const AT_WORK: ReadonlySet<SessionStatus> = new Set(['starting', 'running']);
 
 export class SessionNotifications implements vscode.Disposable {
   private readonly lastStatus = new Map<string, SessionStatus>();
+  /** Batches whose first turns were told (or were over before this window saw them). */
+  private readonly toldBatches = new Set<string>();
   private readonly subscription: Disposable;
 
   constructor(
-    engine: SessionEngine,
+    private readonly engine: SessionEngine,
     private readonly hooks: NotificationHooks,
   ) {
-    for (const record of engine.list()) this.lastStatus.set(record.name, record.status);
+    for (const record of engine.list()) {
+      this.lastStatus.set(record.name, record.status);
+      if (record.batch && !AT_WORK.has(record.status)) this.toldBatches.add(record.batch);
+    }
     this.subscription = engine.onDidChange((change) => {
       for (const record of change.changed) this.notify(record);
       for (const name of change.removed) this.lastStatus.delete(name);
@@ -37,12 +49,33 @@ export class SessionNotifications implements vscode.Disposable {
     this.lastStatus.set(record.name, record.status);
     if (previous === record.status) return;
     const level = this.hooks.level();
-    if (level === 'off' || this.hooks.focusedSession() === record.name) return;
+    if (level === 'off') return;
+    // A batch's first turns end in one notification, whoever is looked at.
+    if (record.batch && !this.toldBatches.has(record.batch) && record.status !== 'waiting') {
+      if (level === 'all' && previous !== undefined && AT_WORK.has(previous) && !AT_WORK.has(record.status)) this.notifyBatch(record.batch);
+      return;
+    }
     const message = messageFor(record, previous, level);
-    if (!message) return;
+    if (!message || this.hooks.focusedSession() === record.name) return;
     const show = record.status === 'error' || record.status === 'lost' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(message, 'Open').then((choice) => {
       if (choice === 'Open') this.hooks.open(record.name);
+    });
+  }
+
+  /** One notification for a batch, once none of its sessions is at work. */
+  private notifyBatch(batch: string): void {
+    const members = this.engine.list().filter((record) => record.batch === batch);
+    if (members.some((record) => AT_WORK.has(record.status))) return;
+    this.toldBatches.add(batch);
+    const counts = countByStatus(members);
+    const parts = (['idle', 'waiting', 'completed', 'error', 'lost', 'killed'] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status === 'waiting' ? 'waiting for you' : status}`);
+    const names = members.map((record) => record.name);
+    const shown = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    const failed = counts.error + counts.lost > 0;
+    const show = failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(`${members.length} sessions spawned together finished their turns (${shown}): ${parts.join(', ')}.`, 'Show Sessions').then((choice) => {
+      if (choice) this.hooks.showAll();
     });
   }
 

@@ -36,6 +36,8 @@ export interface SessionRecord {
   readonly prompt: string;
   readonly promptBytes: number;
   readonly jobSlug?: string;
+  /** Sessions spawned together share this (their notifications come as one). */
+  readonly batch?: string;
   readonly cwd: string;
   readonly permissionMode: PermissionMode;
   readonly agentKind: AgentKind;

@@ -53,6 +53,8 @@ export interface SpawnRequest {
   model?: string;
   cwd: string;
   jobSlug?: string;
+  /** Shared by sessions spawned together (lower-case letters, digits and "-"). */
+  batch?: string;
   permissionMode?: PermissionMode;
   extraArgs?: string[];
   env?: Record<string, string>;

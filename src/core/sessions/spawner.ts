@@ -55,6 +55,7 @@ export class Spawner {
     const model = validateModel(request.model ?? options.defaultModel ?? DEFAULT_MODEL);
     const permissionMode = validatePermissionMode(request.permissionMode ?? options.defaultPermissionMode);
     const jobSlug = request.jobSlug === undefined || request.jobSlug === null || request.jobSlug === '' ? undefined : validateName(request.jobSlug, 'job slug');
+    const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'batch');
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
     const cwd = await validateCwd(request.cwd);
@@ -80,6 +81,7 @@ export class Spawner {
       prompt: prompt.length > RECORD_PROMPT_CHARS ? prompt.slice(0, RECORD_PROMPT_CHARS) : prompt,
       promptBytes,
       jobSlug,
+      batch,
       cwd,
       permissionMode,
       agentKind,

@@ -26,6 +26,7 @@ export interface TaggedRecord {
   prompt: string;
   promptBytes: number;
   jobSlug?: string;
+  batch?: string;
   permissionMode: string;
   agentKind: string;
   agentCommand: string;

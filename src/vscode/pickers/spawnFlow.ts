@@ -23,15 +23,16 @@ function nameProblem(engine: SessionEngine, name: string): string | undefined {
   return holder ? `"${name}" is taken by a session that is ${holder.status}. Choose another name.` : undefined;
 }
 
-async function pickModel(picker: QuickPicker, defaultModel: string, step: number, totalSteps: number): Promise<string | undefined> {
+/** The model step; `title` is the flow's, as "Spawn Session (3/3)". */
+async function pickModel(picker: QuickPicker, defaultModel: string, title: string): Promise<string | undefined> {
   const order = [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
   const items: (vscode.QuickPickItem & { model?: string })[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
   items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5' });
-  const picked = await picker.pick(items, { title: `${TITLE} (${step}/${totalSteps}): model`, placeHolder: 'Model', ignoreFocusOut: true });
+  const picked = await picker.pick(items, { title: `${title}: model`, placeHolder: 'Model', ignoreFocusOut: true });
   if (!picked) return undefined;
   if (picked.model) return picked.model;
   return vscode.window.showInputBox({
-    title: `${TITLE} (${step}/${totalSteps}): model id`,
+    title: `${title}: model id`,
     prompt: 'A full model id',
     ignoreFocusOut: true,
     validateInput: (value) => {
@@ -68,7 +69,7 @@ export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd:
     ignoreFocusOut: true,
   });
   if (prompt === undefined) return undefined;
-  const model = await pickModel(picker, defaultModel, 3, 3);
+  const model = await pickModel(picker, defaultModel, `${TITLE} (3/3)`);
   if (model === undefined) return undefined;
   return engine.spawn({ name, prompt, model, cwd });
 }
@@ -100,20 +101,21 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
     prompts.push(prompt);
   }
   if (prompts.length === 0) return undefined;
-  const model = await pickModel(picker, defaultModel, 1, 1);
+  const model = await pickModel(picker, defaultModel, title);
   if (model === undefined) return undefined;
   return spawnMany(engine, base, prompts, { model, cwd });
 }
 
-/** Spawns one session per prompt, named base-N with free numbers, all at once. */
-export async function spawnMany(engine: SessionEngine, base: string, prompts: string[], request: Omit<SpawnRequest, 'name' | 'prompt'>): Promise<ParallelResult> {
+/** Spawns one session per prompt, named base-N with free numbers, all at once, as one batch. */
+export async function spawnMany(engine: SessionEngine, base: string, prompts: string[], request: Omit<SpawnRequest, 'name' | 'prompt' | 'batch'>): Promise<ParallelResult> {
   const taken = takenNames(engine);
+  const batch = `${base.slice(0, 50)}-${Date.now().toString(36)}`;
   const names = prompts.map(() => {
     const name = suggestName(base, taken);
     taken.add(name);
     return name;
   });
-  const results = await Promise.allSettled(names.map((name, index) => engine.spawn({ ...request, name, prompt: prompts[index] })));
+  const results = await Promise.allSettled(names.map((name, index) => engine.spawn({ ...request, name, prompt: prompts[index], batch })));
   const spawned: SessionRecord[] = [];
   const failed: { name: string; error: Error }[] = [];
   results.forEach((result, index) => {
