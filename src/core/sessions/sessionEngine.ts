@@ -26,6 +26,7 @@ import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
 import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
+import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
@@ -61,6 +62,7 @@ export class SessionEngine {
     this.tools = options.toolRunner ?? new ExecaRunner();
     this.store = new SessionStore(options.storage, this.logger);
     this.onDidChange = this.store.onDidChange;
+    logTransitions(this.store.all(), this.onDidChange, this.logger);
     this.files = new SessionFiles(options.stateDir);
     this.servers = new TmuxServers(this.runner, this.logger, this.tmuxSettings());
     this.outputs = new SessionOutput(this.servers, this.files, this.logger);

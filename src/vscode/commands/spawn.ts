@@ -5,7 +5,5 @@ import type { CommandContext } from './commandContext';
 export async function spawn(ctx: CommandContext): Promise<unknown> {
   const cwd = ctx.gate.spawnFolder('instar.spawn');
   if (cwd === undefined) return undefined;
-  const record = await spawnFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel);
-  if (record) ctx.channel.info(`Spawned ${record.name} from the palette`);
-  return record;
+  return spawnFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel);
 }
