@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
@@ -18,6 +18,7 @@ import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
 import { CodeServer, launchBrowser, runExtensionTests, Toolchain, toolchain } from './codeServer';
+import { quickInput, runCommand, sessionRow, WORKBENCH_SETTINGS } from './workbench';
 
 const TESTS_PATH = join(REPO, 'out', 'test', 'e2e', 'suite', 'index.js');
 const SHOTS = join(REPO, 'test-results');
@@ -54,16 +55,7 @@ describe('inside a real VS Code (code-server)', () => {
         'instar.notifications': 'off',
         'instar.api.enabled': true,
         'instar.api.port': 0,
-        'terminal.integrated.gpuAcceleration': 'off',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'security.workspace.trust.startupPrompt': 'never',
-        'security.workspace.trust.untrustedFiles': 'newWindow',
-        'chat.disableAIFeatures': true,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        ...WORKBENCH_SETTINGS,
       },
     });
     servers.push(server);
@@ -121,7 +113,7 @@ describe('inside a real VS Code (code-server)', () => {
       await quickInput(page, /name/, null); // the suggested name
       await quickInput(page, /prompt/, 'Hello from the UI test');
       await quickInput(page, /model/, null); // sonnet, first
-      const row = (state: string) => page.locator(`.monaco-list-row[aria-label^="session-1, ${state}"]`);
+      const row = (state: string) => sessionRow(page, `session-1, ${state}`);
       await row('Idle').waitFor({ timeout: 90_000 });
       await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
 
@@ -144,8 +136,8 @@ describe('inside a real VS Code (code-server)', () => {
       await quickInput(page, /prompt 2/, 'Second parallel task');
       await quickInput(page, /prompt 3/, '');
       await quickInput(page, /model/, null);
-      await page.locator('.monaco-list-row[aria-label^="batch-1, Idle"]').waitFor({ timeout: 90_000 });
-      await page.locator('.monaco-list-row[aria-label^="batch-2, Idle"]').waitFor({ timeout: 90_000 });
+      await sessionRow(page, 'batch-1, Idle').waitFor({ timeout: 90_000 });
+      await sessionRow(page, 'batch-2, Idle').waitFor({ timeout: 90_000 });
       assert.ok(api.userPrompts().includes('First parallel task') && api.userPrompts().includes('Second parallel task'));
 
       // A reload restarts the window and its extension host: the registry (workspaceState) and
@@ -165,20 +157,3 @@ describe('inside a real VS Code (code-server)', () => {
     await page.close();
   });
 });
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title.split(': ').pop()! }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-/** Answers one step of a quick input, whose title matches `title`; null keeps what is there. */
-async function quickInput(page: Page, title: RegExp, text: string | null): Promise<void> {
-  await waitFor(`the quick input step ${title}`, async () => title.test((await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? ''), 15_000, 100);
-  if (text !== null) await page.locator('.quick-input-widget input').fill(text);
-  else await page.waitForTimeout(100);
-  await page.keyboard.press('Enter');
-}

@@ -44,7 +44,7 @@ describe('Instar Sessions in VS Code', () => {
     const idle = item('vs-one');
     assert.equal((idle.iconPath as vscode.ThemeIcon).id, 'circle-large-outline');
     assert.match(String(idle.contextValue), /^instar\.session\.live\.idle/);
-    assert.match(String(idle.description), /^sonnet · /);
+    assert.match(String(idle.description), /^Idle · sonnet · /);
     assert.equal(record.model, 'sonnet');
   });
 
@@ -101,21 +101,29 @@ describe('Instar Sessions in VS Code', () => {
     reopened.dispose();
   });
 
-  it("closes a session's editor terminal with its exit status when the session ends", async () => {
+  it("keeps a session's editor terminal when the session ends, resumes it there with R, and closes on another key with the exit status", async () => {
     await api.engine.spawn({ name: 'vs-exit', prompt: 'A short task', cwd: cwd() });
     await statusOf('vs-exit', 'idle');
     const terminal = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-exit')) as vscode.Terminal;
-    const closed = nextEvent(vscode.window.onDidCloseTerminal, (t) => t === terminal);
+    let endShown = nextEvent(api.terminals.onDidShowEnd, (name) => name === 'vs-exit');
     await vscode.commands.executeCommand('instar.sendInput', 'vs-exit', '/exit');
     const record = await statusOf('vs-exit', 'completed');
     assert.equal(record.exitCode, 0);
-    assert.equal((await closed).exitStatus?.code, 0);
-    // Resume Session brings the conversation back under the same name, with a follow-up.
-    const resumed = (await vscode.commands.executeCommand('instar.resume', 'vs-exit', 'Back from VS Code')) as { runs: number };
-    assert.equal(resumed.runs, 2);
+    await endShown;
+    assert.equal(terminal.exitStatus, undefined, 'the tab stays, with the last screen and how it ended');
+    // R in that tab brings the conversation back under the same name, bound to the same tab.
+    terminal.sendText('r', false);
+    await waitFor('the second run', () => api.engine.get('vs-exit')?.runs === 2, AGENT_MS);
     await statusOf('vs-exit', 'idle');
+    assert.equal(api.terminals.terminalOf('vs-exit'), terminal);
+    await vscode.commands.executeCommand('instar.sendInput', 'vs-exit', 'Back from VS Code');
     await waitFor('the follow-up answered', async () => (await api.engine.output('vs-exit', { lines: 40 })).includes('Answer to: Back from VS Code'), 60_000);
-    await api.engine.kill('vs-exit');
+    endShown = nextEvent(api.terminals.onDidShowEnd, (name) => name === 'vs-exit');
+    await vscode.commands.executeCommand('instar.kill', 'vs-exit'); // a name: a script, so no question
+    await endShown;
+    const closed = nextEvent(vscode.window.onDidCloseTerminal, (t) => t === terminal);
+    terminal.sendText('x', false);
+    assert.equal((await closed).exitStatus?.code, 0);
     await vscode.commands.executeCommand('instar.remove', 'vs-exit');
   });
 
@@ -179,8 +187,26 @@ describe('Instar Sessions in VS Code', () => {
     quickPick.hide();
     const sessions = (await listing) as { name: string }[];
     assert.ok(sessions.some((session) => session.name === 'vs-one'));
+    // Go to Session lists every session with its state in words, the live ones first.
+    const switcherShown = nextEvent(api.onDidShowQuickPick);
+    const switching = vscode.commands.executeCommand('instar.switchSession');
+    const switcher = await switcherShown;
+    assert.deepEqual(
+      switcher.items.map((entry) => [entry.label.replace(/^\$\([^)]*\) /, ''), entry.description?.split(' · ')[0]]),
+      [
+        ['vs-one', 'Idle'],
+        ['vs-asker', 'Killed'],
+      ],
+    );
+    switcher.hide();
+    await switching;
+    // A removed session's Show Output tab closes with it.
+    const output = (await vscode.commands.executeCommand('instar.showOutput', 'vs-asker')) as vscode.TextEditor;
+    const outputTabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === output.document.uri.toString());
+    assert.equal(outputTabs().length, 1);
     await vscode.commands.executeCommand('instar.remove', 'vs-asker');
     assert.equal(api.engine.get('vs-asker'), undefined);
+    await waitFor('the output tab of the removed session to close', () => outputTabs().length === 0);
     await vscode.commands.executeCommand('instar.kill', 'vs-one');
     const removed = await vscode.commands.executeCommand('instar.removeEnded');
     assert.equal(removed, 1);

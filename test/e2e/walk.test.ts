@@ -1,0 +1,287 @@
+/**
+ * A new user's walk through the UI, in code-server (a remote window) driven by headless
+ * Chromium, asserting what the user sees in the page: the Remote settings tab when the agent is
+ * missing, states in words, the quick switcher, the kill confirmation and the keyboard, tabs that
+ * keep an ended session's last screen, the output tab of a removed session, one notification per
+ * batch, and the log. Real claude against the fake Messages API, on a private tmux socket.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { REPO } from '../support/engineHarness';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { scriptedReply } from '../support/scriptedReplies';
+import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { waitFor } from '../support/wait';
+import { CodeServer, launchBrowser, Toolchain, toolchain } from './codeServer';
+import { quickInput, quickInputTitle, runCommand, sessionRow, WORKBENCH_SETTINGS } from './workbench';
+
+const SHOTS = join(REPO, 'test-results');
+const CLAUDE = join(REPO, 'node_modules', '.bin', 'claude');
+
+/** Every file under `dir` whose name ends with `suffix`. */
+async function findFiles(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await findFiles(path, suffix)));
+    else if (entry.name.endsWith(suffix)) found.push(path);
+  }
+  return found;
+}
+
+describe("a new user's walk through the UI (code-server)", () => {
+  let tools: Toolchain;
+  let api: FakeMessagesApi;
+  let root: string;
+  let browser: Browser;
+  let home: ClaudeHome;
+  let socket: string;
+  let server: CodeServer;
+  let page: Page;
+  let folder: string;
+  let machine: Record<string, unknown>;
+
+  /** The extension's log, as written so far. */
+  async function log(): Promise<string> {
+    const files = await findFiles(root, 'Instar Sessions.log');
+    const texts = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    return texts.join('\n');
+  }
+
+  /** The HTTP API the extension serves, from .instar/config.json. */
+  async function http(method: string, path: string, body?: unknown): Promise<Response> {
+    const config = JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as { port: number; authToken: string };
+    return fetch(`http://127.0.0.1:${config.port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${config.authToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  const screen = () => page.locator('.editor-instance .xterm-rows >> visible=true').first();
+  const screenText = async () => (await screen().textContent().catch(() => '')) ?? '';
+  const rowText = async (labelStart: string) => (await sessionRow(page, labelStart).first().textContent().catch(() => '')) ?? '';
+  const activeTab = () => page.locator('.tabs-container .tab.active').first();
+
+  before(async () => {
+    tools = toolchain(REPO);
+    api = await FakeMessagesApi.start(scriptedReply);
+    root = await mkdtemp(join(tmpdir(), 'instar-walk-'));
+    folder = join(root, 'workspace');
+    await mkdir(folder, { recursive: true });
+    await mkdir(SHOTS, { recursive: true });
+    home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [folder] });
+    socket = privateSocket('walk');
+    const settings: Record<string, unknown> = {
+      'instar.agent.environment': home.env,
+      'instar.tmux.socket': socket,
+      'instar.notifications': 'all',
+      // Tools ask first, so that a session can be waiting for the user.
+      'instar.permissionMode': 'default',
+      'instar.api.enabled': true,
+      'instar.api.port': 0,
+      ...WORKBENCH_SETTINGS,
+    };
+    // As a new user starts: claude is not on the PATH of the remote host, and no setting says where it is.
+    machine = { ...settings };
+    server = await CodeServer.start({ tools, root, trust: false, log: () => undefined, env: {}, settings });
+    browser = await launchBrowser(tools);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const sessionsTab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
+    await sessionsTab.waitFor({ timeout: 60_000 });
+    await sessionsTab.click();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    if (socket) cleanupSocket(socket);
+    await home?.dispose();
+    await api?.close();
+    if (root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+
+  /** Runs a step; on failure saves what the page showed. */
+  async function step(name: string, body: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    try {
+      await body();
+    } catch (error) {
+      const file = join(SHOTS, `walk-failure-${name.replace(/\W+/g, '-')}.png`);
+      await page.screenshot({ path: file }).catch(() => undefined);
+      console.log(`walk step "${name}" failed; screenshot in ${file}; terminal: ${JSON.stringify((await screenText()).slice(-1500))}`);
+      throw error;
+    }
+    console.log(`walk step "${name}": ${Math.round(performance.now() - started)} ms`);
+  }
+
+  it('1. in a remote window, a missing agent opens the Remote settings tab, the log says which value is in force, and a fix is picked up', async () => {
+    await step('remote settings', async () => {
+      await page.getByText('Claude Code was not found by this remote window').first().waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: 'Set the Agent Command in Remote Settings' }).first().click();
+      const searchBox = page.locator('.settings-editor .suggest-input-container .monaco-editor, .settings-editor .settings-header-widget');
+      await searchBox.first().waitFor({ timeout: 30_000 });
+      await waitFor('the Remote tab of the Settings editor to be the chosen one', async () => /Remote/.test((await page.locator('.settings-editor .settings-tabs-widget .checked').first().textContent().catch(() => '')) ?? ''), 30_000, 200);
+      await page.locator('.settings-editor .setting-item-contents[aria-label*="instar.agent.command" i], .settings-editor .setting-item-label:has-text("Command")').first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'remote-settings.png') });
+      const text = await waitFor('the log to explain the missing agent', async () => ((await log()).includes('This is a remote window') ? log() : undefined), 30_000, 200);
+      assert.match(text, /instar\.agent\.command = "claude", the default/);
+      assert.match(text, /PATH of this extension host:/);
+      // The user sets it where it counts: the Remote settings.
+      await server.writeMachineSettings({ ...machine, 'instar.agent.command': CLAUDE });
+      await page.keyboard.press('Control+W'); // closes the Settings editor
+      await page.getByText('No sessions yet').first().waitFor({ timeout: 60_000 });
+      const fixed = await waitFor('the log to say it is found now', async () => ((await log()).includes('Claude Code found now') ? log() : undefined), 30_000, 200);
+      assert.match(fixed, /Claude Code found now: .*claude \(instar\.agent\.command = ".*", from the Remote settings \(.*\) or the User settings\)/);
+    });
+  });
+
+  it('2. states in words in the tree, the status bar and for screen readers; the view has one title', async () => {
+    await step('states in words', async () => {
+      const title = (await page.locator('.sidebar .composite.title .title-label h2').first().textContent()) ?? '';
+      assert.equal(title.trim().toLowerCase(), 'instar sessions', `the view's title (${title})`);
+      await runCommand(page, 'Sessions: Spawn Session');
+      await quickInput(page, /Spawn Session \(1\/3\): name/, null);
+      await quickInput(page, /Spawn Session \(2\/3\): prompt/, 'Walk one');
+      await quickInput(page, /Spawn Session \(3\/3\): model/, null);
+      await sessionRow(page, 'session-1, Idle').waitFor({ timeout: 90_000 });
+      assert.match(await rowText('session-1, Idle'), /Idle · sonnet · \d+s/);
+      assert.match((await sessionRow(page, 'session-1, Idle').first().getAttribute('aria-label')) ?? '', /^session-1, Idle, .*model sonnet, started \d+s ago$/);
+      const statusBar = page.locator('.statusbar-item[aria-label^="Instar Sessions: 0 running, 0 waiting for you, 1 idle"]');
+      await statusBar.first().waitFor({ timeout: 30_000 });
+      assert.match((await statusBar.first().textContent()) ?? '', /0 running\s+1 idle/);
+      await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
+    });
+  });
+
+  it('3. the quick switcher lists every session with its state and jumps to its terminal', async () => {
+    await step('quick switcher', async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+      await page.keyboard.press('Control+Alt+S');
+      await waitFor('the switcher', async () => /Go to Session/.test(await quickInputTitle(page)), 15_000, 100);
+      const item = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'session-1' }).first();
+      assert.match((await item.textContent()) ?? '', /Idle · sonnet/);
+      await page.keyboard.type('session-1');
+      await page.keyboard.press('Enter');
+      await waitFor('the terminal of session-1', async () => (await screenText()).includes('Answer to: Walk one'), 60_000, 200);
+      assert.match((await activeTab().textContent()) ?? '', /session-1/);
+    });
+  });
+
+  it('4. kill asks first when the session is busy (from its button and from the keyboard); Cancel keeps it', async () => {
+    await step('kill confirmation', async () => {
+      assert.equal((await http('POST', '/sessions/spawn', { name: 'asker', prompt: 'USE-A-TOOL now', permissionMode: 'default' })).status, 201);
+      const row = sessionRow(page, 'asker, Waiting for you');
+      await row.waitFor({ timeout: 90_000 });
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Kill Session"]').click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      assert.match((await dialog.textContent()) ?? '', /Kill asker\? It is waiting for you/);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+      assert.equal(await row.count(), 1, 'still waiting after Cancel');
+      // The keyboard: a click opens the session (and selects it); back in the view, Shift+F10
+      // shows every action, Delete asks, Enter kills.
+      await row.click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: 'asker' }).first().waitFor({ timeout: 30_000 });
+      await runCommand(page, 'Instar Sessions: Focus on Instar Sessions View');
+      await waitFor('the row to be focused', async () => /\bfocused\b/.test((await row.getAttribute('class')) ?? ''), 15_000, 200);
+      await page.keyboard.press('Shift+F10');
+      const menu = page.locator('.context-view .monaco-menu');
+      await menu.waitFor({ timeout: 15_000 });
+      const actions = (await menu.textContent()) ?? '';
+      for (const action of ['Open Session as Editor Terminal', 'Show Output', 'Send Input', 'Answer Prompt', 'Kill Session']) assert.ok(actions.includes(action), `${action} in the context menu`);
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Delete');
+      // Delete acts on the selected session (with none selected, it would ask which).
+      await dialog.waitFor({ timeout: 15_000 });
+      assert.match((await dialog.textContent()) ?? '', /Kill asker\?/);
+      await page.keyboard.press('Enter'); // Kill is the first button
+      await sessionRow(page, 'asker, Killed').waitFor({ timeout: 30_000 });
+    });
+  });
+
+  it("5. an ended session's tab keeps its last screen and says how it ended; R resumes it there, another key closes it; ages move", async () => {
+    await step('ended terminal', async () => {
+      // session-1's tab is open (the switcher); kill it from a script: no question, the tab stays.
+      await page.locator('.tabs-container .tab').filter({ hasText: 'session-1' }).first().click();
+      await waitFor("session-1's screen", async () => (await screenText()).includes('Answer to: Walk one'), 30_000, 200);
+      assert.equal((await http('DELETE', '/sessions/session-1')).status, 200);
+      await waitFor('the end line in the tab', async () => /session-1 killed.*Press R to resume it here/.test(await screenText()), 30_000, 200);
+      assert.ok((await screenText()).includes('Answer to: Walk one'), 'the last screen is still there');
+      await page.screenshot({ path: join(SHOTS, 'ended-terminal.png') });
+      // "0s ago" moves on by itself.
+      await waitFor('the age of the killed session to move', async () => /Killed · sonnet · [1-9]\d*s ago/.test(await rowText('session-1, Killed')), 10_000, 250);
+      await page.locator('.editor-instance .xterm-helper-textarea >> visible=true').first().focus();
+      await page.keyboard.press('r');
+      await sessionRow(page, 'session-1, Idle').waitFor({ timeout: 90_000 });
+      await waitFor('the live session in the same tab', async () => !(await screenText()).includes('Press R to resume'), 30_000, 200);
+      assert.equal((await http('DELETE', '/sessions/session-1')).status, 200);
+      await waitFor('the end line again', async () => /session-1 killed/.test(await screenText()), 30_000, 200);
+      await page.locator('.editor-instance .xterm-helper-textarea >> visible=true').first().focus();
+      await page.keyboard.press('x');
+      await waitFor('the tab to close', async () => (await page.locator('.tabs-container .tab').filter({ hasText: 'session-1' }).count()) === 0, 15_000, 200);
+      // Opening an ended session shows its last screen, read-only, with what ended it.
+      await sessionRow(page, 'asker, Killed').click();
+      await waitFor("asker's last screen and end", async () => /asker killed.*Press R to resume it here/.test(await screenText()), 30_000, 200);
+      assert.match(await screenText(), /touch tool-ran-ok\.txt|Create a marker file|Bash/);
+    });
+  });
+
+  it("6. a removed session's output tab closes", async () => {
+    await step('output tab', async () => {
+      await runCommand(page, 'Sessions: Show Output');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'asker' }).first().click();
+      await page.locator('.tabs-container .tab').filter({ hasText: 'asker.log' }).first().waitFor({ timeout: 30_000 });
+      const row = sessionRow(page, 'asker, Killed');
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Remove Session"]').click();
+      await row.waitFor({ state: 'detached', timeout: 30_000 });
+      await waitFor('the output tab to close', async () => (await page.locator('.tabs-container .tab').filter({ hasText: 'asker.log' }).count()) === 0, 15_000, 200);
+    });
+  });
+
+  it('7. the parallel flow says so in every step and ends in one notification for the batch', async () => {
+    await step('parallel flow', async () => {
+      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+      await quickInput(page, /Spawn Sessions in Parallel: base name/, 'batch');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 1/, 'First parallel task');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 2/, 'Second parallel task');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 3/, '');
+      await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+      await sessionRow(page, 'batch-1, Idle').waitFor({ timeout: 90_000 });
+      await sessionRow(page, 'batch-2, Idle').waitFor({ timeout: 90_000 });
+      await runCommand(page, 'Notifications: Show Notifications');
+      const center = page.locator('.notifications-center');
+      await center.waitFor({ timeout: 15_000 });
+      await center.locator('.notification-list-item-message').filter({ hasText: '2 sessions spawned together finished their turns (batch-1, batch-2): 2 idle.' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'notification.png') });
+      const messages = await center.locator('.notification-list-item-message').allTextContents();
+      assert.equal(messages.filter((text) => text.includes('spawned together')).length, 1, 'one notification for the batch');
+      assert.deepEqual(messages.filter((text) => /batch-\d finished its turn/.test(text)), [], 'none per session');
+      await page.keyboard.press('Escape');
+    });
+  });
+
+  it('8. the log has each spawn once, ends and finished turns', async () => {
+    await step('log', async () => {
+      assert.equal((await http('POST', '/sessions/batch-1/input', { text: '/exit' })).status, 200);
+      await sessionRow(page, 'batch-1, Completed').waitFor({ timeout: 60_000 });
+      const text = await waitFor('the exit in the log', async () => ((await log()).includes('batch-1 ended: completed') ? log() : undefined), 30_000, 200);
+      assert.equal(text.match(/Spawned session-1 /g)?.length, 1, 'a palette spawn is logged once');
+      assert.match(text, /session-1 finished its turn/);
+      assert.match(text, /asker is waiting for you/);
+      assert.match(text, /Killed asker/);
+      assert.match(text, /batch-1 ended: completed, exit status 0/);
+      assert.ok((await stat(join(SHOTS, 'sessions-view.png'))).size > 0);
+    });
+  });
+});
