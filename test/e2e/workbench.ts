@@ -16,13 +16,22 @@ export const WORKBENCH_SETTINGS: Record<string, unknown> = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
+/** Runs a command from the palette; opened again if something took the focus from it (a terminal opening). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title.split(': ').pop()! }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title.split(': ').pop()! }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** The title of the quick input on screen ('' when none). */

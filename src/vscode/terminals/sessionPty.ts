@@ -145,7 +145,8 @@ export class SessionPty implements vscode.Pseudoterminal {
       void vscode.commands.executeCommand('instar.resume', this.record.name, '');
       return;
     }
-    this.end(typeof record?.exitCode === 'number' ? record.exitCode : 0);
+    // A key, not an escape sequence (a function key, a focus report) that came by itself.
+    if (data.length === 1 || data === '\x1b') this.end(typeof record?.exitCode === 'number' ? record.exitCode : 0);
   }
 
   private end(code: number): void {
