@@ -40,7 +40,7 @@ export class EnvironmentCheck {
       this.logger.warn(`${(error as Error).message} instar.agent.command ${settingSource('agent.command')}. PATH of this extension host: ${process.env.PATH ?? '(none)'}`);
       if (vscode.env.remoteName !== undefined) {
         this.logger.warn(
-          `This is a remote window (${vscode.env.remoteName}): instar.agent.command, instar.agent.environment and instar.tmux.socket are read from its Remote settings (and workspace settings), not from your User settings, and PATH is the remote login shell's.`,
+          `This is a remote window (${vscode.env.remoteName}): instar.agent.command, instar.agent.environment and instar.tmux.socket are machine settings, which belong in its Remote settings (or the workspace's): the Settings editor shows them only in its Remote tab, and a value in your local User settings does not reach the remote. PATH is the remote login shell's.`,
         );
       }
     }

@@ -6,7 +6,8 @@
  * anything that waits for the user are told one by one.
  */
 import * as vscode from 'vscode';
-import { countByStatus, type SessionRecord, type SessionStatus } from '../core/model/sessionRecord';
+import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
+import { AT_WORK, batchSummary, endsWork } from '../core/presentation/batchSummary';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import type { Disposable } from '../core/util/disposables';
 import type { NotificationLevel } from './settings';
@@ -21,8 +22,6 @@ export interface NotificationHooks {
   showAll: () => void;
 }
 
-/** A batch is at work while one of its sessions is. */
-const AT_WORK: ReadonlySet<SessionStatus> = new Set(['starting', 'running']);
 
 export class SessionNotifications implements vscode.Disposable {
   private readonly lastStatus = new Map<string, SessionStatus>();
@@ -52,7 +51,7 @@ export class SessionNotifications implements vscode.Disposable {
     if (level === 'off') return;
     // A batch's first turns end in one notification, whoever is looked at.
     if (record.batch && !this.toldBatches.has(record.batch) && record.status !== 'waiting') {
-      if (level === 'all' && previous !== undefined && AT_WORK.has(previous) && !AT_WORK.has(record.status)) this.notifyBatch(record.batch);
+      if (level === 'all' && endsWork(previous, record.status)) this.notifyBatch(record.batch);
       return;
     }
     const message = messageFor(record, previous, level);
@@ -65,16 +64,11 @@ export class SessionNotifications implements vscode.Disposable {
 
   /** One notification for a batch, once none of its sessions is at work. */
   private notifyBatch(batch: string): void {
-    const members = this.engine.list().filter((record) => record.batch === batch);
-    if (members.some((record) => AT_WORK.has(record.status))) return;
+    const summary = batchSummary(this.engine.list().filter((record) => record.batch === batch));
+    if (!summary) return;
     this.toldBatches.add(batch);
-    const counts = countByStatus(members);
-    const parts = (['idle', 'waiting', 'completed', 'error', 'lost', 'killed'] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status === 'waiting' ? 'waiting for you' : status}`);
-    const names = members.map((record) => record.name);
-    const shown = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
-    const failed = counts.error + counts.lost > 0;
-    const show = failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(`${members.length} sessions spawned together finished their turns (${shown}): ${parts.join(', ')}.`, 'Show Sessions').then((choice) => {
+    const show = summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(summary.text, 'Show Sessions').then((choice) => {
       if (choice) this.hooks.showAll();
     });
   }

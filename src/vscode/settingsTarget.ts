@@ -1,8 +1,9 @@
 /**
  * Which settings file a setting comes from, and where to set it. The agent and tmux settings are
- * machine-overridable: in a remote window (code-server, Remote-SSH, WSL, a container) VS Code
- * reads them from the Remote settings (or the workspace's), never from the User settings, so
- * "Set the Agent Command" opens the Remote tab there.
+ * machine-overridable: in a remote window (code-server, Remote-SSH, WSL, a container) they belong
+ * in the Remote settings (or the workspace's); the Settings editor shows them only in its Remote
+ * tab, and a local User value does not reach the remote. So "Set the Agent Command" opens the
+ * Remote tab there.
  */
 import * as vscode from 'vscode';
 

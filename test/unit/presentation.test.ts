@@ -4,6 +4,7 @@ import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model
 import { countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
+import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
 import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, showsSeconds, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
@@ -99,5 +100,29 @@ describe('job presentation', () => {
     assert.match(here.description, /^next \d\d:\d\d$/);
     assert.doesNotMatch(here.tooltip, /another window/);
     assert.match(jobLook(state, NOW, false).tooltip, /Run by another window of this workspace/);
+  });
+});
+
+describe('batch summary', () => {
+  const member = (name: string, status: SessionRecord['status']) => record({ name, status, batch: 'b-1' });
+
+  it('waits until no member is at work, then tells the counts in one line', () => {
+    assert.equal(batchSummary([member('b-1', 'idle'), member('b-2', 'running')]), undefined);
+    assert.equal(batchSummary([member('b-1', 'idle'), member('b-2', 'starting')]), undefined);
+    assert.deepEqual(batchSummary([member('b-1', 'idle'), member('b-2', 'idle'), member('b-3', 'error')]), {
+      text: '3 sessions spawned together finished their turns (b-1, b-2, b-3): 2 idle, 1 error.',
+      failed: true,
+    });
+    const many = ['a', 'b', 'c', 'd', 'e'].map((name) => member(name, 'idle'));
+    assert.deepEqual(batchSummary([...many, member('f', 'waiting')]), { text: '6 sessions spawned together finished their turns (a, b, c and 3 more): 5 idle, 1 waiting for you.', failed: false });
+  });
+
+  it('counts a member as done when it leaves work, but not for a wait (told on its own)', () => {
+    assert.ok(endsWork('running', 'idle'));
+    assert.ok(endsWork('starting', 'error'));
+    assert.ok(!endsWork('running', 'waiting'));
+    assert.ok(!endsWork('idle', 'completed'), 'not at work before');
+    assert.ok(!endsWork(undefined, 'idle'));
+    assert.ok(!endsWork('starting', 'running'));
   });
 });
