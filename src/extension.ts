@@ -32,7 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const logger = channelLogger(channel);
   const settings = store.add(new SettingsWatcher());
   const stateDir = (context.storageUri ?? context.globalStorageUri).fsPath;
-  const engine = store.add(await SessionEngine.create({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger }));
+  // Opened with the stored records only: it starts (events, tmux) off the activation path, below.
+  const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger }));
   const gate = store.add(new WorkspaceGate());
   const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
   const environment = new EnvironmentCheck(engine, logger);
@@ -62,14 +63,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     refresh.watchJobs(scheduler);
   }));
   const picker = store.add(new QuickPicker());
-  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected }));
-
-  await leader.start();
-  void api.update();
+  // Everything listens already: the engine's first changes (sessions ended or lost while away) reach them.
+  const ready = engine.start().then(async () => {
+    await leader.start();
+    void api.update();
+    void jobs.start();
+    logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}, ready ${Date.now() - activatedAt} ms after activation began`);
+  });
+  ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
+  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready }));
   void environment.check();
-  void jobs.start();
-  logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}`);
-  return { engine, tree, view, terminals, onDidShowQuickPick: picker.onDidShow, onDidRefuseSpawn: gate.onDidRefuse, onDidFailCommand: commands.onDidFail };
+  return { engine, ready, tree, view, terminals, onDidShowQuickPick: picker.onDidShow, onDidRefuseSpawn: gate.onDidRefuse, onDidFailCommand: commands.onDidFail };
 }
 
 export function deactivate(): void {

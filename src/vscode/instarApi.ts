@@ -8,6 +8,8 @@ import type { Refusal } from './workspaceGate';
 
 export interface InstarApi {
   engine: SessionEngine;
+  /** Resolves once the engine has read its events and reconciled with tmux, after activation. */
+  ready: Promise<void>;
   tree: SessionTreeProvider;
   view: vscode.TreeView<SessionNode>;
   terminals: SessionTerminals;

@@ -121,16 +121,34 @@ export class SessionEngine {
 
   /** Creates an engine, reads the events written while none ran, and reconciles with tmux. */
   static async create(options: EngineOptions): Promise<SessionEngine> {
-    const engine = new SessionEngine(options);
-    await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    await engine.files.prepare();
-    await engine.tracker.start();
-    // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
-    void engine.files.pruneEvents(engine.clock.now()).then(
-      (pruned) => pruned > 0 && engine.logger.debug(`Removed ${pruned} events older than a week`),
-      (error) => engine.logger.debug(`Could not remove old events: ${(error as Error).message}`),
-    );
+    const engine = SessionEngine.open(options);
+    await engine.start();
     return engine;
+  }
+
+  /**
+   * An engine with the records of its storage and nothing read yet: a host can show them at once
+   * and `start()` it off its own start-up path (subscribing to onDidChange first).
+   */
+  static open(options: EngineOptions): SessionEngine {
+    return new SessionEngine(options);
+  }
+
+  private starting: Promise<void> | undefined;
+
+  /** Reads the events written while none ran and reconciles with tmux (once; later calls share it). */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await fs.mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
+      await this.files.prepare();
+      await this.tracker.start();
+      // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
+      void this.files.pruneEvents(this.clock.now()).then(
+        (pruned) => pruned > 0 && this.logger.debug(`Removed ${pruned} events older than a week`),
+        (error) => this.logger.debug(`Could not remove old events: ${(error as Error).message}`),
+      );
+    })();
+    return this.starting;
   }
 
   /** The workspace this engine works for, as tagged on its sessions (engines with the same key share them). */

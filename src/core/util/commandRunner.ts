@@ -8,7 +8,6 @@
  * - `ExecaRunner` (execa) for everything else: version probes, set-up commands, git.
  */
 import { execFile } from 'node:child_process';
-import { execa } from 'execa';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -60,6 +59,8 @@ export class ProcessRunner implements CommandRunner {
 /** The same contract through execa, for every process that is not on the tmux hot path. */
 export class ExecaRunner implements CommandRunner {
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    // Loaded on first use: execa and its dependencies are 40 % of the bundle, off the way to activation.
+    const { execa } = await import('execa');
     const result = await execa(file, args, {
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
       timeout: options.timeoutMs,

@@ -25,6 +25,8 @@ export interface CommandContext {
   /** The job scheduler, when the workspace is trusted and has a folder. */
   jobs: () => JobScheduler | undefined;
   settings: () => Settings;
+  /** Resolves when the engine has started (commands wait for it). */
+  ready: Promise<void>;
   /** The session selected in the Sessions view. */
   selected: () => string | undefined;
 }

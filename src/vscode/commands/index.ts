@@ -75,6 +75,8 @@ export class RegisteredCommands implements vscode.Disposable {
   private async run(id: string, handler: CommandHandler, args: unknown[]): Promise<unknown> {
     const { channel, environment } = this.ctx;
     try {
+      // A command in the first milliseconds acts on an engine that knows what runs.
+      await this.ctx.ready.catch(() => undefined);
       return await handler(this.ctx, ...args);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

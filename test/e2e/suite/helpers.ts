@@ -9,7 +9,9 @@ export const AGENT_MS = 90_000;
 export async function instar(): Promise<InstarApi> {
   const extension = vscode.extensions.getExtension<InstarApi>(EXTENSION_ID);
   if (!extension) throw new Error(`${EXTENSION_ID} is not installed`);
-  return extension.isActive ? extension.exports : extension.activate();
+  const api = extension.isActive ? extension.exports : await extension.activate();
+  await api.ready;
+  return api;
 }
 
 /** The next value the event fires that passes the filter. */
