@@ -1,11 +1,12 @@
 /**
  * The one owner of redraw timing on the VS Code side. Events first: engine and job changes
- * redraw the tree (coalesced over 50 ms), re-read the output documents of changed sessions and
- * close those of removed ones.
- * Timers only while someone looks, while the view is visible: the ages in the tree the moment a
- * figure in seconds ticks over ("0s ago" never stands still), minutes and hours every 15 s, and
- * the tmux sessions Instar did not start every 15 s; visible Show Output documents every 2 s. The engine checks its sessions every second while
- * the view is visible, every 2 s otherwise (up to four times slower while all stays quiet).
+ * redraw the tree (the first at once, a burst coalesced over 50 ms; only the changed rows where
+ * the list keeps its shape), re-read the output documents of changed sessions and close those of
+ * removed ones. Timers only while someone looks: while the view is visible, the rows whose age is
+ * shown in seconds the moment it ticks over ("0s ago" never stands still), the whole tree every
+ * 15 s for minutes and hours, and the tmux sessions Instar did not start every 15 s; visible
+ * Show Output documents every 2 s. The engine checks its sessions every second while the view is
+ * visible, every 2 s otherwise (up to four times slower while all stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
@@ -33,6 +34,12 @@ export class RefreshController implements vscode.Disposable {
   private readonly foreignTimer = this.store.add(new MutableDisposable());
   private readonly outputTimer = this.store.add(new MutableDisposable());
   private readonly jobsSubscription = this.store.add(new MutableDisposable());
+  private lastTreeRedraw = 0;
+  private lastWholeRedraw = Date.now();
+  /** What the next redraw covers. */
+  private pendingWhole = false;
+  private readonly pendingChanged = new Set<string>();
+  private readonly pendingRemoved = new Set<string>();
 
   constructor(
     private readonly engine: SessionEngine,
@@ -42,7 +49,7 @@ export class RefreshController implements vscode.Disposable {
   ) {
     this.store.add(
       engine.onDidChange((change) => {
-        this.refreshTreeSoon();
+        this.refreshTreeSoon(change.changed.map((record) => record.name), change.removed);
         outputs.refreshSessions(change.changed.map((record) => record.name));
         void outputs.closeSessions(change.removed);
       }),
@@ -59,17 +66,45 @@ export class RefreshController implements vscode.Disposable {
     this.jobsSubscription.value = scheduler?.onDidChange(() => this.refreshTreeSoon());
   }
 
-  /** Coalesces bursts of changes into one redraw. */
-  private refreshTreeSoon(): void {
+  /**
+   * Redraws at once when the tree was not redrawn in the last TREE_DEBOUNCE_MS, else once at the
+   * end of that window with everything that changed meanwhile (a burst costs one redraw, and the
+   * first change of a burst is not delayed). Without names (jobs), the whole tree.
+   */
+  private refreshTreeSoon(changed?: readonly string[], removed: readonly string[] = []): void {
+    if (changed === undefined) this.pendingWhole = true;
+    else {
+      for (const name of changed) this.pendingChanged.add(name);
+      for (const name of removed) this.pendingRemoved.add(name);
+    }
     if (this.pendingTree.value) return;
+    const wait = this.lastTreeRedraw + TREE_DEBOUNCE_MS - Date.now();
+    if (wait <= 0) {
+      this.redrawTree();
+      return;
+    }
     const timer = setTimeout(() => {
       this.pendingTree.value = undefined;
-      this.tree.refresh();
-      this.scheduleAgeRedraw();
-      // One more list-panes only while someone can see its group.
-      if (this.view.visible) this.listForeign();
-    }, TREE_DEBOUNCE_MS);
+      this.redrawTree();
+    }, wait);
     this.pendingTree.value = toDisposable(() => clearTimeout(timer));
+  }
+
+  private redrawWhole(): void {
+    this.lastWholeRedraw = Date.now();
+    this.tree.refresh();
+  }
+
+  private redrawTree(): void {
+    this.lastTreeRedraw = Date.now();
+    if (this.pendingWhole) this.redrawWhole();
+    else this.tree.refreshSessions([...this.pendingChanged], [...this.pendingRemoved]);
+    this.pendingWhole = false;
+    this.pendingChanged.clear();
+    this.pendingRemoved.clear();
+    this.scheduleAgeRedraw();
+    // One more list-panes only while someone can see its group.
+    if (this.view.visible) this.listForeign();
   }
 
   private followView(): void {
@@ -91,11 +126,18 @@ export class RefreshController implements vscode.Disposable {
     }
     const now = Date.now();
     let wait = COARSE_REDRAW_MS;
-    for (const record of this.engine.list()) if (showsSeconds(record, now)) wait = Math.min(wait, msUntilDescriptionChanges(record, now));
+    const ticking: string[] = [];
+    for (const record of this.engine.list()) {
+      if (!showsSeconds(record, now)) continue;
+      ticking.push(record.name);
+      wait = Math.min(wait, msUntilDescriptionChanges(record, now));
+    }
     // A few ms late, so the new second has begun when the tree reads the clock.
     const timer = setTimeout(() => {
       this.ageTimer.value = undefined;
-      this.tree.refresh();
+      // The rows in seconds alone, unless minutes and hours are due too.
+      if (wait < COARSE_REDRAW_MS && Date.now() - this.lastWholeRedraw < COARSE_REDRAW_MS) this.tree.refreshSessions(ticking, []);
+      else this.redrawWhole();
       this.scheduleAgeRedraw();
     }, wait + 5);
     this.ageTimer.value = toDisposable(() => clearTimeout(timer));

@@ -22,6 +22,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private scheduler: JobScheduler | undefined;
   /** tmux sessions on the server that Instar did not start, as last listed. */
   private foreign: TmuxSessionInfo[] = [];
+  /** One node object per session, so that a session's row can be redrawn alone. */
+  private readonly nodes = new Map<string, SessionNode & { kind: 'session' }>();
 
   constructor(
     private readonly engine: SessionEngine,
@@ -59,15 +61,37 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     this.changeEmitter.fire(undefined);
   }
 
+  /**
+   * Redraws what changed: only these sessions' rows when they are all shown already and the list
+   * keeps its shape (flat, none removed); the whole tree otherwise.
+   */
+  refreshSessions(changed: readonly string[], removed: readonly string[]): void {
+    if (this.grouped || removed.length > 0 || changed.some((name) => !this.nodes.has(name))) {
+      for (const name of removed) this.nodes.delete(name);
+      this.refresh();
+      return;
+    }
+    for (const name of changed) this.changeEmitter.fire(this.nodes.get(name));
+  }
+
+  private sessionNode(name: string): SessionNode {
+    let node = this.nodes.get(name);
+    if (!node) {
+      node = { kind: 'session', name };
+      this.nodes.set(name, node);
+    }
+    return node;
+  }
+
   getChildren(element?: SessionNode): SessionNode[] {
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler);
       const foreign = foreignRoots(this.foreign);
-      if (!this.grouped) return [...jobs, ...records.map((record) => ({ kind: 'session' as const, name: record.name })), ...foreign];
+      if (!this.grouped) return [...jobs, ...records.map((record) => this.sessionNode(record.name)), ...foreign];
       return [...jobs, ...GROUP_ORDER.map((status) => ({ kind: 'group' as const, status, count: records.filter((r) => r.status === status).length })).filter((group) => group.count > 0), ...foreign];
     }
-    if (element.kind === 'group') return records.filter((record) => record.status === element.status).map((record) => ({ kind: 'session', name: record.name }));
+    if (element.kind === 'group') return records.filter((record) => record.status === element.status).map((record) => this.sessionNode(record.name));
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
     if (element.kind === 'foreign') return foreignChildren(this.foreign);
     return [];
