@@ -42,8 +42,6 @@ export interface CodeServerOptions {
   /** Leave workspace trust on (the folder starts untrusted). */
   trust: boolean;
   settings: Record<string, unknown>;
-  /** The remote's Machine settings, when they differ from `settings` (the User settings). */
-  machineSettings?: Record<string, unknown>;
   env: Record<string, string>;
   log: (line: string) => void;
 }
@@ -52,7 +50,6 @@ export class CodeServer {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
-    private readonly userData: string,
   ) {}
 
   get url(): string {
@@ -66,7 +63,7 @@ export class CodeServer {
     // Settings scoped "machine" or "machine-overridable" come from the remote's Machine settings.
     for (const scope of ['User', 'Machine']) {
       await mkdir(join(userData, scope), { recursive: true });
-      await writeFile(join(userData, scope, 'settings.json'), JSON.stringify(scope === 'Machine' ? (options.machineSettings ?? options.settings) : options.settings, null, 2));
+      await writeFile(join(userData, scope, 'settings.json'), JSON.stringify(options.settings, null, 2));
     }
     const args = [
       options.tools.codeServer,
@@ -100,7 +97,7 @@ export class CodeServer {
     });
     child.stdout?.on('data', (chunk: Buffer) => options.log(`[code-server] ${chunk.toString().trimEnd()}`));
     child.stderr?.on('data', (chunk: Buffer) => options.log(`[code-server] ${chunk.toString().trimEnd()}`));
-    const server = new CodeServer(child, port, userData);
+    const server = new CodeServer(child, port);
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
@@ -122,11 +119,6 @@ export class CodeServer {
     const query = new URLSearchParams({ folder });
     if (payload) query.set('payload', JSON.stringify(payload));
     return `${this.url}/?${query.toString()}`;
-  }
-
-  /** Rewrites the remote's Machine settings (VS Code notices the file change). */
-  async writeMachineSettings(settings: Record<string, unknown>): Promise<void> {
-    await writeFile(join(this.userData, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
   }
 
   /** The remote URI code-server uses for a path on this machine. */

@@ -44,7 +44,6 @@ describe("a new user's walk through the UI (code-server)", () => {
   let server: CodeServer;
   let page: Page;
   let folder: string;
-  let machine: Record<string, unknown>;
 
   /** The extension's log, as written so far. */
   async function log(): Promise<string> {
@@ -88,7 +87,6 @@ describe("a new user's walk through the UI (code-server)", () => {
       ...WORKBENCH_SETTINGS,
     };
     // As a new user starts: claude is not on the PATH of the remote host, and no setting says where it is.
-    machine = { ...settings };
     server = await CodeServer.start({ tools, root, trust: false, log: () => undefined, env: {}, settings });
     browser = await launchBrowser(tools);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -134,8 +132,11 @@ describe("a new user's walk through the UI (code-server)", () => {
       const text = await waitFor('the log to explain the missing agent', async () => ((await log()).includes('This is a remote window') ? log() : undefined), 30_000, 200);
       assert.match(text, /instar\.agent\.command = "claude", the default/);
       assert.match(text, /PATH of this extension host:/);
-      // The user sets it where it counts: the Remote settings.
-      await server.writeMachineSettings({ ...machine, 'instar.agent.command': CLAUDE });
+      // The user types the path where the button took them: the Remote settings.
+      const field = page.locator('.settings-editor .setting-item-contents input').first();
+      await field.fill(CLAUDE);
+      await field.press('Tab');
+      await waitFor('the Remote settings file to hold it', async () => (await readFile(join(root, 'user-data', 'Machine', 'settings.json'), 'utf8')).includes(CLAUDE), 30_000, 200);
       await page.keyboard.press('Control+W'); // closes the Settings editor
       await page.getByText('No sessions yet').first().waitFor({ timeout: 60_000 });
       const fixed = await waitFor('the log to say it is found now', async () => ((await log()).includes('Claude Code found now') ? log() : undefined), 30_000, 200);
