@@ -21,6 +21,7 @@ import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
 import { time, timeRefreshes, writeEvent } from './measure';
+import { measureInVsCode } from './vscodeBench';
 
 const run = promisify(execFile);
 
@@ -84,8 +85,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -248,6 +249,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       `baseline: the same sessions idle, holding ${round(life.residentIdleMiB, 0)} MiB resident`,
     ),
   );
+  const inside = await measureInVsCode(options.repo, sizes.vscode, log);
+  const { activation: act, activationWithout: first, activationEmpty: empty } = inside;
+  const activationDetail = `the extension host's activationTimes (Developer: Startup Performance), median of ${sizes.vscode.reloads} reloads (${inside.activationTotals.join(', ')} ms), activated by ${act.event}: load code ${act.loadCode} + call activate ${act.callActivate} + finish activate ${act.finishActivate} ms; first load with no session known ${first.total} ms; baseline: an empty extension (onStartupFinished) in the same hosts, ${empty.loadCode} + ${empty.callActivate} + ${empty.finishActivate} ms (VS Code times in whole ms: 0 counts as 1)`;
+  rows.push(ratioRow(`Activation in VS Code with ${sizes.vscode.sessions} known sessions`, act.total, Math.max(1, empty.total), 'ms', 50, 'absolute', activationDetail));
+  const repaintDetail = `${sizes.vscode.events} events alternating running and idle, 0.3 to 0.6 s apart, on the first of ${sizes.vscode.sessions} rows, until the frame that draws the row (its aria-label in the DOM: p50 ${round(percentile(inside.domChange, 50), 1)} ms, p95 ${round(percentile(inside.domChange, 95), 1)} ms); baseline: a bare fs.watch seeing a rename`;
+  rows.push(ratioRow('Hook event → tree row repainted in VS Code p50', percentile(inside.repaint, 50), percentile(inside.bareWatch, 50), 'ms', 100, 'absolute', repaintDetail));
+  rows.push(ratioRow('Hook event → tree row repainted in VS Code p95', percentile(inside.repaint, 95), percentile(inside.bareWatch, 95), 'ms', 100, 'absolute', ''));
+  const cpuDetail = `the remote extension host process, its threads and the processes it ran (${round(inside.cpuLiveChildren)} % of it, tmux clients), ${sizes.vscode.settleMs / 1000} s after the load; baseline: the same window idle before any session (${round(inside.cpuIdleChildren)} % in processes it ran); VS Code's port finder off (remote.autoForwardPortsSource: output)`;
+  rows.push(ratioRow(`Extension host CPU in VS Code with ${sizes.vscode.sessions} live quiet sessions, view visible, ${sizes.vscode.cpuSeconds} s`, inside.cpuLive, inside.cpuIdle, '% of a core', 1, 'absolute', cpuDetail));
   const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
   return {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux: tmuxVersion, date: new Date().toISOString() },

@@ -1,0 +1,587 @@
+/**
+ * Benchmark rows measured inside a real VS Code (code-server and headless Chromium, the harness
+ * of the e2e tests): the extension's activation with many known sessions, as the extension host
+ * itself times it; a hook event until its tree row is repainted in the browser; and the extension
+ * host's CPU with many live, quiet sessions and the view visible. Each beside a baseline from the
+ * same run: an empty extension's activation in the same host, a bare fs.watch seeing the same
+ * kind of rename, and the same host idle (no sessions).
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, watch } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { CodeServer } from '../test/e2e/codeServer';
+import { cleanupSocket, privateSocket } from '../test/support/tmuxServer';
+import { waitFor } from '../test/support/wait';
+import { runCommand, WORKBENCH_SETTINGS } from '../test/e2e/workbench';
+
+export interface VsCodeSizes {
+  /** Quiet sessions known to the extension (spawned before the reload). */
+  sessions: number;
+  /** Hook events written for one session, alternating running and idle. */
+  events: number;
+  /** How long each CPU figure is measured. */
+  cpuSeconds: number;
+  /** How long the host is left to settle after a page load, before a CPU figure. */
+  settleMs: number;
+  /** Reloads with the sessions known, each timing an activation (the median is taken). */
+  reloads: number;
+}
+
+/** What the extension host records for one activation (VS Code's activationTimes), in ms. */
+export interface ActivationTimes {
+  loadCode: number;
+  callActivate: number;
+  finishActivate: number;
+  total: number;
+  /** What activated it: onStartupFinished, or onView:… when the view was restored open. */
+  event: string;
+}
+
+export interface VsCodeFigures {
+  /** The extension after a reload, with `sessions` known: the reload of median total. */
+  activation: ActivationTimes;
+  /** The totals of every reload, in order. */
+  activationTotals: number[];
+  /** The extension on the first load, no session known. */
+  activationWithout: ActivationTimes;
+  /** An empty extension in the same hosts (the reload of median total for it). */
+  activationEmpty: ActivationTimes;
+  /** ms from the rename of the event file to the frame that shows the row in its new state. */
+  repaint: number[];
+  /** ms from the rename to the row's aria-label change in the DOM (before its frame). */
+  domChange: number[];
+  /** ms from a rename to a bare fs.watch's callback in this process. */
+  bareWatch: number[];
+  /** % of one core used by the extension host (and the processes it ran and reaped). */
+  cpuLive: number;
+  cpuIdle: number;
+  /** The part of cpuLive and cpuIdle that the processes it ran (tmux clients, git…) used. */
+  cpuLiveChildren: number;
+  cpuIdleChildren: number;
+}
+
+const EXTENSION_ID = 'instar.instar-sessions';
+const EMPTY_ID = 'vsbench.vsbench-empty';
+const PROBE_COMMAND = 'VS Bench: Read Activation Times';
+
+/** The least time between two hook events of the latency rows (plus up to as much at random). */
+const EVENT_GAP_MS = 300;
+
+/** The pause between the sessions' last change and the first reload. */
+const RELOAD_PAUSE_MS = 3000;
+
+/** A generous bound on each step: only a failure reaches it. */
+const STEP_MS = 120_000;
+
+async function step<T>(name: string, work: () => Promise<T>, timeoutMs = STEP_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`vscode bench: ${name} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work(), stalled]);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    throw new Error(message.startsWith('vscode bench:') ? message : `vscode bench: ${name} failed: ${message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (line: string) => void = () => undefined): Promise<VsCodeFigures> {
+  // Loaded here, not with the bench: playwright-core is large, and the garbage of loading it
+  // would be collected in the middle of the bench's heap row.
+  const { CodeServer, launchBrowser, toolchain } = await import('../test/e2e/codeServer');
+  const tools = toolchain(repo);
+  const root = await mkdtemp(join(tmpdir(), 'instar-vsbench-'));
+  const socket = privateSocket('vsbench');
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let shown: Page | undefined;
+  let api: ApiConfig | undefined;
+  let target: string | undefined;
+  try {
+    const folder = join(root, 'workspace');
+    await mkdir(folder, { recursive: true });
+    const report = join(root, 'agents.txt');
+    const agent = await writeQuietAgent(join(root, 'bin'));
+    // One development folder holding the three extensions: the workbench keeps only the last
+    // extensionDevelopmentPath of its payload, and a folder without a package.json is scanned
+    // for an extension in each of its subfolders.
+    const extensions = join(root, 'extensions');
+    await mkdir(extensions);
+    await symlink(repo, join(extensions, 'instar-sessions'));
+    await writeEmptyExtension(join(extensions, 'empty'));
+    const probe = await writeProbeExtension(join(extensions, 'probe'));
+    server = await step('starting code-server', () =>
+      CodeServer.start({
+        tools,
+        root: join(root, 'code-server'),
+        trust: false,
+        log: () => undefined,
+        env: {},
+        settings: {
+          'instar.agent.command': agent,
+          'instar.agent.environment': { VSBENCH_REPORT: report },
+          'instar.tmux.socket': socket,
+          'instar.notifications': 'off',
+          'instar.api.enabled': true,
+          'instar.api.port': 0,
+          ...WORKBENCH_SETTINGS,
+          // Not VS Code's port finder: in a remote host it otherwise runs ps and reads every
+          // process's /proc entries every 2 s or more (about 5 % of a core here, idle or not).
+          'remote.autoForwardPortsSource': 'output',
+        },
+      }),
+    );
+    const codeServer = server;
+    browser = await step('launching Chromium', () => launchBrowser(tools));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    shown = page;
+
+    // ---- The first load: no session known. The idle host's CPU, with the view visible.
+    log('in VS Code: first load…');
+    const payload: [string, string][] = [
+      ['extensionDevelopmentPath', codeServer.remoteUri(extensions)],
+      ['skipWelcome', 'true'],
+    ];
+    await step('opening the workbench', async () => {
+      await page.goto(codeServer.workbenchUrl(folder, payload));
+      await page.locator('.monaco-workbench').waitFor({ timeout: STEP_MS });
+      const tab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
+      await tab.waitFor({ timeout: STEP_MS });
+      await tab.click();
+      await page.getByText('No sessions yet').first().waitFor({ timeout: STEP_MS });
+    });
+    const activationWithout = await step('reading the activation times (first load)', () => readActivation(page, probe, [EXTENSION_ID, EMPTY_ID]));
+    await sleep(sizes.settleMs);
+    const idleHost = await step('finding the extension host (first load)', () => extensionHost(codeServer.port));
+    log(`in VS Code: extension host CPU, idle (${sizes.cpuSeconds} s)…`);
+    const cpuIdle = await step('measuring the idle host', () => cpuPercent(idleHost, sizes.cpuSeconds), sizes.cpuSeconds * 1000 + STEP_MS);
+
+    // ---- N quiet sessions through the HTTP API, each idle by its own SessionStart hook event.
+    log(`in VS Code: spawning ${sizes.sessions} quiet sessions…`);
+    api = await step('reading the API config', () => waitFor('.instar/config.json', () => readApiConfig(folder), STEP_MS, 100));
+    const config = api;
+    const names: string[] = [];
+    const ids = new Map<string, string>();
+    await step('spawning the sessions', async () => {
+      for (let i = 0; i < sizes.sessions; i += 1) {
+        const name = `vsb-${i}`;
+        const session = await callApi<{ claudeSessionId: string | null }>(config, 'POST', '/sessions/spawn', { name, prompt: '', endWhenIdleSeconds: 0 });
+        if (!session.claudeSessionId) throw new Error(`the session ${name} has no session id`);
+        names.push(name);
+        ids.set(name, session.claudeSessionId);
+      }
+      await waitFor(
+        `all ${sizes.sessions} sessions idle`,
+        async () => {
+          const sessions = await callApi<{ name: string; status: string }[]>(config, 'GET', '/sessions');
+          return sessions.length === sizes.sessions && sessions.every((session) => session.status === 'idle');
+        },
+        STEP_MS,
+        200,
+      );
+    }, 10 * 60_000);
+    // The newest session is the tree's first row: the one the events go to, always in view.
+    const first = names[names.length - 1];
+    target = first;
+    const targetId = ids.get(first)!;
+    const eventsDir = await step('reading where the hook events go', () => waitFor('the agent report', () => eventsDirOf(report, targetId), STEP_MS, 100));
+
+    // VS Code keeps workspaceState in the browser's storage and writes it a little later: a reload
+    // right after the last change can lose it (seen: the newest session back as "Starting, found
+    // in tmux", its SessionStart not applied again).
+    await sleep(RELOAD_PAUSE_MS);
+
+    // ---- Reloads: each a new extension host that activates with N sessions known.
+    const ours: ActivationTimes[] = [];
+    const empties: ActivationTimes[] = [];
+    for (let i = 0; i < sizes.reloads; i += 1) {
+      log(`in VS Code: reload ${i + 1} of ${sizes.reloads} with the sessions known…`);
+      await step(`reload ${i + 1}`, async () => {
+        await page.reload();
+        await page.locator('.monaco-workbench').waitFor({ timeout: STEP_MS });
+        await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().waitFor({ timeout: STEP_MS });
+        // Through the palette: clicking the tab while the restored side bar opens would close it.
+        await runCommand(page, 'View: Show Instar Sessions');
+        await row(page, first, 'Idle').waitFor({ timeout: STEP_MS });
+      });
+      const after = await step(`reading the activation times (reload ${i + 1})`, () => readActivation(page, probe, [EXTENSION_ID, EMPTY_ID]));
+      ours.push(pick(after, EXTENSION_ID));
+      empties.push(pick(after, EMPTY_ID));
+    }
+    await sleep(sizes.settleMs);
+    const liveHost = await step('finding the extension host (after the reload)', () => extensionHost(codeServer.port));
+    if (liveHost === idleHost) throw new Error('vscode bench: the reload did not start a new extension host');
+    log(`in VS Code: extension host CPU with ${sizes.sessions} quiet sessions (${sizes.cpuSeconds} s)…`);
+    const cpuLive = await step('measuring the host with the sessions', () => cpuPercent(liveHost, sizes.cpuSeconds), sizes.cpuSeconds * 1000 + STEP_MS);
+    // The API as the reloaded host serves it (a port of its own: instar.api.port is 0).
+    api = (await readApiConfig(folder)) ?? api;
+    const stillIdle = await callApi<{ status: string }[]>(api, 'GET', '/sessions').catch(() => undefined);
+    if (stillIdle && !stillIdle.every((session) => session.status === 'idle')) log('in VS Code: warning: not every session stayed idle during the CPU measurement');
+
+    // ---- Hook event → row repainted, alternating running and idle on the first row.
+    log(`in VS Code: ${sizes.events} hook events → tree row…`);
+    const repaint: number[] = [];
+    const domChange: number[] = [];
+    await page.evaluate(ROW_WATCH);
+    for (let i = 0; i < sizes.events; i += 1) {
+      const [event, state] = i % 2 === 0 ? ['UserPromptSubmit', 'Running'] : ['Stop', 'Idle'];
+      const sample = await step(`hook event ${i + 1} of ${sizes.events} (${event} → ${state} row)`, () => eventToRow(page, eventsDir, targetId, first, event, state), 60_000);
+      repaint.push(sample.painted);
+      domChange.push(sample.changed);
+      // Apart as a turn's state changes are: VS Code delays a tree refresh that follows another
+      // within 200 ms (the extension host debounces onDidChangeTreeData, leading edge first).
+      await sleep(EVENT_GAP_MS + Math.random() * EVENT_GAP_MS);
+    }
+    const watchDir = join(root, 'bare-watch');
+    await mkdir(watchDir);
+    const bareWatch: number[] = [];
+    for (let i = 0; i < Math.max(sizes.events, 5); i += 1) bareWatch.push(await step(`bare fs.watch ${i + 1}`, () => bareWatchLatency(watchDir), 30_000));
+
+    return {
+      activation: medianByTotal(ours),
+      activationTotals: ours.map((times) => times.total),
+      activationWithout: pick(activationWithout, EXTENSION_ID),
+      activationEmpty: medianByTotal(empties),
+      repaint,
+      domChange,
+      bareWatch,
+      cpuLive: cpuLive.total,
+      cpuIdle: cpuIdle.total,
+      cpuLiveChildren: cpuLive.children,
+      cpuIdleChildren: cpuIdle.children,
+    };
+  } catch (error) {
+    // What the page showed, for the one who reads the failure.
+    const page = shown;
+    if (page) {
+      const shot = join(repo, 'test-results', 'vscode-bench-failure.png');
+      await mkdir(join(repo, 'test-results'), { recursive: true }).catch(() => undefined);
+      const saved = await page.screenshot({ path: shot }).then(() => true, () => false);
+      const rows = await page.locator('.monaco-list-row[aria-label]').evaluateAll((found) => found.slice(0, 5).map((element) => element.getAttribute('aria-label'))).catch(() => []);
+      // What the extension says of the session the events went to (its host may have moved the API).
+      api = (await readApiConfig(join(root, 'workspace'))) ?? api;
+      const session = api && target ? await callApi<{ status: string; lastEvent?: string; statusSince?: number }>(api, 'GET', `/sessions/${target}`).catch((failure: Error) => failure.message) : undefined;
+      (error as Error).message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''})`;
+    }
+    throw error;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    cleanupSocket(socket);
+    await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+}
+
+function pick(times: Map<string, ActivationTimes>, id: string): ActivationTimes {
+  const found = times.get(id);
+  if (!found) throw new Error(`vscode bench: no activation times for ${id}`);
+  return found;
+}
+
+/** The activation of median total (the upper one of an even count), with its parts. */
+function medianByTotal(samples: ActivationTimes[]): ActivationTimes {
+  const sorted = [...samples].sort((a, b) => a.total - b.total);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function row(page: Page, name: string, state: string) {
+  return page.locator(`.monaco-list-row[aria-label^=${JSON.stringify(`${name}, ${state}`)}]`);
+}
+
+// ---------------------------------------------------------------- agent and helper extensions
+
+/**
+ * A stand-in named "claude" (so the extension gives it hooks) that only sleeps. Like Claude Code
+ * it says SessionStart through a hook event file in the events folder (next to the settings file
+ * it is given), and it reports its session id and that folder.
+ */
+async function writeQuietAgent(bin: string): Promise<string> {
+  await mkdir(bin, { recursive: true });
+  const agent = join(bin, 'claude');
+  await writeFile(
+    agent,
+    [
+      '#!/bin/sh',
+      '[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }',
+      'settings=',
+      'while [ $# -gt 0 ]; do [ "$1" = --settings ] && settings=$2; shift; done',
+      'if [ -n "$settings" ] && [ -n "$INSTAR_SESSION_ID" ]; then',
+      '  d=$(dirname "$settings")/events',
+      '  t=$(mktemp "$d/.XXXXXXXX") && printf \'{"hook_event_name":"SessionStart","session_id":"%s"}\' "$INSTAR_SESSION_ID" > "$t" && mv "$t" "$d/$INSTAR_SESSION_ID.${t##*.}.json"',
+      '  [ -n "$VSBENCH_REPORT" ] && printf "%s %s\\n" "$INSTAR_SESSION_ID" "$d" >> "$VSBENCH_REPORT"',
+      'fi',
+      'exec sleep 100000',
+      '',
+    ].join('\n'),
+  );
+  await chmod(agent, 0o755);
+  return agent;
+}
+
+/** An extension that does nothing, activated as Instar Sessions is (onStartupFinished). */
+async function writeEmptyExtension(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'vsbench-empty', publisher: 'vsbench', version: '0.0.1', engines: { vscode: '^1.90.0' }, main: './main.js', activationEvents: ['onStartupFinished'] }, null, 2),
+  );
+  await writeFile(join(dir, 'main.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
+  return dir;
+}
+
+/**
+ * An extension activated only by its command, which shows the workbench's own "Developer:
+ * Startup Performance" document (its Extension Activation Stats table, from the extension
+ * host's activationTimes), writes its text to a file and closes it.
+ */
+async function writeProbeExtension(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'vsbench-probe',
+        publisher: 'vsbench',
+        version: '0.0.1',
+        engines: { vscode: '^1.90.0' },
+        main: './main.js',
+        activationEvents: [],
+        contributes: { commands: [{ command: 'vsbench.readActivation', title: PROBE_COMMAND }] },
+      },
+      null,
+      2,
+    ),
+  );
+  await writeFile(
+    join(dir, 'main.js'),
+    `const vscode = require('vscode');
+const fs = require('fs');
+const path = require('path');
+exports.activate = function (context) {
+  context.subscriptions.push(vscode.commands.registerCommand('vsbench.readActivation', async function () {
+    const wanted = JSON.parse(fs.readFileSync(path.join(context.extensionPath, 'wanted.json'), 'utf8'));
+    // The document's provider is registered once its editor has been shown.
+    await vscode.commands.executeCommand('perfview.show');
+    const uri = vscode.Uri.from({ scheme: 'perf', path: 'Startup Performance' });
+    const document = await vscode.workspace.openTextDocument(uri);
+    // The document says "Loading..." first, then is rewritten as the workbench learns more.
+    const complete = () => {
+      const text = document.getText();
+      const at = text.indexOf('Extension Activation Stats');
+      return at >= 0 && wanted.every((id) => text.slice(at).split('\\n').some((line) => line.includes('| ' + id + ' ') || line.includes('|' + id + '|')));
+    };
+    const deadline = Date.now() + 60000;
+    while (!complete() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const file = path.join(context.extensionPath, 'activation.md');
+    fs.writeFileSync(file + '.tmp', document.getText());
+    fs.renameSync(file + '.tmp', file);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }));
+};
+`,
+  );
+  return dir;
+}
+
+/** Runs the probe's command and parses the activation times of `ids` from what it wrote. */
+async function readActivation(page: Page, probe: string, ids: string[]): Promise<Map<string, ActivationTimes>> {
+  const file = join(probe, 'activation.md');
+  await rm(file, { force: true });
+  await writeFile(join(probe, 'wanted.json'), JSON.stringify(ids));
+  await runCommand(page, PROBE_COMMAND);
+  const text = await waitFor('the probe to write the activation times', () => readFile(file, 'utf8').catch(() => undefined), 90_000, 100);
+  const times = parseActivationTable(text);
+  for (const id of ids) if (!times.has(id)) throw new Error(`no activation line for ${id} in the Startup Performance document:\n${text.slice(0, 3000)}`);
+  return times;
+}
+
+/** The "Extension Activation Stats" table: Extension | Eager | Load Code | Call Activate | Finish Activate | Event | By. */
+export function parseActivationTable(text: string): Map<string, ActivationTimes> {
+  const times = new Map<string, ActivationTimes>();
+  const at = text.indexOf('Extension Activation Stats');
+  if (at < 0) return times;
+  for (const line of text.slice(at).split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim());
+    if (cells.length < 7) continue;
+    const [id, , load, call, finish, event] = cells.slice(1);
+    const numbers = [load, call, finish].map(Number);
+    if (!id || numbers.some((value) => !Number.isFinite(value) || value < 0)) continue;
+    times.set(id, { loadCode: numbers[0], callActivate: numbers[1], finishActivate: numbers[2], total: numbers[0] + numbers[1] + numbers[2], event: event ?? '' });
+  }
+  return times;
+}
+
+// ---------------------------------------------------------------- the HTTP API
+
+interface ApiConfig {
+  port: number;
+  authToken: string;
+}
+
+async function readApiConfig(folder: string): Promise<ApiConfig | undefined> {
+  try {
+    const config = JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as Partial<ApiConfig>;
+    return typeof config.port === 'number' && config.port > 0 && typeof config.authToken === 'string' ? { port: config.port, authToken: config.authToken } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function callApi<T>(api: ApiConfig, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${api.authToken}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+function eventsDirOf(report: string, sessionId: string): string | undefined {
+  try {
+    for (const line of readFileSync(report, 'utf8').split('\n')) {
+      const [id, dir] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+      if (id === sessionId && dir) return dir;
+    }
+  } catch {
+    // Not written yet.
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- hook event → row repainted
+
+/**
+ * Run in the page (as text: the bench is not type-checked against the DOM): `vsbenchArm(prefix)`
+ * sets `vsbenchSeen` to a promise of when a tree row whose aria-label starts with `prefix` is
+ * first in the DOM, and when the frame that draws it has been painted (wall-clock ms).
+ */
+const ROW_WATCH = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  window.vsbenchArm = (prefix) => {
+    const selector = '.monaco-list-row[aria-label^=' + JSON.stringify(prefix) + ']';
+    const name = prefix.slice(0, prefix.indexOf(', ') + 2);
+    const anyRow = document.querySelector('.monaco-list-row[aria-label^=' + JSON.stringify(name) + ']');
+    const scope = (anyRow && anyRow.closest('.monaco-list')) || document.body;
+    window.vsbenchSeen = new Promise((resolve) => {
+      let done = false;
+      const check = () => {
+        if (done || !document.querySelector(selector)) return;
+        done = true;
+        observer.disconnect();
+        const changed = now();
+        // rAF callbacks run just before the frame's paint; a task queued from there runs after it.
+        requestAnimationFrame(() => setTimeout(() => resolve({ changed, painted: now() }), 0));
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(scope, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+      check();
+    });
+  };
+})()`;
+
+async function eventToRow(page: Page, dir: string, sessionId: string, name: string, event: string, state: string): Promise<{ changed: number; painted: number }> {
+  await page.evaluate(`window.vsbenchArm(${JSON.stringify(`${name}, ${state}`)})`);
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
+  const temporary = join(dir, `.${sessionId}.${suffix}`);
+  await writeFile(temporary, JSON.stringify({ hook_event_name: event, session_id: sessionId }));
+  // Wall-clock ms with a fraction, as the page takes it: one clock for both processes.
+  const start = performance.timeOrigin + performance.now();
+  await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
+  const seen = (await page.evaluate('window.vsbenchSeen')) as { changed: number; painted: number };
+  return { changed: seen.changed - start, painted: seen.painted - start };
+}
+
+function bareWatchLatency(dir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const file = `${randomUUID()}.json`;
+    let start = 0;
+    const watcher = watch(dir, (_kind, changed) => {
+      if (changed === file && start) {
+        watcher.close();
+        resolve(performance.now() - start);
+      }
+    });
+    const temporary = join(dir, `.${file}.tmp`);
+    writeFile(temporary, '{}')
+      .then(() => {
+        start = performance.now();
+        return rename(temporary, join(dir, file));
+      })
+      .catch((error) => {
+        watcher.close();
+        reject(error);
+      });
+  });
+}
+
+// ---------------------------------------------------------------- the extension host's CPU
+
+/** The newest extension host of the code-server on `port` (a process under the one listening there). */
+async function extensionHost(port: number): Promise<number> {
+  return waitFor(
+    `the extension host of the code-server on port ${port}`,
+    () => {
+      const processes = new Map<number, { parent: number; start: number; cmdline: string }>();
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+          processes.set(Number(entry), { parent: Number(fields[1]), start: Number(fields[19]), cmdline });
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      const underServer = (pid: number): boolean => {
+        for (let at = processes.get(pid), hops = 0; at && hops < 20; at = processes.get(at.parent), hops += 1) {
+          if (at.cmdline.includes(`127.0.0.1:${port} `)) return true;
+        }
+        return false;
+      };
+      const hosts = [...processes].filter(([pid, info]) => /--type=extensionHost\b/.test(info.cmdline) && underServer(pid));
+      hosts.sort((a, b) => b[1].start - a[1].start);
+      return hosts[0]?.[0];
+    },
+    60_000,
+    200,
+  );
+}
+
+/** CPU time of a process in ns: its threads' run time (exact) and that of the children it reaped. */
+function cpuNs(pid: number): { own: number; children: number } {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // cutime + cstime (fields 16 and 17 of stat), in clock ticks of 10 ms.
+  return { own: ns, children: (Number(fields[13]) + Number(fields[14])) * 10_000_000 };
+}
+
+/** % of one core over `seconds`: in all, and the part of the child processes it reaped (tmux clients…). */
+async function cpuPercent(pid: number, seconds: number): Promise<{ total: number; children: number }> {
+  const before = cpuNs(pid);
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const after = cpuNs(pid);
+  const elapsedNs = (performance.now() - started) * 1e6;
+  const own = Math.max(0, after.own - before.own);
+  const children = Math.max(0, after.children - before.children);
+  return { total: ((own + children) / elapsedNs) * 100, children: (children / elapsedNs) * 100 };
+}
