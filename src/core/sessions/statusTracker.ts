@@ -60,6 +60,7 @@ export class StatusTracker {
   private readonly logger: Logger;
   private readonly monitor: MonitorSchedule;
   private monitorIntervalMs: number;
+  private started = false;
   private exitWatcher: FSWatcher | undefined;
   private disposed = false;
   /** Dead panes whose exit status has not arrived yet, since when. */
@@ -90,7 +91,13 @@ export class StatusTracker {
     this.engineId = options.engineId;
     this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
     this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
-    this.monitor = new MonitorSchedule({ check: () => this.refresh(), settled: () => this.settled(), clock: this.clock, logger: this.logger });
+    // Each check also reads the events folder: a change notification can be lost (an inotify
+    // queue overflow, a watcher replaced under load), and an event must never wait for the next one.
+    const check = async () => {
+      await this.watcher.drain();
+      await this.refresh();
+    };
+    this.monitor = new MonitorSchedule({ check, settled: () => this.settled(), clock: this.clock, logger: this.logger });
     // Any change means the sessions are not quiet: the monitor checks at its period again.
     store.onDidChange(() => this.monitor.wake());
     this.tags = new TagReconciler({
@@ -119,6 +126,7 @@ export class StatusTracker {
       // tmux missing or broken: the engine still starts, so the host can show why.
       this.logger.warn(`Could not reconcile with tmux at start: ${(error as Error).message}`);
     }
+    this.started = true;
     this.setMonitorInterval(this.monitorIntervalMs);
   }
 
@@ -139,7 +147,8 @@ export class StatusTracker {
    */
   setMonitorInterval(intervalMs: number): void {
     this.monitorIntervalMs = intervalMs;
-    this.monitor.setPeriod(this.disposed ? 0 : intervalMs);
+    // Before start, the period is only kept: no check runs before the events are read.
+    if (this.started || this.disposed) this.monitor.setPeriod(this.disposed ? 0 : intervalMs);
   }
 
   /** Whether every live session sits still: idle, and nothing on its way to it. */
