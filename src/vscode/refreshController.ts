@@ -2,10 +2,10 @@
  * The one owner of redraw timing on the VS Code side. Events first: engine and job changes
  * redraw the tree (the first at once, a burst coalesced over 50 ms; only the changed rows where
  * the list keeps its shape), re-read the output documents of changed sessions and close those of
- * removed ones. Timers only while someone looks: while the view is visible, the rows whose age is
- * shown in seconds the moment it ticks over ("0s ago" never stands still), the whole tree every
- * 15 s for minutes and hours, and the tmux sessions Instar did not start every 15 s; visible
- * Show Output documents every 2 s. The engine checks its sessions every second while the view is
+ * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
+ * reads differently, the moment a figure in seconds ticks over ("0s ago" never stands still) or
+ * every 15 s for minutes and hours, and the tmux sessions Instar did not start every 15 s;
+ * visible Show Output documents every 2 s. The engine checks its sessions every second while the view is
  * visible, every 2 s otherwise (up to four times slower while all stays quiet).
  */
 import * as vscode from 'vscode';
@@ -35,7 +35,6 @@ export class RefreshController implements vscode.Disposable {
   private readonly outputTimer = this.store.add(new MutableDisposable());
   private readonly jobsSubscription = this.store.add(new MutableDisposable());
   private lastTreeRedraw = 0;
-  private lastWholeRedraw = Date.now();
   /** What the next redraw covers. */
   private pendingWhole = false;
   private readonly pendingChanged = new Set<string>();
@@ -90,14 +89,9 @@ export class RefreshController implements vscode.Disposable {
     this.pendingTree.value = toDisposable(() => clearTimeout(timer));
   }
 
-  private redrawWhole(): void {
-    this.lastWholeRedraw = Date.now();
-    this.tree.refresh();
-  }
-
   private redrawTree(): void {
     this.lastTreeRedraw = Date.now();
-    if (this.pendingWhole) this.redrawWhole();
+    if (this.pendingWhole) this.tree.refresh();
     else this.tree.refreshSessions([...this.pendingChanged], [...this.pendingRemoved]);
     this.pendingWhole = false;
     this.pendingChanged.clear();
@@ -118,7 +112,7 @@ export class RefreshController implements vscode.Disposable {
     }
   }
 
-  /** Redraws the tree when the next age it shows ticks over (one timer, re-armed after each redraw). */
+  /** Redraws the rows whose age ticked over: at the next tick of a figure in seconds, else in 15 s (one timer, re-armed). */
   private scheduleAgeRedraw(): void {
     if (!this.view.visible) {
       this.ageTimer.value = undefined;
@@ -126,18 +120,11 @@ export class RefreshController implements vscode.Disposable {
     }
     const now = Date.now();
     let wait = COARSE_REDRAW_MS;
-    const ticking: string[] = [];
-    for (const record of this.engine.list()) {
-      if (!showsSeconds(record, now)) continue;
-      ticking.push(record.name);
-      wait = Math.min(wait, msUntilDescriptionChanges(record, now));
-    }
+    for (const record of this.engine.list()) if (showsSeconds(record, now)) wait = Math.min(wait, msUntilDescriptionChanges(record, now));
     // A few ms late, so the new second has begun when the tree reads the clock.
     const timer = setTimeout(() => {
       this.ageTimer.value = undefined;
-      // The rows in seconds alone, unless minutes and hours are due too.
-      if (wait < COARSE_REDRAW_MS && Date.now() - this.lastWholeRedraw < COARSE_REDRAW_MS) this.tree.refreshSessions(ticking, []);
-      else this.redrawWhole();
+      this.tree.redrawStale();
       this.scheduleAgeRedraw();
     }, wait + 5);
     this.ageTimer.value = toDisposable(() => clearTimeout(timer));

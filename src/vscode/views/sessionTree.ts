@@ -24,6 +24,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private foreign: TmuxSessionInfo[] = [];
   /** One node object per session, so that a session's row can be redrawn alone. */
   private readonly nodes = new Map<string, SessionNode & { kind: 'session' }>();
+  /** The description each session's row was last drawn with. */
+  private readonly drawn = new Map<string, string>();
 
   constructor(
     private readonly engine: SessionEngine,
@@ -67,11 +69,28 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    */
   refreshSessions(changed: readonly string[], removed: readonly string[]): void {
     if (this.grouped || removed.length > 0 || changed.some((name) => !this.nodes.has(name))) {
-      for (const name of removed) this.nodes.delete(name);
+      for (const name of removed) {
+        this.nodes.delete(name);
+        this.drawn.delete(name);
+      }
       this.refresh();
       return;
     }
     for (const name of changed) this.changeEmitter.fire(this.nodes.get(name));
+  }
+
+  /** Redraws the rows whose description reads differently now (an age ticked over); returns how many. */
+  redrawStale(): number {
+    const now = Date.now();
+    let stale = 0;
+    for (const [name, node] of this.nodes) {
+      const record = this.engine.get(name);
+      const shown = this.drawn.get(name);
+      if (!record || shown === undefined || shown === sessionDescription(record, now)) continue;
+      this.changeEmitter.fire(node);
+      stale += 1;
+    }
+    return stale;
   }
 
   private sessionNode(name: string): SessionNode {
@@ -128,6 +147,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     item.id = `session:${record.name}:${record.id}`;
     const now = Date.now();
     item.description = sessionDescription(record, now);
+    this.drawn.set(record.name, item.description);
     item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
     item.contextValue = sessionContextValue(record);
     item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
