@@ -5,8 +5,8 @@
  * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
  * reads differently, the moment a figure in seconds ticks over ("0s ago" never stands still) or
  * every 15 s for minutes and hours, and the tmux sessions Instar did not start every 15 s;
- * visible Show Output documents every 2 s. The engine checks its sessions every second while the view is
- * visible, every 2 s otherwise (up to four times slower while all stays quiet).
+ * visible Show Output documents every 2 s. The engine checks its sessions every second while the
+ * view is visible, every 2 s otherwise (up to four times slower while all stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';

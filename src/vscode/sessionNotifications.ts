@@ -22,7 +22,6 @@ export interface NotificationHooks {
   showAll: () => void;
 }
 
-
 export class SessionNotifications implements vscode.Disposable {
   private readonly lastStatus = new Map<string, SessionStatus>();
   /** Batches whose first turns were told (or were over before this window saw them). */
