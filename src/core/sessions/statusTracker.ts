@@ -300,7 +300,6 @@ export class StatusTracker {
       screen = classifyScreen(text);
       this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
       this.monitor.wake(); // the pane printed
-
     }
     const now = this.clock.now();
     const next = this.apply(record, { kind: 'screen', screen, at: readAt, quietMs: quietFor(pane, now) });

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { isEnded, type SessionRecord } from '../../core/model/sessionRecord';
-import { GROUP_ORDER, sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import { GROUP_ORDER } from '../../core/presentation/sessionPresentation';
+import { sessionPickItem } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
 
 const SEND = { iconPath: new vscode.ThemeIcon('comment'), tooltip: 'Send Input' };
@@ -25,13 +26,7 @@ export async function switchSession(ctx: CommandContext): Promise<unknown> {
     return undefined;
   }
   const now = Date.now();
-  const items = records.map((record) => ({
-    label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
-    description: sessionDescription(record, now),
-    detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
-    buttons: isEnded(record) ? [OUTPUT] : [SEND, OUTPUT],
-    name: record.name,
-  }));
+  const items = records.map((record) => ({ ...sessionPickItem(record, now), buttons: isEnded(record) ? [OUTPUT] : [SEND, OUTPUT] }));
   const picked = await ctx.picker.pick(items, {
     title: 'Go to Session',
     placeHolder: `${records.length} session${records.length === 1 ? '' : 's'}: type to filter by name, state or prompt`,

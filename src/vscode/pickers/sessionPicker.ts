@@ -19,6 +19,16 @@ function selectedName(arg: unknown, options: SessionPickOptions): string | undef
   return arg && typeof arg === 'object' && 'fromSelection' in arg ? options.selected?.() : undefined;
 }
 
+/** A session as a QuickPick item: state icon and name, its description (state in words first), the prompt's first line. */
+export function sessionPickItem(record: SessionRecord, now: number): vscode.QuickPickItem & { name: string } {
+  return {
+    label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
+    description: sessionDescription(record, now),
+    detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
+    name: record.name,
+  };
+}
+
 /** The session named by a tree node or a name argument, or one picked by the user. */
 export async function resolveSession(engine: SessionEngine, picker: QuickPicker, arg: unknown, options: SessionPickOptions): Promise<SessionRecord | undefined> {
   const name = typeof arg === 'string' ? arg : arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string' ? arg.name : undefined;
@@ -34,12 +44,7 @@ export async function resolveSession(engine: SessionEngine, picker: QuickPicker,
   }
   const now = Date.now();
   const picked = await picker.pick(
-    candidates.map((record) => ({
-      label: `$(${STATUS_LOOKS[record.status].icon.replace('~spin', '')}) ${record.name}`,
-      description: sessionDescription(record, now),
-      detail: record.prompt.split('\n')[0]?.slice(0, 120) || undefined,
-      name: record.name,
-    })),
+    candidates.map((record) => sessionPickItem(record, now)),
     { placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked ? engine.get(picked.name) : undefined;
