@@ -5,7 +5,6 @@
  */
 import { ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { watch } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
-import { time, timeRefreshes, writeEvent } from './measure';
+import { bareWatchLatency, time, timeRefreshes, writeEvent } from './measure';
 import { measureInVsCode } from './vscodeBench';
 
 const run = promisify(execFile);
@@ -160,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const rawWatch: number[] = [];
     const watchDir = join(root, 'rawwatch');
     await mkdir(watchDir);
-    for (let i = 0; i < Math.min(sizes.events, 50); i += 1) rawWatch.push(await rawWatchLatency(watchDir));
+    for (let i = 0; i < Math.min(sizes.events, 50); i += 1) rawWatch.push(await bareWatchLatency(watchDir));
     rows.push(ratioRow('Status latency p50 (hook event → change event)', percentile(latencies, 50), percentile(rawWatch, 50), 'ms', 20, 'absolute', `${sizes.events} events; baseline: a bare fs.watch seeing a rename`));
     rows.push(ratioRow('Status latency p95', percentile(latencies, 95), percentile(rawWatch, 95), 'ms', 100, 'absolute', ''));
 
@@ -302,25 +301,6 @@ function eventLatency(engine: SessionEngine, dir: string, id: string, name: stri
       .then(() => {
         start = performance.now();
         return rename(temporary, join(dir, `${id}.${suffix}.json`));
-      })
-      .catch(reject);
-  });
-}
-
-function rawWatchLatency(dir: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const file = randomUUID();
-    let start = 0;
-    const watcher = watch(dir, (_kind, changed) => {
-      if (changed === `${file}.json`) {
-        watcher.close();
-        resolve(performance.now() - start);
-      }
-    });
-    writeFile(join(dir, `.${file}`), '{}')
-      .then(() => {
-        start = performance.now();
-        return rename(join(dir, `.${file}`), join(dir, `${file}.json`));
       })
       .catch(reject);
   });

@@ -1,5 +1,6 @@
 /** Small measuring tools the benchmark's modules share. */
 import { randomUUID } from 'node:crypto';
+import { watch } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
@@ -29,4 +30,28 @@ export async function writeEvent(dir: string, sessionId: string, name: string): 
   const temporary = join(dir, `.${sessionId}.${suffix}`);
   await writeFile(temporary, JSON.stringify({ hook_event_name: name, session_id: sessionId }));
   await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
+}
+
+/** The baseline of the event latency rows: a rename until a bare fs.watch on its folder sees it (in ms). */
+export function bareWatchLatency(dir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const file = `${randomUUID()}.json`;
+    let start = 0;
+    const watcher = watch(dir, (_kind, changed) => {
+      if (changed === file && start) {
+        watcher.close();
+        resolve(performance.now() - start);
+      }
+    });
+    const temporary = join(dir, `.${file}.tmp`);
+    writeFile(temporary, '{}')
+      .then(() => {
+        start = performance.now();
+        return rename(temporary, join(dir, file));
+      })
+      .catch((error) => {
+        watcher.close();
+        reject(error);
+      });
+  });
 }

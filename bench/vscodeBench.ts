@@ -7,7 +7,7 @@
  * kind of rename, and the same host idle (no sessions).
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, watch } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,10 @@ import type { Browser, Page } from 'playwright-core';
 import type { CodeServer } from '../test/e2e/codeServer';
 import { cleanupSocket, privateSocket } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
-import { runCommand, WORKBENCH_SETTINGS } from '../test/e2e/workbench';
+import { runCommand, sessionRow, WORKBENCH_SETTINGS } from '../test/e2e/workbench';
+import { readInstarConfig, type InstarConfig } from '../src/core/http/instarConfig';
+import { delay } from '../src/core/util/delay';
+import { bareWatchLatency } from './measure';
 
 export interface VsCodeSizes {
   /** Quiet sessions known to the extension (spawned before the reload). */
@@ -91,8 +94,6 @@ async function step<T>(name: string, work: () => Promise<T>, timeoutMs = STEP_MS
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (line: string) => void = () => undefined): Promise<VsCodeFigures> {
   // Loaded here, not with the bench: playwright-core is large, and the garbage of loading it
   // would be collected in the middle of the bench's heap row.
@@ -103,7 +104,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let shown: Page | undefined;
-  let api: ApiConfig | undefined;
+  let api: InstarConfig | undefined;
   let target: string | undefined;
   try {
     const folder = join(root, 'workspace');
@@ -159,14 +160,14 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       await page.getByText('No sessions yet').first().waitFor({ timeout: STEP_MS });
     });
     const activationWithout = await step('reading the activation times (first load)', () => readActivation(page, probe, [EXTENSION_ID, EMPTY_ID]));
-    await sleep(sizes.settleMs);
+    await delay(sizes.settleMs);
     const idleHost = await step('finding the extension host (first load)', () => extensionHost(codeServer.port));
     log(`in VS Code: extension host CPU, idle (${sizes.cpuSeconds} s)…`);
     const cpuIdle = await step('measuring the idle host', () => cpuPercent(idleHost, sizes.cpuSeconds), sizes.cpuSeconds * 1000 + STEP_MS);
 
     // ---- N quiet sessions through the HTTP API, each idle by its own SessionStart hook event.
     log(`in VS Code: spawning ${sizes.sessions} quiet sessions…`);
-    api = await step('reading the API config', () => waitFor('.instar/config.json', () => readApiConfig(folder), STEP_MS, 100));
+    api = await step('reading the API config', () => waitFor('.instar/config.json', () => readInstarConfig(folder), STEP_MS, 100));
     const config = api;
     const names: string[] = [];
     const ids = new Map<string, string>();
@@ -197,7 +198,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
     // VS Code keeps workspaceState in the browser's storage and writes it a little later: a reload
     // right after the last change can lose it (seen: the newest session back as "Starting, found
     // in tmux", its SessionStart not applied again).
-    await sleep(RELOAD_PAUSE_MS);
+    await delay(RELOAD_PAUSE_MS);
 
     // ---- Reloads: each a new extension host that activates with N sessions known.
     const ours: ActivationTimes[] = [];
@@ -210,19 +211,19 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
         await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().waitFor({ timeout: STEP_MS });
         // Through the palette: clicking the tab while the restored side bar opens would close it.
         await runCommand(page, 'View: Show Instar Sessions');
-        await row(page, first, 'Idle').waitFor({ timeout: STEP_MS });
+        await sessionRow(page, `${first}, Idle`).waitFor({ timeout: STEP_MS });
       });
       const after = await step(`reading the activation times (reload ${i + 1})`, () => readActivation(page, probe, [EXTENSION_ID, EMPTY_ID]));
       ours.push(pick(after, EXTENSION_ID));
       empties.push(pick(after, EMPTY_ID));
     }
-    await sleep(sizes.settleMs);
+    await delay(sizes.settleMs);
     const liveHost = await step('finding the extension host (after the reload)', () => extensionHost(codeServer.port));
     if (liveHost === idleHost) throw new Error('vscode bench: the reload did not start a new extension host');
     log(`in VS Code: extension host CPU with ${sizes.sessions} quiet sessions (${sizes.cpuSeconds} s)…`);
     const cpuLive = await step('measuring the host with the sessions', () => cpuPercent(liveHost, sizes.cpuSeconds), sizes.cpuSeconds * 1000 + STEP_MS);
     // The API as the reloaded host serves it (a port of its own: instar.api.port is 0).
-    api = (await readApiConfig(folder)) ?? api;
+    api = (await readInstarConfig(folder)) ?? api;
     const stillIdle = await callApi<{ status: string }[]>(api, 'GET', '/sessions').catch(() => undefined);
     if (stillIdle && !stillIdle.every((session) => session.status === 'idle')) log('in VS Code: warning: not every session stayed idle during the CPU measurement');
 
@@ -238,7 +239,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       domChange.push(sample.changed);
       // Apart as a turn's state changes are: VS Code delays a tree refresh that follows another
       // within 200 ms (the extension host debounces onDidChangeTreeData, leading edge first).
-      await sleep(EVENT_GAP_MS + Math.random() * EVENT_GAP_MS);
+      await delay(EVENT_GAP_MS + Math.random() * EVENT_GAP_MS);
     }
     const watchDir = join(root, 'bare-watch');
     await mkdir(watchDir);
@@ -267,7 +268,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       const saved = await page.screenshot({ path: shot }).then(() => true, () => false);
       const rows = await page.locator('.monaco-list-row[aria-label]').evaluateAll((found) => found.slice(0, 5).map((element) => element.getAttribute('aria-label'))).catch(() => []);
       // What the extension says of the session the events went to (its host may have moved the API).
-      api = (await readApiConfig(join(root, 'workspace'))) ?? api;
+      api = (await readInstarConfig(join(root, 'workspace'))) ?? api;
       const session = api && target ? await callApi<{ status: string; lastEvent?: string; statusSince?: number }>(api, 'GET', `/sessions/${target}`).catch((failure: Error) => failure.message) : undefined;
       (error as Error).message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''})`;
     }
@@ -290,10 +291,6 @@ function pick(times: Map<string, ActivationTimes>, id: string): ActivationTimes 
 function medianByTotal(samples: ActivationTimes[]): ActivationTimes {
   const sorted = [...samples].sort((a, b) => a.total - b.total);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-function row(page: Page, name: string, state: string) {
-  return page.locator(`.monaco-list-row[aria-label^=${JSON.stringify(`${name}, ${state}`)}]`);
 }
 
 // ---------------------------------------------------------------- agent and helper extensions
@@ -421,24 +418,10 @@ export function parseActivationTable(text: string): Map<string, ActivationTimes>
 
 // ---------------------------------------------------------------- the HTTP API
 
-interface ApiConfig {
-  port: number;
-  authToken: string;
-}
-
-async function readApiConfig(folder: string): Promise<ApiConfig | undefined> {
-  try {
-    const config = JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as Partial<ApiConfig>;
-    return typeof config.port === 'number' && config.port > 0 && typeof config.authToken === 'string' ? { port: config.port, authToken: config.authToken } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function callApi<T>(api: ApiConfig, method: string, path: string, body?: unknown): Promise<T> {
+async function callApi<T>(api: InstarConfig, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${api.authToken}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: { Authorization: `Bearer ${api.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -501,29 +484,6 @@ async function eventToRow(page: Page, dir: string, sessionId: string, name: stri
   return { changed: seen.changed - start, painted: seen.painted - start };
 }
 
-function bareWatchLatency(dir: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const file = `${randomUUID()}.json`;
-    let start = 0;
-    const watcher = watch(dir, (_kind, changed) => {
-      if (changed === file && start) {
-        watcher.close();
-        resolve(performance.now() - start);
-      }
-    });
-    const temporary = join(dir, `.${file}.tmp`);
-    writeFile(temporary, '{}')
-      .then(() => {
-        start = performance.now();
-        return rename(temporary, join(dir, file));
-      })
-      .catch((error) => {
-        watcher.close();
-        reject(error);
-      });
-  });
-}
-
 // ---------------------------------------------------------------- the extension host's CPU
 
 /** The newest extension host of the code-server on `port` (a process under the one listening there). */
@@ -578,7 +538,7 @@ function cpuNs(pid: number): { own: number; children: number } {
 async function cpuPercent(pid: number, seconds: number): Promise<{ total: number; children: number }> {
   const before = cpuNs(pid);
   const started = performance.now();
-  await sleep(seconds * 1000);
+  await delay(seconds * 1000);
   const after = cpuNs(pid);
   const elapsedNs = (performance.now() - started) * 1e6;
   const own = Math.max(0, after.own - before.own);

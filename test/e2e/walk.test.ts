@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { readInstarConfig } from '../../src/core/http/instarConfig';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
@@ -54,10 +55,11 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   /** The HTTP API the extension serves, from .instar/config.json. */
   async function http(method: string, path: string, body?: unknown): Promise<Response> {
-    const config = JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as { port: number; authToken: string };
+    const config = await readInstarConfig(folder);
+    if (!config) throw new Error('the API has written no .instar/config.json');
     return fetch(`http://127.0.0.1:${config.port}${path}`, {
       method,
-      headers: { authorization: `Bearer ${config.authToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
