@@ -9,6 +9,7 @@ import { EnvironmentCheck } from './vscode/environmentCheck';
 import type { InstarApi } from './vscode/instarApi';
 import { JobsHost } from './vscode/jobsHost';
 import { LostSessions } from './vscode/lostSessions';
+import { sharedStateDir } from './vscode/stateFolder';
 import { channelLogger } from './vscode/logger';
 import { OUTPUT_SCHEME, OutputDocuments } from './vscode/outputDocuments';
 import { QuickPicker } from './vscode/pickers/quickPicker';
@@ -31,7 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const channel = store.add(vscode.window.createOutputChannel('Instar Sessions', { log: true }));
   const logger = channelLogger(channel);
   const settings = store.add(new SettingsWatcher());
-  const stateDir = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const ownStorage = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const stateDir = context.storageUri ? sharedStateDir(ownStorage) : ownStorage;
   // Opened with the stored records only: it starts (events, tmux) off the activation path, below.
   const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger }));
   const gate = store.add(new WorkspaceGate());
@@ -69,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     void api.update();
     void jobs.start();
     logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}, ready ${Date.now() - activatedAt} ms after activation began`);
+    if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace (this host's own storage, ${ownStorage}, is a copy VS Code made while another host held the workspace's)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
   const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready }));
