@@ -6,9 +6,8 @@
  * same run: an empty extension's activation in the same host, a bare fs.watch seeing the same
  * kind of rename, and the same host idle (no sessions).
  */
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,6 +18,7 @@ import { runCommand, sessionRow, WORKBENCH_SETTINGS } from '../test/e2e/workbenc
 import { readInstarConfig, type InstarConfig } from '../src/core/http/instarConfig';
 import { delay } from '../src/core/util/delay';
 import { bareWatchLatency } from './measure';
+import { writeHookEvent, writeQuietAgent } from '../test/support/quietAgent';
 
 export interface VsCodeSizes {
   /** Quiet sessions known to the extension (spawned before the reload). */
@@ -128,7 +128,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
         env: {},
         settings: {
           'instar.agent.command': agent,
-          'instar.agent.environment': { VSBENCH_REPORT: report },
+          'instar.agent.environment': { AGENT_REPORT: report },
           'instar.tmux.socket': socket,
           'instar.notifications': 'off',
           'instar.api.enabled': true,
@@ -270,7 +270,11 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       // What the extension says of the session the events went to (its host may have moved the API).
       api = (await readInstarConfig(join(root, 'workspace'))) ?? api;
       const session = api && target ? await callApi<{ status: string; lastEvent?: string; statusSince?: number }>(api, 'GET', `/sessions/${target}`).catch((failure: Error) => failure.message) : undefined;
-      (error as Error).message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''})`;
+      // The workbench's and the extension hosts' logs (the Instar output channel among them).
+      const logs = join(repo, 'test-results', 'vscode-bench-logs');
+      await rm(logs, { recursive: true, force: true });
+      const kept = await cp(join(root, 'code-server', 'user-data', 'logs'), logs, { recursive: true }).then(() => true, () => false);
+      (error as Error).message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''}${kept ? `; logs in ${logs}` : ''})`;
     }
     throw error;
   } finally {
@@ -294,34 +298,6 @@ function medianByTotal(samples: ActivationTimes[]): ActivationTimes {
 }
 
 // ---------------------------------------------------------------- agent and helper extensions
-
-/**
- * A stand-in named "claude" (so the extension gives it hooks) that only sleeps. Like Claude Code
- * it says SessionStart through a hook event file in the events folder (next to the settings file
- * it is given), and it reports its session id and that folder.
- */
-async function writeQuietAgent(bin: string): Promise<string> {
-  await mkdir(bin, { recursive: true });
-  const agent = join(bin, 'claude');
-  await writeFile(
-    agent,
-    [
-      '#!/bin/sh',
-      '[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }',
-      'settings=',
-      'while [ $# -gt 0 ]; do [ "$1" = --settings ] && settings=$2; shift; done',
-      'if [ -n "$settings" ] && [ -n "$INSTAR_SESSION_ID" ]; then',
-      '  d=$(dirname "$settings")/events',
-      '  t=$(mktemp "$d/.XXXXXXXX") && printf \'{"hook_event_name":"SessionStart","session_id":"%s"}\' "$INSTAR_SESSION_ID" > "$t" && mv "$t" "$d/$INSTAR_SESSION_ID.${t##*.}.json"',
-      '  [ -n "$VSBENCH_REPORT" ] && printf "%s %s\\n" "$INSTAR_SESSION_ID" "$d" >> "$VSBENCH_REPORT"',
-      'fi',
-      'exec sleep 100000',
-      '',
-    ].join('\n'),
-  );
-  await chmod(agent, 0o755);
-  return agent;
-}
 
 /** An extension that does nothing, activated as Instar Sessions is (onStartupFinished). */
 async function writeEmptyExtension(dir: string): Promise<string> {
@@ -432,7 +408,8 @@ async function callApi<T>(api: InstarConfig, method: string, path: string, body?
 function eventsDirOf(report: string, sessionId: string): string | undefined {
   try {
     for (const line of readFileSync(report, 'utf8').split('\n')) {
-      const [id, dir] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+      // "<id> <events folder> <instar command>" (the folder holds no space: the bench's temporary folder).
+      const [id, dir] = line.split(' ');
       if (id === sessionId && dir) return dir;
     }
   } catch {
@@ -474,12 +451,7 @@ const ROW_WATCH = `(() => {
 
 async function eventToRow(page: Page, dir: string, sessionId: string, name: string, event: string, state: string): Promise<{ changed: number; painted: number }> {
   await page.evaluate(`window.vsbenchArm(${JSON.stringify(`${name}, ${state}`)})`);
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
-  const temporary = join(dir, `.${sessionId}.${suffix}`);
-  await writeFile(temporary, JSON.stringify({ hook_event_name: event, session_id: sessionId }));
-  // Wall-clock ms with a fraction, as the page takes it: one clock for both processes.
-  const start = performance.timeOrigin + performance.now();
-  await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
+  const start = await writeHookEvent(dir, sessionId, { hook_event_name: event });
   const seen = (await page.evaluate('window.vsbenchSeen')) as { changed: number; painted: number };
   return { changed: seen.changed - start, painted: seen.painted - start };
 }
