@@ -113,7 +113,9 @@ describe('HTTP API', () => {
     assert.equal((await call('GET', '/sessions/api-one/output?lines=0')).status, 400);
     assert.equal((await call('GET', '/sessions/nope/output')).status, 404);
     const sent = await call('POST', '/sessions/api-one/input', { body: { text: 'hello from curl' } });
-    assert.deepEqual(sent.json, { ok: true });
+    assert.equal(sent.json.ok, true);
+    // When it was sent, for a wait that must not be answered by the state before it.
+    assert.ok(Math.abs(Date.parse(sent.json.sentAt) - Date.now()) < 60_000, sent.json.sentAt);
     await waitFor('the input', async () => (await readFile(join(records, 'api-one.input.bin'), 'latin1').catch(() => '')) === 'hello from curl\r');
     assert.equal((await call('POST', '/sessions/api-one/input', { body: {} })).status, 400);
   });

@@ -9,12 +9,17 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { InstarError, InstarErrorCode } from '../util/errors';
 import type { Logger } from '../util/host';
-import type { SessionEngine } from '../sessions/sessionEngine';
+import type { SessionEngine, SessionResult } from '../sessions/sessionEngine';
 import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
-import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
-import { MAX_PROMPT_BYTES } from '../sessions/validation';
+import { MAX_PROMPT_BYTES, validateName } from '../sessions/validation';
 import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten } from './httpRequest';
-import { countByStatus, idleEndAt, isEnded, SESSION_STATUSES, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { countByStatus, isEnded, SESSION_STATUSES, SessionRecord } from '../model/sessionRecord';
+import { ApiSession, toApiSession } from './apiSession';
+import { streamEvents } from './eventStream';
+import { notReached, parseWaitQuery, reachedState, WaitQuery } from './sessionWaits';
+import { spawnRequestOf } from './spawnBody';
+
+export { toApiSession, type ApiSession } from './apiSession';
 
 export interface ApiServerOptions {
   port: number;
@@ -43,53 +48,6 @@ export const MAX_BODY_BYTES = 6 * Math.max(MAX_PROMPT_BYTES, MAX_INPUT_BYTES) + 
 const KEYS_RULE =
   '1 to 100 key names, such as ["Escape"], ["1"] or ["C-c"]: a single printable character, Enter, Escape, Tab, BTab, BSpace, Space, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1–F12, or C-/M-/S- with a letter or digit';
 
-/** A session as the API shows it (Instar's fields, plus the state's source). */
-export interface ApiSession {
-  name: string;
-  status: SessionStatus;
-  model: string;
-  prompt: string;
-  jobSlug: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  tmuxSession: string;
-  claudeSessionId: string | null;
-  cwd: string;
-  statusSince: string;
-  statusSource: string;
-  statusDetail: string | null;
-  /** The Claude Code version that runs it, when known. */
-  agentVersion: string | null;
-  /** How many times it was started (1, and one more at each resume). */
-  runs: number;
-  /** When it ends by itself if it stays idle, when it will. */
-  endsWhenIdleAt: string | null;
-}
-
-export function toApiSession(record: SessionRecord): ApiSession {
-  const endsAt = idleEndAt(record);
-  return {
-    name: record.name,
-    status: record.status,
-    model: record.model,
-    prompt: record.prompt,
-    jobSlug: record.jobSlug ?? null,
-    startedAt: new Date(record.createdAt).toISOString(),
-    endedAt: record.endedAt === undefined ? null : new Date(record.endedAt).toISOString(),
-    exitCode: record.exitCode ?? null,
-    tmuxSession: record.tmuxSession,
-    claudeSessionId: record.claudeSessionId ?? null,
-    cwd: record.cwd,
-    statusSince: new Date(record.statusSince).toISOString(),
-    statusSource: record.statusSignal,
-    statusDetail: record.statusDetail ?? null,
-    agentVersion: record.agentVersion ?? null,
-    runs: record.runs ?? 1,
-    endsWhenIdleAt: endsAt === undefined ? null : new Date(endsAt).toISOString(),
-  };
-}
-
 const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'invalid-input': 400,
   'not-found': 404,
@@ -108,7 +66,23 @@ const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
 
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
-type Handler = (request: { params: Record<string, string>; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<[number, unknown]>;
+interface HandlerRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: () => Promise<Record<string, unknown>>;
+  /** Aborts when the client goes away (a wait then stops waiting). */
+  signal: AbortSignal;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** The status and JSON body to answer, or undefined when the handler answered itself (a stream). */
+type Handler = (request: HandlerRequest) => Promise<[number, unknown] | undefined>;
+
+/** Event streams open at once, at most. */
+const MAX_STREAMS = 64;
+/** Sessions one batch may spawn, at most. */
+export const MAX_BATCH = 50;
 
 interface Route {
   path: RegExp;
@@ -121,6 +95,7 @@ export class ApiServer {
   private token: Buffer;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly routes: Route[];
+  private streams = 0;
 
   constructor(
     private readonly engine: SessionEngine,
@@ -129,8 +104,25 @@ export class ApiServer {
     this.token = digest(options.token);
     this.routes = [
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
-      { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'))] } },
-      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, await this.spawn(await body())] } },
+      { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
+      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, toApiSession(await this.engine.spawn(spawnRequestOf(await body(), this.options.cwd)))] } },
+      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => this.batch(await body()) } },
+      { path: /^\/events$/, auth: true, methods: { GET: async (request) => this.events(request) } },
+      {
+        path: /^\/labels\/([^/]+)\/wait$/,
+        auth: true,
+        methods: { GET: async ({ params, query, signal }) => this.waitForLabel(params.name, parseWaitQuery(query), signal) },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/result$/,
+        auth: true,
+        methods: { GET: async ({ params }) => [200, apiResult(await this.engine.result(params.name))] },
+      },
+      {
+        path: /^\/sessions\/([^/]+)\/wait$/,
+        auth: true,
+        methods: { GET: async ({ params, query, signal }) => this.waitForSession(params.name, parseWaitQuery(query), signal) },
+      },
       { path: /^\/sessions\/tmux$/, auth: true, methods: { GET: async () => [200, { sessions: await this.engine.listTmuxSessions() }] } },
       {
         path: /^\/sessions\/([^/]+)\/output$/,
@@ -147,12 +139,14 @@ export class ApiServer {
             if (resume !== undefined && typeof resume !== 'boolean') throw new HttpError(400, '"resume" must be true or false.');
             // With "resume": true, an ended session is resumed first and the text is its follow-up.
             const record = this.engine.require(params.name);
+            // When it was sent: a wait with since= this time is answered by the turn it starts, not the state before it.
+            const sentAt = new Date().toISOString();
             if (resume === true && isEnded(record)) {
               await this.engine.resume(params.name, text);
-              return [200, { ok: true, resumed: true }];
+              return [200, { ok: true, resumed: true, sentAt }];
             }
             await this.engine.sendInput(params.name, text);
-            return [200, { ok: true }];
+            return [200, { ok: true, sentAt }];
           },
         },
       },
@@ -202,7 +196,7 @@ export class ApiServer {
         path: /^\/sessions\/([^/]+)$/,
         auth: true,
         methods: {
-          GET: async ({ params }) => [200, toApiSession(this.engine.require(params.name))],
+          GET: async ({ params }) => [200, await this.withDialog(this.engine.require(params.name))],
           DELETE: async ({ params }) => {
             // A live session is killed (its record stays, as killed); an ended one is removed.
             const record = this.engine.require(params.name);
@@ -251,43 +245,123 @@ export class ApiServer {
     return { status: 'ok', version: this.options.version, sessions: { total: records.length, ...counts } };
   }
 
-  private list(status: string | null): ApiSession[] {
+  private list(status: string | null, label: string | null): ApiSession[] {
     if (status !== null && !(SESSION_STATUSES as readonly string[]).includes(status)) {
       throw new HttpError(400, `Unknown status ${JSON.stringify(status)}: use one of ${SESSION_STATUSES.join(', ')}.`);
     }
     return this.engine
       .list()
-      .filter((record) => status === null || record.status === status)
+      .filter((record) => (status === null || record.status === status) && (label === null || record.batch === label))
       .map(toApiSession);
   }
 
-  private async spawn(body: Record<string, unknown>): Promise<ApiSession> {
-    for (const field of ['name', 'prompt'] as const) {
-      if (typeof body[field] !== 'string') throw new HttpError(400, `The body needs "${field}", a string.`);
+  /** A session, with the dialog it shows when it waits for one (which dialog, and its options). */
+  private async withDialog(record: SessionRecord): Promise<ApiSession & { dialog?: unknown }> {
+    const session = toApiSession(record);
+    if (record.status !== 'waiting') return session;
+    const dialog = await this.engine.dialog(record.name).catch(() => undefined);
+    return { ...session, dialog: dialog ?? null };
+  }
+
+  /**
+   * Several sessions in one request: every session's fields are checked (and the names against
+   * each other and the sessions known) before any starts; then all start at once, and the answer
+   * holds each session or its error (201 when all started, 207 otherwise).
+   */
+  private async batch(body: Record<string, unknown>): Promise<[number, unknown]> {
+    const { sessions } = body;
+    if (!Array.isArray(sessions) || sessions.length === 0 || sessions.length > MAX_BATCH) {
+      throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
     }
-    for (const field of ['model', 'jobSlug'] as const) {
-      if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') throw new HttpError(400, `"${field}" must be a string.`);
-    }
-    const endWhenIdle = body.endWhenIdleSeconds;
-    const maxIdleSeconds = MAX_IDLE_LIMIT_MS / 1000;
-    if (endWhenIdle !== undefined && endWhenIdle !== null && (typeof endWhenIdle !== 'number' || !Number.isInteger(endWhenIdle) || endWhenIdle < 0 || endWhenIdle > maxIdleSeconds)) {
-      throw new HttpError(400, `"endWhenIdleSeconds" must be a whole number of seconds from 0 (never end by itself) to ${maxIdleSeconds} (a week); got ${describeValue(endWhenIdle)}.`);
-    }
-    const record = await this.engine.spawn({
-      name: body.name as string,
-      prompt: body.prompt as string,
-      model: (body.model as string | undefined) ?? undefined,
-      jobSlug: (body.jobSlug as string | undefined) ?? undefined,
-      cwd: this.options.cwd,
-      idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
+    if (body.label !== undefined && body.label !== null && typeof body.label !== 'string') throw new HttpError(400, '"label" must be a string.');
+    let label = (body.label as string | null | undefined) || undefined;
+    if (label) {
+      try {
+        validateName(label, 'label');
+      } catch (error) {
+        throw new HttpError(400, (error as Error).message);
+      }
+    } else label = `batch-${Date.now().toString(36)}`;
+    const defaults = { model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label };
+    const problems: string[] = [];
+    const requests = sessions.map((session: unknown, index) => {
+      try {
+        return spawnRequestOf(session as Record<string, unknown>, this.options.cwd, defaults, `sessions[${index}]: `);
+      } catch (error) {
+        problems.push((error as Error).message);
+        return undefined;
+      }
     });
-    return toApiSession(record);
+    const seen = new Set<string>();
+    requests.forEach((request, index) => {
+      if (!request) return;
+      if (seen.has(request.name)) problems.push(`sessions[${index}]: the name "${request.name}" is given twice.`);
+      else if (this.engine.get(request.name)) problems.push(`sessions[${index}]: a session named "${request.name}" exists already; remove it first or choose another name.`);
+      seen.add(request.name);
+    });
+    if (problems.length > 0) throw new HttpError(400, `Nothing was spawned. ${problems.slice(0, 20).join(' ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`);
+    const outcomes = await Promise.allSettled(requests.map((request) => this.engine.spawn(request!)));
+    const answers = outcomes.map((outcome, index) =>
+      outcome.status === 'fulfilled'
+        ? { name: requests[index]!.name, session: toApiSession(outcome.value) }
+        : { name: requests[index]!.name, error: (outcome.reason as Error).message, status: outcome.reason instanceof InstarError ? (STATUS_OF_CODE[outcome.reason.code] ?? 500) : 500 },
+    );
+    const failed = answers.filter((answer) => 'error' in answer).length;
+    return [failed === 0 ? 201 : 207, { label, spawned: answers.length - failed, failed, sessions: answers }];
+  }
+
+  private async waitForSession(name: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
+    this.engine.require(name);
+    const record = await this.engine.waitFor(name, (current) => current === undefined || reachedState(current, wait) !== undefined, wait.timeoutMs, signal);
+    if (signal.aborted) return [499, { error: 'The client went away.' }];
+    if (record === undefined) {
+      const current = this.engine.get(name);
+      if (!current) throw new HttpError(404, `Session "${name}" was removed while waiting.`);
+      return [408, { error: `Session "${name}" ${notReached(wait)}; it is ${current.status}.`, session: toApiSession(current) }];
+    }
+    return [200, { reached: reachedState(record, wait), session: await this.withDialog(record) }];
+  }
+
+  /** Resolves when every session of the label (or, with mode=any, one) reaches a state of the wait. */
+  private async waitForLabel(label: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
+    const members = () => this.engine.list().filter((record) => record.batch === label);
+    if (members().length === 0) throw new HttpError(404, `No session has the label "${label}".`);
+    const done = () => {
+      const records = members();
+      const reached = records.filter((record) => reachedState(record, wait) !== undefined);
+      return wait.mode === 'any' ? reached.length > 0 : reached.length === records.length;
+    };
+    const answer = () => members().map((record) => ({ reached: reachedState(record, wait) ?? null, session: toApiSession(record) }));
+    if (!done()) {
+      const finished = await new Promise<boolean>((resolve) => {
+        const finish = (value: boolean) => {
+          clearTimeout(timer);
+          subscription.dispose();
+          signal.removeEventListener('abort', aborted);
+          resolve(value);
+        };
+        const aborted = () => finish(false);
+        const timer = setTimeout(aborted, wait.timeoutMs);
+        const subscription = this.engine.onDidChange(() => done() && finish(true));
+        signal.addEventListener('abort', aborted, { once: true });
+      });
+      if (signal.aborted) return [499, { error: 'The client went away.' }];
+      if (!finished) return [408, { error: `The sessions labelled "${label}" ${notReached(wait)} (${wait.mode === 'all' ? 'all of them' : 'any of them'}).`, label, sessions: answer() }];
+    }
+    return [200, { label, sessions: answer() }];
+  }
+
+  private async events({ req, res, query }: HandlerRequest): Promise<undefined> {
+    if (this.streams >= MAX_STREAMS) throw new HttpError(503, `Too many event streams: at most ${MAX_STREAMS} at once. Close one and try again.`, { 'Retry-After': '5' });
+    this.streams += 1;
+    streamEvents(req, res, this.engine, { name: query.get('name') ?? undefined, label: query.get('label') ?? undefined }, () => (this.streams -= 1));
+    return undefined;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const [status, body] = await this.route(req);
-      send(res, status, body);
+      const answer = await this.route(req, res);
+      if (answer) send(res, answer[0], answer[1]);
     } catch (error) {
       if (error instanceof HttpError) send(res, error.status, { error: error.message }, error.headers);
       else if (error instanceof InstarError) send(res, STATUS_OF_CODE[error.code] ?? 500, { error: error.message });
@@ -298,21 +372,26 @@ export class ApiServer {
     }
   }
 
-  private async route(req: IncomingMessage): Promise<[number, unknown]> {
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown] | undefined> {
     if (!LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, 'The Host header must name this machine (127.0.0.1 or localhost).');
     if (req.headers.origin !== undefined) throw new HttpError(403, 'Requests from web pages are refused.');
     this.limit(req.socket.remoteAddress ?? 'unknown');
     const url = parseTarget(req.url ?? '/');
-    for (const route of this.routes) {
-      const match = route.path.exec(url.pathname);
-      if (!match) continue;
-      const handler = route.methods[req.method ?? 'GET'];
-      if (!handler) throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(route.methods).join(', ')}.`, { Allow: Object.keys(route.methods).join(', ') });
-      if (route.auth) this.authorize(req.headers.authorization);
-      const params: Record<string, string> = match[1] === undefined ? {} : { name: decodePathPart(match[1]) };
-      return handler({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES) });
+    // The first route that matches and takes the method: POST /sessions/batch, and GET of a session named "batch".
+    const matching = this.routes.map((route) => ({ route, match: route.path.exec(url.pathname) })).filter(({ match }) => match !== null);
+    if (matching.length === 0) throw new HttpError(404, `No route ${req.method} ${shorten(url.pathname)}.`);
+    const found = matching.find(({ route }) => route.methods[req.method ?? 'GET'] !== undefined);
+    if (!found) {
+      const allowed = [...new Set(matching.flatMap(({ route }) => Object.keys(route.methods)))].join(', ');
+      throw new HttpError(405, `${req.method} is not allowed here; use ${allowed}.`, { Allow: allowed });
     }
-    throw new HttpError(404, `No route ${req.method} ${shorten(url.pathname)}.`);
+    const { route, match } = found;
+    if (route.auth) this.authorize(req.headers.authorization);
+    const params: Record<string, string> = match![1] === undefined ? {} : { name: decodePathPart(match![1]) };
+    // Aborts when the client goes away: a wait then ends at once, and its listener with it.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    return route.methods[req.method ?? 'GET']!({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES), signal: gone.signal, req, res });
   }
 
   private authorize(header: string | undefined): void {
@@ -334,6 +413,12 @@ export class ApiServer {
     }
     bucket.tokens -= 1;
   }
+}
+
+/** A result with its times as ISO dates, as the API gives times. */
+function apiResult(result: SessionResult): Record<string, unknown> {
+  const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+  return { ...result, session: result.name, answeredAt: iso(result.answeredAt), endedAt: iso(result.endedAt) };
 }
 
 function digest(token: string): Buffer {

@@ -82,6 +82,11 @@ export interface SessionRecord {
   resumedAt?: number;
   /** Started outside Instar and adopted: no hooks, so its state comes from the screen and its exit. */
   adopted?: boolean;
+  /** How many turns ended (Stop or StopFailure), over every run. */
+  turns?: number;
+  /** The start of the last turn's answer (the whole one: SessionResults), and when that turn ended. */
+  lastAnswer?: string;
+  lastAnswerAt?: number;
   /** The order key of the last event applied (see eventOrder): events read again are not applied twice. */
   eventCursor?: string;
   /** Grows by one at every change: a writer never replaces a record with an older one. */
@@ -89,6 +94,9 @@ export interface SessionRecord {
 }
 
 export const isEnded = (record: Pick<SessionRecord, 'endedAt'>): boolean => record.endedAt !== undefined;
+
+/** How much of the last answer a record keeps (tooltip, lists); the whole answer is in its events. */
+export const ANSWER_PREVIEW_CHARS = 500;
 
 /** Whether a session is doing or asking something, as opposed to idle or ended. */
 export const isWorking = (record: Pick<SessionRecord, 'status'>): boolean => record.status === 'starting' || record.status === 'running' || record.status === 'waiting';

@@ -3,7 +3,7 @@
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
-import { exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 
 export interface StatusLook {
   /** Codicon id, with ~spin where it should turn. */
@@ -86,6 +86,14 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   if (record.prompt) {
     for (const line of promptLines) lines.push(`> ${escapeMarkdown(line.slice(0, 200))}`);
     if (record.prompt.split('\n').length > 6 || record.promptBytes > record.prompt.length) lines.push('> …');
+    lines.push('');
+  }
+  if (record.lastAnswer) {
+    const answerLines = record.lastAnswer.split('\n').filter((line) => line.trim() !== '');
+    lines.push(`Last answer${record.turns ? ` (turn ${record.turns})` : ''}:`);
+    lines.push('');
+    for (const line of answerLines.slice(0, 6)) lines.push(`> ${escapeMarkdown(line.slice(0, 200))}`);
+    if (answerLines.length > 6 || record.lastAnswer.length >= ANSWER_PREVIEW_CHARS) lines.push('> …');
     lines.push('');
   }
   const since = `${formatAge(now - record.statusSince)} ago, from the ${record.statusSignal === 'hook' ? 'Claude Code hooks' : record.statusSignal === 'exit' ? 'exit status' : record.statusSignal}`;

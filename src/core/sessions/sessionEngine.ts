@@ -22,6 +22,7 @@ import { SessionLifecycle } from './lifecycle';
 import { PromptDelivery } from './promptDelivery';
 import { SessionFiles } from './sessionFiles';
 import { SessionInput, ShownDialog } from './sessionInput';
+import { resultOf, SessionResult } from './sessionResults';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
 import { Spawner } from './spawner';
@@ -32,6 +33,7 @@ import { StatusTracker } from './statusTracker';
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 export type { SessionsChange } from './sessionStore';
 export type { ShownDialog } from './sessionInput';
+export type { SessionResult } from './sessionResults';
 export type { TmuxSessionInfo } from '../tmux/tmuxSessions';
 
 export class SessionEngine {
@@ -242,6 +244,20 @@ export class SessionEngine {
   /** Presses Enter again if a paste submitted at `since` was not taken; see SessionInput. */
   ensureSubmitted(name: string, since: number, waitMs?: number): Promise<boolean> {
     return this.input.ensureSubmitted(name, since, waitMs);
+  }
+
+  /** The last answer of a session and its turn count, from its events (there after it ended, or tmux was lost). */
+  async result(name: string): Promise<SessionResult> {
+    const record = this.store.require(name);
+    return resultOf(record, await this.tracker.eventsOf(record.id));
+  }
+
+  /**
+   * The record of `name` once `predicate` holds for it (now or at a later change), or undefined
+   * at `timeoutMs` or when `signal` aborts. Costs no tmux call: the store's change event drives it.
+   */
+  waitFor(name: string, predicate: (record: SessionRecord | undefined) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<SessionRecord | undefined> {
+    return this.store.waitFor(name, predicate, timeoutMs, signal);
   }
 
   kill(name: string): Promise<SessionRecord> {

@@ -127,22 +127,27 @@ export class SessionStore {
 
   /**
    * Resolves with the record of `name` once `predicate` holds for it (checked now and at each
-   * change), or with undefined after `timeoutMs`.
+   * change), or with undefined after `timeoutMs` or once `signal` aborts. No timer or listener
+   * outlives it.
    */
-  waitFor(name: string, predicate: (record: SessionRecord | undefined) => boolean, timeoutMs: number): Promise<SessionRecord | undefined> {
+  waitFor(name: string, predicate: (record: SessionRecord | undefined) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<SessionRecord | undefined> {
     if (predicate(this.records.get(name))) return Promise.resolve(this.records.get(name));
+    if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const finish = (record: SessionRecord | undefined) => {
         clearTimeout(timer);
         subscription.dispose();
+        signal?.removeEventListener('abort', aborted);
         resolve(record);
       };
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      const aborted = () => finish(undefined);
+      const timer = setTimeout(aborted, timeoutMs);
       const subscription = this.onDidChange((change) => {
         if (!change.changed.some((record) => record.name === name) && !change.removed.includes(name)) return;
         const record = this.records.get(name);
         if (predicate(record)) finish(record);
       });
+      signal?.addEventListener('abort', aborted, { once: true });
     });
   }
 

@@ -55,7 +55,7 @@ export class Spawner {
     const model = validateModel(request.model ?? options.defaultModel ?? DEFAULT_MODEL);
     const permissionMode = validatePermissionMode(request.permissionMode ?? options.defaultPermissionMode);
     const jobSlug = request.jobSlug === undefined || request.jobSlug === null || request.jobSlug === '' ? undefined : validateName(request.jobSlug, 'job slug');
-    const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'batch');
+    const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'label');
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
     const cwd = await validateCwd(request.cwd);

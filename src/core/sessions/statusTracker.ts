@@ -135,6 +135,11 @@ export class StatusTracker {
     this.watcher.markSeen(file);
   }
 
+  /** Every event of a session, oldest first, the archived ones included. */
+  eventsOf(sessionId: string): Promise<HookEvent[]> {
+    return this.watcher.eventsOf(sessionId);
+  }
+
   /** A spawn's tmux session is up: until a listing shows it, it is not judged vanished. */
   noteSpawned(id: string): void {
     this.spawnedAt.set(id, this.clock.now());

@@ -23,6 +23,8 @@ export interface HookEvent {
   error?: string;
   reason?: string;
   prompt?: string;
+  /** Stop: the turn's last answer (last_assistant_message), whole. */
+  answer?: string;
   /** The engine that wrote an engine event. */
   engine?: string;
 }
@@ -57,6 +59,7 @@ export function parseHookPayload(sessionId: string, text: string, at: number, or
     error: typeof error === 'string' ? error : error && typeof error === 'object' ? JSON.stringify(error).slice(0, 200) : undefined,
     reason: str(payload.reason),
     prompt: str(payload.prompt),
+    answer: str(payload.last_assistant_message),
     engine: str(payload.engine),
   };
 }

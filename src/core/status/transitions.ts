@@ -4,7 +4,7 @@
  * (a first-run dialog before any hook, an Escape that ends a turn without a Stop event) or,
  * for agents that are not Claude Code, decides alone.
  */
-import { exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from './hookEvents';
 import { needsUser, ScreenState } from './screen';
 
@@ -127,10 +127,14 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
       break;
     case 'Stop':
       next.toolPending = undefined;
+      next.turns = (next.turns ?? 0) + 1;
+      next.lastAnswer = event.answer?.slice(0, ANSWER_PREVIEW_CHARS);
+      next.lastAnswerAt = at;
       set(next, 'idle', 'hook', at);
       break;
     case 'StopFailure':
       next.toolPending = undefined;
+      next.turns = (next.turns ?? 0) + 1;
       set(next, 'error', 'hook', at, `API error${event.error ? `: ${event.error}` : ''}`);
       break;
     case 'SessionEnd':

@@ -1,0 +1,58 @@
+/**
+ * The fields of a spawn as the API takes them (POST /sessions/spawn, and each session of POST
+ * /sessions/batch), checked in full before anything starts: each refusal names the field and
+ * what it takes.
+ */
+import type { SpawnRequest } from '../sessions/engineOptions';
+import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
+import { MAX_PROMPT_BYTES, validateModel, validateName, validateText } from '../sessions/validation';
+import { InstarError } from '../util/errors';
+import { describeValue, HttpError } from './httpRequest';
+
+/** Defaults a batch gives every session of it. */
+export interface SpawnDefaults {
+  model?: unknown;
+  endWhenIdleSeconds?: unknown;
+  label?: unknown;
+}
+
+/** A spawn body as a request for the engine; throws HttpError 400 naming what is wrong. `where` prefixes messages ("sessions[2]: "). */
+export function spawnRequestOf(body: Record<string, unknown>, cwd: string, defaults: SpawnDefaults = {}, where = ''): SpawnRequest {
+  const fail = (message: string): never => {
+    throw new HttpError(400, `${where}${message}`);
+  };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(`each session must be a JSON object; got ${describeValue(body)}.`);
+  for (const field of ['name', 'prompt'] as const) {
+    if (typeof body[field] !== 'string') fail(`The body needs "${field}", a string.`);
+  }
+  for (const field of ['model', 'jobSlug', 'label'] as const) {
+    if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') fail(`"${field}" must be a string.`);
+  }
+  const pick = (field: keyof SpawnDefaults) => (body[field] === undefined || body[field] === null ? defaults[field] : body[field]);
+  const endWhenIdle = pick('endWhenIdleSeconds');
+  const maxIdleSeconds = MAX_IDLE_LIMIT_MS / 1000;
+  if (endWhenIdle !== undefined && endWhenIdle !== null && (typeof endWhenIdle !== 'number' || !Number.isInteger(endWhenIdle) || endWhenIdle < 0 || endWhenIdle > maxIdleSeconds)) {
+    fail(`"endWhenIdleSeconds" must be a whole number of seconds from 0 (never end by itself) to ${maxIdleSeconds} (a week); got ${describeValue(endWhenIdle)}.`);
+  }
+  const request: SpawnRequest = {
+    name: body.name as string,
+    prompt: body.prompt as string,
+    model: (pick('model') as string | null | undefined) ?? undefined,
+    jobSlug: (body.jobSlug as string | null | undefined) ?? undefined,
+    batch: (pick('label') as string | null | undefined) ?? undefined,
+    cwd,
+    idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
+  };
+  // What the engine checks again when it spawns: checked here too, so that a batch refuses before any starts.
+  try {
+    validateName(request.name);
+    validateText(request.prompt, 'prompt', MAX_PROMPT_BYTES);
+    if (request.model !== undefined) validateModel(request.model);
+    if (request.jobSlug) validateName(request.jobSlug, 'job slug');
+    if (request.batch) validateName(request.batch, 'label');
+  } catch (error) {
+    if (error instanceof InstarError) fail(error.message);
+    throw error;
+  }
+  return request;
+}
