@@ -37,6 +37,13 @@ if (args.has('--tests')) {
   // *.child.ts: programs the tests start as processes of their own (an engine host to SIGKILL).
   const entryPoints = [...find('test', /\.(test|child)\.ts$/), 'test/e2e/suite/index.ts', 'test/e2e/electron.ts', ...find('bench', /^main\.ts$/)];
   await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'] });
+  await buildCli();
 } else {
   await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
+  await buildCli();
+}
+
+/** The `instar` command line (dist/cli.js), which spawned sessions find on their PATH. */
+async function buildCli() {
+  await esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 }

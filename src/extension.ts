@@ -10,6 +10,7 @@ import type { InstarApi } from './vscode/instarApi';
 import { JobsHost } from './vscode/jobsHost';
 import { LostSessions } from './vscode/lostSessions';
 import { sharedStateDir } from './vscode/stateFolder';
+import { offerSkill } from './vscode/commands/skill';
 import { channelLogger } from './vscode/logger';
 import { OUTPUT_SCHEME, OutputDocuments } from './vscode/outputDocuments';
 import { QuickPicker } from './vscode/pickers/quickPicker';
@@ -35,12 +36,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const ownStorage = (context.storageUri ?? context.globalStorageUri).fsPath;
   const stateDir = context.storageUri ? sharedStateDir(ownStorage) : ownStorage;
   // Opened with the stored records only: it starts (events, tmux) off the activation path, below.
-  const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger }));
+  // The instar command on every agent's PATH runs with this host's own runtime (Node, or Electron as Node).
+  const cli = { runtime: process.execPath, script: context.asAbsolutePath('dist/cli.js') };
+  const skillSource = context.asAbsolutePath('media/skills/instar-session/SKILL.md');
+  const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
   const gate = store.add(new WorkspaceGate());
   const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
   const environment = new EnvironmentCheck(engine, logger);
   const configureEngine = () => engine.configure(engineSettings(settings.value, api.agentEnv));
-  const api = store.add(new ApiService(engine, gate, settings, leader, { secrets: context.secrets, version: String(context.extension.packageJSON.version), logger, onEnvironment: configureEngine }));
+  const api = store.add(new ApiService(engine, gate, settings, leader, {
+    secrets: context.secrets,
+    version: String(context.extension.packageJSON.version),
+    logger,
+    onEnvironment: configureEngine,
+    onListening: (folder) => settings.value.notifications !== 'off' && void offerSkill({ skillSource, channel }, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`)),
+  }));
   store.add(settings.onDidChange(() => {
     configureEngine();
     void environment.check();
@@ -74,7 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace (this host's own storage, ${ownStorage}, is a copy VS Code made while another host held the workspace's)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
-  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready }));
+  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource }));
   // After activation returns: the tmux probe forks this (large) process, 4 to 19 ms measured inside activate.
   setTimeout(() => void environment.check(), 0);
   return { engine, ready, tree, view, terminals, onDidShowQuickPick: picker.onDidShow, onDidRefuseSpawn: gate.onDidRefuse, onDidFailCommand: commands.onDidFail };

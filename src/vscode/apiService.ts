@@ -25,6 +25,8 @@ export interface ApiServiceHost {
   logger: Logger;
   /** Called when agentEnv changes, to hand it to the engine. */
   onEnvironment: () => void;
+  /** Called each time this window's API starts listening, with the workspace folder. */
+  onListening?: (folder: string) => void;
 }
 
 export class ApiService implements vscode.Disposable {
@@ -77,6 +79,7 @@ export class ApiService implements vscode.Disposable {
       await writeInstarConfig(folder, { port, token });
       this.setEnvironment(agentApiEnvironment({ port, token }));
       this.host.logger.info(`API listening on http://127.0.0.1:${port}`);
+      this.host.onListening?.(folder);
     } catch (error) {
       void vscode.window.showErrorMessage(`Instar Sessions could not start its API: ${(error as Error).message}`);
     }

@@ -32,14 +32,15 @@ export function promptRoute(prompt: string): PromptRoute {
 }
 
 /**
- * $1 is the status file, $2 a prompt file ('' for none), the rest the agent's argv. The prompt
+ * $1 is the status file, $2 a prompt file ('' for none), $3 a folder to put first on PATH ('' for
+ * none: the `instar` command's), the rest the agent's argv. The prompt
  * file's bytes become the agent's last argument exactly (the "x" keeps trailing newlines that
  * $(…) would drop; the text is expanded in quotes, never parsed). INT and QUIT get a handler (not
  * "ignore", which the agent would inherit) so that a Ctrl-C before the agent takes the terminal
  * does not end the wrapper and lose the status.
  */
 export const STATUS_WRAPPER =
-  'f=$1; p=$2; shift 2; trap : INT QUIT; if [ -n "$p" ]; then a=$(cat -- "$p"; printf x); "$@" "${a%x}"; else "$@"; fi; s=$?; printf "%s\\n" "$s" > "$f"; exit "$s"';
+  'f=$1; p=$2; [ -n "$3" ] && PATH=$3:$PATH && export PATH; shift 3; trap : INT QUIT; if [ -n "$p" ]; then a=$(cat -- "$p"; printf x); "$@" "${a%x}"; else "$@"; fi; s=$?; printf "%s\\n" "$s" > "$f"; exit "$s"';
 
 export interface LaunchInput {
   agentCommand: string;
@@ -59,6 +60,8 @@ export interface LaunchInput {
   /** A file the wrapper reads the prompt from (route "file"), or undefined. */
   promptFile?: string;
   env: Readonly<Record<string, string>>;
+  /** A folder put first on the agent's PATH (where the `instar` command is). */
+  pathDir?: string;
 }
 
 export function agentKindOf(agentCommand: string): AgentKind {
@@ -66,7 +69,7 @@ export function agentKindOf(agentCommand: string): AgentKind {
 }
 
 export function launchArgv(input: LaunchInput): string[] {
-  const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, input.promptFile ?? '', 'env'];
+  const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, input.promptFile ?? '', input.pathDir ?? '', 'env'];
   // The tmux server may hold them from whoever started it: the agent must not inherit them.
   for (const name of DROPPED_VARIABLES) argv.push('-u', name);
   for (const [name, value] of Object.entries({ ...input.env, [SESSION_ID_VARIABLE]: input.sessionId })) {

@@ -57,6 +57,7 @@ export class AgentLauncher {
       prompt: launch.prompt,
       promptFile: launch.promptFile,
       env: { ...launch.env, INSTAR_SESSION_NAME: record.name },
+      pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
     });
     return createAgentSession(client, {
       name: record.name,

@@ -20,6 +20,8 @@ export interface EngineOptions {
   agentCommand?: string;
   /** Variables every agent gets (API endpoint, INSTAR_SERVER_URL…). */
   agentEnv?: Record<string, string>;
+  /** The `instar` command put on every agent's PATH: a JavaScript runtime (Node, or Electron run as Node) and the CLI's script. */
+  cli?: { runtime: string; script: string };
   /** Arguments every agent gets before the per-spawn ones. */
   agentArgs?: string[];
   defaultModel?: string;

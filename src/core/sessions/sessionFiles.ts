@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { shellQuote } from '../util/shellQuote';
 import { writeFileAtomic } from '../util/atomicWrite';
 import type { EngineEventName } from '../status/hookEvents';
 import { sessionIdOfEventFile } from '../status/hookEvents';
@@ -43,6 +44,23 @@ export class SessionFiles {
       this.settingsFiles.set(key, file);
     }
     return file;
+  }
+
+  /**
+   * A folder holding the `instar` command (a script that runs `script` with `runtime`, the host's
+   * Node or Electron as Node), for the agents' PATH: written once per engine and value.
+   */
+  cliDir(cli: { runtime: string; script: string }): Promise<string> {
+    const text = `#!/bin/sh\n# The instar command of Instar Sessions (instar --help), written by the extension.\nELECTRON_RUN_AS_NODE=1 exec ${shellQuote(cli.runtime)} ${shellQuote(cli.script)} "$@"\n`;
+    const key = `cli:${text}`;
+    let dir = this.settingsFiles.get(key);
+    if (!dir) {
+      const target = path.join(this.stateDir, 'bin');
+      dir = writeFileAtomic(path.join(target, 'instar'), text, { mode: 0o755, makeDir: true }).then(() => target);
+      dir.catch(() => this.settingsFiles.delete(key));
+      this.settingsFiles.set(key, dir);
+    }
+    return dir;
   }
 
   /** Where the launch wrapper writes each agent's exit status, a file per session. */

@@ -27,6 +27,8 @@ export interface CommandContext {
   settings: () => Settings;
   /** Resolves when the engine has started (commands wait for it). */
   ready: Promise<void>;
+  /** The shipped SKILL.md of the instar-session skill. */
+  skillSource: string;
   /** The session selected in the Sessions view. */
   selected: () => string | undefined;
 }

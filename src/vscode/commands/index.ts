@@ -9,6 +9,7 @@ import { adopt } from './adopt';
 import { copyApiToken, rotateApiToken } from './apiToken';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { copyAttachCommand } from './copyAttachCommand';
+import { copyLastAnswer } from './copyLastAnswer';
 import { copyResumeCommand } from './copyResumeCommand';
 import { disableJob, enableJob, runJobNow } from './jobs';
 import { kill } from './kill';
@@ -23,6 +24,7 @@ import { sendKeys } from './sendKeys';
 import { showLog } from './showLog';
 import { showOutput } from './showOutput';
 import { showTmuxSessions } from './showTmuxSessions';
+import { installSkillCommand, removeSkillCommand } from './skill';
 import { spawn } from './spawn';
 import { spawnParallel } from './spawnParallel';
 import { switchSession } from './switchSession';
@@ -45,6 +47,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'instar.showTmuxSessions': showTmuxSessions,
   'instar.copyAttachCommand': copyAttachCommand,
   'instar.copyResumeCommand': copyResumeCommand,
+  'instar.copyLastAnswer': copyLastAnswer,
+  'instar.skill.install': installSkillCommand,
+  'instar.skill.remove': removeSkillCommand,
   'instar.groupByState': groupByState,
   'instar.showFlat': showFlat,
   'instar.showLog': showLog,

@@ -1,0 +1,105 @@
+/**
+ * How `instar` reaches the API: the URL and token from the environment every spawned session
+ * gets (INSTAR_SERVER_URL, INSTAR_AUTH_TOKEN), else from the workspace's `.instar/config.json`
+ * (looked for from the current folder up). When the environment's address no longer answers (the
+ * API moved to another window on another port), the config file's is tried.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** The API could not be reached or is not set up: exit status 3. */
+export class UnreachableError extends Error {}
+
+/** An answer other than 2xx, with the API's own message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+interface Endpoint {
+  url: string;
+  token: string;
+  from: string;
+}
+
+export class ApiClient {
+  private endpoint: Endpoint | undefined;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly cwd: string,
+  ) {}
+
+  /** GET, POST or DELETE `route`; resolves with the JSON body of a 2xx, rejects with ApiError or UnreachableError. */
+  async call<T = Record<string, unknown>>(method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.fetch(method, route, body, signal);
+    const text = await response.text();
+    let json: Record<string, unknown>;
+    try {
+      json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    } catch {
+      throw new ApiError(response.status, `The API answered ${response.status} with text that is not JSON: ${text.slice(0, 200)}`, {});
+    }
+    if (response.status >= 200 && response.status < 300) return json as T;
+    throw new ApiError(response.status, typeof json.error === 'string' ? json.error : `HTTP ${response.status}`, json);
+  }
+
+  /** The raw response (for the event stream). */
+  async fetch(method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const endpoints = await this.endpoints();
+    let last: unknown;
+    for (const endpoint of endpoints) {
+      try {
+        const response = await fetch(`${endpoint.url}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${endpoint.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+        this.endpoint = endpoint;
+        return response;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        last = error;
+      }
+    }
+    const tried = endpoints.map((endpoint) => `${endpoint.url} (from ${endpoint.from})`).join(', then ');
+    const cause = (last as { cause?: { code?: string } })?.cause?.code ?? (last as Error)?.message;
+    throw new UnreachableError(`Cannot reach the Instar Sessions API at ${tried}: ${cause}. Is VS Code open on this workspace with instar.api.enabled on?`);
+  }
+
+  private async endpoints(): Promise<Endpoint[]> {
+    if (this.endpoint) return [this.endpoint];
+    const found: Endpoint[] = [];
+    const url = this.env.INSTAR_SERVER_URL;
+    const token = this.env.INSTAR_AUTH_TOKEN;
+    if (url && token) found.push({ url: url.replace(/\/+$/, ''), token, from: 'INSTAR_SERVER_URL' });
+    const config = await findConfig(this.cwd);
+    if (config && !found.some((endpoint) => endpoint.url === config.url && endpoint.token === config.token)) found.push(config);
+    if (found.length === 0) {
+      throw new UnreachableError(
+        'No Instar Sessions API to talk to: INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN are not set (sessions spawned by Instar Sessions have them) and no .instar/config.json was found in this folder or above it. Turn on instar.api.enabled in VS Code.',
+      );
+    }
+    return found;
+  }
+}
+
+/** The nearest `.instar/config.json` from `dir` up. */
+async function findConfig(dir: string): Promise<Endpoint | undefined> {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const file = path.join(at, '.instar', 'config.json');
+    try {
+      const value = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+      if (typeof value.port === 'number' && typeof value.authToken === 'string') return { url: `http://127.0.0.1:${value.port}`, token: value.authToken, from: file };
+    } catch {
+      // None here, or unreadable: look further up.
+    }
+    if (path.dirname(at) === at) return undefined;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * `instar`: the local API of Instar Sessions from a terminal, for agents and people, without
+ * curl. Each command wraps one route (or two: spawn and wait); errors are one line on stderr and
+ * an exit status a script can test.
+ */
+import { ApiClient, ApiError, UnreachableError } from './apiClient';
+import { parseArgs, UsageError } from './cliArgs';
+
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, timeout: 4 } as const;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** The whole of standard input (for "-" in place of a prompt or text). */
+  stdin: () => Promise<string>;
+}
+
+interface Session {
+  name: string;
+  status: string;
+  statusDetail: string | null;
+  model: string;
+  label: string | null;
+  turns: number;
+  [key: string]: unknown;
+}
+
+interface Command {
+  usage: string;
+  summary: string;
+  flags?: string[];
+  options?: string[];
+  run: (context: Context) => Promise<number>;
+}
+
+interface Context {
+  api: ApiClient;
+  io: CliIo;
+  words: string[];
+  options: Map<string, string>;
+  flags: Set<string>;
+  json: boolean;
+}
+
+const ENDED = new Set(['completed', 'error', 'killed', 'lost']);
+
+const COMMANDS: Record<string, Command> = {
+  spawn: {
+    usage: 'instar spawn <name> [<prompt> | -] [--model opus|sonnet|haiku] [--label <label>] [--end-when-idle <seconds>] [--wait] [--result] [--timeout <seconds>]',
+    summary: 'Start a session (a prompt of "-" is read from standard input); --wait waits for its turn to end, --result prints its answer then.',
+    flags: ['wait', 'result'],
+    options: ['model', 'label', 'end-when-idle', 'timeout'],
+    async run(c) {
+      const [name, promptWord] = words(c, 1, 2);
+      const prompt = promptWord === '-' ? await c.io.stdin() : (promptWord ?? '');
+      const body: Record<string, unknown> = { name, prompt };
+      if (c.options.has('model')) body.model = c.options.get('model');
+      if (c.options.has('label')) body.label = c.options.get('label');
+      if (c.options.has('end-when-idle')) body.endWhenIdleSeconds = wholeNumber(c.options.get('end-when-idle')!, 'end-when-idle');
+      const session = await c.api.call<Session>('POST', '/sessions/spawn', body);
+      if (!c.flags.has('wait') && !c.flags.has('result')) return show(c, session, `Spawned ${session.name} (${session.status}).`);
+      return waitThenResult(c, name, undefined);
+    },
+  },
+  list: {
+    usage: 'instar list [--status <status>] [--label <label>]',
+    summary: 'List the sessions: name, state, model, turns, label.',
+    options: ['status', 'label'],
+    async run(c) {
+      words(c, 0, 0);
+      const query = new URLSearchParams();
+      for (const key of ['status', 'label']) if (c.options.has(key)) query.set(key, c.options.get(key)!);
+      const sessions = await c.api.call<Session[]>('GET', `/sessions${query.size ? `?${query}` : ''}`);
+      if (c.json) return show(c, sessions, '');
+      if (sessions.length === 0) c.io.out('No sessions.');
+      else c.io.out(table([['NAME', 'STATE', 'MODEL', 'TURNS', 'LABEL', 'DETAIL'], ...sessions.map((s) => [s.name, s.status, s.model, String(s.turns ?? 0), s.label ?? '', s.statusDetail ?? ''])]));
+      return EXIT.ok;
+    },
+  },
+  show: {
+    usage: 'instar show <name>',
+    summary: 'One session, with the dialog it shows when it waits for you.',
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      return show(c, await c.api.call('GET', `/sessions/${encodeURIComponent(name)}`), undefined);
+    },
+  },
+  wait: {
+    usage: 'instar wait <name> | --label <label> [--any] [--until idle,waiting,ended] [--timeout <seconds>] [--since <time>]',
+    summary: 'Wait until a session (or every session of a label; with --any the first) is idle, waiting or ended, or the states of --until. Exit status 4 at the time-out.',
+    flags: ['any'],
+    options: ['label', 'until', 'timeout', 'since'],
+    async run(c) {
+      const label = c.options.get('label');
+      const [name] = words(c, label === undefined ? 1 : 0, label === undefined ? 1 : 0);
+      const query = waitQuery(c, c.options.get('since'));
+      if (label === undefined) return waitForSession(c, name, query);
+      if (c.flags.has('any')) query.set('mode', 'any');
+      try {
+        const answer = await c.api.call<{ sessions: { reached: string | null; session: Session }[] }>('GET', `/labels/${encodeURIComponent(label)}/wait?${query}`);
+        return show(c, answer, answer.sessions.map(({ reached, session }) => `${session.name}: ${reached ?? session.status}`).join('\n'));
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 408) return timedOut(c, error);
+        throw error;
+      }
+    },
+  },
+  result: {
+    usage: 'instar result <name>',
+    summary: "Print the session's last answer (what it said when its last turn ended).",
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      return printResult(c, name);
+    },
+  },
+  send: {
+    usage: 'instar send <name> <text | -> [--resume] [--wait] [--result] [--timeout <seconds>]',
+    summary: 'Type text into a session and submit it; --resume resumes an ended one first; --wait waits for the turn it starts, --result prints its answer.',
+    flags: ['resume', 'wait', 'result'],
+    options: ['timeout'],
+    async run(c) {
+      const [name, textWord] = words(c, 2, 2);
+      const text = textWord === '-' ? await c.io.stdin() : textWord;
+      const sent = await c.api.call<{ sentAt: string }>('POST', `/sessions/${encodeURIComponent(name)}/input`, { text, ...(c.flags.has('resume') ? { resume: true } : {}) });
+      if (!c.flags.has('wait') && !c.flags.has('result')) return show(c, sent, `Sent to ${name}.`);
+      return waitThenResult(c, name, sent.sentAt);
+    },
+  },
+  keys: {
+    usage: 'instar keys <name> <key>...',
+    summary: 'Press keys by name in a session: Escape, Enter, Up, Down, Tab, C-c, 1, y…',
+    async run(c) {
+      const [name, ...keys] = words(c, 2, Number.POSITIVE_INFINITY);
+      return show(c, await c.api.call('POST', `/sessions/${encodeURIComponent(name)}/keys`, { keys }), `Pressed ${keys.join(' ')} in ${name}.`);
+    },
+  },
+  answer: {
+    usage: 'instar answer <name> <option>',
+    summary: 'Choose an option of the dialog a session shows, by its label or number.',
+    async run(c) {
+      const [name, option] = words(c, 2, 2);
+      return show(c, await c.api.call('POST', `/sessions/${encodeURIComponent(name)}/answer`, { option }), `Answered "${option}" in ${name}.`);
+    },
+  },
+  output: {
+    usage: 'instar output <name> [--lines <n>]',
+    summary: "Print the last lines of a session's screen (100 unless --lines).",
+    options: ['lines'],
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      const lines = c.options.get('lines');
+      const answer = await c.api.call<{ output: string }>('GET', `/sessions/${encodeURIComponent(name)}/output${lines === undefined ? '' : `?lines=${encodeURIComponent(lines)}`}`);
+      return show(c, answer, answer.output.replace(/\n+$/, ''));
+    },
+  },
+  kill: {
+    usage: 'instar kill <name>',
+    summary: 'End a live session (its record and output stay; it can be resumed).',
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      const session = await c.api.call<Session>('GET', `/sessions/${encodeURIComponent(name)}`);
+      if (ENDED.has(session.status)) throw new ApiError(409, `Session "${name}" has already ended (${session.status}); "instar remove ${name}" forgets it.`, {});
+      return show(c, await c.api.call('DELETE', `/sessions/${encodeURIComponent(name)}`), `Killed ${name}.`);
+    },
+  },
+  remove: {
+    usage: 'instar remove <name>',
+    summary: 'Forget an ended session (refuses a live one: kill it first).',
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      const session = await c.api.call<Session>('GET', `/sessions/${encodeURIComponent(name)}`);
+      if (!ENDED.has(session.status)) throw new ApiError(409, `Session "${name}" is still live (${session.status}); "instar kill ${name}" ends it first.`, {});
+      return show(c, await c.api.call('DELETE', `/sessions/${encodeURIComponent(name)}`), `Removed ${name}.`);
+    },
+  },
+  resume: {
+    usage: 'instar resume <name> [<text>]',
+    summary: "Start an ended session's conversation again; the text is submitted once it is back.",
+    async run(c) {
+      const [name, text] = words(c, 1, 2);
+      const session = await c.api.call<Session>('POST', `/sessions/${encodeURIComponent(name)}/resume`, text === undefined ? {} : { text });
+      return show(c, session, `Resumed ${session.name} (${session.status}).`);
+    },
+  },
+  events: {
+    usage: 'instar events [--name <name>] [--label <label>]',
+    summary: 'Print every state change as it happens, one JSON object a line, until interrupted.',
+    options: ['name', 'label'],
+    async run(c) {
+      words(c, 0, 0);
+      const query = new URLSearchParams();
+      for (const key of ['name', 'label']) if (c.options.has(key)) query.set(key, c.options.get(key)!);
+      const response = await c.api.fetch('GET', `/events${query.size ? `?${query}` : ''}`);
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { error?: string };
+        throw new ApiError(response.status, body.error ?? `HTTP ${response.status}`, body);
+      }
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) c.io.out(JSON.stringify({ event, data: JSON.parse(data) }));
+        }
+      }
+      return EXIT.ok;
+    },
+  },
+};
+
+const HELP = [
+  'instar: steer Instar Sessions (Claude Code sessions in tmux, run from VS Code) from a terminal.',
+  '',
+  ...Object.values(COMMANDS).flatMap((command) => [`  ${command.usage}`, `      ${command.summary}`]),
+  '',
+  'Every command takes --json (print the API\'s JSON) and --help.',
+  'The API is found through INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN (every session Instar spawns has them), else .instar/config.json in this folder or above.',
+  'Exit status: 0 done, 1 refused by the API (the reason on stderr) or the session ended in error, 2 bad usage, 3 the API cannot be reached, 4 a wait timed out.',
+].join('\n');
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const commandName = argv.find((arg) => !arg.startsWith('--'));
+  if (argv.length === 0 || commandName === 'help' || (commandName === undefined && argv.includes('--help'))) {
+    io.out(HELP);
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const command = commandName === undefined ? undefined : COMMANDS[commandName];
+  try {
+    if (!command) throw new UsageError(`Unknown command ${JSON.stringify(commandName ?? argv[0])}: use one of ${Object.keys(COMMANDS).join(', ')}.`);
+    const parsed = parseArgs(argv, new Set(['json', 'help', ...(command.flags ?? [])]), new Set(command.options ?? []));
+    if (parsed.flags.has('help')) {
+      io.out(`${command.usage}\n  ${command.summary}`);
+      return EXIT.ok;
+    }
+    return await command.run({ api: new ApiClient(io.env, io.cwd), io, words: parsed.words, options: parsed.options, flags: parsed.flags, json: parsed.flags.has('json') });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`instar: ${error.message}${command ? `\nUsage: ${command.usage}` : ''}\n(instar --help lists the commands.)`);
+      return EXIT.usage;
+    }
+    if (error instanceof UnreachableError) {
+      io.err(`instar: ${error.message}`);
+      return EXIT.unreachable;
+    }
+    if (error instanceof ApiError) {
+      io.err(`instar: ${error.message}`);
+      return EXIT.refused;
+    }
+    io.err(`instar: ${(error as Error).message}`);
+    return EXIT.refused;
+  }
+}
+
+/** The positional words, at least `min` and at most `max`. */
+function words(c: Context, min: number, max: number): string[] {
+  if (c.words.length < min || c.words.length > max) {
+    throw new UsageError(c.words.length < min ? `Missing ${min - c.words.length === 1 ? 'an argument' : 'arguments'}.` : `Too many arguments: ${c.words.slice(max).map((word) => JSON.stringify(word)).join(' ')}.`);
+  }
+  return c.words;
+}
+
+function wholeNumber(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${what} takes a whole number of seconds; got ${JSON.stringify(text)}.`);
+  return Number(text);
+}
+
+function show(c: Context, value: unknown, text: string | undefined): number {
+  c.io.out(c.json || text === undefined ? JSON.stringify(value, null, 2) : text);
+  return EXIT.ok;
+}
+
+function waitQuery(c: Context, since: string | undefined): URLSearchParams {
+  const query = new URLSearchParams();
+  if (c.options.has('until')) query.set('until', c.options.get('until')!);
+  if (c.options.has('timeout')) query.set('timeout', String(wholeNumber(c.options.get('timeout')!, 'timeout')));
+  if (since !== undefined) query.set('since', since);
+  return query;
+}
+
+async function waitForSession(c: Context, name: string, query: URLSearchParams): Promise<number> {
+  try {
+    const answer = await c.api.call<{ reached: string; session: Session }>('GET', `/sessions/${encodeURIComponent(name)}/wait?${query}`);
+    show(c, answer, `${name}: ${answer.reached}${answer.session.statusDetail ? ` (${answer.session.statusDetail})` : ''}`);
+    return answer.session.status === 'error' || answer.session.status === 'lost' ? EXIT.refused : EXIT.ok;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 408) return timedOut(c, error);
+    throw error;
+  }
+}
+
+/** --wait and --result of spawn and send: the turn's end, then (with --result) its answer. */
+async function waitThenResult(c: Context, name: string, since: string | undefined): Promise<number> {
+  const query = waitQuery(c, since);
+  if (!c.flags.has('result')) return waitForSession(c, name, query);
+  const quiet: Context = { ...c, io: { ...c.io, out: () => undefined } };
+  const waited = await waitForSession(quiet, name, query);
+  return waited === EXIT.timeout ? waited : printResult(c, name);
+}
+
+function timedOut(c: Context, error: ApiError): number {
+  if (c.json) c.io.out(JSON.stringify(error.body, null, 2));
+  c.io.err(`instar: ${error.message}`);
+  return EXIT.timeout;
+}
+
+async function printResult(c: Context, name: string): Promise<number> {
+  const result = await c.api.call<{ answer: string | null; turns: number; status: string; error: string | null }>('GET', `/sessions/${encodeURIComponent(name)}/result`);
+  if (c.json) return show(c, result, undefined);
+  if (result.answer === null) {
+    c.io.err(`instar: ${name} has no answer${result.error ? `: its last turn failed (${result.error})` : result.turns === 0 ? ' yet: no turn has ended' : ''}; it is ${result.status}.`);
+    return EXIT.refused;
+  }
+  c.io.out(result.answer);
+  return EXIT.ok;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,80 @@
+/**
+ * instar.skill.install and instar.skill.remove: the `instar-session` skill that teaches the agents
+ * to spawn, wait for and talk to sibling sessions, in the workspace's .claude/skills/ or the user's.
+ */
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { installSkill, removeSkill, SkillScope, skillDir, skillState } from '../../core/agent/skillFiles';
+import type { CommandContext } from './commandContext';
+
+interface ScopeItem extends vscode.QuickPickItem {
+  scope: SkillScope;
+}
+
+/** The scopes a skill can go to here, with where each one is. */
+function scopeItems(workspace: string | undefined, detail: (scope: SkillScope, dir: string) => string): ScopeItem[] {
+  const items: ScopeItem[] = [];
+  if (workspace) {
+    const dir = skillDir('workspace', { workspace, home: os.homedir() });
+    items.push({ scope: 'workspace', label: 'This Workspace', description: '.claude/skills/instar-session', detail: detail('workspace', dir) });
+  }
+  const dir = skillDir('user', { home: os.homedir() });
+  items.push({ scope: 'user', label: 'All My Projects', description: '~/.claude/skills/instar-session', detail: detail('user', dir) });
+  return items;
+}
+
+export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknown): Promise<void> {
+  const workspace = ctx.gate.trustedFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let scope: SkillScope | undefined = scopeArg === 'workspace' || scopeArg === 'user' ? scopeArg : undefined;
+  if (!scope) {
+    const picked = await vscode.window.showQuickPick(
+      scopeItems(workspace, (where) => (where === 'workspace' ? 'Sessions started in this workspace load it (Instar\'s and any other claude)' : 'Every Claude Code session of yours loads it')),
+      { title: 'Install the instar-session Skill', placeHolder: 'Where should Claude Code find it?' },
+    );
+    if (!picked) return;
+    scope = picked.scope;
+  }
+  const dir = skillDir(scope, { workspace, home: os.homedir() });
+  const done = await installSkill(dir, ctx.skillSource);
+  ctx.channel.info(`Skill instar-session ${done} in ${dir}`);
+  const words = done === 'unchanged' ? 'is already installed and current' : done === 'updated' ? 'was updated' : 'was installed';
+  const open = await vscode.window.showInformationMessage(`The instar-session skill ${words} in ${dir}. Sessions started from now on can spawn and steer sibling sessions.`, 'Open Skill');
+  if (open) await vscode.window.showTextDocument(vscode.Uri.file(`${dir}/SKILL.md`));
+}
+
+export async function removeSkillCommand(ctx: CommandContext): Promise<void> {
+  const workspace = ctx.gate.trustedFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const installed: ScopeItem[] = [];
+  for (const item of scopeItems(workspace, (_scope, dir) => dir)) {
+    if ((await skillState(item.detail!, ctx.skillSource)) !== 'absent') installed.push(item);
+  }
+  if (installed.length === 0) {
+    void vscode.window.showInformationMessage('The instar-session skill is not installed in this workspace or in ~/.claude/skills.');
+    return;
+  }
+  const picked = installed.length === 1 ? installed[0] : await vscode.window.showQuickPick(installed, { title: 'Remove the instar-session Skill', placeHolder: 'From where?' });
+  if (!picked) return;
+  await removeSkill(picked.detail!);
+  ctx.channel.info(`Skill instar-session removed from ${picked.detail}`);
+  void vscode.window.showInformationMessage(`Removed the instar-session skill from ${picked.detail}.`);
+}
+
+/**
+ * Once per workspace, when its API first runs: offers the skill, unless it is installed already.
+ * Returns whether it was offered.
+ */
+export async function offerSkill(ctx: Pick<CommandContext, 'skillSource' | 'channel'>, workspace: string, memento: vscode.Memento): Promise<boolean> {
+  const key = 'instar.skillOffered';
+  if (memento.get<boolean>(key)) return false;
+  for (const scope of ['workspace', 'user'] as const) {
+    if ((await skillState(skillDir(scope, { workspace, home: os.homedir() }), ctx.skillSource)) !== 'absent') return false;
+  }
+  await memento.update(key, true);
+  const choice = await vscode.window.showInformationMessage(
+    'The Instar API is on: sessions can spawn, wait for and talk to sibling sessions. Install the instar-session skill so that they know how?',
+    'Install for This Workspace',
+    'Install for All My Projects',
+  );
+  if (choice) await vscode.commands.executeCommand('instar.skill.install', choice === 'Install for This Workspace' ? 'workspace' : 'user');
+  return true;
+}
