@@ -158,7 +158,17 @@ describe('status from the screen', () => {
     assert.equal(waiting.status, 'waiting');
     assert.equal(waiting.statusSignal, 'screen');
     assert.equal(transition(waiting, screen('working', T0 + 3000))?.status, 'running');
-    assert.equal(transition(record({ status: 'waiting' }), screen('idle', T0))?.status, 'idle');
+    assert.equal(transition(record({ status: 'waiting', lastPromptAt: T0 - 1000 }), screen('idle', T0))?.status, 'idle');
+  });
+
+  it('a dialog answered before the prompt was taken is starting, not idle (the prompt comes next)', () => {
+    const trusted = transition(record({ status: 'waiting', statusSignal: 'screen' }), screen('idle', T0 + 2000))!;
+    assert.deepEqual([trusted.status, trusted.statusDetail], ['starting', 'dialog answered; Claude Code takes the prompt next']);
+    assert.equal(transition(trusted, hook('UserPromptSubmit', T0 + 2100))?.status, 'running');
+    // Without a prompt, or a resume whose text was delivered: idle.
+    assert.equal(transition(record({ status: 'waiting', prompt: '', promptBytes: 0 }), screen('idle', T0))?.status, 'idle');
+    assert.equal(transition(record({ status: 'waiting', runs: 2, lastPromptAt: T0 - 5000 }), screen('idle', T0))?.status, 'idle');
+    assert.equal(transition(record({ status: 'waiting', runs: 2, pendingPrompt: true, lastPromptAt: T0 - 5000 }), screen('idle', T0))?.status, 'starting');
   });
 
   it('turns a running session idle only after the pane has been quiet', () => {

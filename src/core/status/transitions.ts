@@ -156,7 +156,11 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
       if (screen.turnEnd === 'context-limit' && (next.status === 'starting' || next.status === 'running')) {
         set(next, 'error', 'screen', at, 'Claude Code refused the prompt: context limit reached');
         next.pendingPrompt = undefined;
-      } else if (next.status === 'waiting') set(next, 'idle', 'screen', at);
+      } else if (next.status === 'waiting') {
+        // A dialog before the prompt was taken (trust this folder): answered, the prompt comes next.
+        if (awaitsItsPrompt(next)) set(next, 'starting', 'screen', at, 'dialog answered; Claude Code takes the prompt next');
+        else set(next, 'idle', 'screen', at);
+      }
       else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS && (next.statusSignal !== 'hook' || screen.turnEnd !== undefined)) {
         // After a hook said running, only a screen that says how the turn ended ends it: under
         // load an empty box shows for a while after the prompt was taken, before the spinner.
@@ -182,6 +186,11 @@ function applyGenericScreen(next: SessionRecord, screen: ScreenState, at: number
 /** A run that starts with a prompt to take: the spawn's prompt, or a resume's text (pasted once it is back). */
 function expectsPrompt(record: SessionRecord): boolean {
   return (record.runs ?? 1) > 1 ? record.pendingPrompt === true : record.promptBytes > 0;
+}
+
+/** A run whose prompt (or resume text) Claude Code has not taken yet. */
+function awaitsItsPrompt(record: SessionRecord): boolean {
+  return (record.runs ?? 1) > 1 ? record.pendingPrompt === true : record.promptBytes > 0 && record.lastPromptAt === undefined;
 }
 
 function end(next: SessionRecord, at: number, exitCode: number | null, signal: StatusSignal = 'exit'): void {
