@@ -91,6 +91,12 @@ function claudeSuite(version: string, binary: string): void {
       await expectStatus('first', 'running', 'follow-up → running', sent);
       await expectStatus('first', 'idle', 'follow-up → idle', sent);
       assert.ok(api.userPrompts().includes('And now a follow-up, please.'));
+      // The result is the text the fake API sent as the last reply, from Claude Code's Stop hook.
+      const result = await h.engine.result('first');
+      assert.equal(result.answer, 'Answer to: And now a follow-up, please.');
+      assert.ok(api.replies.some((reply) => reply.kind === 'text' && reply.text === result.answer));
+      assert.equal(result.turns, 2);
+      assert.equal(h.engine.get('first')?.turns, 2);
     });
 
     it('an API error: running → error, and the next turn recovers', async () => {
@@ -99,9 +105,17 @@ function claudeSuite(version: string, binary: string): void {
       const failed = await expectStatus('first', 'error', 'API error → error', sent);
       assert.equal(failed.statusSignal, 'hook');
       assert.equal(failed.endedAt, undefined, 'the session is still alive');
+      const failedResult = await h.engine.result('first');
+      assert.deepEqual([failedResult.answer, failedResult.turns], [null, 3]);
+      assert.ok(failedResult.error, 'the failed turn says why');
       const again = performance.now();
       await h.engine.sendInput('first', 'Try again calmly.');
       await expectStatus('first', 'idle', 'recovery → idle', again);
+      // Claude Code sends the failed prompt again with the next one: the answer is the fake API's reply to both.
+      const lastReply = api.replies[api.replies.length - 1];
+      assert.equal(lastReply.kind, 'text');
+      assert.equal((await h.engine.result('first')).answer, lastReply.kind === 'text' ? lastReply.text : undefined);
+      assert.match(lastReply.kind === 'text' ? lastReply.text : '', /Try again/);
     });
 
     it('a 100 KiB prompt with TABs, quotes and $(…) goes in argv (from a file) and arrives byte for byte', async () => {
@@ -220,10 +234,16 @@ function claudeSuite(version: string, binary: string): void {
 
     it('tmux server killed: lost', async () => {
       assert.equal(h.engine.get('asker')?.endedAt, undefined);
+      const firstBefore = await h.engine.result('first');
+      assert.ok(firstBefore.answer, 'first has an answer before the server goes');
       const killedAt = performance.now();
       tmuxOn(h.socket, 'kill-server');
       const lost = await expectStatus('asker', 'lost', 'server killed → lost', killedAt);
       assert.match(lost.statusDetail ?? '', /vanished/);
+      // What each said last outlives its tmux server: the answer after its tool call, and first's after /exit.
+      const asked = await h.engine.result('asker');
+      assert.deepEqual([asked.answer, asked.status], ['The tool ran; done.', 'lost']);
+      assert.equal((await h.engine.result('first')).answer, firstBefore.answer);
     });
   });
 }

@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeHome, makeClaudeHome } from './claudeEnv';
-import { Harness, startHarness } from './engineHarness';
+import { Harness, REPO, startHarness } from './engineHarness';
 import { FakeMessagesApi } from './fakeMessagesApi';
 import { scriptedReply } from './scriptedReplies';
 
@@ -17,7 +17,9 @@ export interface ClaudeRig {
 
 export async function startClaudeRig(label: string, binary: string, monitorIntervalMs: number): Promise<ClaudeRig> {
   const api = await FakeMessagesApi.start(scriptedReply);
-  const h = await startHarness(label, { agentCommand: binary, monitorIntervalMs });
+  // As the extension runs them: the instar command on every agent's PATH.
+  const cli = { runtime: process.execPath, script: join(REPO, 'dist', 'cli.js') };
+  const h = await startHarness(label, { agentCommand: binary, monitorIntervalMs, cli });
   const cwd = join(h.root, 'project');
   await mkdir(cwd);
   const home = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [cwd] });

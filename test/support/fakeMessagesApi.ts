@@ -18,6 +18,8 @@ export interface FakeRequest {
   lastUserText: string;
   /** The last user message carries a tool result. */
   hasToolResult: boolean;
+  /** The text of the tool results in the last user message (what the tool printed). */
+  toolResultText: string;
   /** A side request (conversation title, summary) rather than a turn of the conversation. */
   isSide: boolean;
   body: Record<string, unknown>;
@@ -27,7 +29,7 @@ export type Handler = (request: FakeRequest) => FakeReply;
 
 interface Message {
   role: string;
-  content: string | { type: string; text?: string }[];
+  content: string | { type: string; text?: string; content?: string | { type: string; text?: string }[] }[];
 }
 
 export const defaultHandler: Handler = (request) =>
@@ -35,6 +37,8 @@ export const defaultHandler: Handler = (request) =>
 
 export class FakeMessagesApi {
   readonly requests: FakeRequest[] = [];
+  /** The replies given to conversation turns (not side requests), in order. */
+  readonly replies: FakeReply[] = [];
   private handler: Handler = defaultHandler;
   private counter = 0;
 
@@ -80,6 +84,7 @@ export class FakeMessagesApi {
     const request = describe(body);
     this.requests.push(request);
     const reply: FakeReply = request.isSide ? { kind: 'text', text: '{"title": "Test session"}' } : this.handler(request);
+    if (!request.isSide) this.replies.push(reply);
     if (reply.kind === 'error') {
       return json(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } });
     }
@@ -115,13 +120,17 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 }
 
-function textOf(message: Message | undefined): { text: string; toolResult: boolean } {
-  if (!message) return { text: '', toolResult: false };
-  if (typeof message.content === 'string') return { text: message.content, toolResult: false };
+function textOf(message: Message | undefined): { text: string; toolResult: boolean; toolResultText: string } {
+  if (!message) return { text: '', toolResult: false, toolResultText: '' };
+  if (typeof message.content === 'string') return { text: message.content, toolResult: false, toolResultText: '' };
   const blocks = Array.isArray(message.content) ? message.content : [];
+  const results = blocks.filter((block) => block.type === 'tool_result');
+  const resultText = (content: unknown): string =>
+    typeof content === 'string' ? content : Array.isArray(content) ? content.map((part: { text?: string }) => part.text ?? '').join('\n') : '';
   return {
     text: blocks.filter((block) => block.type === 'text' && typeof block.text === 'string').map((block) => block.text).join('\n'),
-    toolResult: blocks.some((block) => block.type === 'tool_result'),
+    toolResult: results.length > 0,
+    toolResultText: results.map((block) => resultText(block.content)).join('\n'),
   };
 }
 
@@ -133,13 +142,14 @@ function promptText(text: string): string {
 function describe(body: Record<string, unknown>): FakeRequest {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as Message[];
   const lastUser = [...messages].reverse().find((message) => message.role === 'user');
-  const { text, toolResult } = textOf(lastUser);
+  const { text, toolResult, toolResultText } = textOf(lastUser);
   const tools = Array.isArray(body.tools) ? body.tools : [];
   return {
     model: typeof body.model === 'string' ? body.model : 'claude-sonnet-5',
     stream: body.stream === true,
     lastUserText: promptText(text),
     hasToolResult: toolResult,
+    toolResultText,
     isSide: tools.length === 0,
     body,
   };
