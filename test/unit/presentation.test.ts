@@ -109,10 +109,12 @@ describe('batch summary', () => {
   it('waits until no member is at work, then tells the counts in one line', () => {
     assert.equal(batchSummary([member('b-1', 'idle'), member('b-2', 'running')]), undefined);
     assert.equal(batchSummary([member('b-1', 'idle'), member('b-2', 'starting')]), undefined);
-    assert.deepEqual(batchSummary([member('b-1', 'idle'), member('b-2', 'idle'), member('b-3', 'error')]), {
+    assert.deepEqual(batchSummary([member('b-2', 'idle'), member('b-3', 'error'), member('b-1', 'idle')]), {
       text: '3 sessions spawned together finished their turns (b-1, b-2, b-3): 2 idle, 1 error.',
       failed: true,
     });
+    // Named in order, digits as numbers, whatever order they started in.
+    assert.match(batchSummary(['x-10', 'x-9', 'x-1'].map((name) => member(name, 'idle')))!.text, /\(x-1, x-9, x-10\)/);
     const many = ['a', 'b', 'c', 'd', 'e'].map((name) => member(name, 'idle'));
     assert.deepEqual(batchSummary([...many, member('f', 'waiting')]), { text: '6 sessions spawned together finished their turns (a, b, c and 3 more): 5 idle, 1 waiting for you.', failed: false });
   });

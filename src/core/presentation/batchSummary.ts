@@ -28,7 +28,8 @@ export function batchSummary(members: readonly SessionRecord[]): { text: string;
   if (members.length === 0 || members.some((record) => AT_WORK.has(record.status))) return undefined;
   const counts = countByStatus(members);
   const parts = TOLD.filter(([status]) => counts[status] > 0).map(([status, words]) => `${counts[status]} ${words}`);
-  const names = members.map((record) => record.name);
+  // By name, digits as numbers (a-2 before a-10): spawned together, they may start in any order.
+  const names = members.map((record) => record.name).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const shown = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
   const sessions = members.length === 1 ? '1 session spawned with others finished its turn' : `${members.length} sessions spawned together finished their turns`;
   return { text: `${sessions} (${shown}): ${parts.join(', ')}.`, failed: counts.error + counts.lost > 0 };
