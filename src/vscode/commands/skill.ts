@@ -23,7 +23,7 @@ function scopeItems(workspace: string | undefined, detail: (scope: SkillScope, d
   return items;
 }
 
-export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknown): Promise<void> {
+export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknown): Promise<string | undefined> {
   const workspace = ctx.gate.trustedFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   let scope: SkillScope | undefined = scopeArg === 'workspace' || scopeArg === 'user' ? scopeArg : undefined;
   if (!scope) {
@@ -31,15 +31,18 @@ export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknow
       scopeItems(workspace, (where) => (where === 'workspace' ? 'Sessions started in this workspace load it (Instar\'s and any other claude)' : 'Every Claude Code session of yours loads it')),
       { title: 'Install the instar-session Skill', placeHolder: 'Where should Claude Code find it?' },
     );
-    if (!picked) return;
+    if (!picked) return undefined;
     scope = picked.scope;
   }
   const dir = skillDir(scope, { workspace, home: os.homedir() });
   const done = await installSkill(dir, ctx.skillSource);
   ctx.channel.info(`Skill instar-session ${done} in ${dir}`);
   const words = done === 'unchanged' ? 'is already installed and current' : done === 'updated' ? 'was updated' : 'was installed';
-  const open = await vscode.window.showInformationMessage(`The instar-session skill ${words} in ${dir}. Sessions started from now on can spawn and steer sibling sessions.`, 'Open Skill');
-  if (open) await vscode.window.showTextDocument(vscode.Uri.file(`${dir}/SKILL.md`));
+  // Not awaited: the command is done; the message stays until the user reads it.
+  void vscode.window.showInformationMessage(`The instar-session skill ${words} in ${dir}. Sessions started from now on can spawn and steer sibling sessions.`, 'Open Skill').then((open) => {
+    if (open) void vscode.window.showTextDocument(vscode.Uri.file(`${dir}/SKILL.md`));
+  });
+  return dir;
 }
 
 export async function removeSkillCommand(ctx: CommandContext): Promise<void> {

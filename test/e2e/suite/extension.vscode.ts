@@ -163,6 +163,27 @@ describe('Instar Sessions in VS Code', () => {
     assert.equal(await vscode.env.clipboard.readText(), attach);
     const resume = (await vscode.commands.executeCommand('instar.copyResumeCommand', 'vs-one')) as string;
     assert.match(resume, /claude --resume [0-9a-f-]{36}$/);
+    // What it said last, from Claude Code's Stop hook: the fake API's reply to what was typed in its terminal.
+    const answer = (await vscode.commands.executeCommand('instar.copyLastAnswer', 'vs-one')) as string;
+    assert.equal(answer, 'Answer to: Typed in the editor terminal');
+    assert.equal(await vscode.env.clipboard.readText(), answer);
+    const turns = api.engine.require('vs-one').turns;
+    assert.ok(turns !== undefined && turns >= 3, `turns: ${turns}`);
+    const hovered = api.tree.resolveTreeItem(item('vs-one'), { kind: 'session', name: 'vs-one' });
+    assert.match((hovered.tooltip as vscode.MarkdownString).value, new RegExp(`Last answer \\(turn ${turns}\\):\n\n> Answer to: Typed in the editor terminal`));
+  });
+
+  it('installs the instar-session skill into the workspace, updates it in place, and removes it', async () => {
+    const dir = (await vscode.commands.executeCommand('instar.skill.install', 'workspace')) as string;
+    const file = vscode.Uri.file(`${cwd()}/.claude/skills/instar-session/SKILL.md`);
+    assert.equal(dir, `${cwd()}/.claude/skills/instar-session`);
+    const shipped = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(`${vscode.extensions.getExtension('instar.instar-sessions')!.extensionPath}/media/skills/instar-session/SKILL.md`)));
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), shipped);
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('an older version'));
+    await vscode.commands.executeCommand('instar.skill.install', 'workspace');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), shipped, 'installing again updates it');
+    await vscode.commands.executeCommand('instar.skill.remove');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(file)), 'removed');
   });
 
   it('groups by state and back', async () => {
