@@ -287,4 +287,24 @@ describe("a new user's walk through the UI (code-server)", () => {
       assert.ok((await stat(join(SHOTS, 'sessions-view.png'))).size > 0);
     });
   });
+
+  it('9. a second tab on the same workspace (an extension host of its own) shows a session the first one spawned, turning idle from its hooks', async () => {
+    await step('second tab', async () => {
+      // VS Code gives this host a copy of the workspace's storage folder (the first host holds its
+      // lock); the engine must still share the first one's events and sessions.
+      const second = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        await second.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
+        await second.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        await second.locator('.activitybar [aria-label^="Instar Sessions"]').first().waitFor({ timeout: 60_000 });
+        await runCommand(second, 'View: Show Instar Sessions');
+        await sessionRow(second, 'batch-2, Idle').waitFor({ timeout: 60_000 });
+        assert.equal((await http('POST', '/sessions/spawn', { name: 'two-tabs', prompt: 'Seen from two tabs' })).status, 201);
+        await sessionRow(second, 'two-tabs, Idle').waitFor({ timeout: 90_000 });
+        await sessionRow(page, 'two-tabs, Idle').waitFor({ timeout: 30_000 });
+      } finally {
+        await second.close().catch(() => undefined);
+      }
+    });
+  });
 });
