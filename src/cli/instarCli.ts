@@ -5,6 +5,7 @@
  */
 import { ApiClient, ApiError, UnreachableError } from './apiClient';
 import { parseArgs, UsageError } from './cliArgs';
+import { serverSentEvents } from './serverSentEvents';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, timeout: 4 } as const;
 
@@ -70,9 +71,7 @@ const COMMANDS: Record<string, Command> = {
     options: ['status', 'label'],
     async run(c) {
       words(c, 0, 0);
-      const query = new URLSearchParams();
-      for (const key of ['status', 'label']) if (c.options.has(key)) query.set(key, c.options.get(key)!);
-      const sessions = await c.api.call<Session[]>('GET', `/sessions${query.size ? `?${query}` : ''}`);
+      const sessions = await c.api.call<Session[]>('GET', `/sessions${queryOf(c, ['status', 'label'])}`);
       if (c.json) return show(c, sessions, '');
       if (sessions.length === 0) c.io.out('No sessions.');
       else c.io.out(table([['NAME', 'STATE', 'MODEL', 'TURNS', 'LABEL', 'DETAIL'], ...sessions.map((s) => [s.name, s.status, s.model, String(s.turns ?? 0), s.label ?? '', s.statusDetail ?? ''])]));
@@ -190,25 +189,12 @@ const COMMANDS: Record<string, Command> = {
     options: ['name', 'label'],
     async run(c) {
       words(c, 0, 0);
-      const query = new URLSearchParams();
-      for (const key of ['name', 'label']) if (c.options.has(key)) query.set(key, c.options.get(key)!);
-      const response = await c.api.fetch('GET', `/events${query.size ? `?${query}` : ''}`);
+      const response = await c.api.fetch('GET', `/events${queryOf(c, ['name', 'label'])}`);
       if (!response.ok || !response.body) {
         const body = (await response.json().catch(() => ({}))) as { error?: string };
         throw new ApiError(response.status, body.error ?? `HTTP ${response.status}`, body);
       }
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) c.io.out(JSON.stringify({ event, data: JSON.parse(data) }));
-        }
-      }
+      for await (const event of serverSentEvents(response.body as unknown as AsyncIterable<Uint8Array>)) c.io.out(JSON.stringify(event));
       return EXIT.ok;
     },
   },
@@ -263,6 +249,13 @@ function words(c: Context, min: number, max: number): string[] {
     throw new UsageError(c.words.length < min ? `Missing ${min - c.words.length === 1 ? 'an argument' : 'arguments'}.` : `Too many arguments: ${c.words.slice(max).map((word) => JSON.stringify(word)).join(' ')}.`);
   }
   return c.words;
+}
+
+/** "?status=idle&label=x" from the options given, or "". */
+function queryOf(c: Context, keys: readonly string[]): string {
+  const query = new URLSearchParams();
+  for (const key of keys) if (c.options.has(key)) query.set(key, c.options.get(key)!);
+  return query.size ? `?${query}` : '';
 }
 
 function wholeNumber(text: string, what: string): number {

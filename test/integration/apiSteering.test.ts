@@ -13,6 +13,7 @@ import { generateToken } from '../../src/core/http/instarConfig';
 import { ProcessRunner } from '../../src/core/util/commandRunner';
 import { silentLogger } from '../../src/core/util/host';
 import { Harness, REPO, startHarness } from '../support/engineHarness';
+import { serverSentEvents } from '../../src/cli/serverSentEvents';
 import { writeHookEvent, writeQuietAgent } from '../support/quietAgent';
 import { killServer } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -285,22 +286,9 @@ async function openStream(url: string, token: string): Promise<{ events: StreamE
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
   const events: StreamEvent[] = [];
-  const listeners = new Set<() => void>();
   void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-          for (const listener of listeners) listener();
-        }
-      }
+      for await (const event of serverSentEvents(response.body as unknown as AsyncIterable<Uint8Array>)) events.push(event as StreamEvent);
     } catch {
       // Closed by the test.
     }

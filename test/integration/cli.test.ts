@@ -4,7 +4,7 @@
  * the test writes their hook events as Claude Code would.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,23 @@ describe('the instar command line', () => {
     const both = await label;
     assert.equal(both.code, 0, both.stderr);
     assert.match(both.stdout, /cli-one: idle\ncli-two: idle/);
+  });
+
+  it('events: one JSON object a line for each change of state, until interrupted', async () => {
+    const child = spawn(process.execPath, [CLI, 'events', '--name', 'cli-ev'], { env: { ...process.env, INSTAR_SERVER_URL: `http://127.0.0.1:${port}`, INSTAR_AUTH_TOKEN: token } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const lines = () => out.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event: string; data: any });
+    try {
+      await waitFor('the first line', () => lines().length > 0, 30_000);
+      assert.deepEqual(lines()[0], { event: 'sessions', data: [] });
+      await instar(['spawn', 'cli-ev', '']);
+      await waitFor('cli-ev idle in the stream', () => lines().some((line) => line.event === 'session' && line.data.name === 'cli-ev' && line.data.status === 'idle'), 30_000);
+      assert.ok(lines().every((line) => line.event === 'sessions' || line.data.name === 'cli-ev'), 'only the session asked for');
+    } finally {
+      child.kill('SIGINT');
+    }
+    await instar(['kill', 'cli-ev']);
   });
 
   it('a wait that times out exits 4; a refusal exits 1 with the API\'s reason; kill and remove say what they did', async () => {
