@@ -39,7 +39,16 @@ if (args.has('--tests')) {
   await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'] });
   await buildCli();
 } else {
-  await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
+  // execa and its dependencies (40 % of the code) go to a file of their own, read on the first
+  // process that is not tmux: not on the way to activation.
+  const execaApart = {
+    name: 'execa-apart',
+    setup(build) {
+      build.onResolve({ filter: /^execa$/ }, () => ({ path: './execa.js', external: true }));
+    },
+  };
+  await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [execaApart] });
+  await esbuild.build({ ...common, stdin: { contents: "export * from 'execa';", resolveDir: '.', sourcefile: 'execa-entry.js' }, outfile: 'dist/execa.js' });
   await buildCli();
 }
 
