@@ -5,6 +5,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
 import { listPanes } from '../src/core/tmux/commands';
+import { writeHookEvent } from '../test/support/quietAgent';
 
 /** How long `fn` takes, in ms. */
 export async function time<T>(fn: () => Promise<T>): Promise<number> {
@@ -26,10 +27,7 @@ export async function timeRefreshes(engine: SessionEngine, tmux: (...args: strin
 
 /** Writes a hook event file the way the hook command does: a hidden temporary, then a rename. */
 export async function writeEvent(dir: string, sessionId: string, name: string): Promise<void> {
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
-  const temporary = join(dir, `.${sessionId}.${suffix}`);
-  await writeFile(temporary, JSON.stringify({ hook_event_name: name, session_id: sessionId }));
-  await rename(temporary, join(dir, `${sessionId}.${suffix}.json`));
+  await writeHookEvent(dir, sessionId, { hook_event_name: name });
 }
 
 /** The baseline of the event latency rows: a rename until a bare fs.watch on its folder sees it (in ms). */
