@@ -201,8 +201,14 @@ describe('HTTP API: results, waits, events, batches', () => {
     assert.equal(unauthorized.status, 401);
   });
 
-  it('batch: every session checked before any starts; then all at once under one label, listed and waited for together', async () => {
+  it('batch: one bad name among five refuses them all; five good ones start at once under one label, listed and waited for together', async () => {
     const countBefore = h.engine.list().length;
+    const names = ['b-one', 'b-two', 'b-three', 'b-four', 'b-five'];
+    // One bad name among five: nothing starts, and the refusal names it.
+    const oneBad = await call('POST', '/sessions/batch', { label: 'survey', sessions: names.map((name, i) => ({ name: i === 3 ? 'b four' : name, prompt: '' })) });
+    assert.equal(oneBad.status, 400);
+    assert.match(oneBad.json.error, /^Nothing was spawned\. sessions\[3\]: Invalid session name "b four"/);
+    assert.equal(h.engine.list().length, countBefore);
     const refused = await call('POST', '/sessions/batch', {
       label: 'survey',
       sessions: [{ name: 'b-one', prompt: '' }, { name: 'Bad Name', prompt: '' }, { name: 'b-one', prompt: '' }, { name: 'res-one', prompt: '' }, { name: 'b-two' }],
@@ -219,10 +225,9 @@ describe('HTTP API: results, waits, events, batches', () => {
       assert.equal(bad.status, 400, JSON.stringify(body).slice(0, 80));
     }
 
-    const names = ['b-one', 'b-two', 'b-three'];
     const batch = await call('POST', '/sessions/batch', { label: 'survey', model: 'haiku', sessions: names.map((name) => ({ name, prompt: '' })) });
     assert.equal(batch.status, 201, JSON.stringify(batch.json));
-    assert.deepEqual([batch.json.label, batch.json.spawned, batch.json.failed], ['survey', 3, 0]);
+    assert.deepEqual([batch.json.label, batch.json.spawned, batch.json.failed], ['survey', 5, 0]);
     assert.deepEqual(batch.json.sessions.map((entry: any) => [entry.name, entry.session.label, entry.session.model]), names.map((name) => [name, 'survey', 'haiku']));
     const listed = await call('GET', '/sessions?label=survey');
     assert.deepEqual(listed.json.map((session: any) => session.name).sort(), [...names].sort());
@@ -238,17 +243,17 @@ describe('HTTP API: results, waits, events, batches', () => {
     const any = await waitingAny;
     assert.equal(any.status, 200);
     assert.deepEqual(any.json.sessions.filter((entry: any) => entry.reached === 'idle').map((entry: any) => entry.session.name), ['b-one']);
-    await turn('b-two', 'two');
+    for (const name of ['b-two', 'b-three', 'b-four']) await turn(name, name);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(all, false, 'the wait on every session answered before the last one was done');
-    await turn('b-three', 'three');
+    await turn('b-five', 'five');
     const every = await waitingAll;
     assert.equal(every.status, 200);
     assert.ok(every.json.sessions.every((entry: any) => entry.reached === 'idle'));
     assert.equal((await call('GET', '/labels/nobody/wait?timeout=1')).status, 404);
     const late = await call('GET', '/labels/survey/wait?until=completed&timeout=1');
     assert.equal(late.status, 408);
-    assert.equal(late.json.sessions.length, 3);
+    assert.equal(late.json.sessions.length, 5);
   });
 
   it('a session named like a route ("batch") is still read by GET; POST /sessions/batch still spawns', async () => {

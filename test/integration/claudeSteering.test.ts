@@ -1,8 +1,9 @@
 /**
  * Sessions that steer sessions, with real Claude Code processes: the fake Messages API answers
- * one session's prompt with a Bash tool call running the skill's own command, `instar spawn …
- * --result`; the sibling starts, answers, and its answer comes back to the first session as the
- * tool's output. For each Claude Code version of the supported range.
+ * one session's prompt with a Bash tool call running the skill's own spawn command; the sibling
+ * starts and answers; the first session's next tool call waits for it and reads its result with
+ * the skill's commands, and the answer comes back as the tool's output. For each Claude Code
+ * version of the supported range.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -16,15 +17,17 @@ import { scriptedReply } from '../support/scriptedReplies';
 import { waitForStatus } from '../support/wait';
 
 const SIBLING_ANSWER = 'The code is 4242, from the sibling.';
-/** The command the skill teaches for "start one and get its answer". */
-const SPAWN_COMMAND = "instar spawn sib-one 'What is the SIBLING-CODE?' --result --timeout 180";
+/** The skill's commands: start a helper; then wait for its turn and read its answer. */
+const SPAWN_COMMAND = "instar spawn sib-one 'What is the SIBLING-CODE?' --label helpers";
+const GATHER_COMMAND = 'instar wait sib-one --timeout 180 && instar result sib-one';
 
 const handler: Handler = (request) => {
   if (request.hasToolResult) {
+    if (request.toolResultText.includes('Spawned sib-one')) return { kind: 'tool', name: 'Bash', input: { command: GATHER_COMMAND, description: 'Wait for the sibling and read its answer' } };
     return { kind: 'text', text: request.toolResultText.includes(SIBLING_ANSWER) ? `Sibling answered: ${SIBLING_ANSWER}` : `The command printed: ${request.toolResultText.slice(0, 300)}` };
   }
   const newest = request.lastUserText.trim().split('\n').pop() ?? '';
-  if (newest.includes('ASK-A-SIBLING')) return { kind: 'tool', name: 'Bash', input: { command: SPAWN_COMMAND, description: 'Ask a sibling session' } };
+  if (newest.includes('ASK-A-SIBLING')) return { kind: 'tool', name: 'Bash', input: { command: SPAWN_COMMAND, description: 'Start a sibling session' } };
   if (newest.includes('SIBLING-CODE')) return { kind: 'text', text: SIBLING_ANSWER };
   return scriptedReply(request);
 };
@@ -33,6 +36,7 @@ for (const { label, binary } of claudesUnderTest()) {
   describe(`an agent spawns an agent (${label})`, () => {
     let rig: ClaudeRig;
     let server: ApiServer;
+    let base: string;
     const token = generateToken();
 
     before(async () => {
@@ -40,6 +44,7 @@ for (const { label, binary } of claudesUnderTest()) {
       rig.api.setHandler(handler);
       server = new ApiServer(rig.h.engine, { port: 0, token, cwd: rig.cwd, version: 'x', logger: silentLogger });
       const port = await server.start();
+      base = `http://127.0.0.1:${port}`;
       rig.h.engine.configure({ agentEnv: { ...rig.home.env, ...agentApiEnvironment({ port, token }) } });
     });
     after(async () => {
@@ -47,18 +52,22 @@ for (const { label, binary } of claudesUnderTest()) {
       await rig.dispose();
     });
 
-    it("through the skill's command: the sibling runs its prompt, and its answer reaches the first session", async () => {
+    it("through the skill's commands: the sibling runs its prompt, and the first session waits for it and reads its answer", async () => {
       const started = performance.now();
       await rig.h.engine.spawn({ name: 'lead', prompt: 'ASK-A-SIBLING about the code', cwd: rig.cwd });
       const sibling = await waitForStatus(rig.h.engine, 'sib-one', (record) => record.turns === 1, 180_000);
       assert.equal(sibling.record.status, 'idle');
       assert.equal(sibling.record.cwd, rig.cwd);
-      const lead = await waitForStatus(rig.h.engine, 'lead', (record) => record.status === 'idle' && record.turns === 1, 180_000);
+      const lead = await waitForStatus(rig.h.engine, 'lead', (record) => record.status === 'idle' && record.turns === 1 && record.lastAnswer?.startsWith('Sibling answered') === true, 180_000);
       console.log(`lead asked, sib-one answered and lead received it in ${Math.round(performance.now() - started)} ms (sib-one idle at ${sibling.ms} ms, lead at ${lead.ms} ms)`);
-      // The tool's output, as Claude Code sent it to the model: the sibling's answer, printed by instar.
-      const toolResult = rig.api.requests.find((request) => request.hasToolResult);
-      assert.ok(toolResult, 'the Bash tool ran and its output went back to the model');
-      assert.ok(toolResult.toolResultText.includes(SIBLING_ANSWER), `the tool printed: ${toolResult.toolResultText.slice(0, 500)}`);
+      // The tools' output, as Claude Code sent it to the model: the spawn, then the sibling's answer, printed by instar.
+      const toolResults = rig.api.requests.filter((request) => request.hasToolResult).map((request) => request.toolResultText);
+      assert.equal(toolResults.length, 2, `two tool calls ran: ${JSON.stringify(toolResults)}`);
+      assert.match(toolResults[0], /Spawned sib-one \(starting\)\./);
+      assert.ok(toolResults[1].includes(`sib-one: idle\n${SIBLING_ANSWER}`), `the second tool printed: ${toolResults[1].slice(0, 500)}`);
+      // In the API as in the engine (the tree's source), with the label the skill's command gave it.
+      const listed = (await (await fetch(`${base}/sessions?label=helpers`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string; status: string }[];
+      assert.deepEqual(listed.map((session) => [session.name, session.status]), [['sib-one', 'idle']]);
       assert.equal((await rig.h.engine.result('sib-one')).answer, SIBLING_ANSWER);
       assert.equal((await rig.h.engine.result('lead')).answer, `Sibling answered: ${SIBLING_ANSWER}`);
       assert.equal(rig.api.userPrompts().filter((prompt) => prompt.includes('SIBLING-CODE')).length, 1);

@@ -142,6 +142,32 @@ describe('the instar command line', () => {
     assert.match(both.stdout, /cli-one: idle\ncli-two: idle/);
   });
 
+  it('show, keys, output, answer and resume: each verb, and its refusals', async () => {
+    const shown = await instar(['show', 'cli-two']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(JSON.parse(shown.stdout).name, 'cli-two');
+    const typed = await instar(['keys', 'cli-two', 'h', 'i']);
+    assert.deepEqual([typed.code, typed.stdout.trim()], [0, 'Pressed h i in cli-two.']);
+    // The pane's terminal echoes what was typed.
+    await waitFor('the keys on screen', async () => (await instar(['output', 'cli-two', '--lines', '5'])).stdout.includes('hi'), 30_000);
+    const noDialog = await instar(['answer', 'cli-two', 'Yes']);
+    assert.equal(noDialog.code, 1);
+    assert.match(noDialog.stderr, /shows no dialog to answer/);
+    const live = await instar(['resume', 'cli-two']);
+    assert.equal(live.code, 1);
+    assert.match(live.stderr, /is still idle; only an ended session can be resumed/);
+    // Its conversation, as Claude Code reports it in a hook: then an ended cli-two can be resumed.
+    const transcript = join(h.root, 'cli-two.jsonl');
+    await writeFile(transcript, '{}\n');
+    await writeHookEvent(events, idOf('cli-two'), { hook_event_name: 'Notification', notification_type: 'idle_prompt', transcript_path: transcript });
+    await waitFor('the transcript path', () => h.engine.require('cli-two').transcriptPath === transcript, 30_000);
+    assert.equal((await instar(['kill', 'cli-two'])).code, 0);
+    const resumed = await instar(['resume', 'cli-two']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /^Resumed cli-two \(starting\)\./);
+    await waitForStatus(h.engine, 'cli-two', (record) => record.status === 'idle' && record.runs === 2, 30_000);
+  });
+
   it('events: one JSON object a line for each change of state, until interrupted', async () => {
     const child = spawn(process.execPath, [CLI, 'events', '--name', 'cli-ev'], { env: { ...process.env, INSTAR_SERVER_URL: `http://127.0.0.1:${port}`, INSTAR_AUTH_TOKEN: token } });
     let out = '';
