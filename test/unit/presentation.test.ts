@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model/sessionName';
-import { countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
@@ -53,6 +53,16 @@ describe('session presentation', () => {
     assert.match(tooltip, /> Audit the \\\*auth\\\* code/);
     assert.match(tooltip, /from the Claude Code hooks/);
     assert.match(tooltip, /Attach: `tmux -L instar attach -t =auditor`/);
+    assert.doesNotMatch(tooltip, /Last answer|Label:/, 'none yet');
+  });
+
+  it('shows the last answer (its start, escaped) and the label in the tooltip', () => {
+    const answered = record({ status: 'idle', turns: 2, lastAnswer: 'Found **two** issues:\n\n- one\n- two', batch: 'survey' });
+    const tooltip = sessionTooltip(answered, NOW);
+    assert.match(tooltip, /Last answer \(turn 2\):\n\n> Found \\\*\\\*two\\\*\\\* issues:\n> \\- one\n> \\- two\n/);
+    assert.match(tooltip, /Label: survey/);
+    const long = sessionTooltip(record({ lastAnswer: 'x'.repeat(ANSWER_PREVIEW_CHARS), turns: 1 }), NOW);
+    assert.match(long, /> …/, 'a cut answer says so');
   });
 
   it('says when an idle session will end by itself, only once a turn has ended', () => {

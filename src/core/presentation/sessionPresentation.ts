@@ -101,6 +101,7 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · Claude Code ${record.agentVersion}` : ''}  `);
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
+  if (record.batch) lines.push(`Label: ${escapeMarkdown(record.batch)} (spawned with others; the API lists and waits for them together)  `);
   if (record.adopted) lines.push(`Adopted: not started by Instar (\`${record.agentCommand.replace(/`/g, "'")}\`); no hooks, so its state comes from its screen and its exit  `);
   lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}${(record.runs ?? 1) > 1 && record.resumedAt !== undefined ? `; resumed ${new Date(record.resumedAt).toLocaleString()} (run ${record.runs})` : ''}  `);
   if (record.idleLimitMs) lines.push(`Ends after ${formatDuration(record.idleLimitMs)} idle  `);
