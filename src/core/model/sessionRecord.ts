@@ -84,9 +84,8 @@ export interface SessionRecord {
   adopted?: boolean;
   /** How many turns ended (Stop or StopFailure), over every run. */
   turns?: number;
-  /** The start of the last turn's answer (the whole one: SessionResults), and when that turn ended. */
+  /** The start of the last turn's answer (the whole one: SessionResults). */
   lastAnswer?: string;
-  lastAnswerAt?: number;
   /** The order key of the last event applied (see eventOrder): events read again are not applied twice. */
   eventCursor?: string;
   /** Grows by one at every change: a writer never replaces a record with an older one. */

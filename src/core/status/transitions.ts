@@ -129,7 +129,6 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
       next.toolPending = undefined;
       next.turns = (next.turns ?? 0) + 1;
       next.lastAnswer = event.answer?.slice(0, ANSWER_PREVIEW_CHARS);
-      next.lastAnswerAt = at;
       set(next, 'idle', 'hook', at);
       break;
     case 'StopFailure':
