@@ -49,7 +49,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     version: String(context.extension.packageJSON.version),
     logger,
     onEnvironment: configureEngine,
-    onListening: (folder) => settings.value.notifications !== 'off' && void offerSkill({ skillSource, channel }, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`)),
+    // Offered once per workspace (not where notifications are off).
+    onListening: (folder) => {
+      if (settings.value.notifications !== 'off') void offerSkill(skillSource, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`));
+    },
   }));
   store.add(settings.onDidChange(() => {
     configureEngine();

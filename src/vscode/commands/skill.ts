@@ -66,11 +66,11 @@ export async function removeSkillCommand(ctx: CommandContext): Promise<void> {
  * Once per workspace, when its API first runs: offers the skill, unless it is installed already.
  * Returns whether it was offered.
  */
-export async function offerSkill(ctx: Pick<CommandContext, 'skillSource' | 'channel'>, workspace: string, memento: vscode.Memento): Promise<boolean> {
+export async function offerSkill(skillSource: string, workspace: string, memento: vscode.Memento): Promise<boolean> {
   const key = 'instar.skillOffered';
   if (memento.get<boolean>(key)) return false;
   for (const scope of ['workspace', 'user'] as const) {
-    if ((await skillState(skillDir(scope, { workspace, home: os.homedir() }), ctx.skillSource)) !== 'absent') return false;
+    if ((await skillState(skillDir(scope, { workspace, home: os.homedir() }), skillSource)) !== 'absent') return false;
   }
   await memento.update(key, true);
   const choice = await vscode.window.showInformationMessage(
