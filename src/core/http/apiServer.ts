@@ -332,22 +332,9 @@ export class ApiServer {
       return wait.mode === 'any' ? reached.length > 0 : reached.length === records.length;
     };
     const answer = () => members().map((record) => ({ reached: reachedState(record, wait) ?? null, session: toApiSession(record) }));
-    if (!done()) {
-      const finished = await new Promise<boolean>((resolve) => {
-        const finish = (value: boolean) => {
-          clearTimeout(timer);
-          subscription.dispose();
-          signal.removeEventListener('abort', aborted);
-          resolve(value);
-        };
-        const aborted = () => finish(false);
-        const timer = setTimeout(aborted, wait.timeoutMs);
-        const subscription = this.engine.onDidChange(() => done() && finish(true));
-        signal.addEventListener('abort', aborted, { once: true });
-      });
-      if (signal.aborted) return [499, { error: 'The client went away.' }];
-      if (!finished) return [408, { error: `The sessions labelled "${label}" ${notReached(wait)} (${wait.mode === 'all' ? 'all of them' : 'any of them'}).`, label, sessions: answer() }];
-    }
+    const finished = await this.engine.waitUntil(() => (done() ? true : undefined), wait.timeoutMs, signal);
+    if (signal.aborted) return [499, { error: 'The client went away.' }];
+    if (!finished) return [408, { error: `The sessions labelled "${label}" ${notReached(wait)} (${wait.mode === 'all' ? 'all of them' : 'any of them'}).`, label, sessions: answer() }];
     return [200, { label, sessions: answer() }];
   }
 

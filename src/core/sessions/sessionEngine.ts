@@ -260,6 +260,11 @@ export class SessionEngine {
     return this.store.waitFor(name, predicate, timeoutMs, signal);
   }
 
+  /** What `probe` returns once it returns something (now or at a later change of the sessions), or undefined at `timeoutMs` or when `signal` aborts. */
+  waitUntil<T>(probe: () => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T | undefined> {
+    return this.store.waitUntil(probe, timeoutMs, signal);
+  }
+
   kill(name: string): Promise<SessionRecord> {
     return this.lifecycle.kill(name);
   }

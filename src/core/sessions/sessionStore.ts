@@ -126,29 +126,41 @@ export class SessionStore {
   }
 
   /**
-   * Resolves with the record of `name` once `predicate` holds for it (checked now and at each
-   * change), or with undefined after `timeoutMs` or once `signal` aborts. No timer or listener
-   * outlives it.
+   * Resolves with what `probe` returns once it returns something (checked now and at each change
+   * of the records), or with undefined after `timeoutMs` or once `signal` aborts. No timer or
+   * listener outlives it.
    */
-  waitFor(name: string, predicate: (record: SessionRecord | undefined) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<SessionRecord | undefined> {
-    if (predicate(this.records.get(name))) return Promise.resolve(this.records.get(name));
+  waitUntil<T>(probe: () => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T | undefined> {
+    const now = probe();
+    if (now !== undefined) return Promise.resolve(now);
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const finish = (record: SessionRecord | undefined) => {
+      const finish = (value: T | undefined) => {
         clearTimeout(timer);
         subscription.dispose();
         signal?.removeEventListener('abort', aborted);
-        resolve(record);
+        resolve(value);
       };
       const aborted = () => finish(undefined);
       const timer = setTimeout(aborted, timeoutMs);
-      const subscription = this.onDidChange((change) => {
-        if (!change.changed.some((record) => record.name === name) && !change.removed.includes(name)) return;
-        const record = this.records.get(name);
-        if (predicate(record)) finish(record);
+      const subscription = this.onDidChange(() => {
+        const value = probe();
+        if (value !== undefined) finish(value);
       });
       signal?.addEventListener('abort', aborted, { once: true });
     });
+  }
+
+  /**
+   * Resolves with the record of `name` once `predicate` holds for it (checked now and at each
+   * change), or with undefined after `timeoutMs` or once `signal` aborts.
+   */
+  async waitFor(name: string, predicate: (record: SessionRecord | undefined) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<SessionRecord | undefined> {
+    const found = await this.waitUntil(() => {
+      const record = this.records.get(name);
+      return predicate(record) ? { record } : undefined;
+    }, timeoutMs, signal);
+    return found?.record;
   }
 
   /** Persists the current records; resolves once a write containing every change so far is done. */
