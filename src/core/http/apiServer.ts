@@ -7,16 +7,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InstarError, InstarErrorCode } from '../util/errors';
+import { InstarError } from '../util/errors';
 import type { Logger } from '../util/host';
 import type { SessionEngine, SessionResult } from '../sessions/sessionEngine';
 import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
-import { MAX_PROMPT_BYTES, validateName } from '../sessions/validation';
-import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten } from './httpRequest';
-import { countByStatus, isEnded, SESSION_STATUSES, SessionRecord } from '../model/sessionRecord';
-import { ApiSession, toApiSession } from './apiSession';
+import { MAX_PROMPT_BYTES } from '../sessions/validation';
+import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten, STATUS_OF_CODE } from './httpRequest';
+import { countByStatus, isEnded, SESSION_STATUSES } from '../model/sessionRecord';
+import { ApiSession, toApiSession, withDialog } from './apiSession';
+import { spawnBatch } from './batchSpawn';
 import { streamEvents } from './eventStream';
-import { notReached, parseWaitQuery, reachedState, WaitQuery } from './sessionWaits';
+import { parseWaitQuery, waitForLabel, waitForSession } from './sessionWaits';
 import { spawnRequestOf } from './spawnBody';
 
 export { toApiSession, type ApiSession } from './apiSession';
@@ -48,22 +49,6 @@ export const MAX_BODY_BYTES = 6 * Math.max(MAX_PROMPT_BYTES, MAX_INPUT_BYTES) + 
 const KEYS_RULE =
   '1 to 100 key names, such as ["Escape"], ["1"] or ["C-c"]: a single printable character, Enter, Escape, Tab, BTab, BSpace, Space, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1–F12, or C-/M-/S- with a letter or digit';
 
-const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
-  'invalid-input': 400,
-  'not-found': 404,
-  'name-taken': 409,
-  'session-ended': 409,
-  'session-live': 409,
-  'tmux-missing': 503,
-  'tmux-too-old': 503,
-  'tmux-failed': 503,
-  'tmux-timeout': 503,
-  'server-gone': 503,
-  'agent-missing': 503,
-  'no-dialog': 409,
-  'cannot-resume': 409,
-};
-
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
 interface HandlerRequest {
@@ -81,8 +66,6 @@ type Handler = (request: HandlerRequest) => Promise<[number, unknown] | undefine
 
 /** Event streams open at once, at most. */
 const MAX_STREAMS = 64;
-/** Sessions one batch may spawn, at most. */
-export const MAX_BATCH = 50;
 
 interface Route {
   path: RegExp;
@@ -106,12 +89,12 @@ export class ApiServer {
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
       { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
       { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, toApiSession(await this.engine.spawn(spawnRequestOf(await body(), this.options.cwd)))] } },
-      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => this.batch(await body()) } },
+      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => spawnBatch(this.engine, await body(), this.options.cwd) } },
       { path: /^\/events$/, auth: true, methods: { GET: async (request) => this.events(request) } },
       {
         path: /^\/labels\/([^/]+)\/wait$/,
         auth: true,
-        methods: { GET: async ({ params, query, signal }) => this.waitForLabel(params.name, parseWaitQuery(query), signal) },
+        methods: { GET: async ({ params, query, signal }) => waitForLabel(this.engine, params.name, parseWaitQuery(query), signal) },
       },
       {
         path: /^\/sessions\/([^/]+)\/result$/,
@@ -121,7 +104,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/wait$/,
         auth: true,
-        methods: { GET: async ({ params, query, signal }) => this.waitForSession(params.name, parseWaitQuery(query), signal) },
+        methods: { GET: async ({ params, query, signal }) => waitForSession(this.engine, params.name, parseWaitQuery(query), signal) },
       },
       { path: /^\/sessions\/tmux$/, auth: true, methods: { GET: async () => [200, { sessions: await this.engine.listTmuxSessions() }] } },
       {
@@ -196,7 +179,7 @@ export class ApiServer {
         path: /^\/sessions\/([^/]+)$/,
         auth: true,
         methods: {
-          GET: async ({ params }) => [200, await this.withDialog(this.engine.require(params.name))],
+          GET: async ({ params }) => [200, await withDialog(this.engine, this.engine.require(params.name))],
           DELETE: async ({ params }) => {
             // A live session is killed (its record stays, as killed); an ended one is removed.
             const record = this.engine.require(params.name);
@@ -253,89 +236,6 @@ export class ApiServer {
       .list()
       .filter((record) => (status === null || record.status === status) && (label === null || record.batch === label))
       .map(toApiSession);
-  }
-
-  /** A session, with the dialog it shows when it waits for one (which dialog, and its options). */
-  private async withDialog(record: SessionRecord): Promise<ApiSession & { dialog?: unknown }> {
-    const session = toApiSession(record);
-    if (record.status !== 'waiting') return session;
-    const dialog = await this.engine.dialog(record.name).catch(() => undefined);
-    return { ...session, dialog: dialog ?? null };
-  }
-
-  /**
-   * Several sessions in one request: every session's fields are checked (and the names against
-   * each other and the sessions known) before any starts; then all start at once, and the answer
-   * holds each session or its error (201 when all started, 207 otherwise).
-   */
-  private async batch(body: Record<string, unknown>): Promise<[number, unknown]> {
-    const { sessions } = body;
-    if (!Array.isArray(sessions) || sessions.length === 0 || sessions.length > MAX_BATCH) {
-      throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
-    }
-    if (body.label !== undefined && body.label !== null && typeof body.label !== 'string') throw new HttpError(400, '"label" must be a string.');
-    let label = (body.label as string | null | undefined) || undefined;
-    if (label) {
-      try {
-        validateName(label, 'label');
-      } catch (error) {
-        throw new HttpError(400, (error as Error).message);
-      }
-    } else label = `batch-${Date.now().toString(36)}`;
-    const defaults = { model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label };
-    const problems: string[] = [];
-    const requests = sessions.map((session: unknown, index) => {
-      try {
-        return spawnRequestOf(session as Record<string, unknown>, this.options.cwd, defaults, `sessions[${index}]: `);
-      } catch (error) {
-        problems.push((error as Error).message);
-        return undefined;
-      }
-    });
-    const seen = new Set<string>();
-    requests.forEach((request, index) => {
-      if (!request) return;
-      if (seen.has(request.name)) problems.push(`sessions[${index}]: the name "${request.name}" is given twice.`);
-      else if (this.engine.get(request.name)) problems.push(`sessions[${index}]: a session named "${request.name}" exists already; remove it first or choose another name.`);
-      seen.add(request.name);
-    });
-    if (problems.length > 0) throw new HttpError(400, `Nothing was spawned. ${problems.slice(0, 20).join(' ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`);
-    const outcomes = await Promise.allSettled(requests.map((request) => this.engine.spawn(request!)));
-    const answers = outcomes.map((outcome, index) =>
-      outcome.status === 'fulfilled'
-        ? { name: requests[index]!.name, session: toApiSession(outcome.value) }
-        : { name: requests[index]!.name, error: (outcome.reason as Error).message, status: outcome.reason instanceof InstarError ? (STATUS_OF_CODE[outcome.reason.code] ?? 500) : 500 },
-    );
-    const failed = answers.filter((answer) => 'error' in answer).length;
-    return [failed === 0 ? 201 : 207, { label, spawned: answers.length - failed, failed, sessions: answers }];
-  }
-
-  private async waitForSession(name: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
-    this.engine.require(name);
-    const record = await this.engine.waitFor(name, (current) => current === undefined || reachedState(current, wait) !== undefined, wait.timeoutMs, signal);
-    if (signal.aborted) return [499, { error: 'The client went away.' }];
-    if (record === undefined) {
-      const current = this.engine.get(name);
-      if (!current) throw new HttpError(404, `Session "${name}" was removed while waiting.`);
-      return [408, { error: `Session "${name}" ${notReached(wait)}; it is ${current.status}.`, session: toApiSession(current) }];
-    }
-    return [200, { reached: reachedState(record, wait), session: await this.withDialog(record) }];
-  }
-
-  /** Resolves when every session of the label (or, with mode=any, one) reaches a state of the wait. */
-  private async waitForLabel(label: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
-    const members = () => this.engine.list().filter((record) => record.batch === label);
-    if (members().length === 0) throw new HttpError(404, `No session has the label "${label}".`);
-    const done = () => {
-      const records = members();
-      const reached = records.filter((record) => reachedState(record, wait) !== undefined);
-      return wait.mode === 'any' ? reached.length > 0 : reached.length === records.length;
-    };
-    const answer = () => members().map((record) => ({ reached: reachedState(record, wait) ?? null, session: toApiSession(record) }));
-    const finished = await this.engine.waitUntil(() => (done() ? true : undefined), wait.timeoutMs, signal);
-    if (signal.aborted) return [499, { error: 'The client went away.' }];
-    if (!finished) return [408, { error: `The sessions labelled "${label}" ${notReached(wait)} (${wait.mode === 'all' ? 'all of them' : 'any of them'}).`, label, sessions: answer() }];
-    return [200, { label, sessions: answer() }];
   }
 
   private async events({ req, res, query }: HandlerRequest): Promise<undefined> {

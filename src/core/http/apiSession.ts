@@ -1,5 +1,6 @@
 /** A session as the API shows it: Instar's fields, and what this product adds (the state's source, turns, label). */
 import { idleEndAt, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import type { SessionEngine } from '../sessions/sessionEngine';
 
 export interface ApiSession {
   name: string;
@@ -51,4 +52,12 @@ export function toApiSession(record: SessionRecord): ApiSession {
     turns: record.turns ?? 0,
     endsWhenIdleAt: endsAt === undefined ? null : new Date(endsAt).toISOString(),
   };
+}
+
+/** A session, with the dialog it shows when it waits for one (which dialog, and its options). */
+export async function withDialog(engine: Pick<SessionEngine, 'dialog'>, record: SessionRecord): Promise<ApiSession & { dialog?: unknown }> {
+  const session = toApiSession(record);
+  if (record.status !== 'waiting') return session;
+  const dialog = await engine.dialog(record.name).catch(() => undefined);
+  return { ...session, dialog: dialog ?? null };
 }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatBytes } from '../sessions/validation';
+import type { InstarErrorCode } from '../util/errors';
 
 /** An answer other than 2xx, with the message the client gets as `{"error": message}`. */
 export class HttpError extends Error {
@@ -97,3 +98,21 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/** The HTTP status of each engine error: the client's fault (4xx) or a missing tool (503). */
+export const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
+  'invalid-input': 400,
+  'not-found': 404,
+  'name-taken': 409,
+  'session-ended': 409,
+  'session-live': 409,
+  'tmux-missing': 503,
+  'tmux-too-old': 503,
+  'tmux-failed': 503,
+  'tmux-timeout': 503,
+  'server-gone': 503,
+  'agent-missing': 503,
+  'no-dialog': 409,
+  'cannot-resume': 409,
+};
+

@@ -4,6 +4,8 @@
  * engine's change event, the same one the tree listens to: a thousand waits cost no tmux call.
  */
 import { isEnded, SESSION_STATUSES, SessionRecord } from '../model/sessionRecord';
+import type { SessionEngine } from '../sessions/sessionEngine';
+import { toApiSession, withDialog } from './apiSession';
 import { describeValue, HttpError } from './httpRequest';
 
 /** The states a wait can ask for: every status, and "ended" for any end (completed, error, killed, lost). */
@@ -62,4 +64,33 @@ export function reachedState(record: SessionRecord, wait: Pick<WaitQuery, 'until
 export function notReached(wait: WaitQuery): string {
   const states = [...wait.until];
   return `did not reach ${states.length > 1 ? `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}` : states[0]}${wait.since === undefined ? '' : ` since ${new Date(wait.since).toISOString()}`} within ${wait.timeoutMs / 1000} s`;
+}
+
+/** GET /sessions/:name/wait: the session once it reaches a state of the wait; 408 with it at the time-out. */
+export async function waitForSession(engine: SessionEngine, name: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
+  engine.require(name);
+  const record = await engine.waitFor(name, (current) => current === undefined || reachedState(current, wait) !== undefined, wait.timeoutMs, signal);
+  if (signal.aborted) return [499, { error: 'The client went away.' }];
+  if (record === undefined) {
+    const current = engine.get(name);
+    if (!current) throw new HttpError(404, `Session "${name}" was removed while waiting.`);
+    return [408, { error: `Session "${name}" ${notReached(wait)}; it is ${current.status}.`, session: toApiSession(current) }];
+  }
+  return [200, { reached: reachedState(record, wait), session: await withDialog(engine, record) }];
+}
+
+/** GET /labels/:label/wait: answers when every session of the label (or, with mode=any, one) reaches a state of the wait. */
+export async function waitForLabel(engine: SessionEngine, label: string, wait: WaitQuery, signal: AbortSignal): Promise<[number, unknown]> {
+  const members = () => engine.list().filter((record) => record.batch === label);
+  if (members().length === 0) throw new HttpError(404, `No session has the label "${label}".`);
+  const done = () => {
+    const records = members();
+    const reached = records.filter((record) => reachedState(record, wait) !== undefined);
+    return wait.mode === 'any' ? reached.length > 0 : reached.length === records.length;
+  };
+  const answer = () => members().map((record) => ({ reached: reachedState(record, wait) ?? null, session: toApiSession(record) }));
+  const finished = await engine.waitUntil(() => (done() ? true : undefined), wait.timeoutMs, signal);
+  if (signal.aborted) return [499, { error: 'The client went away.' }];
+  if (!finished) return [408, { error: `The sessions labelled "${label}" ${notReached(wait)} (${wait.mode === 'all' ? 'all of them' : 'any of them'}).`, label, sessions: answer() }];
+  return [200, { label, sessions: answer() }];
 }
