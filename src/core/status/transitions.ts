@@ -187,9 +187,9 @@ function expectsPrompt(record: SessionRecord): boolean {
   return (record.runs ?? 1) > 1 ? record.pendingPrompt === true : record.promptBytes > 0;
 }
 
-/** A run whose prompt (or resume text) Claude Code has not taken yet. */
+/** A run whose prompt (or resume text) Claude Code has not taken yet: a resume's is pending until taken. */
 function awaitsItsPrompt(record: SessionRecord): boolean {
-  return (record.runs ?? 1) > 1 ? record.pendingPrompt === true : record.promptBytes > 0 && record.lastPromptAt === undefined;
+  return expectsPrompt(record) && ((record.runs ?? 1) > 1 || record.lastPromptAt === undefined);
 }
 
 function end(next: SessionRecord, at: number, exitCode: number | null, signal: StatusSignal = 'exit'): void {
