@@ -230,16 +230,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`instar: ${error.message}${command ? `\nUsage: ${command.usage}` : ''}\n(instar --help lists the commands.)`);
       return EXIT.usage;
     }
-    if (error instanceof UnreachableError) {
-      io.err(`instar: ${error.message}`);
-      return EXIT.unreachable;
-    }
-    if (error instanceof ApiError) {
-      io.err(`instar: ${error.message}`);
-      return EXIT.refused;
-    }
+    // The API's refusal, or anything else that went wrong on the way: its own words.
     io.err(`instar: ${(error as Error).message}`);
-    return EXIT.refused;
+    return error instanceof UnreachableError ? EXIT.unreachable : EXIT.refused;
   }
 }
 
