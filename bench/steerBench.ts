@@ -17,7 +17,7 @@ import { silentLogger } from '../src/core/util/host';
 import { MemoryStorage } from '../test/support/storage';
 import { cleanupSocket, privateSocket } from '../test/support/tmuxServer';
 import { writeHookEvent, writeQuietAgent } from '../test/support/quietAgent';
-import { waitForStatus } from '../test/support/wait';
+import { waitFor, waitForStatus } from '../test/support/wait';
 
 export interface SteerSizes {
   /** Hook events, alternating running and idle, each awaited by a wait and an event stream. */
@@ -93,7 +93,7 @@ export async function measureSteering(sizes: SteerSizes, log: (line: string) => 
       await delay(20);
       const writtenAt = await writeHookEvent(join(stateDir, 'events'), record.id, { hook_event_name: event });
       const waitAt = await waited;
-      const streamAt = await waitUntil(() => seen.get(`${status}:${turns}`), 10_000, `the event stream's ${status}`);
+      const streamAt = await waitFor(`the event stream's ${status}`, () => seen.get(`${status}:${turns}`), 10_000, 1);
       subscription.dispose();
       figures.change.push(changedAt - writtenAt);
       figures.wait.push(waitAt - writtenAt);
@@ -137,15 +137,5 @@ export async function measureSteering(sizes: SteerSizes, log: (line: string) => 
     engine.dispose();
     cleanupSocket(socket);
     await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  }
-}
-
-async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await delay(1);
   }
 }
