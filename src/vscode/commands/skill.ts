@@ -9,17 +9,19 @@ import type { CommandContext } from './commandContext';
 
 interface ScopeItem extends vscode.QuickPickItem {
   scope: SkillScope;
+  /** Where the skill goes in this scope. */
+  dir: string;
 }
 
-/** The scopes a skill can go to here, with where each one is. */
+/** The scopes a skill can go to here, with where each one is; `detail` is what the list shows under each. */
 function scopeItems(workspace: string | undefined, detail: (scope: SkillScope, dir: string) => string): ScopeItem[] {
   const items: ScopeItem[] = [];
   if (workspace) {
     const dir = skillDir('workspace', { workspace, home: os.homedir() });
-    items.push({ scope: 'workspace', label: 'This Workspace', description: '.claude/skills/instar-session', detail: detail('workspace', dir) });
+    items.push({ scope: 'workspace', dir, label: 'This Workspace', description: '.claude/skills/instar-session', detail: detail('workspace', dir) });
   }
   const dir = skillDir('user', { home: os.homedir() });
-  items.push({ scope: 'user', label: 'All My Projects', description: '~/.claude/skills/instar-session', detail: detail('user', dir) });
+  items.push({ scope: 'user', dir, label: 'All My Projects', description: '~/.claude/skills/instar-session', detail: detail('user', dir) });
   return items;
 }
 
@@ -49,7 +51,7 @@ export async function removeSkillCommand(ctx: CommandContext): Promise<void> {
   const workspace = ctx.gate.trustedFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const installed: ScopeItem[] = [];
   for (const item of scopeItems(workspace, (_scope, dir) => dir)) {
-    if ((await skillState(item.detail!, ctx.skillSource)) !== 'absent') installed.push(item);
+    if ((await skillState(item.dir, ctx.skillSource)) !== 'absent') installed.push(item);
   }
   if (installed.length === 0) {
     void vscode.window.showInformationMessage('The instar-session skill is not installed in this workspace or in ~/.claude/skills.');
@@ -57,9 +59,9 @@ export async function removeSkillCommand(ctx: CommandContext): Promise<void> {
   }
   const picked = installed.length === 1 ? installed[0] : await vscode.window.showQuickPick(installed, { title: 'Remove the instar-session Skill', placeHolder: 'From where?' });
   if (!picked) return;
-  await removeSkill(picked.detail!);
-  ctx.channel.info(`Skill instar-session removed from ${picked.detail}`);
-  void vscode.window.showInformationMessage(`Removed the instar-session skill from ${picked.detail}.`);
+  await removeSkill(picked.dir);
+  ctx.channel.info(`Skill instar-session removed from ${picked.dir}`);
+  void vscode.window.showInformationMessage(`Removed the instar-session skill from ${picked.dir}.`);
 }
 
 /**
