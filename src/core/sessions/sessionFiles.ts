@@ -15,7 +15,8 @@ import { sessionIdOfEventFile } from '../status/hookEvents';
 export const EVENT_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 export class SessionFiles {
-  private readonly settingsFiles = new Map<string, Promise<string>>();
+  /** Files written once per engine (settings, the instar command), by key. */
+  private readonly written = new Map<string, Promise<string>>();
 
   constructor(readonly stateDir: string) {}
 
@@ -36,14 +37,8 @@ export class SessionFiles {
   settingsFile(settings: unknown): Promise<string> {
     const text = JSON.stringify(settings, null, 2);
     const key = createHash('sha256').update(text).digest('hex').slice(0, 12);
-    let file = this.settingsFiles.get(key);
-    if (!file) {
-      const target = path.join(this.stateDir, `claude-settings-${key}.json`);
-      file = writeFileAtomic(target, text).then(() => target);
-      file.catch(() => this.settingsFiles.delete(key));
-      this.settingsFiles.set(key, file);
-    }
-    return file;
+    const target = path.join(this.stateDir, `claude-settings-${key}.json`);
+    return this.writeOnce(key, () => writeFileAtomic(target, text).then(() => target));
   }
 
   /**
@@ -52,15 +47,19 @@ export class SessionFiles {
    */
   cliDir(cli: { runtime: string; script: string }): Promise<string> {
     const text = `#!/bin/sh\n# The instar command of Instar Sessions (instar --help), written by the extension.\nELECTRON_RUN_AS_NODE=1 exec ${shellQuote(cli.runtime)} ${shellQuote(cli.script)} "$@"\n`;
-    const key = `cli:${text}`;
-    let dir = this.settingsFiles.get(key);
-    if (!dir) {
-      const target = path.join(this.stateDir, 'bin');
-      dir = writeFileAtomic(path.join(target, 'instar'), text, { mode: 0o755, makeDir: true }).then(() => target);
-      dir.catch(() => this.settingsFiles.delete(key));
-      this.settingsFiles.set(key, dir);
+    const target = path.join(this.stateDir, 'bin');
+    return this.writeOnce(`cli:${text}`, () => writeFileAtomic(path.join(target, 'instar'), text, { mode: 0o755, makeDir: true }).then(() => target));
+  }
+
+  /** The write of `key`, made once and shared by every caller; written again after a failure. */
+  private writeOnce(key: string, write: () => Promise<string>): Promise<string> {
+    let written = this.written.get(key);
+    if (!written) {
+      written = write();
+      written.catch(() => this.written.delete(key));
+      this.written.set(key, written);
     }
-    return dir;
+    return written;
   }
 
   /** Where the launch wrapper writes each agent's exit status, a file per session. */
