@@ -25,9 +25,13 @@ const HOOKS: [string, number][] = [
   ['Stop', 5000],
 ];
 
-/** What the screen shows at a moment of that turn (an empty input box before the prompt is taken). */
-function screenAt(t: number): ScreenKind {
-  return t >= 2000 && t < 5000 ? 'working' : 'idle';
+/**
+ * What the screen shows at a moment of that turn: an empty input box before the prompt is taken,
+ * and on a loaded machine the spinner comes late after UserPromptSubmit and stays a while after
+ * Stop (the hooks run before Claude Code redraws).
+ */
+function screenAt(t: number, lag: { start: number; end: number }): ScreenKind {
+  return t >= 2000 + lag.start && t < 5000 + lag.end ? 'working' : 'idle';
 }
 
 /** What is true at a moment, from the hooks alone. */
@@ -68,9 +72,11 @@ describe('refresh racing hook events', () => {
         appliedAt: at + random() * 50,
         input: { kind: 'hook', event: { sessionId: 'race-id', name, at: T0 + at, order: String(at).padStart(6, '0') } },
       }));
+      const lag = { start: random() * 1500, end: random() * 1500 };
       for (let i = 0; i < 25; i += 1) {
         const capturedAt = random() * 8000;
-        inputs.push({ appliedAt: capturedAt + random() * 3000, input: { kind: 'screen', screen: { kind: screenAt(capturedAt) }, at: T0 + capturedAt, quietMs: screenAt(capturedAt) === 'working' ? 0 : 1500 } });
+        const kind = screenAt(capturedAt, lag);
+        inputs.push({ appliedAt: capturedAt + random() * 3000, input: { kind: 'screen', screen: { kind }, at: T0 + capturedAt, quietMs: kind === 'working' ? 0 : 1500 } });
       }
       inputs.sort((a, b) => a.appliedAt - b.appliedAt);
 
@@ -89,6 +95,7 @@ describe('refresh racing hook events', () => {
         if (record.status === 'idle') assert.ok(record.lastPromptAt !== undefined, `seed ${seed}: idle before the prompt was taken`);
       }
       assert.equal(store.get('race')!.status, 'idle', `seed ${seed}: the turn ended idle`);
+      assert.equal(store.get('race')!.statusSignal, 'hook', `seed ${seed}: idle by its Stop hook, not by a late screen`);
     }
   });
 });

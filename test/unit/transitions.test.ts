@@ -171,6 +171,14 @@ describe('status from the screen', () => {
     assert.equal(transition(record({ status: 'waiting', runs: 2, pendingPrompt: true, lastPromptAt: T0 - 5000 }), screen('idle', T0))?.status, 'starting');
   });
 
+  it('leaves an idle its Stop hook said to the hooks: the spinner drawn after it is stale', () => {
+    const idle = transition(record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0 }), hook('Stop', T0 + 4000))!;
+    assert.equal(transition(idle, screen('working', T0 + 4500)), undefined);
+    assert.equal(transition(idle, hook('UserPromptSubmit', T0 + 6000))?.status, 'running', 'a new turn says so by its hook');
+    // An idle only the screen said (an Escape) goes back to running on the screen.
+    assert.equal(transition(record({ status: 'idle', statusSignal: 'screen' }), screen('working', T0 + 4500))?.status, 'running');
+  });
+
   it('turns a running session idle only after the pane has been quiet', () => {
     const running = record({ status: 'running' });
     assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS - 1)), undefined);

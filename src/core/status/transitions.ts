@@ -149,7 +149,9 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
   }
   switch (screen.kind) {
     case 'working':
-      if (next.status === 'waiting' || next.status === 'idle' || next.status === 'starting') set(next, 'running', 'screen', at);
+      // An idle that a hook said (Stop) is left to the hooks: a new turn says UserPromptSubmit, and
+      // under load the spinner stays on the screen for a while after the Stop hook ran.
+      if (next.status === 'waiting' || next.status === 'starting' || (next.status === 'idle' && next.statusSignal !== 'hook')) set(next, 'running', 'screen', at);
       break;
     case 'idle':
       if (screen.turnEnd === 'context-limit' && (next.status === 'starting' || next.status === 'running')) {
