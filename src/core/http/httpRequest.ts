@@ -114,5 +114,16 @@ export const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'agent-missing': 503,
   'no-dialog': 409,
   'cannot-resume': 409,
+  'over-budget': 409,
+  'git-missing': 503,
+  'git-timeout': 503,
+  'git-failed': 500,
+  'not-a-repository': 400,
+  'branch-in-use': 409,
+  'unknown-ref': 400,
+  'setup-failed': 500,
+  'worktree-has-work': 409,
+  'worktree-uncommitted': 409,
+  'merge-refused': 409,
 };
 

@@ -17,7 +17,28 @@ export type InstarErrorCode =
   /** An answer was sent to a session that shows no dialog. */
   | 'no-dialog'
   /** A session without a Claude Code conversation that can be resumed. */
-  | 'cannot-resume';
+  | 'cannot-resume'
+  /** A budget is spent: the session (or any, for the day's) cannot start or go on. */
+  | 'over-budget'
+  /** The git program cannot be started. */
+  | 'git-missing'
+  | 'git-timeout'
+  /** Git ran and refused or failed; a GitError carries its stderr, exit code and command line. */
+  | 'git-failed'
+  /** A folder that is not in a git repository with a commit and a work tree. */
+  | 'not-a-repository'
+  /** The branch is checked out in another worktree. */
+  | 'branch-in-use'
+  /** A base that names no commit. */
+  | 'unknown-ref'
+  /** A worktree's set-up command exited non-zero or ran out of time. */
+  | 'setup-failed'
+  /** Discarding the worktree would lose uncommitted files or unmerged commits. */
+  | 'worktree-has-work'
+  /** A merge was asked for while the worktree still has uncommitted changes. */
+  | 'worktree-uncommitted'
+  /** The main tree cannot take the merge as it is (other branch, local changes, a merge under way). */
+  | 'merge-refused';
 
 export class InstarError extends Error {
   constructor(
