@@ -6,10 +6,21 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The usage a reply reports (the API's names); what is not given is the default's. */
+export interface FakeUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+
 export type FakeReply =
-  | { kind: 'text'; text: string; delayMs?: number }
-  | { kind: 'tool'; name: string; input: Record<string, unknown>; delayMs?: number }
-  | { kind: 'error'; status: number; type?: string; message?: string };
+  | { kind: 'text'; text: string; delayMs?: number; usage?: FakeUsage }
+  | { kind: 'tool'; name: string; input: Record<string, unknown>; delayMs?: number; usage?: FakeUsage }
+  | { kind: 'error'; status: number; type?: string; message?: string; headers?: Record<string, string> };
+
+/** What every reply reports unless it says otherwise. */
+export const DEFAULT_USAGE = { input_tokens: 12, output_tokens: 8, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 
 export interface FakeRequest {
   model: string;
@@ -86,7 +97,7 @@ export class FakeMessagesApi {
     const reply: FakeReply = request.isSide ? { kind: 'text', text: '{"title": "Test session"}' } : this.handler(request);
     if (!request.isSide) this.replies.push(reply);
     if (reply.kind === 'error') {
-      return json(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } });
+      return json(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } }, reply.headers);
     }
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const id = `msg_fake_${++this.counter}`;
@@ -95,7 +106,7 @@ export class FakeMessagesApi {
         ? { type: 'text', text: reply.text }
         : { type: 'tool_use', id: `toolu_fake_${this.counter}`, name: reply.name, input: reply.input };
     const stopReason = reply.kind === 'text' ? 'end_turn' : 'tool_use';
-    const usage = { input_tokens: 12, output_tokens: 8, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const usage = { ...DEFAULT_USAGE, ...reply.usage };
     if (!request.stream) {
       return json(res, 200, { id, type: 'message', role: 'assistant', model: request.model, content: [block], stop_reason: stopReason, stop_sequence: null, usage });
     }
@@ -110,14 +121,14 @@ export class FakeMessagesApi {
       send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 8 } });
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
     send('message_stop', { type: 'message_stop' });
     res.end();
   }
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
 }
 
 function textOf(message: Message | undefined): { text: string; toolResult: boolean; toolResultText: string } {

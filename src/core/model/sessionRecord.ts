@@ -1,5 +1,6 @@
 /** The record the engine keeps for each session: plain data, stored as JSON. */
 import type { PermissionMode } from './permissionMode';
+import type { SessionUsage, UsageCursor } from './usage';
 
 export type SessionStatus = 'starting' | 'running' | 'idle' | 'waiting' | 'completed' | 'error' | 'killed' | 'lost';
 
@@ -86,6 +87,16 @@ export interface SessionRecord {
   turns?: number;
   /** The start of the last turn's answer (the whole one: SessionResults). */
   lastAnswer?: string;
+  /** Tokens, cost and context, from its transcript and Claude Code's status line. */
+  usage?: SessionUsage;
+  /** How far its usage was read (this engine's; another engine reads the same files itself). */
+  usageCursor?: UsageCursor;
+  /** The most it may cost, in USD: at 80 % a warning, at the limit it is interrupted and ends as an error. */
+  budgetUsd?: number;
+  /** The warning at 80 % of a budget was given. */
+  budgetWarned?: boolean;
+  /** Stopped for a budget: what was spent of which limit (its end is an error with this detail). */
+  budgetExceeded?: string;
   /** The order key of the last event applied (see eventOrder): events read again are not applied twice. */
   eventCursor?: string;
   /** Grows by one at every change: a writer never replaces a record with an older one. */

@@ -1,11 +1,13 @@
 /**
  * Starts an agent for a session in a new tmux session: the hook settings its Claude Code version
- * knows, the argv through the fixed launch wrapper (never a shell string), and the tmux session
- * created and tagged in one call. Spawns and resumes both go through here.
+ * knows and the status line that keeps its usage (chained to the user's own), the argv through
+ * the fixed launch wrapper (never a shell string), and the tmux session created and tagged in one
+ * call. Spawns and resumes both go through here.
  */
 import type { AgentVersion } from '../agent/agentVersion';
 import { hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
+import { statusLineSetting, USER_STATUS_LINE_VARIABLE, userStatusLine } from '../agent/statusLine';
 import type { SessionRecord } from '../model/sessionRecord';
 import { createAgentSession } from '../tmux/sessionCreation';
 import { tagCommands } from '../tmux/sessionTags';
@@ -43,7 +45,11 @@ export class AgentLauncher {
     const { record } = launch;
     const options = this.options();
     const claude = record.agentKind === 'claude';
-    const settingsFile = claude ? await this.files.settingsFile(hookSettings(this.files.eventsDir, hookEventsFor(launch.version))) : undefined;
+    const settingsFile = claude
+      ? await this.files.settingsFile({ ...hookSettings(this.files.eventsDir, hookEventsFor(launch.version)), statusLine: statusLineSetting(this.files.usageDir) })
+      : undefined;
+    // Ours replaces the user's own status line (--settings comes first): ours runs theirs.
+    const userLine = claude ? await userStatusLine(record.cwd, { ...process.env, ...launch.env }) : undefined;
     const command = launchArgv({
       agentCommand: claude ? launch.agentPath : record.agentCommand,
       agentKind: record.agentKind,
@@ -56,7 +62,7 @@ export class AgentLauncher {
       extraArgs: launch.extraArgs,
       prompt: launch.prompt,
       promptFile: launch.promptFile,
-      env: { ...launch.env, INSTAR_SESSION_NAME: record.name },
+      env: { ...launch.env, INSTAR_SESSION_NAME: record.name, ...(userLine ? { [USER_STATUS_LINE_VARIABLE]: userLine } : {}) },
       pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
     });
     return createAgentSession(client, {

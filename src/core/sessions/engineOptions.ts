@@ -2,6 +2,7 @@
 import type { PermissionMode } from '../model/permissionMode';
 import type { CommandRunner } from '../util/commandRunner';
 import type { Clock, Logger, Storage } from '../util/host';
+import type { PriceOverrides } from '../usage/priceTable';
 
 export interface EngineOptions {
   /** Folder for hook events, generated settings and output snapshots. */
@@ -28,6 +29,10 @@ export interface EngineOptions {
   defaultPermissionMode?: PermissionMode;
   /** The idle limit of sessions whose spawn gives none, in ms (0: they never end by themselves). */
   defaultIdleLimitMs?: number;
+  /** The most the workspace's sessions may cost in a local day, in USD (undefined: no limit). */
+  dailyBudgetUsd?: number;
+  /** Prices that replace or add to the price table's, by model id (or part of one), USD per million tokens. */
+  prices?: PriceOverrides;
   /** How often live sessions are checked, in ms; 0 stops the timer (refresh() still works). */
   monitorIntervalMs?: number;
   width?: number;
@@ -46,7 +51,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary'
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'prices'
 >;
 
 export interface SpawnRequest {
@@ -62,6 +67,8 @@ export interface SpawnRequest {
   env?: Record<string, string>;
   /** End the session once it has been idle this long after a turn (ms; 0 never; default from the settings). */
   idleLimitMs?: number;
+  /** The most the session may cost, in USD (0 or absent: no limit). */
+  budgetUsd?: number;
 }
 
 export interface OutputRequest {

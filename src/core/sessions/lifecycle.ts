@@ -10,6 +10,7 @@ import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { formatDuration } from '../model/duration';
 import { endSummary, idleEndAt, isEnded, newRun, SessionRecord } from '../model/sessionRecord';
+import { formatUsd } from '../model/usage';
 import type { EngineEventName } from '../status/hookEvents';
 import { classifyScreen, inputBoxText } from '../status/screen';
 import { transition } from '../status/transitions';
@@ -17,7 +18,7 @@ import * as tmux from '../tmux/commands';
 import { PaneInfo, parsePaneDetails } from '../tmux/parse';
 import { tagCommands } from '../tmux/sessionTags';
 import type { TmuxServers } from '../tmux/tmuxServers';
-import { InstarError, invalidInput, isGone } from '../util/errors';
+import { InstarError, invalidInput, isGone, isInstarError } from '../util/errors';
 import { shellQuote } from '../util/shellQuote';
 import { stripAnsi } from '../util/text';
 import type { CommandRunner } from '../util/commandRunner';
@@ -30,6 +31,7 @@ import type { SessionFiles } from './sessionFiles';
 import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
+import type { UsageLedger } from './usageLedger';
 import { MAX_PROMPT_BYTES, validateName, validateText } from './validation';
 
 /** How long after a Stop a kill waits for the transcript to settle, and how long it must be still. */
@@ -37,6 +39,10 @@ const TRANSCRIPT_SETTLE_MS = 2000;
 const TRANSCRIPT_QUIET_MS = 200;
 /** How long a resume waits for the last run's claude to exit. */
 const CONVERSATION_CLOSE_MS = 5000;
+/** A budget stop: the pause after Escape interrupts the turn, between the Ctrl-Cs, and how long Claude Code may take to exit. */
+const BUDGET_INTERRUPT_MS = 500;
+const BUDGET_KEY_GAP_MS = 200;
+const BUDGET_EXIT_MS = 10_000;
 
 export interface LifecycleParts {
   store: SessionStore;
@@ -53,7 +59,11 @@ export interface LifecycleParts {
   /** Called once a resumed session's tmux session is up. */
   onStarted: (record: SessionRecord) => void;
   /** Tells the other engines of the workspace what this one did; resolves with the event's file name. */
-  announce: (record: SessionRecord, event: EngineEventName) => Promise<string | undefined>;
+  announce: (record: SessionRecord, event: EngineEventName, fields?: Record<string, string>) => Promise<string | undefined>;
+  /** Throws when no session may start now (the daily budget is spent). */
+  checkMayStart: () => void;
+  /** Where a removed session's cost stays counted. */
+  ledger: UsageLedger;
   clock: Clock;
   logger: Logger;
 }
@@ -92,6 +102,7 @@ export class SessionLifecycle {
     await this.killTmuxSession(record);
     // The other windows forget it too; its events go, but for that word, left for windows that come later.
     const marker = await this.parts.announce(record, 'instar:remove');
+    await this.parts.ledger.keep(record, this.parts.clock.now());
     await store.remove(name, record.id);
     await files.remove(record.id);
     await files.removeEvents(record.id, (file) => file === marker);
@@ -126,6 +137,42 @@ export class SessionLifecycle {
   }
 
   /**
+   * Stops a session over its budget: its turn is interrupted (Escape) and Claude Code ended as
+   * Ctrl-C twice does (the conversation stays whole, so it can be resumed), or its tmux session
+   * ended when that does not work. Every engine reads the end as an error with `detail`.
+   */
+  async stopForBudget(name: string, detail: string): Promise<void> {
+    const { store, input, output, clock, logger } = this.parts;
+    const record = store.get(name);
+    if (!record || isEnded(record) || record.budgetExceeded) return;
+    const marked = store.update(name, record.id, (current) => ({ ...current, budgetExceeded: detail }));
+    if (!marked) return;
+    await Promise.all([store.commit([marked]), this.parts.announce(record, 'instar:budget', { message: detail })]);
+    logger.warn(`Stopping ${name}: ${detail}`);
+    await output.snapshot(record).catch(() => undefined);
+    try {
+      if (record.agentKind === 'claude') {
+        await input.sendKeys(name, ['Escape']);
+        await delay(BUDGET_INTERRUPT_MS);
+        // The first Ctrl-C empties the input box (an interrupted turn hands its prompt back), the second exits.
+        for (const key of ['C-c', 'C-c', 'C-c']) {
+          if (isEnded(store.get(name) ?? record)) break;
+          await input.sendKeys(name, [key]);
+          await delay(BUDGET_KEY_GAP_MS);
+        }
+        const ended = await store.waitFor(name, (current) => current === undefined || current.id !== record.id || isEnded(current), BUDGET_EXIT_MS);
+        if (ended) return;
+      }
+      logger.warn(`${name} did not end for its budget within ${BUDGET_EXIT_MS / 1000} s; ending its tmux session`);
+    } catch (error) {
+      if (!isInstarError(error, 'session-ended')) logger.warn(`Could not interrupt ${name} for its budget: ${(error as Error).message}`);
+    }
+    await this.killTmuxSession(record);
+    const next = store.update(name, record.id, (current) => transition(current, { kind: 'vanished', at: clock.now() }));
+    if (next) await store.commit([next]);
+  }
+
+  /**
    * Starts an ended Claude Code session's conversation again (`claude --resume`) under the same
    * name, folder, model and permission mode; `text`, when given, is submitted once it is back.
    */
@@ -134,6 +181,10 @@ export class SessionLifecycle {
     const record = store.require(name);
     if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status}; only an ended session can be resumed.`);
     if (text !== undefined) validateText(text, 'text', MAX_PROMPT_BYTES);
+    if (record.budgetUsd !== undefined && (record.usage?.costUsd ?? 0) >= record.budgetUsd) {
+      throw new InstarError('over-budget', `Session "${name}" has spent ${formatUsd(record.usage?.costUsd ?? 0)} of its ${formatUsd(record.budgetUsd)} budget; raise its budget to resume it.`);
+    }
+    this.parts.checkMayStart();
     await this.requireConversation(record);
     const client = servers.client(record.tmuxSocket);
     await client.ensureVersion();

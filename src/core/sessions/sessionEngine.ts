@@ -29,12 +29,25 @@ import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
+import { BudgetNotice, UsageTracker } from './usageTracker';
+import { ConversationReader } from '../agent/conversationReader';
+import { SearchResult, searchSessions } from './conversationSearch';
+import { UsageLedger } from './usageLedger';
+import { dayOf, formatUsd } from '../model/usage';
+import { validateBudget } from '../usage/budgets';
+import { PriceTable } from '../usage/priceTable';
+import { jobCostOn, UsageReport, usageReport } from '../usage/usageReport';
+import { InstarError } from '../util/errors';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 export type { SessionsChange } from './sessionStore';
 export type { ShownDialog } from './sessionInput';
 export type { SessionResult } from './sessionResults';
 export type { TmuxSessionInfo } from '../tmux/tmuxSessions';
+export type { BudgetNotice } from './usageTracker';
+export type { SearchMatch, SearchResult } from './conversationSearch';
+export type { ConversationReader } from '../agent/conversationReader';
+export type { UsageReport } from '../usage/usageReport';
 
 export class SessionEngine {
   /** Fires after records change, with the changed records and the names removed. */
@@ -54,6 +67,11 @@ export class SessionEngine {
   private readonly tracker: StatusTracker;
   private readonly spawner: Spawner;
   private readonly lifecycle: SessionLifecycle;
+  private readonly usage: UsageTracker;
+  private readonly ledger: UsageLedger;
+  private prices: PriceTable;
+  /** Fires when a session or the day nears (80 %) or reaches a budget. */
+  readonly onBudget: (listener: (notice: BudgetNotice) => void) => { dispose(): void };
   /** This engine, in the events it writes for the other engines of its workspace. */
   readonly engineId = randomUUID();
 
@@ -63,6 +81,7 @@ export class SessionEngine {
     this.runner = options.runner ?? new ProcessRunner();
     this.tools = options.toolRunner ?? new ExecaRunner();
     this.store = new SessionStore(options.storage, this.logger);
+    this.prices = new PriceTable(options.prices);
     this.onDidChange = this.store.onDidChange;
     logTransitions(this.store.all(), this.onDidChange, this.logger);
     this.files = new SessionFiles(options.stateDir);
@@ -84,15 +103,26 @@ export class SessionEngine {
       workspace: workspaceKeyOf(options),
       engineId: this.engineId,
     });
-    const announce = (record: SessionRecord, event: EngineEventName) => {
+    const announce = (record: SessionRecord, event: EngineEventName, fields: Record<string, string> = {}) => {
       // This engine did it already: its own watcher need not read it back.
       const file = this.files.eventFileName(record.id);
       this.tracker.ownEvent(file);
-      return this.files.writeEngineEvent(record.id, event, { engine: this.engineId }, file).catch((error) => {
+      return this.files.writeEngineEvent(record.id, event, { ...fields, engine: this.engineId }, file).catch((error) => {
         this.logger.warn(`Could not tell other windows of ${event} ${record.name}: ${(error as Error).message}`);
         return undefined;
       });
     };
+    this.ledger = new UsageLedger(options.storage);
+    this.usage = new UsageTracker(this.store, this.files, {
+      clock: this.clock,
+      logger: this.logger,
+      prices: () => this.prices,
+      dailyBudgetUsd: () => this.options.dailyBudgetUsd,
+      removedCostOn: (day) => this.ledger.costOn(day),
+      stop: (record, detail) => this.lifecycle.stopForBudget(record.name, detail),
+    });
+    this.onBudget = this.usage.onBudget;
+    const checkMayStart = () => this.checkMayStart();
     const versions = new AgentVersions(this.tools, this.logger);
     const launcher = new AgentLauncher(this.files, () => this.options);
     const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);
@@ -102,6 +132,7 @@ export class SessionEngine {
       logger: this.logger,
       onSpawned: onStarted,
       announce,
+      checkMayStart,
     });
     this.lifecycle = new SessionLifecycle({
       store: this.store,
@@ -116,6 +147,8 @@ export class SessionEngine {
       options: () => this.options,
       onStarted,
       announce,
+      checkMayStart,
+      ledger: this.ledger,
       clock: this.clock,
       logger: this.logger,
     });
@@ -144,6 +177,7 @@ export class SessionEngine {
       await fs.mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
       await this.files.prepare();
       await this.tracker.start();
+      await this.usage.start();
       // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
       void this.files.pruneEvents(this.clock.now()).then(
         (pruned) => pruned > 0 && this.logger.debug(`Removed ${pruned} events older than a week`),
@@ -173,6 +207,7 @@ export class SessionEngine {
    */
   configure(settings: Partial<EngineSettings>): void {
     this.options = { ...this.options, ...settings };
+    if ('prices' in settings) this.prices = new PriceTable(settings.prices);
     this.servers.configure(this.tmuxSettings());
   }
 
@@ -244,6 +279,51 @@ export class SessionEngine {
   /** Presses Enter again if a paste submitted at `since` was not taken; see SessionInput. */
   ensureSubmitted(name: string, since: number, waitMs?: number): Promise<boolean> {
     return this.input.ensureSubmitted(name, since, waitMs);
+  }
+
+  /**
+   * A reader of the session's conversation (its transcript's items), to follow it as it grows;
+   * undefined while Claude Code has not reported a transcript.
+   */
+  conversation(name: string): ConversationReader | undefined {
+    const record = this.store.require(name);
+    return record.transcriptPath ? new ConversationReader(record.transcriptPath) : undefined;
+  }
+
+  /** Searches every session's name, prompt and conversation (ended ones too); at most `limit` matches. */
+  search(query: string, limit?: number): Promise<SearchResult> {
+    return searchSessions(this.store.list(), query, limit);
+  }
+
+  /** Totals of usage per session, job and day; `today` is the local day of now. */
+  usageReport(): UsageReport {
+    return usageReport(this.store.list(), this.ledger.days(), dayOf(this.clock.now()), this.options.dailyBudgetUsd);
+  }
+
+  /** What a job's runs have cost today (removed runs included), for its daily budget. */
+  jobCostToday(slug: string): number {
+    return jobCostOn(this.store.all(), this.ledger.days(), slug, dayOf(this.clock.now()));
+  }
+
+  /** Sets (or with undefined, lifts) a session's budget in USD; one already spent stops it. */
+  async setBudget(name: string, budgetUsd: number | undefined): Promise<SessionRecord> {
+    const record = this.store.require(name);
+    const limit = validateBudget(budgetUsd);
+    const next = this.store.update(name, record.id, (current) => ({ ...current, budgetUsd: limit, budgetWarned: undefined }));
+    if (next) await this.store.commit([next]);
+    this.usage.update(record.id);
+    this.logger.info(limit === undefined ? `${name}: no budget` : `${name}: budget ${formatUsd(limit)}`);
+    return this.store.get(name) ?? record;
+  }
+
+  /** Throws when the workspace's daily budget is spent: no session starts until it is raised or the day ends. */
+  private checkMayStart(): void {
+    const daily = this.options.dailyBudgetUsd;
+    if (daily === undefined) return;
+    const spent = this.usage.costOn(dayOf(this.clock.now()));
+    if (spent >= daily) {
+      throw new InstarError('over-budget', `The daily budget of ${formatUsd(daily)} is spent (${formatUsd(spent)} today): no session starts until tomorrow, unless the budget (instar.budget.dailyUsd) is raised.`);
+    }
   }
 
   /** The last answer of a session and its turn count, from its events (there after it ended, or tmux was lost). */
@@ -322,6 +402,7 @@ export class SessionEngine {
 
   dispose(): void {
     this.tracker.dispose();
+    this.usage.dispose();
     this.outputs.dispose();
     this.store.dispose();
   }

@@ -1,7 +1,7 @@
 /**
  * The files the engine keeps under its state folder: the generated Claude settings (one per set
  * of hook events a version accepts), and for each session its prompt when it does not go
- * through tmux, its exit status and its last output snapshot.
+ * through tmux, its exit status, its status line's last input and its last output snapshot.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -62,6 +62,15 @@ export class SessionFiles {
     return written;
   }
 
+  /** Where each agent's status line keeps what Claude Code last told it (cost, context), a file per session. */
+  get usageDir(): string {
+    return path.join(this.stateDir, 'usage');
+  }
+
+  usageFile(id: string): string {
+    return path.join(this.usageDir, `${id}.json`);
+  }
+
   /** Where the launch wrapper writes each agent's exit status, a file per session. */
   get exitStatusDir(): string {
     return path.join(this.stateDir, 'exit');
@@ -94,6 +103,7 @@ export class SessionFiles {
   async prepare(): Promise<void> {
     await fs.mkdir(this.exitStatusDir, { recursive: true, mode: 0o700 });
     await fs.mkdir(this.eventsDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.usageDir, { recursive: true, mode: 0o700 });
   }
 
   /** Forgets the exit status of a run, before the session runs again. */
@@ -200,5 +210,6 @@ export class SessionFiles {
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
     await fs.rm(this.statusFile(id), { force: true });
+    await fs.rm(this.usageFile(id), { force: true });
   }
 }

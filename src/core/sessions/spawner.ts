@@ -18,6 +18,7 @@ import type { Clock, Logger } from '../util/host';
 import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
+import { validateBudget } from '../usage/budgets';
 import { DEFAULT_MODEL, MAX_PROMPT_BYTES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
 
 /** The prompt shown in records and lists is cut to this many characters. */
@@ -34,6 +35,8 @@ export interface SpawnerOptions {
   onSpawned: (record: SessionRecord) => void;
   /** Tells the other engines of the workspace (they find the session by its tags at once). */
   announce: (record: SessionRecord, event: 'instar:spawn') => Promise<unknown>;
+  /** Throws when no session may start now (the daily budget is spent). */
+  checkMayStart: () => void;
 }
 
 export class Spawner {
@@ -58,7 +61,9 @@ export class Spawner {
     const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'label');
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
+    const budgetUsd = validateBudget(request.budgetUsd);
     const cwd = await validateCwd(request.cwd);
+    this.settings.checkMayStart();
     const client = this.servers.client();
     await client.ensureVersion();
     const agentCommand = agentCommandOf(options);
@@ -93,6 +98,7 @@ export class Spawner {
       claudeSessionId: agentKind === 'claude' ? id : undefined,
       pendingPrompt: pasted || undefined,
       idleLimitMs: idleLimitMs || undefined,
+      budgetUsd,
       runs: 1,
     };
 

@@ -71,6 +71,6 @@ export function sessionIdOfEventFile(fileName: string): string | undefined {
 }
 
 /** What an engine did to a session, for the other engines of its workspace. */
-export type EngineEventName = 'instar:spawn' | 'instar:kill' | 'instar:remove' | 'instar:end-idle' | 'instar:resume';
+export type EngineEventName = 'instar:spawn' | 'instar:kill' | 'instar:remove' | 'instar:end-idle' | 'instar:resume' | 'instar:budget';
 
 export const isEngineEvent = (event: Pick<HookEvent, 'name'>): boolean => event.name.startsWith('instar:');

@@ -33,7 +33,7 @@ export interface ScreenState {
    * refused for the context limit. Absent: nothing on screen says the turn ended; an empty input
    * box under the prompt can also be a turn that has not drawn its spinner yet.
    */
-  turnEnd?: 'interrupted' | 'returned' | 'context-limit';
+  turnEnd?: 'interrupted' | 'returned' | 'context-limit' | 'rate-limited';
 }
 
 /** How many lines from the bottom hold the dialogs and the footer. */
@@ -75,30 +75,33 @@ export function classifyScreen(text: string): ScreenState {
   if (WORKING.test(tail)) return { kind: 'working' };
   if (INPUT_LINE.test(tail) && RULE.test(tail)) {
     const turnEnd = turnEndOf(lines);
-    return turnEnd ? { kind: 'idle', turnEnd } : { kind: 'idle' };
+    return turnEnd ? { kind: 'idle', turnEnd: turnEnd.end, ...(turnEnd.line ? { detail: turnEnd.line } : {}) } : { kind: 'idle' };
   }
   return { kind: 'unknown' };
 }
 
 const INTERRUPTED = /^\s*⎿\s+Interrupted\b/;
 const CONTEXT_LIMIT = /^\s*⎿\s+Context limit reached\b/;
+/** The turn's answer is Claude Code's word that a rate limit or quota refused it. */
+const RATE_LIMITED = /^\s*[●⎿]\s+(API Error:.*\b429\b|.*(usage limit reached|hit your (usage )?limit|rate limit))/i;
 /** The summary line under a finished turn ("✻ Churned for 0s"). */
 const TURN_SUMMARY = /^\s*✻ /;
 /** A right-aligned notice above the box ("tmux detected · scroll with PgUp/PgDn…", "● high · /effort"), not the conversation. */
 const NOTICE = /^\s{20,}\S/;
 
-/** What the screen says of how the last turn ended: the lines right above the input box. */
-function turnEndOf(lines: readonly string[]): ScreenState['turnEnd'] {
+/** What the screen says of how the last turn ended (the lines right above the input box), and the line that says a rate limit's. */
+function turnEndOf(lines: readonly string[]): { end: NonNullable<ScreenState['turnEnd']>; line?: string } | undefined {
   const box = inputBoxText(lines.join('\n'));
-  if (box !== undefined && box !== '') return 'returned';
+  if (box !== undefined && box !== '') return { end: 'returned' };
   let i = lines.length - 1;
   while (i > 0 && !(/^\s*❯[\u00a0 ]/.test(lines[i]) && RULE.test(lines[i - 1]))) i -= 1;
   // Up from the rule above the box, past blank lines and the turn's summary, to the last thing said.
   for (let j = i - 2; j >= 0; j -= 1) {
     const line = lines[j];
     if (line.trim() === '' || TURN_SUMMARY.test(line) || NOTICE.test(line)) continue;
-    if (INTERRUPTED.test(line)) return 'interrupted';
-    if (CONTEXT_LIMIT.test(line)) return 'context-limit';
+    if (INTERRUPTED.test(line)) return { end: 'interrupted' };
+    if (CONTEXT_LIMIT.test(line)) return { end: 'context-limit' };
+    if (RATE_LIMITED.test(line)) return { end: 'rate-limited', line: line.trim().replace(/^[●⎿]\s+/, '') };
     return undefined;
   }
   return undefined;

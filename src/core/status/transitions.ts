@@ -6,6 +6,7 @@
  */
 import { ANSWER_PREVIEW_CHARS, exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from './hookEvents';
+import { rateLimitDetail } from './rateLimit';
 import { needsUser, ScreenState } from './screen';
 
 export type StatusInput =
@@ -45,7 +46,7 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       end(next, input.at, input.exitCode, input.exitCode === null && input.cleanExit ? 'screen' : 'exit');
       break;
     case 'vanished':
-      if (next.killRequested) end(next, input.at, null);
+      if (next.killRequested || next.budgetExceeded) end(next, input.at, null);
       else if (next.endReason !== undefined && CLEAN_END_REASONS.has(next.endReason)) end(next, input.at, null, 'hook');
       else {
         set(next, 'lost', 'reconcile', input.at, `the tmux session vanished without an exit being seen${next.endReason ? ` (the agent ended: ${next.endReason})` : ''}`);
@@ -72,6 +73,7 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
   // What another engine of the workspace did: its end is then read as it is by the engine that did it.
   if (event.name === 'instar:kill') next.killRequested = true;
   else if (event.name === 'instar:end-idle') next.endedWhenIdle = true;
+  else if (event.name === 'instar:budget') next.budgetExceeded = event.message ?? 'budget';
   if (isEngineEvent(event)) return;
   next.lastEvent = event.name;
   next.lastEventAt = event.at;
@@ -134,7 +136,7 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'StopFailure':
       next.toolPending = undefined;
       next.turns = (next.turns ?? 0) + 1;
-      set(next, 'error', 'hook', at, `API error${event.error ? `: ${event.error}` : ''}`);
+      set(next, 'error', 'hook', at, rateLimitDetail(event.error, event.answer) ?? `API error${event.error ? `: ${event.error}` : ''}`);
       break;
     case 'SessionEnd':
       next.endReason = event.reason ?? 'other';
@@ -157,6 +159,8 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
       if (screen.turnEnd === 'context-limit' && (next.status === 'starting' || next.status === 'running')) {
         set(next, 'error', 'screen', at, 'Claude Code refused the prompt: context limit reached');
         next.pendingPrompt = undefined;
+      } else if (screen.turnEnd === 'rate-limited' && next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) {
+        set(next, 'error', 'screen', at, rateLimitDetail(undefined, screen.detail) ?? 'rate limited');
       } else if (next.status === 'waiting') {
         // A dialog before the prompt was taken (trust this folder): answered, the prompt comes next.
         if (awaitsItsPrompt(next)) set(next, 'starting', 'screen', at, 'dialog answered; Claude Code takes the prompt next');
@@ -200,6 +204,7 @@ function end(next: SessionRecord, at: number, exitCode: number | null, signal: S
   next.toolPending = undefined;
   next.pendingPrompt = undefined;
   if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
+  else if (next.budgetExceeded) set(next, 'error', signal, at, next.budgetExceeded);
   else if (exitCode === 0 || (exitCode === null && (signal === 'hook' || signal === 'screen'))) {
     const how = signal === 'screen' ? 'exited; its status unknown, its screen says it ended cleanly' : `exited (${next.endReason})`;
     set(next, 'completed', signal, at, next.endedWhenIdle ? 'ended when idle' : exitCode === null ? how : undefined);

@@ -1,0 +1,246 @@
+/**
+ * Keeps every session's usage (tokens, cost, context) true and current: it follows each
+ * session's transcript from where it last read (never reading a file whole again) and the file its
+ * status line keeps of what Claude Code last said, and checks budgets as usage grows.
+ *
+ * Both sources are files every engine can read, so each engine of a workspace keeps the same
+ * figures itself; how far it read is kept on its records, so a start reads only what is new.
+ * A change is seen at once: one watcher on the usage folder, one per folder of transcripts.
+ */
+import { FSWatcher, promises as fs, watch } from 'node:fs';
+import * as path from 'node:path';
+import { parseStatusLineInput } from '../agent/statusLine';
+import { parseTranscriptLine } from '../agent/transcript';
+import { readNewLines } from '../agent/transcriptReader';
+import { isEnded, SessionRecord } from '../model/sessionRecord';
+import { dayOf, formatUsd } from '../model/usage';
+import { budgetLevel } from '../usage/budgets';
+import { PriceTable } from '../usage/priceTable';
+import { addAnswer, addClaudeCost, addStatusLine, emptyUsageState, UsageState } from '../usage/usageMeter';
+import { Emitter } from '../util/emitter';
+import type { Clock, Logger } from '../util/host';
+import type { SessionFiles } from './sessionFiles';
+import type { SessionStore } from './sessionStore';
+
+/** A budget at 80 %, or reached (the session is then being stopped). */
+export interface BudgetNotice {
+  level: 'warning' | 'exceeded';
+  scope: 'session' | 'day';
+  /** The session it is about; for the day, the session whose usage crossed it. */
+  session: string;
+  spentUsd: number;
+  limitUsd: number;
+  message: string;
+}
+
+export interface UsageTrackerOptions {
+  clock: Clock;
+  logger: Logger;
+  prices: () => PriceTable;
+  /** The most the workspace's sessions may cost in a day (USD), if limited. */
+  dailyBudgetUsd: () => number | undefined;
+  /** The cost of a day of sessions no longer in the store (removed), for daily totals. */
+  removedCostOn: (day: string) => number;
+  /** Stops a session over a budget (interrupts its turn and ends it as an error with `detail`). */
+  stop: (record: SessionRecord, detail: string) => Promise<void>;
+}
+
+export class UsageTracker {
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** Reads under way per session id, and the ones asked for again meanwhile. */
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  /** Sessions whose usage was read once after they ended: nothing more comes. */
+  private readonly settled = new Set<string>();
+  /** The day whose daily-budget warning was given. */
+  private warnedDay: string | undefined;
+  private readonly notices = new Emitter<BudgetNotice>();
+  readonly onBudget = this.notices.event;
+  private disposed = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly files: SessionFiles,
+    private readonly options: UsageTrackerOptions,
+  ) {}
+
+  /** Reads what is new for every session (from where each was read), then follows them. */
+  async start(): Promise<void> {
+    this.watch(this.files.usageDir, (file) => {
+      const id = /^([A-Za-z0-9-]+)\.json$/.exec(file)?.[1];
+      if (id) this.update(id);
+    });
+    this.store.onDidChange(({ changed }) => {
+      for (const record of changed) {
+        if (!isEnded(record)) this.settled.delete(record.id);
+        if (record.transcriptPath) this.watchTranscripts(record.transcriptPath);
+        // A turn ended or the session did: its last lines are there now (the watcher may be late).
+        if (!this.settled.has(record.id) && (record.lastEvent === 'Stop' || record.lastEvent === 'StopFailure' || isEnded(record))) this.update(record.id);
+      }
+    });
+    await Promise.all(
+      this.store.all().map((record) => {
+        if (record.transcriptPath && !isEnded(record)) this.watchTranscripts(record.transcriptPath);
+        return this.read(record.id);
+      }),
+    );
+  }
+
+  /** Reads a session's new usage soon (one read at a time per session; a read asked for meanwhile follows it). */
+  update(id: string): void {
+    if (this.disposed) return;
+    if (this.reading.has(id)) {
+      this.again.add(id);
+      return;
+    }
+    const run = this.read(id)
+      .catch((error) => this.options.logger.debug(`Could not read the usage of session ${id}: ${(error as Error).message}`))
+      .finally(() => {
+        this.reading.delete(id);
+        if (this.again.delete(id)) this.update(id);
+      });
+    this.reading.set(id, run);
+  }
+
+  /** The workspace's cost on a day: its sessions' and the removed ones'. */
+  costOn(day: string): number {
+    let total = this.options.removedCostOn(day);
+    for (const record of this.store.all()) total += record.usage?.costByDay[day] ?? 0;
+    return total;
+  }
+
+  private async read(id: string): Promise<void> {
+    const record = this.store.byId(id);
+    if (!record || this.settled.has(id)) return;
+    const ended = isEnded(record);
+    const { clock, prices } = this.options;
+    let state: UsageState = record.usage && record.usageCursor ? { usage: record.usage, cursor: record.usageCursor } : emptyUsageState(clock.now());
+    const before = state;
+    state = await this.readStatusLine(id, state);
+    if (record.transcriptPath) state = await this.readTranscript(record.transcriptPath, state, prices());
+    if (ended) this.settled.add(id);
+    if (state === before) return;
+    const next = this.store.update(record.name, id, (current) => ({ ...current, usage: state.usage, usageCursor: state.cursor }));
+    if (!next) return;
+    await this.store.commit([next]);
+    if (!ended) await this.checkBudgets(next);
+  }
+
+  private async readStatusLine(id: string, state: UsageState): Promise<UsageState> {
+    const file = this.files.usageFile(id);
+    let at: number;
+    try {
+      at = (await fs.stat(file)).mtimeMs;
+    } catch {
+      return state;
+    }
+    if (state.cursor.statusLineAt !== undefined && at <= state.cursor.statusLineAt) return state;
+    const figures = parseStatusLineInput(await fs.readFile(file, 'utf8').catch(() => ''));
+    return figures ? addStatusLine(state, figures, at) : state;
+  }
+
+  private async readTranscript(transcript: string, state: UsageState, prices: PriceTable): Promise<UsageState> {
+    // Another file than the one read (a conversation moved): read it from its start, totals kept.
+    let next: UsageState = state.cursor.transcript === transcript ? state : { usage: state.usage, cursor: { ...state.cursor, transcript, offset: 0, last: undefined } };
+    const startedAt = next;
+    const now = this.options.clock.now();
+    const read = await readNewLines(transcript, next.cursor.offset, (line, truncated) => {
+      const parsed = parseTranscriptLine(line, truncated);
+      if (parsed.usage) next = addAnswer(next, parsed.usage, prices, now);
+      if (parsed.claudeCostUsd !== undefined && parsed.claudeCostUsd !== next.cursor.claudeCostUsd) next = addClaudeCost(next, parsed.claudeCostUsd, now);
+    });
+    if (read.restarted) {
+      // Shorter than what was read: a file replaced. Its figures are counted again from nothing.
+      this.options.logger.debug(`The transcript ${transcript} is shorter than was read; reading it again`);
+      const fresh = emptyUsageState(now);
+      return this.readTranscript(transcript, { usage: fresh.usage, cursor: { ...fresh.cursor, transcript } }, prices);
+    }
+    if (read.offset === next.cursor.offset && next === startedAt) return startedAt;
+    return { usage: next.usage, cursor: { ...next.cursor, offset: read.offset } };
+  }
+
+  /** A session's own budget, then the workspace's daily one. */
+  private async checkBudgets(record: SessionRecord): Promise<void> {
+    const usage = record.usage;
+    if (!usage || record.budgetExceeded) return;
+    if (record.budgetUsd !== undefined) {
+      const level = budgetLevel(usage.costUsd, record.budgetUsd);
+      if (level === 'exceeded') {
+        const detail = `budget: ${formatUsd(usage.costUsd)} spent of the session's ${formatUsd(record.budgetUsd)}`;
+        this.notify({ level: 'exceeded', scope: 'session', session: record.name, spentUsd: usage.costUsd, limitUsd: record.budgetUsd, message: `${record.name} reached its budget (${formatUsd(usage.costUsd)} of ${formatUsd(record.budgetUsd)}) and is being stopped.` });
+        return this.stop(record, detail);
+      }
+      if (level === 'warning' && !record.budgetWarned) {
+        const warned = this.store.update(record.name, record.id, (current) => ({ ...current, budgetWarned: true }));
+        if (warned) await this.store.commit([warned]);
+        this.notify({ level: 'warning', scope: 'session', session: record.name, spentUsd: usage.costUsd, limitUsd: record.budgetUsd, message: `${record.name} has spent ${formatUsd(usage.costUsd)} of its ${formatUsd(record.budgetUsd)} budget.` });
+      }
+    }
+    const daily = this.options.dailyBudgetUsd();
+    if (daily === undefined) return;
+    const today = dayOf(this.options.clock.now());
+    const spent = this.costOn(today);
+    const level = budgetLevel(spent, daily);
+    if (level === 'exceeded') {
+      const live = this.store.all().filter((other) => !isEnded(other) && !other.budgetExceeded);
+      if (live.length === 0) return;
+      const who = live.length === 1 ? `${live[0].name} is` : `${live.length} sessions are`;
+      this.notify({ level: 'exceeded', scope: 'day', session: record.name, spentUsd: spent, limitUsd: daily, message: `The daily budget of ${formatUsd(daily)} is spent (${formatUsd(spent)} today): ${who} being stopped, and no session starts today unless it is raised.` });
+      const detail = `budget: ${formatUsd(spent)} spent today of the daily ${formatUsd(daily)}`;
+      for (const each of live) await this.stop(each, detail);
+    } else if (level === 'warning' && this.warnedDay !== today) {
+      this.warnedDay = today;
+      this.notify({ level: 'warning', scope: 'day', session: record.name, spentUsd: spent, limitUsd: daily, message: `Sessions have spent ${formatUsd(spent)} today, ${Math.round((spent / daily) * 100)} % of the daily budget of ${formatUsd(daily)}.` });
+    }
+  }
+
+  private async stop(record: SessionRecord, detail: string): Promise<void> {
+    try {
+      await this.options.stop(record, detail);
+    } catch (error) {
+      this.options.logger.warn(`Could not stop ${record.name} for its budget: ${(error as Error).message}`);
+    }
+  }
+
+  private notify(notice: BudgetNotice): void {
+    this.options.logger.warn(notice.message);
+    this.notices.fire(notice);
+  }
+
+  /** Follows the folder of a transcript (one watcher per folder: a project's sessions share it). */
+  private watchTranscripts(transcript: string): void {
+    const dir = path.dirname(transcript);
+    if (this.watchers.has(dir)) return;
+    this.watch(dir, (file) => {
+      if (!file.endsWith('.jsonl')) return;
+      const conversation = file.slice(0, -'.jsonl'.length);
+      for (const record of this.store.all()) {
+        if (record.claudeSessionId === conversation && !this.settled.has(record.id)) this.update(record.id);
+      }
+    });
+  }
+
+  private watch(dir: string, onFile: (file: string) => void): void {
+    if (this.disposed || this.watchers.has(dir)) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, (_event, file) => {
+        if (file) onFile(file.toString());
+      });
+      watcher.on('error', (error) => {
+        this.options.logger.debug(`Watching ${dir} for usage stopped: ${String(error)}; turns still bring it`);
+        this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, watcher);
+    } catch (error) {
+      // Not there yet (a transcript folder appears with the first message): turns bring the usage meanwhile.
+      this.options.logger.debug(`Cannot watch ${dir} for usage yet: ${(error as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    this.notices.dispose();
+  }
+}
