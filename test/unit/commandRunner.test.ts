@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommandRunner, ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 
+import { execFileSync } from 'node:child_process';
+
 for (const [name, runner] of [['ProcessRunner (execFile)', new ProcessRunner()], ['ExecaRunner (execa)', new ExecaRunner()]] as [string, CommandRunner][]) {
   describe(name, () => {
     it('passes arguments as they are, never through a shell, and returns the output and status', async () => {
@@ -39,3 +41,21 @@ for (const [name, runner] of [['ProcessRunner (execFile)', new ProcessRunner()],
     });
   });
 }
+
+describe('ExecaRunner (execa) at a time-out', () => {
+  // The child never ends by itself: without the group's end the run would never return (the time-out only bounds that failure).
+  it("ends the program's children too, whose open output would keep it waiting (a set-up command, a git hook)", { timeout: 30_000 }, async () => {
+    const marker = `instar-runner-child-${process.pid}`;
+    // The subshell keeps the script's text (and the marker) as its command line, and its output open.
+    const result = await new ExecaRunner().run('sh', ['-c', `echo started; (tail -f /dev/null; echo ${marker}) & wait`], { timeoutMs: 300 });
+    assert.equal(result.timedOut, true);
+    const left = (() => {
+      try {
+        return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    })();
+    assert.equal(left, '', 'no child left running');
+  });
+});

@@ -2,30 +2,12 @@
  * A session's worktree as the session keeps it (plain data, stored with the session record),
  * and the questions about its state that review, merge and discard all ask.
  */
+import type { SessionWorktree } from '../model/worktree';
 import { invalidInput } from '../util/errors';
 import type { Git } from './git';
 import { parseStatus, parseWorktreeList, WorktreeEntry } from './gitParse';
 
-export interface SessionWorktree {
-  /** The worktree's folder (a real path): `<root>/<session name>`. */
-  path: string;
-  /** Its branch, short name: `instar/<session name>` unless the caller chose one. */
-  branch: string;
-  /** What the session started from, as the user means it: the main tree's branch then, or the base given. */
-  base: string;
-  /** The commit `base` named at creation; used when `base` no longer names a commit. */
-  baseCommit: string;
-  /** The top folder of the tree the worktree was made from: merges land there. */
-  repoRoot: string;
-  /** `create` made the branch, so discarding deletes it; a branch that existed before is left alone. */
-  ownsBranch: boolean;
-  /**
-   * Files that `copySetupFiles` put into the worktree (from `SetupFilesCopied.copied`): they are
-   * the main tree's local files, not the session's work, so they are left out of reviews, commits
-   * and what discarding would lose.
-   */
-  setupFiles?: readonly string[];
-}
+export type { SessionWorktree };
 
 /** A ref or commit given by a caller, refused when git would read it as an option or it holds no name. */
 export function checkRevision(revision: string, what: string): string {

@@ -1,6 +1,7 @@
 /** The record the engine keeps for each session: plain data, stored as JSON. */
 import type { PermissionMode } from './permissionMode';
 import type { SessionUsage, UsageCursor } from './usage';
+import type { SessionWorktree, WorktreeChangeCounts } from './worktree';
 
 export type SessionStatus = 'starting' | 'running' | 'idle' | 'waiting' | 'completed' | 'error' | 'killed' | 'lost';
 
@@ -39,7 +40,8 @@ export interface SessionRecord {
   readonly jobSlug?: string;
   /** Sessions spawned together share this (their notifications come as one). */
   readonly batch?: string;
-  readonly cwd: string;
+  /** Where the agent runs: the folder spawned in, or the matching folder of its worktree. */
+  cwd: string;
   readonly permissionMode: PermissionMode;
   readonly agentKind: AgentKind;
   readonly agentCommand: string;
@@ -97,6 +99,14 @@ export interface SessionRecord {
   budgetWarned?: boolean;
   /** Stopped for a budget: what was spent of which limit (its end is an error with this detail). */
   budgetExceeded?: string;
+  /** The git worktree the session runs in (its own folder and branch), if it was spawned in one. */
+  worktree?: SessionWorktree;
+  /** What it changed there against its base, as last counted. */
+  worktreeChanges?: WorktreeChangeCounts;
+  /** Its worktree and branch were removed (discarded): the record only remembers them. */
+  worktreeDiscarded?: boolean;
+  /** The engine (its id) that is making the session's worktree and running its set-up command: no agent runs yet. */
+  settingUp?: string;
   /** The order key of the last event applied (see eventOrder): events read again are not applied twice. */
   eventCursor?: string;
   /** Grows by one at every change: a writer never replaces a record with an older one. */

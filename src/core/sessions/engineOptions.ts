@@ -3,6 +3,7 @@ import type { PermissionMode } from '../model/permissionMode';
 import type { CommandRunner } from '../util/commandRunner';
 import type { Clock, Logger, Storage } from '../util/host';
 import type { PriceOverrides } from '../usage/priceTable';
+import type { WorktreeRequest, WorktreeSetup } from './sessionWorktrees';
 
 export interface EngineOptions {
   /** Folder for hook events, generated settings and output snapshots. */
@@ -33,6 +34,12 @@ export interface EngineOptions {
   dailyBudgetUsd?: number;
   /** Prices that replace or add to the price table's, by model id (or part of one), USD per million tokens. */
   prices?: PriceOverrides;
+  /** Where sessions' git worktrees go, outside the workspace (default: `<stateDir>/worktrees`). */
+  worktreeRoot?: string;
+  /** What a new worktree gets before its agent starts: set-up files and a set-up command. */
+  worktreeSetup?: WorktreeSetup;
+  /** The git program (default "git" on PATH). */
+  gitPath?: string;
   /** How often live sessions are checked, in ms; 0 stops the timer (refresh() still works). */
   monitorIntervalMs?: number;
   width?: number;
@@ -51,7 +58,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'prices'
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath'
 >;
 
 export interface SpawnRequest {
@@ -69,6 +76,8 @@ export interface SpawnRequest {
   idleLimitMs?: number;
   /** The most the session may cost, in USD (0 or absent: no limit). */
   budgetUsd?: number;
+  /** Run it in a git worktree of its own: true (a new branch instar/<name> from HEAD), a branch, or { branch, base }. */
+  worktree?: WorktreeRequest;
 }
 
 export interface OutputRequest {

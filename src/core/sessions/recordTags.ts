@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { PermissionMode } from '../model/permissionMode';
 import type { AgentKind, SessionRecord } from '../model/sessionRecord';
-import { TaggedRecord, TAGGED_PROMPT_CHARS } from '../tmux/sessionTags';
+import { TaggedRecord, TAGGED_PROMPT_CHARS, TAGGED_SETUP_FILES } from '../tmux/sessionTags';
 import type { EngineOptions } from './engineOptions';
 
 /** The workspace an engine works for: given, or one per state folder (VS Code gives one per workspace). */
@@ -35,6 +35,8 @@ export function taggedRecordOf(record: SessionRecord): TaggedRecord {
     runs: record.runs ?? 1,
     resumedAt: record.resumedAt,
     adopted: record.adopted,
+    budgetUsd: record.budgetUsd,
+    worktree: record.worktree && { ...record.worktree, setupFiles: record.worktree.setupFiles?.slice(0, TAGGED_SETUP_FILES) },
   };
 }
 
@@ -65,5 +67,15 @@ export function recordFromTag(tag: TaggedRecord, socket: string, now: number): S
     runs: tag.runs,
     resumedAt: tag.resumedAt,
     adopted: tag.adopted,
+    budgetUsd: typeof tag.budgetUsd === 'number' ? tag.budgetUsd : undefined,
+    worktree: validTaggedWorktree(tag.worktree),
   };
+}
+
+/** A tag's worktree when it has every field a worktree needs (a damaged tag gives none). */
+function validTaggedWorktree(worktree: TaggedRecord['worktree']): SessionRecord['worktree'] {
+  if (!worktree || typeof worktree !== 'object') return undefined;
+  const { path, branch, base, baseCommit, repoRoot, ownsBranch, setupFiles } = worktree;
+  if (![path, branch, base, baseCommit, repoRoot].every((field) => typeof field === 'string') || typeof ownsBranch !== 'boolean') return undefined;
+  return { path, branch, base, baseCommit, repoRoot, ownsBranch, setupFiles: Array.isArray(setupFiles) ? setupFiles.filter((file) => typeof file === 'string') : undefined };
 }

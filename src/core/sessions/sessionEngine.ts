@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
-import type { SessionRecord } from '../model/sessionRecord';
 import type { EngineEventName } from '../status/hookEvents';
 import { TerminalBinding } from '../terminal/terminalBinding';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
@@ -30,6 +29,10 @@ import { workspaceKeyOf } from './recordTags';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
 import { BudgetNotice, UsageTracker } from './usageTracker';
+import { SessionWorktrees } from './sessionWorktrees';
+import type { DiscardLoss, DiscardResult, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
+import { isEnded, type SessionRecord } from '../model/sessionRecord';
+import * as path from 'node:path';
 import { ConversationReader } from '../agent/conversationReader';
 import { SearchResult, searchSessions } from './conversationSearch';
 import { UsageLedger } from './usageLedger';
@@ -48,6 +51,7 @@ export type { BudgetNotice } from './usageTracker';
 export type { SearchMatch, SearchResult } from './conversationSearch';
 export type { ConversationReader } from '../agent/conversationReader';
 export type { UsageReport } from '../usage/usageReport';
+export type { ChangedFile, DiscardLoss, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
 
 export class SessionEngine {
   /** Fires after records change, with the changed records and the names removed. */
@@ -68,6 +72,7 @@ export class SessionEngine {
   private readonly spawner: Spawner;
   private readonly lifecycle: SessionLifecycle;
   private readonly usage: UsageTracker;
+  private readonly worktrees: SessionWorktrees;
   private readonly ledger: UsageLedger;
   private prices: PriceTable;
   /** Fires when a session or the day nears (80 %) or reaches a budget. */
@@ -126,13 +131,22 @@ export class SessionEngine {
     const versions = new AgentVersions(this.tools, this.logger);
     const launcher = new AgentLauncher(this.files, () => this.options);
     const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);
-    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, {
+    this.worktrees = new SessionWorktrees(this.store, {
+      runner: this.tools,
+      logger: this.logger,
+      clock: this.clock,
+      root: () => this.options.worktreeRoot ?? path.join(this.options.stateDir, 'worktrees'),
+      setup: () => this.options.worktreeSetup ?? { files: [], mode: 'copy' },
+      gitPath: () => this.options.gitPath,
+    });
+    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, this.worktrees, {
       options: () => this.options,
       clock: this.clock,
       logger: this.logger,
       onSpawned: onStarted,
       announce,
       checkMayStart,
+      engineId: this.engineId,
     });
     this.lifecycle = new SessionLifecycle({
       store: this.store,
@@ -178,6 +192,7 @@ export class SessionEngine {
       await this.files.prepare();
       await this.tracker.start();
       await this.usage.start();
+      this.worktrees.start();
       // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
       void this.files.pruneEvents(this.clock.now()).then(
         (pruned) => pruned > 0 && this.logger.debug(`Removed ${pruned} events older than a week`),
@@ -349,8 +364,54 @@ export class SessionEngine {
     return this.lifecycle.kill(name);
   }
 
-  remove(name: string): Promise<void> {
+  /**
+   * Forgets an ended session. Its worktree is kept unless `discardWorktree` (which refuses, naming
+   * what would be lost, unless `force`): nothing of a session's work goes without being asked.
+   */
+  async remove(name: string, options: { discardWorktree?: boolean; force?: boolean } = {}): Promise<void> {
+    const record = this.store.require(name);
+    if (options.discardWorktree && record.worktree && !record.worktreeDiscarded) {
+      if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status}; kill it before removing it.`);
+      await this.worktrees.discard(name, { force: options.force });
+    }
     return this.lifecycle.remove(name);
+  }
+
+  /** The repository that holds `cwd`, or undefined outside one: where a session can get a worktree. */
+  repository(cwd: string): Promise<RepositoryInfo | undefined> {
+    return this.worktrees.repository(cwd);
+  }
+
+  /** Every file a worktree session changed against its base (committed and uncommitted), with the commit to compare with. */
+  review(name: string): Promise<WorktreeReview> {
+    return this.worktrees.review(name);
+  }
+
+  /** A file of the session's repository as it was at `commit` (for a diff's left side); undefined where it did not exist. */
+  fileAt(name: string, commit: string, file: string): Promise<Buffer | undefined> {
+    return this.worktrees.show(name, commit, file);
+  }
+
+  /** Commits what the session left uncommitted in its worktree (before a merge); the commit, or undefined for nothing. */
+  commitWorktree(name: string, message?: string): Promise<string | undefined> {
+    return this.worktrees.commitAll(name, message);
+  }
+
+  /** Merges the session's branch into its base in the main tree: fast-forward, a merge commit, or the conflict left to resolve. */
+  mergeWorktree(name: string): Promise<MergeResult> {
+    return this.worktrees.merge(name);
+  }
+
+  /** What discarding the session's worktree would lose: uncommitted files and commits its base does not have. */
+  worktreeLoss(name: string): Promise<DiscardLoss> {
+    return this.worktrees.lossIfDiscarded(name);
+  }
+
+  /** Removes the session's worktree and branch; refuses, naming what would be lost, unless `force`. */
+  async discardWorktree(name: string, options: { force?: boolean } = {}): Promise<DiscardResult> {
+    const record = this.store.require(name);
+    if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status} in its worktree; kill it before discarding the worktree.`);
+    return this.worktrees.discard(name, options);
   }
 
   /** Takes over a tmux session of the configured server that Instar did not start. */
@@ -403,6 +464,7 @@ export class SessionEngine {
   dispose(): void {
     this.tracker.dispose();
     this.usage.dispose();
+    this.worktrees.dispose();
     this.outputs.dispose();
     this.store.dispose();
   }

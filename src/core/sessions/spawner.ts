@@ -18,7 +18,9 @@ import type { Clock, Logger } from '../util/host';
 import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
+import type { SetupCommandError } from '../git/worktreeSetup';
 import { validateBudget } from '../usage/budgets';
+import { SessionWorktrees } from './sessionWorktrees';
 import { DEFAULT_MODEL, MAX_PROMPT_BYTES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
 
 /** The prompt shown in records and lists is cut to this many characters. */
@@ -37,6 +39,8 @@ export interface SpawnerOptions {
   announce: (record: SessionRecord, event: 'instar:spawn') => Promise<unknown>;
   /** Throws when no session may start now (the daily budget is spent). */
   checkMayStart: () => void;
+  /** This engine's id: a record being set up says which engine runs its set-up. */
+  engineId: string;
 }
 
 export class Spawner {
@@ -47,6 +51,7 @@ export class Spawner {
     private readonly agents: AgentLocator,
     private readonly versions: AgentVersions,
     private readonly launcher: AgentLauncher,
+    private readonly worktrees: SessionWorktrees,
     private readonly settings: SpawnerOptions,
   ) {}
 
@@ -62,6 +67,7 @@ export class Spawner {
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
     const budgetUsd = validateBudget(request.budgetUsd);
+    const worktree = SessionWorktrees.validate(request.worktree);
     const cwd = await validateCwd(request.cwd);
     this.settings.checkMayStart();
     const client = this.servers.client();
@@ -100,6 +106,7 @@ export class Spawner {
       idleLimitMs: idleLimitMs || undefined,
       budgetUsd,
       runs: 1,
+      ...(worktree ? { statusDetail: 'making its worktree', settingUp: this.settings.engineId } : {}),
     };
 
     const { added, holder } = this.store.add(record);
@@ -109,10 +116,12 @@ export class Spawner {
         `A session named "${name}" already exists (${holder.status}${holder.endedAt ? ', ended' : ''}). Choose another name${isEnded(holder) ? ', or remove the ended session first' : ''}.`,
       );
     }
+    let launched = record;
+    if (worktree) launched = await this.prepareWorktree(record, worktree);
     try {
       if (route === 'file' || route === 'paste') await this.files.writePrompt(id, prompt);
       const paneId = await this.launcher.launch(client, {
-        record,
+        record: launched,
         agentPath,
         version,
         extraArgs,
@@ -120,9 +129,11 @@ export class Spawner {
         prompt: route === 'inline' ? prompt : undefined,
         promptFile: route === 'file' ? this.files.promptFile(id) : undefined,
       });
-      this.settings.onSpawned(record);
-      this.store.update(name, id, (current) => ({ ...current, paneId }));
+      this.settings.onSpawned(launched);
+      this.store.update(name, id, (current) => ({ ...current, paneId, settingUp: undefined }));
     } catch (error) {
+      // A worktree made for this spawn holds nothing of anyone's yet: it goes with the spawn.
+      if (launched.worktree) await this.worktrees.discard(name, { force: true }).catch((problem) => this.settings.logger.warn(`Could not remove the worktree of the failed spawn ${name}: ${(problem as Error).message}`));
       this.store.discard(name, id);
       await this.files.remove(id).catch(() => undefined);
       // One tmux call creates the session; tmux itself refuses a name it already has.
@@ -137,9 +148,35 @@ export class Spawner {
     // them). The change event fires at once; the event file only makes other windows look now.
     void this.settings.announce(spawned, 'instar:spawn');
     void this.store.commit([spawned]).catch((error) => this.settings.logger.warn(`Could not save the registry after spawning ${name}: ${(error as Error).message}`));
-    this.settings.logger.info(`Spawned ${name} (${model}, ${permissionMode}${pasted ? `, ${promptBytes}-byte prompt to paste` : ''}) in ${cwd}`);
+    this.settings.logger.info(`Spawned ${name} (${model}, ${permissionMode}${pasted ? `, ${promptBytes}-byte prompt to paste` : ''}) in ${spawned.cwd}${spawned.worktree ? ` on ${spawned.worktree.branch}` : ''}`);
     // The session as spawned: what the tracker learnt since comes through the change event.
     return spawned;
+  }
+
+  /**
+   * The worktree of a session being spawned, before its agent: the record (added, `starting`)
+   * then runs there. A refusal (not a repository, a branch in use) takes the record away, nothing
+   * having been made; a failing set-up command ends the session as an error with its output, the
+   * worktree kept to look into.
+   */
+  private async prepareWorktree(record: SessionRecord, request: { branch?: string; base?: string }): Promise<SessionRecord> {
+    const { name, id } = record;
+    try {
+      await this.worktrees.prepare(record, request);
+    } catch (error) {
+      const current = this.store.get(name);
+      if (!isInstarError(error, 'setup-failed') || !current?.worktree) {
+        this.store.discard(name, id);
+        throw error;
+      }
+      const now = this.settings.clock.now();
+      const failed = this.store.update(name, id, (latest) => ({ ...latest, status: 'error', statusSignal: 'spawn', statusSince: now, statusDetail: `set-up failed: ${(error as SetupCommandError).exitCode === undefined ? 'stopped or not started' : `exit status ${(error as SetupCommandError).exitCode}`}`, endedAt: now, exitCode: null, settingUp: undefined }));
+      await this.files.writeSnapshot(id, `${(error as Error).message}\n`).catch(() => undefined);
+      if (failed) await this.store.commit([failed]);
+      this.settings.logger.error(`${name}: ${(error as Error).message}`);
+      throw error;
+    }
+    return this.store.require(name);
   }
 }
 

@@ -214,7 +214,7 @@ export class StatusTracker {
         const pane = listed && (listed.tags.id === undefined || listed.tags.id === record.id) ? listed : undefined;
         const spawned = this.spawnedAt.get(record.id);
         // A spawn (or resume) whose tmux call has not returned is not judged: its pane may or may not be up.
-        const spawning = record.paneId === undefined && spawned === undefined && now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS;
+        const spawning = record.paneId === undefined && spawned === undefined && (now - (record.resumedAt ?? record.createdAt) < SPAWN_GRACE_MS || record.settingUp === this.engineId);
         if (spawning) continue;
         if (pane) this.spawnedAt.delete(record.id);
         if (!pane) {

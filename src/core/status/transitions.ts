@@ -46,7 +46,13 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       end(next, input.at, input.exitCode, input.exitCode === null && input.cleanExit ? 'screen' : 'exit');
       break;
     case 'vanished':
-      if (next.killRequested || next.budgetExceeded) end(next, input.at, null);
+      if (next.settingUp) {
+        // Its engine went away (a window closed, a crash) while making its worktree: no agent ever ran.
+        set(next, 'error', 'reconcile', input.at, 'its worktree was being set up when the window that did it closed; the worktree is kept');
+        next.endedAt = input.at;
+        next.exitCode = null;
+        next.settingUp = undefined;
+      } else if (next.killRequested || next.budgetExceeded) end(next, input.at, null);
       else if (next.endReason !== undefined && CLEAN_END_REASONS.has(next.endReason)) end(next, input.at, null, 'hook');
       else {
         set(next, 'lost', 'reconcile', input.at, `the tmux session vanished without an exit being seen${next.endReason ? ` (the agent ended: ${next.endReason})` : ''}`);

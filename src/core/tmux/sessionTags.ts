@@ -37,7 +37,13 @@ export interface TaggedRecord {
   runs: number;
   resumedAt?: number;
   adopted?: boolean;
+  budgetUsd?: number;
+  /** The session's git worktree (its set-up files cut to TAGGED_SETUP_FILES). */
+  worktree?: { path: string; branch: string; base: string; baseCommit: string; repoRoot: string; ownsBranch: boolean; setupFiles?: readonly string[] };
 }
+
+/** A worktree's set-up files kept in a tag, at most: the tag rides in the one tmux message that creates the session. */
+export const TAGGED_SETUP_FILES = 20;
 
 /** The tags of a session in a listing. */
 export interface PaneTags {

@@ -56,14 +56,18 @@ export class ProcessRunner implements CommandRunner {
   }
 }
 
-/** The same contract through execa, for every process that is not on the tmux hot path. */
+/**
+ * The same contract through execa, for every process that is not on the tmux hot path. Each
+ * process leads a process group of its own, and a time-out ends the whole group: a set-up command
+ * or a git hook whose children hold its output open would otherwise outlive its limit.
+ */
 export class ExecaRunner implements CommandRunner {
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     // Loaded on first use: execa and its dependencies are 40 % of the bundle, off the way to activation.
     const { execa } = await import('execa');
-    const result = await execa(file, args, {
+    const subprocess = execa(file, args, {
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-      timeout: options.timeoutMs,
+      detached: true,
       killSignal: 'SIGKILL',
       env: options.env,
       extendEnv: options.env === undefined,
@@ -73,8 +77,31 @@ export class ExecaRunner implements CommandRunner {
       maxBuffer: 256 * 1024 * 1024,
       windowsHide: true,
     });
-    const spawnError = result.failed && result.exitCode === undefined && !result.timedOut && !result.isTerminated ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
-    if (spawnError?.code) return { exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError };
-    return { exitCode: result.timedOut ? undefined : result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut: result.timedOut };
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            endGroup(subprocess.pid);
+          }, options.timeoutMs);
+    try {
+      const result = await subprocess;
+      const spawnError = result.failed && result.exitCode === undefined && !timedOut && !result.isTerminated ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
+      if (spawnError?.code) return { exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError };
+      return { exitCode: timedOut ? undefined : result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Ends a process group (its leader's pid), whatever is left of it. */
+function endGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Gone already.
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * Sessions in git worktrees through the engine, on real git repositories made by the tests and
+ * real tmux: the agents are a small stand-in that runs its prompt as a shell command in its
+ * folder (where Claude Code would edit files) and then waits, so what each session changed is
+ * known exactly.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isInstarError } from '../../src/core/util/errors';
+import { Harness, startHarness } from '../support/engineHarness';
+import { tmuxOn } from '../support/tmuxServer';
+import { waitFor, waitForStatus } from '../support/wait';
+
+const TMP = realpathSync(mkdtempSync(join(tmpdir(), 'instar-worktree-sessions-')));
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const savedEnv = { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
+
+let repos = 0;
+function makeRepo(): string {
+  const repo = join(TMP, `repo-${++repos}`);
+  mkdirSync(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.name', 'Instar Test');
+  git(repo, 'config', 'user.email', 'test@instar.invalid');
+  writeFileSync(join(repo, 'shared.txt'), 'one\ntwo\nthree\n');
+  writeFileSync(join(repo, '.gitignore'), '.env\n');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'start');
+  return repo;
+}
+
+const rejects = (promise: Promise<unknown>, code: string, pattern: RegExp) =>
+  assert.rejects(promise, (error: unknown) => {
+    assert.ok(isInstarError(error), `expected an InstarError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, pattern);
+    return true;
+  });
+
+describe('sessions in worktrees of their own', () => {
+  let h: Harness;
+  let worktreeRoot: string;
+
+  before(async () => {
+    writeFileSync(join(TMP, 'gitconfig'), '');
+    process.env.GIT_CONFIG_GLOBAL = join(TMP, 'gitconfig');
+    process.env.GIT_CONFIG_NOSYSTEM = '1';
+    // The agent: runs its prompt as a shell command where it was started, says so, and waits.
+    const agent = join(TMP, 'edit-agent');
+    writeFileSync(agent, '#!/bin/sh\nsh -c "$1" && echo AGENT-DONE\nexec sleep 100000\n');
+    chmodSync(agent, 0o755);
+    worktreeRoot = join(TMP, 'worktrees');
+    h = await startHarness('worktrees', { agentCommand: agent, worktreeRoot });
+  });
+  after(async () => {
+    await h.dispose();
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(TMP, { recursive: true, force: true });
+  });
+
+  const done = (name: string) => waitFor(`${name} to run its prompt`, async () => /AGENT-DONE/.test(await h.engine.output(name, { lines: 20 }).catch(() => '')), 30_000);
+
+  it('runs three sessions side by side that edit one file differently: the main tree stays clean, each review shows its own change, merges report the conflict and lose nothing', async () => {
+    const repo = makeRepo();
+    const edits = { 'wt-a': 's/two/two from a/', 'wt-b': 's/two/two from b/', 'wt-c': 's/three/three from c/' };
+    const spawned = await Promise.all(Object.entries(edits).map(([name, edit]) => h.engine.spawn({ name, prompt: `sed -i '${edit}' shared.txt`, cwd: repo, worktree: true })));
+    for (const record of spawned) {
+      assert.equal(record.worktree?.branch, `instar/${record.name}`);
+      assert.equal(record.worktree?.path, join(worktreeRoot, record.name));
+      assert.equal(record.cwd, record.worktree?.path, 'the agent runs in its worktree');
+      assert.equal(record.worktree?.repoRoot, repo);
+      assert.equal(record.worktree?.base, 'main');
+    }
+    for (const name of Object.keys(edits)) await done(name);
+    assert.equal(git(repo, 'status', '--porcelain'), '', 'the main tree is untouched');
+    assert.equal(readFileSync(join(repo, 'shared.txt'), 'utf8'), 'one\ntwo\nthree\n');
+    for (const name of Object.keys(edits)) {
+      const review = await h.engine.review(name);
+      assert.deepEqual(review.files.map((file) => [file.path, file.status, file.added, file.removed]), [['shared.txt', 'modified', 1, 1]], name);
+      const { record } = await waitForStatus(h.engine, name, (current) => current.worktreeChanges?.files === 1, 30_000);
+      assert.deepEqual([record.worktreeChanges?.added, record.worktreeChanges?.removed], [1, 1], `${name}'s counts in its record`);
+    }
+    assert.match(readFileSync(join(worktreeRoot, 'wt-a', 'shared.txt'), 'utf8'), /two from a/);
+
+    for (const name of Object.keys(edits)) await h.engine.kill(name);
+    await rejects(h.engine.mergeWorktree('wt-a'), 'worktree-uncommitted', /uncommitted/);
+    assert.ok(await h.engine.commitWorktree('wt-a'));
+    assert.equal((await h.engine.mergeWorktree('wt-a')).kind, 'fast-forward');
+    assert.match(readFileSync(join(repo, 'shared.txt'), 'utf8'), /two from a/);
+    await h.engine.commitWorktree('wt-b');
+    const conflict = await h.engine.mergeWorktree('wt-b');
+    assert.equal(conflict.kind, 'conflict');
+    assert.deepEqual(conflict.conflicts, ['shared.txt']);
+    const merging = readFileSync(join(repo, 'shared.txt'), 'utf8');
+    assert.match(merging, /<<<<<<<[\s\S]*two from a[\s\S]*=======[\s\S]*two from b[\s\S]*>>>>>>>/, 'both sides are in the file for the merge editor');
+    assert.deepEqual(git(repo, 'branch', '--format=%(refname:short)').split('\n').filter(Boolean).sort(), ['instar/wt-a', 'instar/wt-b', 'instar/wt-c', 'main'], 'nothing lost');
+    git(repo, 'merge', '--abort');
+  });
+
+  it('refuses a branch checked out elsewhere and a folder outside a repository, leaving nothing; says when the main tree had uncommitted changes', async () => {
+    const repo = makeRepo();
+    await rejects(h.engine.spawn({ name: 'wt-busy', prompt: 'true', cwd: repo, worktree: 'main' }), 'branch-in-use', /main/);
+    assert.equal(h.engine.get('wt-busy'), undefined);
+    assert.equal(existsSync(join(worktreeRoot, 'wt-busy')), false);
+    const plain = join(TMP, 'plain');
+    mkdirSync(plain);
+    await rejects(h.engine.spawn({ name: 'wt-plain', prompt: 'true', cwd: plain, worktree: true }), 'not-a-repository', /not in a git repository/);
+    assert.equal(h.engine.get('wt-plain'), undefined);
+    await rejects(h.engine.spawn({ name: 'wt-odd', prompt: 'true', cwd: repo, worktree: 42 as unknown as boolean }), 'invalid-input', /worktree must be true/);
+    assert.equal(await h.engine.repository(plain), undefined);
+
+    writeFileSync(join(repo, 'shared.txt'), 'changed in the main tree\n');
+    const record = await h.engine.spawn({ name: 'wt-dirty', prompt: 'cat shared.txt > seen.txt', cwd: repo, worktree: true });
+    assert.match(record.statusDetail ?? '', /from HEAD \(the main tree has uncommitted changes/);
+    await done('wt-dirty');
+    assert.equal(readFileSync(join(record.worktree!.path, 'seen.txt'), 'utf8'), 'one\ntwo\nthree\n', 'the worktree started from HEAD');
+    await h.engine.kill('wt-dirty');
+  });
+
+  it('copies the set-up files and runs the set-up command before the agent; a failing set-up is an error with its output and starts no agent', async () => {
+    const repo = makeRepo();
+    writeFileSync(join(repo, '.env'), 'SECRET=1\n');
+    writeFileSync(join(repo, '.env.local'), 'LOCAL=1\n');
+    writeFileSync(join(repo, 'notes.txt'), 'not a set-up file\n');
+    h.engine.configure({ worktreeSetup: { files: ['.env*'], mode: 'copy', command: 'printf "set up by %s\\n" "$INSTAR_BRANCH" > from-setup.txt' } });
+    const record = await h.engine.spawn({ name: 'wt-setup', prompt: 'cp from-setup.txt agent-saw.txt', cwd: repo, worktree: true });
+    await done('wt-setup');
+    const tree = record.worktree!.path;
+    assert.equal(readFileSync(join(tree, '.env'), 'utf8'), 'SECRET=1\n');
+    assert.equal(readFileSync(join(tree, '.env.local'), 'utf8'), 'LOCAL=1\n');
+    assert.equal(existsSync(join(tree, 'notes.txt')), false);
+    assert.equal(readFileSync(join(tree, 'agent-saw.txt'), 'utf8'), 'set up by instar/wt-setup\n', 'the set-up ran first');
+    assert.deepEqual([...(h.engine.get('wt-setup')?.worktree?.setupFiles ?? [])].sort(), ['.env', '.env.local']);
+    const review = await h.engine.review('wt-setup');
+    assert.deepEqual(review.files.map((file) => file.path).sort(), ['agent-saw.txt', 'from-setup.txt'], 'set-up files are not the session\'s work');
+    await h.engine.kill('wt-setup');
+
+    h.engine.configure({ worktreeSetup: { files: [], mode: 'copy', command: 'echo installing; echo "broken dependency" >&2; exit 3' } });
+    await rejects(h.engine.spawn({ name: 'wt-broken', prompt: 'echo never', cwd: repo, worktree: true }), 'setup-failed', /exited with status 3[\s\S]*broken dependency/);
+    const broken = h.engine.get('wt-broken')!;
+    assert.equal(broken.status, 'error');
+    assert.equal(broken.statusDetail, 'set-up failed: exit status 3');
+    assert.ok(broken.endedAt !== undefined);
+    assert.match(await h.engine.output('wt-broken'), /installing[\s\S]*broken dependency/, 'its output is the set-up command\'s');
+    assert.throws(() => tmuxOn(h.socket, 'has-session', '-t', '=wt-broken'), /can't find session|no server running/, 'no agent started');
+    assert.ok(existsSync(broken.worktree!.path), 'the worktree is kept to look into');
+    h.engine.configure({ worktreeSetup: { files: [], mode: 'copy' } });
+  });
+
+  it('keeps a removed session\'s worktree unless asked, and discards only what would lose nothing without a confirmation', async () => {
+    const repo = makeRepo();
+    await h.engine.spawn({ name: 'wt-keep', prompt: 'echo kept > work.txt', cwd: repo, worktree: true });
+    await h.engine.spawn({ name: 'wt-drop', prompt: 'echo dropped > work.txt', cwd: repo, worktree: true });
+    await done('wt-keep');
+    await done('wt-drop');
+    const kept = h.engine.get('wt-keep')!.worktree!;
+    await h.engine.kill('wt-keep');
+    await h.engine.remove('wt-keep');
+    assert.ok(existsSync(join(kept.path, 'work.txt')), 'removing the session kept its worktree');
+    assert.match(git(repo, 'branch', '--list', 'instar/wt-keep'), /instar\/wt-keep/);
+
+    await rejects(h.engine.discardWorktree('wt-drop'), 'session-live', /kill it before/);
+    await h.engine.kill('wt-drop');
+    const loss = await h.engine.worktreeLoss('wt-drop');
+    assert.deepEqual(loss.uncommitted, ['work.txt']);
+    await rejects(h.engine.remove('wt-drop', { discardWorktree: true }), 'worktree-has-work', /work\.txt/);
+    assert.ok(h.engine.get('wt-drop'), 'a refused discard removes nothing');
+    await h.engine.remove('wt-drop', { discardWorktree: true, force: true });
+    assert.equal(h.engine.get('wt-drop'), undefined);
+    assert.equal(existsSync(join(worktreeRoot, 'wt-drop')), false);
+    assert.equal(git(repo, 'branch', '--list', 'instar/wt-drop'), '');
+  });
+});
