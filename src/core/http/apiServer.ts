@@ -19,6 +19,9 @@ import { spawnBatch } from './batchSpawn';
 import { streamEvents } from './eventStream';
 import { parseWaitQuery, waitForLabel, waitForSession } from './sessionWaits';
 import { spawnRequestOf } from './spawnBody';
+import type { HandlerRequest, Route } from './route';
+import { usageRoutes } from './usageRoutes';
+import { worktreeRoutes } from './worktreeRoutes';
 
 export { toApiSession, type ApiSession } from './apiSession';
 
@@ -51,27 +54,8 @@ const KEYS_RULE =
 
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
-interface HandlerRequest {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: () => Promise<Record<string, unknown>>;
-  /** Aborts when the client goes away (a wait then stops waiting). */
-  signal: AbortSignal;
-  req: IncomingMessage;
-  res: ServerResponse;
-}
-
-/** The status and JSON body to answer, or undefined when the handler answered itself (a stream). */
-type Handler = (request: HandlerRequest) => Promise<[number, unknown] | undefined>;
-
 /** Event streams open at once, at most. */
 const MAX_STREAMS = 64;
-
-interface Route {
-  path: RegExp;
-  methods: Partial<Record<string, Handler>>;
-  auth: boolean;
-}
 
 export class ApiServer {
   private server: Server | undefined;
@@ -180,15 +164,19 @@ export class ApiServer {
         auth: true,
         methods: {
           GET: async ({ params }) => [200, await withDialog(this.engine, this.engine.require(params.name))],
-          DELETE: async ({ params }) => {
-            // A live session is killed (its record stays, as killed); an ended one is removed.
+          DELETE: async ({ params, query }) => {
+            // A live session is killed (its record stays, as killed); an ended one is removed, its worktree kept unless asked.
             const record = this.engine.require(params.name);
-            if (isEnded(record)) await this.engine.remove(params.name);
+            const worktree = query.get('worktree') ?? 'keep';
+            if (worktree !== 'keep' && worktree !== 'discard') throw new HttpError(400, `worktree= must be keep (the default) or discard, not ${JSON.stringify(worktree)}.`);
+            if (isEnded(record)) await this.engine.remove(params.name, { discardWorktree: worktree === 'discard', force: query.get('force') === 'true' });
             else await this.engine.kill(params.name);
             return [200, { ok: true }];
           },
         },
       },
+      ...usageRoutes(this.engine),
+      ...worktreeRoutes(this.engine),
     ];
   }
 

@@ -1,5 +1,6 @@
 /** A session as the API shows it: Instar's fields, and what this product adds (the state's source, turns, label). */
 import { idleEndAt, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import type { SessionUsage } from '../model/usage';
 import type { SessionEngine } from '../sessions/sessionEngine';
 
 export interface ApiSession {
@@ -27,6 +28,25 @@ export interface ApiSession {
   turns: number;
   /** When it ends by itself if it stays idle, when it will. */
   endsWhenIdleAt: string | null;
+  /** Tokens, cost (USD, and whether Claude Code or the price table gave it) and context used, once known. */
+  usage: ApiUsage | null;
+  /** The most it may cost in USD, if limited. */
+  budgetUsd: number | null;
+  /** Its git worktree (own folder and branch) and what it changed there, if it runs in one. */
+  worktree: { path: string; branch: string; base: string; files: number | null; added: number | null; removed: number | null; discarded: boolean } | null;
+}
+
+export interface ApiUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+  costSource: 'claude-code' | 'price-table';
+  contextPercent: number | null;
+  contextTokens: number | null;
+  contextWindow: number | null;
+  model: string | null;
 }
 
 export function toApiSession(record: SessionRecord): ApiSession {
@@ -51,6 +71,34 @@ export function toApiSession(record: SessionRecord): ApiSession {
     runs: record.runs ?? 1,
     turns: record.turns ?? 0,
     endsWhenIdleAt: endsAt === undefined ? null : new Date(endsAt).toISOString(),
+    usage: record.usage ? apiUsage(record.usage) : null,
+    budgetUsd: record.budgetUsd ?? null,
+    worktree: record.worktree
+      ? {
+          path: record.worktree.path,
+          branch: record.worktree.branch,
+          base: record.worktree.base,
+          files: record.worktreeChanges?.files ?? null,
+          added: record.worktreeChanges?.added ?? null,
+          removed: record.worktreeChanges?.removed ?? null,
+          discarded: record.worktreeDiscarded === true,
+        }
+      : null,
+  };
+}
+
+function apiUsage(usage: SessionUsage): ApiUsage {
+  return {
+    inputTokens: usage.tokens.input,
+    outputTokens: usage.tokens.output,
+    cacheReadTokens: usage.tokens.cacheRead,
+    cacheCreationTokens: usage.tokens.cacheCreation,
+    costUsd: usage.costUsd,
+    costSource: usage.costSource === 'claude-code' ? 'claude-code' : 'price-table',
+    contextPercent: usage.contextPercent ?? null,
+    contextTokens: usage.contextTokens ?? null,
+    contextWindow: usage.contextWindow ?? null,
+    model: usage.model ?? null,
   };
 }
 

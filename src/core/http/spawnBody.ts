@@ -4,7 +4,9 @@
  * what it takes.
  */
 import type { SpawnRequest } from '../sessions/engineOptions';
+import { SessionWorktrees } from '../sessions/sessionWorktrees';
 import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
+import { validateBudget } from '../usage/budgets';
 import { MAX_PROMPT_BYTES, validateModel, validateName, validateText } from '../sessions/validation';
 import { InstarError } from '../util/errors';
 import { describeValue, HttpError } from './httpRequest';
@@ -14,6 +16,8 @@ export interface SpawnDefaults {
   model?: unknown;
   endWhenIdleSeconds?: unknown;
   label?: unknown;
+  budgetUsd?: unknown;
+  worktree?: unknown;
 }
 
 /** A spawn body as a request for the engine; throws HttpError 400 naming what is wrong. `where` prefixes messages ("sessions[2]: "). */
@@ -42,9 +46,13 @@ export function spawnRequestOf(body: Record<string, unknown>, cwd: string, defau
     batch: (pick('label') as string | null | undefined) ?? undefined,
     cwd,
     idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
+    budgetUsd: (pick('budgetUsd') as number | null | undefined) ?? undefined,
+    worktree: (pick('worktree') as SpawnRequest['worktree'] | null | undefined) ?? undefined,
   };
   // What the engine checks again when it spawns: checked here too, so that a batch refuses before any starts.
   try {
+    validateBudget(request.budgetUsd, '"budgetUsd"');
+    SessionWorktrees.validate(request.worktree);
     validateName(request.name);
     validateText(request.prompt, 'prompt', MAX_PROMPT_BYTES);
     if (request.model !== undefined) validateModel(request.model);
