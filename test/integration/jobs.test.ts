@@ -1,14 +1,16 @@
 /** Scheduled jobs on an injected clock, spawning real sessions on real tmux. */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '../../src/core/util/host';
+import { Logger, silentLogger } from '../../src/core/util/host';
 import { MemoryStorage } from '../support/storage';
 import { parseJobs } from '../../src/core/jobs/jobsFile';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { watchJobsFile } from '../../src/core/jobs/jobsWatcher';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { writeHookEvent, writeQuietAgent } from '../support/quietAgent';
 import { waitFor, waitForStatus } from '../support/wait';
 
 const at = (text: string) => new Date(text).getTime();
@@ -39,6 +41,58 @@ describe('jobs.json', () => {
     assert.match(problems[5], /^jobs\[7\]: each job must be an object/);
     assert.match(parseJobs('{oops').problems[0], /not valid JSON/);
     assert.match(parseJobs('{}').problems[0], /must be an array/);
+  });
+});
+
+describe('jobs.json budgets and worktrees', () => {
+  it('takes a budget per run and per day, and runs in worktrees; refuses values that are not dollars or a base', () => {
+    const { jobs, problems } = parseJobs(
+      JSON.stringify([
+        { slug: 'capped', schedule: '* * * * *', prompt: 'x', budgetUsd: 0.5, dailyBudgetUsd: 5, worktree: true },
+        { slug: 'based', schedule: '* * * * *', prompt: 'x', worktree: { base: 'develop' } },
+        { slug: 'bad-budget', schedule: '* * * * *', prompt: 'x', dailyBudgetUsd: 'a lot' },
+        { slug: 'bad-tree', schedule: '* * * * *', prompt: 'x', worktree: 'yes' },
+      ]),
+    );
+    assert.deepEqual(jobs.map((job) => [job.slug, job.budgetUsd, job.dailyBudgetUsd, job.worktree]), [['capped', 0.5, 5, true], ['based', undefined, undefined, { base: 'develop' }]]);
+    assert.match(problems[0], /^jobs\[2\] \(slug "bad-budget"\): dailyBudgetUsd must be a number of US dollars above 0/);
+    assert.match(problems[1], /^jobs\[3\] \(slug "bad-tree"\): worktree must be true, false, or \{ "base"/);
+  });
+});
+
+describe("a job's daily budget", () => {
+  let h: Harness;
+  const lines: string[] = [];
+  const logger: Logger = { ...silentLogger, info: (line) => lines.push(line), warn: (line) => lines.push(line) };
+  let scheduler: JobScheduler;
+
+  before(async () => {
+    const agent = await writeQuietAgent(join(tmpdir(), `instar-quiet-jobs-${process.pid}`));
+    h = await startHarness('jobbudget', { agentCommand: agent });
+    scheduler = new JobScheduler(h.engine, { cwd: h.root, storage: new MemoryStorage(), clock: { now: () => Date.now() }, logger, runMissed: false });
+  });
+  after(async () => {
+    scheduler.dispose();
+    await h.dispose();
+  });
+
+  it("gives a run what is left of the day's budget, stops it there, and does not run the next firing, saying why", async () => {
+    scheduler.load(JSON.stringify([{ slug: 'spendy', schedule: '0 0 1 1 *', prompt: 'Spend', budgetUsd: 10, dailyBudgetUsd: 2 }]));
+    await scheduler.start();
+    const run = await scheduler.runNow('spendy');
+    assert.equal(run?.budgetUsd, 2, "the run's budget is what is left of the day's");
+    const { record } = await waitForStatus(h.engine, run!.name, (current) => current.statusSignal === 'hook', 30_000);
+    // Claude Code's part: one answer of a million input tokens ($3 at sonnet's price) in the run's transcript.
+    const transcript = join(h.root, `${record.id}.jsonl`);
+    await writeFile(transcript, `${JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), message: { id: 'msg_1', model: 'claude-sonnet-5', content: [{ type: 'text', text: 'spent' }], usage: { input_tokens: 1_000_000, output_tokens: 0 } } })}\n`);
+    await writeHookEvent(join(h.stateDir, 'events'), record.id, { hook_event_name: 'Stop', transcript_path: transcript, last_assistant_message: 'spent' });
+    const { record: stopped } = await waitForStatus(h.engine, run!.name, (current) => current.endedAt !== undefined, 30_000);
+    assert.equal(stopped.status, 'error');
+    assert.match(stopped.statusDetail ?? '', /^budget: \$3\.00 spent of the session's \$2\.00$/);
+    assert.equal(h.engine.jobCostToday('spendy'), 3);
+    assert.equal(await scheduler.runNow('spendy'), undefined, 'the next firing does not run');
+    assert.equal(scheduler.get('spendy')?.lastResult, 'over budget');
+    assert.ok(lines.some((line) => /^Job spendy \(run now\): not run, its daily budget of \$2\.00 is spent \(\$3\.00 today\)/.test(line)), lines.join('\n'));
   });
 });
 

@@ -14,6 +14,7 @@ import type { SessionEngine } from '../sessions/sessionEngine';
 import type { JobState } from '../model/job';
 import { firstFreeName } from '../model/sessionName';
 import { isEnded, isWorking, SessionRecord } from '../model/sessionRecord';
+import { formatUsd } from '../model/usage';
 import { Disposable, Emitter } from '../util/emitter';
 import { nextRun, parseJobs } from './jobsFile';
 
@@ -215,6 +216,14 @@ export class JobScheduler {
       state.lastResult = 'skipped';
       return undefined;
     }
+    const { dailyBudgetUsd, budgetUsd } = state.definition;
+    const spentToday = dailyBudgetUsd === undefined ? 0 : this.engine.jobCostToday(slug);
+    if (dailyBudgetUsd !== undefined && spentToday >= dailyBudgetUsd) {
+      this.options.logger.warn(`Job ${slug} (${why}): not run, its daily budget of ${formatUsd(dailyBudgetUsd)} is spent (${formatUsd(spentToday)} today); it runs again tomorrow, or once dailyBudgetUsd is raised in jobs.json`);
+      state.lastResult = 'over budget';
+      this.emitter.fire();
+      return undefined;
+    }
     const now = this.options.clock.now();
     state.lastRunAt = now;
     const stored = this.stored();
@@ -228,6 +237,9 @@ export class JobScheduler {
         jobSlug: slug,
         cwd: this.options.cwd,
         idleLimitMs: state.definition.endWhenIdleMs,
+        // A run may spend what is left of the day's budget, and no more than a run's.
+        budgetUsd: minOf(budgetUsd, dailyBudgetUsd === undefined ? undefined : dailyBudgetUsd - spentToday),
+        worktree: state.definition.worktree === true ? true : state.definition.worktree ? { base: state.definition.worktree.base } : undefined,
       });
       state.lastSession = record.name;
       state.lastResult = record.status;
@@ -290,4 +302,9 @@ export function runMinuteOf(name: string, slug: string): number | undefined {
   if (!match) return undefined;
   const [, year, month, day, hour, minute] = match.map(Number);
   return new Date(year, month - 1, day, hour, minute).getTime();
+}
+
+/** The smaller of two limits, either of which may be absent. */
+function minOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

@@ -5,6 +5,7 @@
 import { Cron } from 'croner';
 import type { JobDefinition } from '../model/job';
 import { validateModel, validateName } from '../sessions/validation';
+import { MAX_BUDGET_USD, validateBudget } from '../usage/budgets';
 
 export interface JobsFile {
   jobs: JobDefinition[];
@@ -73,6 +74,19 @@ export function parseJobs(text: string): JobsFile {
       return void fail('endWhenIdleSeconds', 'must be a whole number of seconds from 0 (never) to 604800 (a week)');
     }
     if (job.name !== undefined && typeof job.name !== 'string') return void fail('name', 'must be a string');
+    const budgets: Partial<Record<'budgetUsd' | 'dailyBudgetUsd', number>> = {};
+    for (const field of ['budgetUsd', 'dailyBudgetUsd'] as const) {
+      try {
+        budgets[field] = validateBudget(job[field]);
+      } catch {
+        return void fail(field, `must be a number of US dollars above 0 (at most ${MAX_BUDGET_USD})`);
+      }
+    }
+    const worktree = job.worktree;
+    const base = typeof worktree === 'object' && worktree !== null && !Array.isArray(worktree) ? (worktree as Record<string, unknown>).base : undefined;
+    if (worktree !== undefined && typeof worktree !== 'boolean' && !(typeof base === 'string' && base.trim() !== '')) {
+      return void fail('worktree', 'must be true, false, or { "base": "<branch or commit>" }');
+    }
     seen.add(slug);
     jobs.push({
       slug,
@@ -83,6 +97,8 @@ export function parseJobs(text: string): JobsFile {
       enabled: job.enabled !== false,
       keepAlive: job.keepAlive === true,
       endWhenIdleMs: (typeof idle === 'number' ? idle : DEFAULT_JOB_IDLE_SECONDS) * 1000,
+      ...budgets,
+      ...(worktree === true ? { worktree: true } : typeof base === 'string' ? { worktree: { base: base.trim() } } : {}),
     });
   });
   return { jobs, problems };

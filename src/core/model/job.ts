@@ -14,6 +14,12 @@ export interface JobDefinition {
   keepAlive: boolean;
   /** A run ends this long after its turn when it stays idle (0: never). */
   endWhenIdleMs: number;
+  /** The most one run may cost, in USD. */
+  budgetUsd?: number;
+  /** The most the job's runs may cost in a day, in USD: a firing once it is spent does not run. */
+  dailyBudgetUsd?: number;
+  /** Each run in a git worktree of its own: true (a new branch per run), or the base to branch from. */
+  worktree?: boolean | { base: string };
 }
 
 /** One run of a job, newest first in JobState.runs. */
@@ -32,7 +38,7 @@ export interface JobState {
   lastRunAt?: number;
   lastSession?: string;
   /** The last session's state (its final one once it ended), or why a firing did nothing. */
-  lastResult?: SessionStatus | 'skipped' | 'failed to spawn';
+  lastResult?: SessionStatus | 'skipped' | 'failed to spawn' | 'over budget';
   /** Consecutive ended-in-error runs, for keepAlive back-off. */
   failures: number;
   /** When a keepAlive respawn is due. */
