@@ -21,6 +21,7 @@ import { measureLifecycle } from './lifecycleBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
 import { bareWatchLatency, time, timeRefreshes, writeEvent } from './measure';
 import { measureSteering } from './steerBench';
+import { measureUsage } from './usageBench';
 import { measureInVsCode } from './vscodeBench';
 
 const run = promisify(execFile);
@@ -85,8 +86,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -262,6 +263,34 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       1,
       'lower',
       `until every session is up, median of ${sizes.steer.rounds} rounds in alternating order; single requests one after another (as a script's loop sends them); sent all at once they took ${round(median(steer.parallel), 0)} ms (${round(median(steer.batch) / median(steer.parallel))}×)`,
+    ),
+  );
+  const usage = await measureUsage(options.repo, sizes.usage, log);
+  const usageMB = sizes.usage.transcriptBytes / 1e6;
+  const latencyDetail = (what: string, figures: number[], watch: number[]) =>
+    `${sizes.usage.events} ${what} for one of ${sizes.usage.sessions} live sessions (the quiet agent), each transcript ${usageMB} MB and in a folder of its own; p50 ${round(percentile(figures, 50), 1)} ms vs ${round(percentile(watch, 50), 1)} ms; baseline: a bare fs.watch on the same folder seeing the same write`;
+  rows.push(ratioRow('Usage update latency p95 (answer appended to the transcript → change event with its tokens)', percentile(usage.transcript, 95), percentile(usage.transcriptWatch, 95), 'ms', 200, 'absolute', latencyDetail('assistant lines appended (one appendFile of a whole line each, as Claude Code writes them)', usage.transcript, usage.transcriptWatch)));
+  rows.push(ratioRow('Usage update latency p95 (status line written → change event with its cost)', percentile(usage.statusLine, 95), percentile(usage.statusLineWatch, 95), 'ms', 200, 'absolute', latencyDetail('status line inputs written to <state>/usage/<id>.json (a temporary renamed into place, as the status line command does)', usage.statusLine, usage.statusLineWatch)));
+  rows.push(
+    ratioRow(
+      `Usage's added cost at a start with ${sizes.usage.sessions} sessions of ${usageMB} MB transcripts`,
+      median(usage.startWith),
+      median(usage.startWithout),
+      'ms',
+      50,
+      'added',
+      `SessionEngine.create with ${sizes.usage.sessions} live sessions (the quiet agent), each with a status line and a transcript read by an earlier start (offsets and totals on the records: nothing new to read), median of ${sizes.usage.starts} starts per side in alternating order (median of the paired differences ${round(median(usage.startWith.map((ms, i) => ms - usage.startWithout[i])), 1)} ms); the usage tracker's own start alone (UsageTracker.start() on the same records and folder): ${round(median(usage.trackerWith), 1)} ms vs ${round(median(usage.trackerWithout), 1)} ms; baseline: the same start with the records' transcripts and usage left out and the usage folder empty; the first start, which read all ${round(usage.firstStartMB, 0)} MB, took ${round(usage.firstStartMs, 0)} ms`,
+    ),
+  );
+  rows.push(
+    ratioRow(
+      `Host memory growth of a start with ${sizes.usage.sessions} sessions' usage`,
+      median(usage.memoryWith),
+      median(usage.memoryWithout),
+      'MiB',
+      20,
+      'absolute',
+      `heap and buffers held after the start, the engine still open, after full GCs, median of ${sizes.usage.starts}; baseline: the start without usage. Most in use (heap and buffers) above the level before, sampled every ms: ${round(usage.peakWith.inUseMiB, 1)} MiB during one more such start vs ${round(usage.peakWithout.inUseMiB, 1)} MiB without usage, ${round(usage.firstStartPeak.inUseMiB, 1)} MiB during the first start (reading all)`,
     ),
   );
   const inside = await measureInVsCode(options.repo, sizes.vscode, log);

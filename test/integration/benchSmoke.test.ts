@@ -11,7 +11,7 @@ describe('benchmark smoke run', () => {
   it('runs every row and reports finite figures against a baseline', async () => {
     const result = await runBench({ smoke: true, repo: REPO });
     const names = result.rows.map((row) => row.name);
-    for (const expected of [/^Spawn/, /vs bare list-panes/, /vs per-session probing/, /Status latency p50/, /Status latency p95/, /Terminal throughput/, /Keystroke round trip/, /^Start with/, /^Heap growth/, /quiet sessions without hooks/, /^Monitor CPU/, /spawned at once/, /^Resume/, /^Agent processes left/, /^State change → wait answered/, /^State change → event-stream client/, /^Batch of \d+ spawns/, /^Activation in VS Code/, /tree row repainted in VS Code p50/, /tree row repainted in VS Code p95/, /^Extension host CPU in VS Code/]) {
+    for (const expected of [/^Spawn/, /vs bare list-panes/, /vs per-session probing/, /Status latency p50/, /Status latency p95/, /Terminal throughput/, /Keystroke round trip/, /^Start with/, /^Heap growth/, /quiet sessions without hooks/, /^Monitor CPU/, /spawned at once/, /^Resume/, /^Agent processes left/, /^State change → wait answered/, /^State change → event-stream client/, /^Batch of \d+ spawns/, /^Usage update latency p95 \(answer appended/, /^Usage update latency p95 \(status line written/, /^Usage's added cost at a start/, /^Host memory growth of a start/, /^Activation in VS Code/, /tree row repainted in VS Code p50/, /tree row repainted in VS Code p95/, /^Extension host CPU in VS Code/]) {
       assert.ok(names.some((name) => expected.test(name)), `a row matching ${expected}`);
     }
     for (const row of result.rows) {

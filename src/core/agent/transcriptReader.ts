@@ -28,6 +28,15 @@ export type LineHandler = (line: string, truncated: boolean) => void;
  * not restarted): a transcript appears with its first message.
  */
 export async function readNewLines(file: string, offset: number, onLine: LineHandler, maxLineBytes = MAX_LINE_BYTES): Promise<LineRead> {
+  // Nothing new costs one stat: the common case, for every session at every start.
+  let known: number;
+  try {
+    known = (await fs.stat(file)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { offset: 0, restarted: offset > 0 };
+    throw error;
+  }
+  if (known === offset) return { offset, restarted: false };
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');
@@ -42,9 +51,10 @@ export async function readNewLines(file: string, offset: number, onLine: LineHan
     /** Where the line being read started. */
     let lineStart = position;
     const line = new LineBuffer(maxLineBytes);
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    // No larger than what there is to read: a few new lines cost a few kilobytes, not a megabyte.
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size - position)));
     while (position < size) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK_BYTES, size - position), position);
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
       if (bytesRead === 0) break;
       let from = 0;
       for (let newline = chunk.indexOf(10, from); newline !== -1 && newline < bytesRead; newline = chunk.indexOf(10, from)) {

@@ -46,6 +46,8 @@ export interface UsageCursor {
   last?: { messageId: string; model: string; tokens: TokenCounts; costUsd: number | undefined };
   /** The price table's cost of what was read. */
   tableCostUsd: number;
+  /** The run (see SessionRecord.runs) read once more after it ended: nothing more comes of it. */
+  settledRun?: number;
   /** The status line file's modification time last read, and the cost Claude Code gave in it. */
   statusLineAt?: number;
   claudeCostUsd?: number;

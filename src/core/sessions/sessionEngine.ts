@@ -191,7 +191,7 @@ export class SessionEngine {
       await fs.mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
       await this.files.prepare();
       await this.tracker.start();
-      await this.usage.start();
+      this.usage.start();
       this.worktrees.start();
       // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
       void this.files.pruneEvents(this.clock.now()).then(
@@ -313,6 +313,11 @@ export class SessionEngine {
   /** Totals of usage per session, job and day; `today` is the local day of now. */
   usageReport(): UsageReport {
     return usageReport(this.store.list(), this.ledger.days(), dayOf(this.clock.now()), this.options.dailyBudgetUsd);
+  }
+
+  /** Resolves once no usage read is under way: what the start found new has been read (tests, benchmarks). */
+  usageRead(): Promise<void> {
+    return this.usage.idle();
   }
 
   /** What a job's runs have cost today (removed runs included), for its daily budget. */

@@ -33,6 +33,9 @@ export interface BudgetNotice {
   message: string;
 }
 
+/** Reads of transcripts at once, at most. */
+const READS_AT_ONCE = 4;
+
 export interface UsageTrackerOptions {
   clock: Clock;
   logger: Logger;
@@ -57,6 +60,8 @@ export class UsageTracker {
   private readonly notices = new Emitter<BudgetNotice>();
   readonly onBudget = this.notices.event;
   private disposed = false;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly store: SessionStore,
@@ -64,8 +69,8 @@ export class UsageTracker {
     private readonly options: UsageTrackerOptions,
   ) {}
 
-  /** Reads what is new for every session (from where each was read), then follows them. */
-  async start(): Promise<void> {
+  /** Follows every session, and reads soon what is new for each (from where it was read). */
+  start(): void {
     this.watch(this.files.usageDir, (file) => {
       const id = /^([A-Za-z0-9-]+)\.json$/.exec(file)?.[1];
       if (id) this.update(id);
@@ -78,12 +83,21 @@ export class UsageTracker {
         if (!this.settled.has(record.id) && (record.lastEvent === 'Stop' || record.lastEvent === 'StopFailure' || isEnded(record))) this.update(record.id);
       }
     });
-    await Promise.all(
-      this.store.all().map((record) => {
-        if (record.transcriptPath && !isEnded(record)) this.watchTranscripts(record.transcriptPath);
-        return this.read(record.id);
-      }),
-    );
+    // What is new for each session is read off the start's path, a few at a time: a session whose
+    // run ended and was read after its end has nothing more to give.
+    for (const record of this.store.all()) {
+      if (isEnded(record) && record.usageCursor?.settledRun === (record.runs ?? 1)) {
+        this.settled.add(record.id);
+        continue;
+      }
+      if (record.transcriptPath && !isEnded(record)) this.watchTranscripts(record.transcriptPath);
+      this.update(record.id);
+    }
+  }
+
+  /** Resolves once no read is under way (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.reading.size > 0) await Promise.all([...this.reading.values()]);
   }
 
   /** Reads a session's new usage soon (one read at a time per session; a read asked for meanwhile follows it). */
@@ -110,6 +124,30 @@ export class UsageTracker {
   }
 
   private async read(id: string): Promise<void> {
+    await this.slot();
+    try {
+      await this.readNow(id);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** At most READS_AT_ONCE reads at a time: a start with many transcripts to catch up on stays bounded in memory. */
+  private slot(): Promise<void> {
+    if (this.running < READS_AT_ONCE) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+
+  private async readNow(id: string): Promise<void> {
     const record = this.store.byId(id);
     if (!record || this.settled.has(id)) return;
     const ended = isEnded(record);
@@ -118,7 +156,10 @@ export class UsageTracker {
     const before = state;
     state = await this.readStatusLine(id, state);
     if (record.transcriptPath) state = await this.readTranscript(record.transcriptPath, state, prices());
-    if (ended) this.settled.add(id);
+    if (ended) {
+      this.settled.add(id);
+      state = { usage: state.usage, cursor: { ...state.cursor, settledRun: record.runs ?? 1 } };
+    }
     if (state === before) return;
     const next = this.store.update(record.name, id, (current) => ({ ...current, usage: state.usage, usageCursor: state.cursor }));
     if (!next) return;
