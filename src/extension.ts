@@ -13,6 +13,8 @@ import { sharedStateDir } from './vscode/stateFolder';
 import { offerSkill } from './vscode/commands/skill';
 import { channelLogger } from './vscode/logger';
 import { OUTPUT_SCHEME, OutputDocuments } from './vscode/outputDocuments';
+import { CONVERSATION_SCHEME, ConversationDocuments } from './vscode/conversationDocuments';
+import { GIT_SCHEME, GitDocuments } from './vscode/gitDocuments';
 import { QuickPicker } from './vscode/pickers/quickPicker';
 import { RefreshController } from './vscode/refreshController';
 import { SessionNotifications } from './vscode/sessionNotifications';
@@ -63,6 +65,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
   const view = store.add(vscode.window.createTreeView('instar.sessions', { treeDataProvider: tree, showCollapseAll: false }));
   const outputs = store.add(new OutputDocuments(engine));
   store.add(vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, outputs));
+  const conversations = store.add(new ConversationDocuments(engine));
+  store.add(vscode.workspace.registerTextDocumentContentProvider(CONVERSATION_SCHEME, conversations));
+  store.add(vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitDocuments(engine)));
   const refresh = store.add(new RefreshController(engine, view, tree, outputs));
   const terminals = store.add(new SessionTerminals(engine));
   store.add(new SessionStatusBar(engine));
@@ -87,7 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Instar
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace (this host's own storage, ${ownStorage}, is a copy VS Code made while another host held the workspace's)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
-  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource }));
+  const commands = store.add(new RegisteredCommands({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations }));
   // After activation returns: the tmux probe forks this (large) process, 4 to 19 ms measured inside activate.
   setTimeout(() => void environment.check(), 0);
   return { engine, ready, tree, view, terminals, onDidShowQuickPick: picker.onDidShow, onDidRefuseSpawn: gate.onDidRefuse, onDidFailCommand: commands.onDidFail };

@@ -3,12 +3,12 @@
  * completed, failed. Quiet about the session whose terminal is active, and as the
  * `instar.notifications` setting says. Sessions spawned together (a batch) finish with one
  * notification, once none of them is still at work, with the counts; their later turns and
- * anything that waits for the user are told one by one.
+ * anything that waits for the user are told one by one. A budget at 80 % or reached is told too.
  */
 import * as vscode from 'vscode';
 import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
 import { AT_WORK, batchSummary, endsWork } from '../core/presentation/batchSummary';
-import type { SessionEngine } from '../core/sessions/sessionEngine';
+import type { BudgetNotice, SessionEngine } from '../core/sessions/sessionEngine';
 import type { Disposable } from '../core/util/disposables';
 import type { NotificationLevel } from './settings';
 
@@ -27,6 +27,7 @@ export class SessionNotifications implements vscode.Disposable {
   /** Batches whose first turns were told (or were over before this window saw them). */
   private readonly toldBatches = new Set<string>();
   private readonly subscription: Disposable;
+  private readonly budgets: Disposable;
 
   constructor(
     private readonly engine: SessionEngine,
@@ -39,6 +40,19 @@ export class SessionNotifications implements vscode.Disposable {
     this.subscription = engine.onDidChange((change) => {
       for (const record of change.changed) this.notify(record);
       for (const name of change.removed) this.lastStatus.delete(name);
+    });
+    this.budgets = engine.onBudget((notice) => this.notifyBudget(notice));
+  }
+
+  /** A budget at 80 % or reached: told whatever is looked at (money is at stake), unless notifications are off. */
+  private notifyBudget(notice: BudgetNotice): void {
+    if (this.hooks.level() === 'off') return;
+    const action = notice.scope === 'session' ? 'Set Budget…' : 'Open Settings';
+    const show = notice.level === 'exceeded' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    void show(notice.message, action).then((choice) => {
+      if (choice === undefined) return;
+      if (notice.scope === 'session') void vscode.commands.executeCommand('instar.setBudget', notice.session);
+      else void vscode.commands.executeCommand('instar.openSettings', 'instar.budget.dailyUsd');
     });
   }
 
@@ -74,6 +88,7 @@ export class SessionNotifications implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.budgets.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
-/** The status bar item: how many sessions run, wait for the user and are idle, in words; a click reveals the view. */
+/** The status bar item: how many sessions run, wait for the user and are idle, in words, and what they cost today; a click reveals the view. */
 import * as vscode from 'vscode';
 import { countByStatus } from '../core/model/sessionRecord';
+import { formatUsd } from '../core/model/usage';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';
 
@@ -19,7 +20,8 @@ export class SessionStatusBar implements vscode.Disposable {
   private update(): void {
     const counts = countByStatus(this.engine.list());
     const running = counts.running + counts.starting;
-    if (running + counts.waiting + counts.idle === 0 && counts.error === 0) {
+    const usage = this.engine.usageReport();
+    if (running + counts.waiting + counts.idle === 0 && counts.error === 0 && usage.todayUsd === 0) {
       this.item.hide();
       return;
     }
@@ -27,8 +29,10 @@ export class SessionStatusBar implements vscode.Disposable {
     if (counts.waiting > 0) parts.push(`$(bell-dot) ${counts.waiting} waiting`);
     parts.push(`$(circle-large-outline) ${counts.idle} idle`);
     if (counts.error > 0) parts.push(`$(error) ${counts.error} failed`);
+    if (usage.todayUsd > 0) parts.push(`${formatUsd(usage.todayUsd)} today`);
     this.item.text = parts.join('  ');
-    const summary = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}`;
+    const budget = usage.dailyBudgetUsd === undefined ? '' : ` of a daily budget of ${formatUsd(usage.dailyBudgetUsd)}`;
+    const summary = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}; ${formatUsd(usage.todayUsd)} spent today${budget}`;
     this.item.tooltip = summary;
     this.item.accessibilityInformation = { label: summary, role: 'button' };
     this.item.backgroundColor = counts.waiting > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../core/sessions/sessionEngine';
 import type { PermissionMode } from '../core/model/permissionMode';
+import { PriceOverrides, PriceTable } from '../core/usage/priceTable';
 
 export type NotificationLevel = 'all' | 'waiting' | 'off';
 export type ResumeLost = 'ask' | 'always' | 'never';
@@ -24,7 +25,22 @@ export interface Settings {
   apiEnabled: boolean;
   apiPort: number;
   runMissedJobs: boolean;
+  /** Where new sessions run in a git repository, as the spawn flow proposes. */
+  worktreeDefault: WorktreeDefault;
+  worktreeSetupFiles: string[];
+  linkSetupFiles: boolean;
+  worktreeSetupCommand: string;
+  worktreeSetupTimeoutSeconds: number;
+  /** '' for the extension's storage. */
+  worktreeFolder: string;
+  gitPath: string;
+  /** 0: no limit. */
+  sessionBudgetUsd: number;
+  dailyBudgetUsd: number;
+  prices: PriceOverrides;
 }
+
+export type WorktreeDefault = 'never' | 'parallel' | 'always';
 
 export class SettingsWatcher implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Settings>();
@@ -70,6 +86,16 @@ function read(): Settings {
     apiEnabled: config.get<boolean>('api.enabled') ?? false,
     apiPort: Math.min(65_535, Math.max(0, Math.floor(config.get<number>('api.port') ?? 4040))),
     runMissedJobs: config.get<boolean>('jobs.runMissed') ?? true,
+    worktreeDefault: (config.get<string>('worktrees.default') as WorktreeDefault) || 'parallel',
+    worktreeSetupFiles: (config.get<unknown[]>('worktrees.setupFiles') ?? []).filter((glob): glob is string => typeof glob === 'string' && glob.trim() !== ''),
+    linkSetupFiles: config.get<boolean>('worktrees.linkSetupFiles') ?? false,
+    worktreeSetupCommand: config.get<string>('worktrees.setupCommand')?.trim() ?? '',
+    worktreeSetupTimeoutSeconds: Math.min(3600, Math.max(1, config.get<number>('worktrees.setupTimeoutSeconds') ?? 300)),
+    worktreeFolder: config.get<string>('worktrees.folder')?.trim() ?? '',
+    gitPath: config.get<string>('git.path')?.trim() || 'git',
+    sessionBudgetUsd: Math.max(0, config.get<number>('budget.sessionUsd') ?? 0),
+    dailyBudgetUsd: Math.max(0, config.get<number>('budget.dailyUsd') ?? 0),
+    prices: (config.get<PriceOverrides>('usage.prices') ?? {}) as PriceOverrides,
   };
 }
 
@@ -84,5 +110,27 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
     defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),
     socket: settings.socket,
     tmuxBinary: settings.tmuxPath,
+    worktreeSetup: {
+      files: settings.worktreeSetupFiles,
+      mode: settings.linkSetupFiles ? 'link' : 'copy',
+      command: settings.worktreeSetupCommand || undefined,
+      timeoutMs: settings.worktreeSetupTimeoutSeconds * 1000,
+    },
+    worktreeRoot: settings.worktreeFolder || undefined,
+    gitPath: settings.gitPath,
+    defaultBudgetUsd: settings.sessionBudgetUsd || undefined,
+    dailyBudgetUsd: settings.dailyBudgetUsd || undefined,
+    prices: validPrices(settings.prices),
   };
+}
+
+/** The price setting when the engine can take it; a wrong one is left out (the price table's stay) and said where the log shows it. */
+function validPrices(prices: PriceOverrides): PriceOverrides | undefined {
+  try {
+    new PriceTable(prices);
+    return prices;
+  } catch (error) {
+    void vscode.window.showWarningMessage(`instar.usage.prices: ${(error as Error).message} The built-in prices are used until it is fixed.`);
+    return undefined;
+  }
 }

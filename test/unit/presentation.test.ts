@@ -138,3 +138,41 @@ describe('batch summary', () => {
     assert.ok(!endsWork('starting', 'running'));
   });
 });
+
+describe('usage and worktrees in the presentation', () => {
+  const usage = { tokens: { input: 12_345, output: 678, cacheRead: 1_200_000, cacheCreation: 40_000 }, costUsd: 0.4213, costSource: 'claude-code', costByDay: {}, updatedAt: NOW, contextPercent: 63, contextTokens: 126_000, contextWindow: 200_000, contextSource: 'claude-code' } as const;
+  const worktree = { path: '/w/.wt/auditor', branch: 'instar/auditor', base: 'main', baseCommit: 'abc', repoRoot: '/w', ownsBranch: true };
+
+  it('shows cost and context compactly in the row, and the branch with its changed lines', () => {
+    assert.equal(sessionDescription(record({ usage: { ...usage } }), NOW), 'Running · sonnet · $0.42 · 63% · 2m');
+    assert.equal(sessionDescription(record({ usage: { ...usage, contextPercent: undefined } }), NOW), 'Running · sonnet · $0.42 · 2m');
+    assert.equal(sessionDescription(record({ worktree, worktreeChanges: { files: 2, added: 12, removed: 3, at: NOW } }), NOW), 'Running · sonnet · instar/auditor +12 −3 · 2m');
+    assert.equal(sessionDescription(record({ worktree, worktreeDiscarded: true, status: 'killed', endedAt: NOW }), NOW), 'Killed · sonnet · instar/auditor (discarded) · 0s ago');
+  });
+
+  it('gives menus a worktree marker before the resumable one', () => {
+    assert.equal(sessionContextValue(record({ worktree })), 'instar.session.live.running.worktree.resumable');
+    assert.equal(sessionContextValue(record({ worktree, worktreeDiscarded: true })), 'instar.session.live.running.resumable');
+  });
+
+  it('puts every figure in the tooltip, and says where the cost came from', () => {
+    const tooltip = sessionTooltip(record({ usage: { ...usage }, budgetUsd: 2, worktree, worktreeChanges: { files: 2, added: 12, removed: 3, at: NOW } }), NOW);
+    assert.match(tooltip, /Cost: \$0\.42, as Claude Code counts it/);
+    assert.match(tooltip, /Tokens: 12k in, 678 out, 1\.2M cache reads, 40k cache writes/);
+    assert.match(tooltip, /Context: 63% used \(126k of 200k tokens\)/);
+    assert.match(tooltip, /Budget: \$2\.00, 21% spent/);
+    assert.match(tooltip, /Worktree: branch `instar\/auditor` from `main`, 2 files changed, \+12 −3/);
+    const priced = sessionTooltip(record({ usage: { ...usage, costSource: 'transcript', pricesAsOf: '2026-12-01', unpriced: ['odd-model'] } }), NOW);
+    assert.match(priced, /from the price table of 2026-12-01 \(Claude Code gave no cost\); no price for odd\\-model/);
+    assert.match(sessionAccessibleLabel(record({ usage: { ...usage }, worktree }), NOW), /cost \$0\.42, context 63 percent used, in a worktree on instar\/auditor/);
+  });
+
+  it("gives each job run's cost and the job's day against its budget", () => {
+    const state = { definition: { slug: 'nightly', name: 'Nightly', schedule: '0 3 * * *', prompt: 'Audit', enabled: true, keepAlive: false, endWhenIdleMs: 30_000, dailyBudgetUsd: 5, budgetUsd: 1, worktree: true }, enabled: true, failures: 0, runs: [{ session: 'job-nightly-1', at: NOW - 60_000, result: 'completed' }] } as JobState;
+    const look = jobLook(state, NOW, true, { ofSession: (name) => (name === 'job-nightly-1' ? 0.75 : undefined), today: 0.75 });
+    assert.match(look.description, /\$0\.75 today of \$5\.00/);
+    assert.match(look.tooltip, /job-nightly-1: completed · \$0\.75/);
+    assert.match(look.tooltip, /Budget: \$1\.00 a run, \$5\.00 a day/);
+    assert.match(look.tooltip, /Each run in a worktree of its own/);
+  });
+});

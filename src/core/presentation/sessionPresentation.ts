@@ -4,6 +4,8 @@
  */
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
 import { ANSWER_PREVIEW_CHARS, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { formatUsd } from '../model/usage';
+import { usageCompact, usageTooltipLines, worktreeCompact, worktreeTooltipLines } from './usagePresentation';
 
 export interface StatusLook {
   /** Codicon id, with ~spin where it should turn. */
@@ -32,6 +34,10 @@ export const formatAge = formatDuration;
 /** The short text beside the name: the state in words, the model, then age or how it ended. */
 export function sessionDescription(record: SessionRecord, now: number): string {
   const parts = [STATUS_LOOKS[record.status].label, record.model];
+  const usage = usageCompact(record.usage);
+  if (usage) parts.push(usage);
+  const worktree = worktreeCompact(record);
+  if (worktree) parts.push(worktree);
   if (isEnded(record)) {
     if (record.exitCode !== undefined && record.exitCode !== null) parts.push(`exit ${record.exitCode}`);
     parts.push(`${formatAge(now - (record.endedAt ?? now))} ago`);
@@ -65,13 +71,19 @@ export function sessionAccessibleLabel(record: SessionRecord, now: number): stri
   const parts = [record.name, STATUS_LOOKS[record.status].label];
   if (record.statusDetail) parts.push(record.statusDetail);
   parts.push(`model ${record.model}`);
+  if (record.usage) parts.push(`cost ${formatUsd(record.usage.costUsd)}${record.usage.contextPercent === undefined ? '' : `, context ${record.usage.contextPercent} percent used`}`);
+  if (record.worktree && !record.worktreeDiscarded) parts.push(`in a worktree on ${record.worktree.branch}`);
   parts.push(isEnded(record) ? `ended ${formatAge(now - (record.endedAt ?? now))} ago` : `started ${formatAge(now - record.createdAt)} ago`);
   return parts.join(', ');
 }
 
-/** What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… plus `.resumable` when it has a Claude Code conversation. */
+/**
+ * What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… then
+ * `.worktree` when it has a worktree of its own, and `.resumable` when it has a Claude Code conversation.
+ */
 export function sessionContextValue(record: SessionRecord): string {
-  return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${record.claudeSessionId ? '.resumable' : ''}`;
+  const worktree = record.worktree && !record.worktreeDiscarded ? '.worktree' : '';
+  return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${worktree}${record.claudeSessionId ? '.resumable' : ''}`;
 }
 
 const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -100,6 +112,8 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(`State since ${since}  `);
   lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · Claude Code ${record.agentVersion}` : ''}  `);
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
+  lines.push(...worktreeTooltipLines(record));
+  lines.push(...usageTooltipLines(record));
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
   if (record.batch) lines.push(`Label: ${escapeMarkdown(record.batch)} (spawned with others; the API lists and waits for them together)  `);
   if (record.adopted) lines.push(`Adopted: not started by Instar (\`${record.agentCommand.replace(/`/g, "'")}\`); no hooks, so its state comes from its screen and its exit  `);

@@ -30,6 +30,8 @@ export interface EngineOptions {
   defaultPermissionMode?: PermissionMode;
   /** The idle limit of sessions whose spawn gives none, in ms (0: they never end by themselves). */
   defaultIdleLimitMs?: number;
+  /** The most a session may cost unless its spawn says otherwise, in USD (undefined: no limit). */
+  defaultBudgetUsd?: number;
   /** The most the workspace's sessions may cost in a local day, in USD (undefined: no limit). */
   dailyBudgetUsd?: number;
   /** Prices that replace or add to the price table's, by model id (or part of one), USD per million tokens. */
@@ -58,7 +60,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath'
+  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
 >;
 
 export interface SpawnRequest {

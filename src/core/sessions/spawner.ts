@@ -66,7 +66,7 @@ export class Spawner {
     const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'label');
     const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
-    const budgetUsd = validateBudget(request.budgetUsd);
+    const budgetUsd = validateBudget(request.budgetUsd ?? options.defaultBudgetUsd);
     const worktree = SessionWorktrees.validate(request.worktree);
     const cwd = await validateCwd(request.cwd);
     this.settings.checkMayStart();

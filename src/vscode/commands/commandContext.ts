@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionEngine } from '../../core/sessions/sessionEngine';
 import type { ApiService } from '../apiService';
+import type { ConversationDocuments } from '../conversationDocuments';
 import type { EnvironmentCheck } from '../environmentCheck';
 import type { QuickPicker } from '../pickers/quickPicker';
 import type { RefreshController } from '../refreshController';
@@ -31,6 +32,8 @@ export interface CommandContext {
   skillSource: string;
   /** The session selected in the Sessions view. */
   selected: () => string | undefined;
+  /** The conversation documents (Show Conversation, search's matches). */
+  conversations: ConversationDocuments;
 }
 
 /** A command's handler: the context, then the command's arguments. */

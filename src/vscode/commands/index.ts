@@ -23,12 +23,16 @@ import { sendInput } from './sendInput';
 import { sendKeys } from './sendKeys';
 import { showLog } from './showLog';
 import { showOutput } from './showOutput';
+import { searchConversations } from './searchConversations';
+import { setBudget } from './setBudget';
+import { showConversation } from './showConversation';
 import { showTmuxSessions } from './showTmuxSessions';
 import { installSkillCommand, removeSkillCommand } from './skill';
 import { spawn } from './spawn';
 import { spawnParallel } from './spawnParallel';
 import { switchSession } from './switchSession';
 import { groupByState, showFlat } from './viewMode';
+import { discardWorktree, mergeWorktree, openWorktree, reviewChanges, reviewFile } from './worktree';
 
 export const COMMANDS: Record<string, CommandHandler> = {
   'instar.spawn': spawn,
@@ -48,6 +52,14 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'instar.copyAttachCommand': copyAttachCommand,
   'instar.copyResumeCommand': copyResumeCommand,
   'instar.copyLastAnswer': copyLastAnswer,
+  'instar.showConversation': showConversation,
+  'instar.searchConversations': searchConversations,
+  'instar.setBudget': setBudget,
+  'instar.reviewChanges': reviewChanges,
+  'instar.reviewFile': reviewFile,
+  'instar.openWorktree': openWorktree,
+  'instar.mergeWorktree': mergeWorktree,
+  'instar.discardWorktree': discardWorktree,
   'instar.skill.install': installSkillCommand,
   'instar.skill.remove': removeSkillCommand,
   'instar.groupByState': groupByState,

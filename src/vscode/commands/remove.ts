@@ -1,9 +1,31 @@
-/** instar.remove: forgets an ended session (its record and files). */
+/**
+ * instar.remove: forgets an ended session (its record and files). A session with a worktree asks
+ * what becomes of it, naming what discarding would lose; with a name argument (scripts, tests)
+ * nothing is asked and the worktree is kept unless `worktree` says "discard".
+ */
+import * as vscode from 'vscode';
 import { isEnded } from '../../core/model/sessionRecord';
 import { resolveSession } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
+import { lossText } from './worktree';
 
-export async function remove(ctx: CommandContext, arg: unknown): Promise<void> {
+export async function remove(ctx: CommandContext, arg: unknown, worktree?: unknown): Promise<void> {
   const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Remove which ended session?', filter: (r) => isEnded(r), none: 'No session has ended.', selected: ctx.selected });
-  if (record) await ctx.engine.remove(record.name);
+  if (!record) return;
+  if (!record.worktree || record.worktreeDiscarded) return ctx.engine.remove(record.name);
+  let discard = worktree === 'discard';
+  if (typeof arg !== 'string' && worktree === undefined) {
+    const keep = 'Remove, Keep Worktree';
+    const drop = 'Remove and Discard Worktree';
+    const loss = await ctx.engine.worktreeLoss(record.name);
+    const choice = await vscode.window.showWarningMessage(
+      `Remove ${record.name}? Its worktree on ${record.worktree.branch} stays unless you discard it.`,
+      { modal: true, detail: `Worktree: ${record.worktree.path}\nIf discarded: ${lossText(loss, record)}` },
+      keep,
+      drop,
+    );
+    if (choice === undefined) return;
+    discard = choice === drop;
+  }
+  await ctx.engine.remove(record.name, { discardWorktree: discard, force: discard });
 }

@@ -5,5 +5,5 @@ import type { CommandContext } from './commandContext';
 export async function spawn(ctx: CommandContext): Promise<unknown> {
   const cwd = ctx.gate.spawnFolder('instar.spawn');
   if (cwd === undefined) return undefined;
-  return spawnFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel);
+  return spawnFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel, ctx.settings().worktreeDefault);
 }

@@ -6,7 +6,7 @@ import type { CommandContext } from './commandContext';
 export async function spawnParallel(ctx: CommandContext): Promise<unknown> {
   const cwd = ctx.gate.spawnFolder('instar.spawnParallel');
   if (cwd === undefined) return undefined;
-  const result = await spawnParallelFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel);
+  const result = await spawnParallelFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel, ctx.settings().worktreeDefault);
   if (!result) return undefined;
   if (result.failed.length > 0) {
     void vscode.window.showErrorMessage(`Spawned ${result.spawned.length}; ${result.failed.length} failed: ${result.failed.map((f) => `${f.name}: ${f.error.message}`).join('; ')}`);

@@ -1,13 +1,15 @@
 /**
  * Spawning from the command palette: a multi-step input (name with live validation and a
  * suggested free name, prompt prefilled from the editor selection, model with the default
- * first), and several prompts in one go with derived names.
+ * first, and in a git repository where it runs: a worktree of its own or the folder), and
+ * several prompts in one go with derived names.
  */
 import * as vscode from 'vscode';
 import { nameFromPrompt, suggestName } from '../../core/model/sessionName';
 import type { SessionRecord } from '../../core/model/sessionRecord';
-import type { SessionEngine, SpawnRequest } from '../../core/sessions/sessionEngine';
+import type { RepositoryInfo, SessionEngine, SpawnRequest } from '../../core/sessions/sessionEngine';
 import { describeNameProblem, MODEL_ALIASES, validateModel } from '../../core/sessions/validation';
+import type { WorktreeDefault } from '../settings';
 import type { QuickPicker } from './quickPicker';
 
 const TITLE = 'Spawn Session';
@@ -46,16 +48,37 @@ async function pickModel(picker: QuickPicker, defaultModel: string, title: strin
   });
 }
 
+/**
+ * Where the sessions run, in a git repository: a worktree each (a new branch from HEAD, apart
+ * until reviewed and merged) or the workspace folder; the setting's choice first. Undefined when
+ * dismissed.
+ */
+async function pickWorktree(picker: QuickPicker, repo: RepositoryInfo, preferWorktree: boolean, title: string, several: boolean): Promise<boolean | undefined> {
+  const from = repo.branch ?? repo.head?.slice(0, 8) ?? 'HEAD';
+  const tree = {
+    label: several ? 'A worktree each' : 'In a worktree of its own',
+    description: several ? `new branches instar/<name> from ${from}` : `a new branch instar/<name> from ${from}`,
+    detail: `Its changes stay apart from yours and other sessions' until you review and merge them.${repo.dirty ? ' Your uncommitted changes are not in it (it starts from HEAD).' : ''}`,
+    worktree: true,
+  };
+  const folder = { label: 'In the workspace folder', description: repo.root, detail: several ? 'They share the working tree with you and each other.' : 'It shares the working tree with you and other sessions.', worktree: false };
+  const picked = await picker.pick(preferWorktree ? [tree, folder] : [folder, tree], { title: `${title}: where`, placeHolder: 'Where should it work?', ignoreFocusOut: true });
+  return picked?.worktree;
+}
+
 function selectedText(): string {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return '';
   return editor.selections.map((selection) => editor.document.getText(selection)).filter(Boolean).join('\n');
 }
 
-export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string): Promise<SessionRecord | undefined> {
+export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string, worktrees: WorktreeDefault = 'never'): Promise<SessionRecord | undefined> {
   const selection = selectedText();
+  // In a git repository, one more step: where it runs.
+  const repo = await engine.repository(cwd).catch(() => undefined);
+  const steps = repo?.head ? 4 : 3;
   const name = await vscode.window.showInputBox({
-    title: `${TITLE} (1/3): name`,
+    title: `${TITLE} (1/${steps}): name`,
     prompt: 'Lower-case letters, digits and "-"; 1 to 64 characters',
     value: suggestName(selection ? nameFromPrompt(selection) : 'session', takenNames(engine)),
     ignoreFocusOut: true,
@@ -63,15 +86,17 @@ export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd:
   });
   if (name === undefined) return undefined;
   const prompt = await vscode.window.showInputBox({
-    title: `${TITLE} (2/3): prompt`,
+    title: `${TITLE} (2/${steps}): prompt`,
     prompt: selection ? 'Prefilled from the editor selection' : 'What should the agent do? Leave empty to start it at its prompt.',
     value: selection,
     ignoreFocusOut: true,
   });
   if (prompt === undefined) return undefined;
-  const model = await pickModel(picker, defaultModel, `${TITLE} (3/3)`);
+  const model = await pickModel(picker, defaultModel, `${TITLE} (3/${steps})`);
   if (model === undefined) return undefined;
-  return engine.spawn({ name, prompt, model, cwd });
+  const worktree = repo?.head ? await pickWorktree(picker, repo, worktrees === 'always', `${TITLE} (4/4)`, false) : false;
+  if (worktree === undefined) return undefined;
+  return engine.spawn({ name, prompt, model, cwd, worktree });
 }
 
 export interface ParallelResult {
@@ -79,7 +104,7 @@ export interface ParallelResult {
   failed: { name: string; error: Error }[];
 }
 
-export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string): Promise<ParallelResult | undefined> {
+export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string, worktrees: WorktreeDefault = 'never'): Promise<ParallelResult | undefined> {
   const title = 'Spawn Sessions in Parallel';
   const base = await vscode.window.showInputBox({
     title: `${title}: base name`,
@@ -103,7 +128,10 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
   if (prompts.length === 0) return undefined;
   const model = await pickModel(picker, defaultModel, title);
   if (model === undefined) return undefined;
-  return spawnMany(engine, base, prompts, { model, cwd });
+  const repo = await engine.repository(cwd).catch(() => undefined);
+  const worktree = repo?.head ? await pickWorktree(picker, repo, worktrees !== 'never', title, true) : false;
+  if (worktree === undefined) return undefined;
+  return spawnMany(engine, base, prompts, { model, cwd, worktree });
 }
 
 /** Spawns one session per prompt, named base-N with free numbers, all at once, as one batch. */

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
-import { jobLook } from '../../core/presentation/jobPresentation';
+import { JobCosts, jobLook } from '../../core/presentation/jobPresentation';
 
 export type JobNode = { kind: 'jobs' } | { kind: 'job'; slug: string } | { kind: 'jobProblems' };
 
@@ -19,7 +19,7 @@ export function jobChildren(scheduler: JobScheduler): JobNode[] {
   return scheduler.problems.length > 0 ? [...jobs, { kind: 'jobProblems' }] : jobs;
 }
 
-export function jobTreeItem(node: JobNode, scheduler: JobScheduler | undefined, now: number): vscode.TreeItem {
+export function jobTreeItem(node: JobNode, scheduler: JobScheduler | undefined, now: number, costs?: (slug: string) => JobCosts): vscode.TreeItem {
   if (node.kind === 'jobs') {
     const item = new vscode.TreeItem('Jobs', vscode.TreeItemCollapsibleState.Expanded);
     item.id = 'jobs';
@@ -38,7 +38,7 @@ export function jobTreeItem(node: JobNode, scheduler: JobScheduler | undefined, 
   }
   const state = scheduler?.get(node.slug);
   if (!state) return new vscode.TreeItem(node.slug);
-  const look = jobLook(state, now, scheduler?.isRunning ?? false);
+  const look = jobLook(state, now, scheduler?.isRunning ?? false, costs?.(node.slug));
   const item = new vscode.TreeItem(state.definition.name, vscode.TreeItemCollapsibleState.None);
   item.id = `job:${node.slug}`;
   item.description = look.description;

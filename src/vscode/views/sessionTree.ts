@@ -135,7 +135,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       return item;
     }
     if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
-    if (element.kind !== 'session') return jobTreeItem(element, this.scheduler, Date.now());
+    if (element.kind !== 'session') {
+      const costs = (slug: string) => ({ ofSession: (name: string) => this.engine.get(name)?.usage?.costUsd, today: this.engine.jobCostToday(slug) });
+      return jobTreeItem(element, this.scheduler, Date.now(), costs);
+    }
     const record = this.engine.get(element.name);
     if (!record) return new vscode.TreeItem(element.name);
     return this.sessionItem(record);
