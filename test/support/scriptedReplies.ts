@@ -9,6 +9,8 @@ export function scriptedReply(request: FakeRequest): FakeReply {
   if (newest.includes('PLEASE-FAIL')) return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'fake failure for the test' };
   // Writing a file needs permission in default mode (a read-only command such as echo would not).
   if (newest.includes('USE-A-TOOL')) return { kind: 'tool', name: 'Bash', input: { command: 'touch tool-ran-ok.txt', description: 'Create a marker file' } };
+  // A file edit where the session runs (its worktree, when it has one).
+  if (newest.includes('EDIT-A-FILE')) return { kind: 'tool', name: 'Bash', input: { command: "printf 'edited by claude\\n' >> notes.txt", description: 'Edit a file' } };
   if (newest.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
   return { kind: 'text', text: `Answer to: ${request.lastUserText.slice(0, 30)}` };
 }
