@@ -49,10 +49,10 @@ const ENDED = new Set(['completed', 'error', 'killed', 'lost']);
 
 const COMMANDS: Record<string, Command> = {
   spawn: {
-    usage: 'instar spawn <name> [<prompt> | -] [--model opus|sonnet|haiku] [--label <label>] [--end-when-idle <seconds>] [--wait] [--result] [--timeout <seconds>]',
-    summary: 'Start a session (a prompt of "-" is read from standard input); --wait waits for its turn to end, --result prints its answer then.',
-    flags: ['wait', 'result'],
-    options: ['model', 'label', 'end-when-idle', 'timeout'],
+    usage: 'instar spawn <name> [<prompt> | -] [--model opus|sonnet|haiku] [--label <label>] [--end-when-idle <seconds>] [--budget <usd>] [--worktree] [--branch <branch>] [--wait] [--result] [--timeout <seconds>]',
+    summary: 'Start a session (a prompt of "-" is read from standard input); --worktree (or --branch) runs it in a git worktree of its own, --budget caps its cost; --wait waits for its turn to end, --result prints its answer then.',
+    flags: ['wait', 'result', 'worktree'],
+    options: ['model', 'label', 'end-when-idle', 'timeout', 'budget', 'branch'],
     async run(c) {
       const [name, promptWord] = words(c, 1, 2);
       const prompt = promptWord === '-' ? await c.io.stdin() : (promptWord ?? '');
@@ -60,6 +60,9 @@ const COMMANDS: Record<string, Command> = {
       if (c.options.has('model')) body.model = c.options.get('model');
       if (c.options.has('label')) body.label = c.options.get('label');
       if (c.options.has('end-when-idle')) body.endWhenIdleSeconds = wholeNumber(c.options.get('end-when-idle')!, 'end-when-idle');
+      if (c.options.has('budget')) body.budgetUsd = dollars(c.options.get('budget')!);
+      if (c.options.has('branch')) body.worktree = c.options.get('branch');
+      else if (c.flags.has('worktree')) body.worktree = true;
       const session = await c.api.call<Session>('POST', '/sessions/spawn', body);
       if (!c.flags.has('wait') && !c.flags.has('result')) return show(c, session, `Spawned ${session.name} (${session.status}).`);
       return waitThenResult(c, name, undefined);
@@ -183,6 +186,47 @@ const COMMANDS: Record<string, Command> = {
       return show(c, session, `Resumed ${session.name} (${session.status}).`);
     },
   },
+  diff: {
+    usage: 'instar diff <name>',
+    summary: 'The files a session in a worktree changed against its base, with the lines added and removed.',
+    async run(c) {
+      const [name] = words(c, 1, 1);
+      const diff = await c.api.call<{ branch: string; base: string; added: number; removed: number; files: { path: string; status: string; added?: number; removed?: number }[] }>('GET', `/sessions/${encodeURIComponent(name)}/diff`);
+      const lines = diff.files.map((file) => `${file.status.padEnd(8)} ${file.path}  ${file.added === undefined ? 'binary' : `+${file.added} -${file.removed ?? 0}`}`);
+      return show(c, diff, [`${diff.branch} against ${diff.base}: ${diff.files.length} file${diff.files.length === 1 ? '' : 's'}, +${diff.added} -${diff.removed}`, ...lines].join('\n'));
+    },
+  },
+  usage: {
+    usage: 'instar usage [<name>]',
+    summary: "What the sessions cost (today, and each session), or one session's tokens, cost and context.",
+    async run(c) {
+      const [name] = words(c, 0, 1);
+      if (name !== undefined) {
+        const session = await c.api.call<Session & { usage: { costUsd: number; costSource: string; inputTokens: number; outputTokens: number; contextPercent: number | null } | null }>('GET', `/sessions/${encodeURIComponent(name)}`);
+        const usage = session.usage;
+        return show(c, session.usage, usage ? `${name}: $${usage.costUsd.toFixed(4)} (${usage.costSource}), ${usage.inputTokens} tokens in, ${usage.outputTokens} out${usage.contextPercent === null ? '' : `, context ${usage.contextPercent}% used`}` : `${name}: no usage known yet.`);
+      }
+      const report = await c.api.call<{ today: string; todayUsd: number; totalUsd: number; sessions: { name: string; costUsd: number; status: string; contextPercent?: number }[] }>('GET', '/usage');
+      const rows = report.sessions.map((line) => [line.name, line.status, `$${line.costUsd.toFixed(4)}`, line.contextPercent === undefined ? '' : `${line.contextPercent}%`]);
+      return show(c, report, [`Today (${report.today}): $${report.todayUsd.toFixed(2)}; all sessions: $${report.totalUsd.toFixed(2)}`, ...(rows.length ? [table([['NAME', 'STATE', 'COST', 'CONTEXT'], ...rows])] : [])].join('\n'));
+    },
+  },
+  search: {
+    usage: 'instar search <text> [--limit <n>]',
+    summary: "Find sessions whose name, prompt or conversation says the text (ended ones too).",
+    options: ['limit'],
+    async run(c) {
+      const [text] = words(c, 1, 1);
+      const query = new URLSearchParams({ q: text });
+      if (c.options.has('limit')) query.set('limit', c.options.get('limit')!);
+      const found = await c.api.call<{ matches: { session: string; where: string; kind?: string; snippet: string }[] }>('GET', `/search?${query}`);
+      if (found.matches.length === 0 && !c.json) {
+        c.io.err(`instar: no session says ${JSON.stringify(text)}.`);
+        return EXIT.refused;
+      }
+      return show(c, found, found.matches.map((match) => `${match.session} (${match.kind ?? match.where}): ${match.snippet}`).join('\n'));
+    },
+  },
   events: {
     usage: 'instar events [--name <name>] [--label <label>]',
     summary: 'Print every state change as it happens, one JSON object a line, until interrupted.',
@@ -249,6 +293,12 @@ function queryOf(c: Context, keys: readonly string[]): string {
   const query = new URLSearchParams();
   for (const key of keys) if (c.options.has(key)) query.set(key, c.options.get(key)!);
   return query.size ? `?${query}` : '';
+}
+
+function dollars(text: string): number {
+  const value = Number(text.replace(/^\$/, ''));
+  if (!/^\$?\d+(\.\d+)?$/.test(text) || value <= 0) throw new UsageError(`--budget takes a number of US dollars above 0, such as 2.50; got ${JSON.stringify(text)}.`);
+  return value;
 }
 
 function wholeNumber(text: string, what: string): number {

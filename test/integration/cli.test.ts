@@ -66,7 +66,7 @@ describe('the instar command line', () => {
     assert.match(none.stdout, /instar spawn <name>/);
     const unknown = await instar(['launch']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /Unknown command "launch": use one of spawn, list, show, wait, result, send, keys, answer, output, kill, remove, resume, events/);
+    assert.match(unknown.stderr, /Unknown command "launch": use one of spawn, list, show, wait, result, send, keys, answer, output, kill, remove, resume, diff, usage, search, events/);
     const missing = await instar(['spawn']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Missing an argument\.\nUsage: instar spawn <name>/);
@@ -166,6 +166,36 @@ describe('the instar command line', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /^Resumed cli-two \(starting\)\./);
     await waitForStatus(h.engine, 'cli-two', (record) => record.status === 'idle' && record.runs === 2, 30_000);
+  });
+
+  it('usage, search, diff and the spawn options for budgets and worktrees, with their refusals', async () => {
+    await instar(['spawn', 'cli-cost', '']);
+    await waitForStatus(h.engine, 'cli-cost', 'idle', 30_000);
+    const transcript = join(h.root, 'cli-cost.jsonl');
+    await writeFile(transcript, `${JSON.stringify({ type: 'user', message: { content: 'Where is the walrus-77 note?' } })}\n${JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), message: { id: 'msg_1', model: 'claude-sonnet-5', content: [{ type: 'text', text: 'In the drawer.' }], usage: { input_tokens: 1_000_000, output_tokens: 0 } } })}\n`);
+    await writeHookEvent(events, idOf('cli-cost'), { hook_event_name: 'Stop', transcript_path: transcript, last_assistant_message: 'In the drawer.' });
+    await waitForStatus(h.engine, 'cli-cost', (record) => record.usage?.costUsd === 3, 30_000);
+    const one = await instar(['usage', 'cli-cost']);
+    assert.deepEqual([one.code, one.stdout.trim()], [0, 'cli-cost: $3.0000 (price-table), 1000000 tokens in, 0 out, context 100% used']);
+    const all = await instar(['usage']);
+    assert.equal(all.code, 0);
+    assert.match(all.stdout, /^Today \(\d{4}-\d\d-\d\d\): \$3\.00; all sessions: \$3\.00\nNAME +STATE +COST +CONTEXT\ncli-cost +idle +\$3\.0000 +100%/);
+    const found = await instar(['search', 'WALRUS-77']);
+    assert.deepEqual([found.code, found.stdout.trim()], [0, 'cli-cost (prompt): Where is the walrus-77 note?']);
+    const nothing = await instar(['search', 'no-such-word-anywhere']);
+    assert.deepEqual([nothing.code, nothing.stderr.trim()], [1, 'instar: no session says "no-such-word-anywhere".']);
+    const noTree = await instar(['diff', 'cli-cost']);
+    assert.equal(noTree.code, 1);
+    assert.match(noTree.stderr, /does not run in a worktree of its own/);
+    const outside = await instar(['spawn', 'cli-tree', 'x', '--worktree']);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /is not in a git repository, so the session cannot get a worktree/);
+    const badBudget = await instar(['spawn', 'cli-budget', 'x', '--budget', 'lots']);
+    assert.deepEqual([badBudget.code, /--budget takes a number of US dollars above 0/.test(badBudget.stderr)], [2, true]);
+    const budgeted = await instar(['spawn', 'cli-budget', '', '--budget', '2.50', '--json']);
+    assert.equal(JSON.parse(budgeted.stdout).budgetUsd, 2.5);
+    await instar(['kill', 'cli-budget']);
+    await instar(['kill', 'cli-cost']);
   });
 
   it('events: one JSON object a line for each change of state, until interrupted', async () => {

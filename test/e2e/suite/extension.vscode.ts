@@ -254,4 +254,66 @@ describe('Instar Sessions in VS Code', () => {
     assert.ok(api.tree.getChildren({ kind: 'jobs' }).some((node) => node.kind === 'job' && node.slug === 'vs-job'), 'the valid job stays');
     await api.engine.kill(record.name);
   });
+
+  it('shows what a session costs and how full its context is, its conversation kept current, and finds a word said in it', async () => {
+    await api.engine.spawn({ name: 'vs-talk', prompt: 'Tell me about the zebra-42 plan', cwd: cwd() });
+    await statusOf('vs-talk', 'idle');
+    // Claude Code's status line gives cost and context once the answer is in.
+    await waitFor('cost and context in the row', () => /· \$\d+\.\d+ · \d+% ·/.test(String(item('vs-talk').description)), AGENT_MS);
+    const node = { kind: 'session' as const, name: 'vs-talk' };
+    const tooltip = (api.tree.resolveTreeItem(item('vs-talk'), node).tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /Cost: \$[\d.]+, as Claude Code counts it/);
+    assert.match(tooltip, /Context: \d+% used/);
+
+    const editor = (await vscode.commands.executeCommand('instar.showConversation', 'vs-talk')) as vscode.TextEditor;
+    assert.equal(editor.document.uri.scheme, 'instar-conversation');
+    assert.equal(editor.document.languageId, 'markdown');
+    await waitFor('the answer in the conversation', () => editor.document.getText().includes('Answer to: Tell me about the zebra-42'));
+    await vscode.commands.executeCommand('instar.sendInput', 'vs-talk', 'And one more thing');
+    await waitFor('the follow-up in the open conversation', () => editor.document.getText().includes('Answer to: And one more thing'), AGENT_MS);
+
+    // Search: the match in the answer opens the conversation at its line.
+    const shown = nextEvent(api.onDidShowQuickPick);
+    const searching = vscode.commands.executeCommand('instar.searchConversations', 'zebra-42');
+    const quickPick = await shown;
+    const answer = quickPick.items.find((entry) => /in an answer/.test(entry.description ?? ''));
+    assert.ok(answer, `an answer among ${quickPick.items.map((entry) => entry.description).join(', ')}`);
+    assert.ok(quickPick.items.every((entry) => /vs-talk$/.test(entry.label)), 'only the session that said it');
+    // The workbench takes the active item when it says so (onDidChangeActive); accepted before, the first would be.
+    const active = nextEvent(quickPick.onDidChangeActive, (items) => items[0] === answer);
+    quickPick.activeItems = [answer];
+    await active;
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const opened = (await searching) as vscode.TextEditor;
+    assert.match(opened.document.lineAt(opened.selection.active.line).text, /Answer to: Tell me about the zebra-42/);
+    await api.engine.kill('vs-talk');
+    await api.engine.remove('vs-talk');
+  });
+
+  it('runs a session in a worktree: its branch and changes in the row, its review in the diff editors, merged into main, then discarded', async () => {
+    const record = await api.engine.spawn({ name: 'vs-tree', prompt: 'Please EDIT-A-FILE', cwd: cwd(), worktree: true });
+    assert.equal(record.worktree?.branch, 'instar/vs-tree');
+    await statusOf('vs-tree', 'idle');
+    await waitFor('the branch and its changed lines in the row', () => String(item('vs-tree').description).includes('instar/vs-tree +1 −0'), AGENT_MS);
+    assert.match(String(item('vs-tree').contextValue), /\.worktree/);
+
+    await vscode.commands.executeCommand('instar.reviewChanges', 'vs-tree');
+    const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs);
+    await waitFor('the multi-file diff', () => tabs().some((tab) => tab.label.includes('vs-tree: instar/vs-tree vs main')));
+    await vscode.commands.executeCommand('instar.reviewFile', 'vs-tree', 'notes.txt');
+    const diff = await waitFor('the diff of notes.txt', () => tabs().map((tab) => tab.input).find((input): input is vscode.TabInputTextDiff => input instanceof vscode.TabInputTextDiff && input.modified.fsPath.endsWith('notes.txt')));
+    assert.equal(diff.original.scheme, 'instar-git');
+    assert.equal((await vscode.workspace.openTextDocument(diff.original)).getText(), 'first line\n', 'the left side is the base');
+    assert.equal((await vscode.workspace.openTextDocument(diff.modified)).getText(), 'first line\nedited by claude\n');
+
+    await api.engine.kill('vs-tree');
+    const merged = (await vscode.commands.executeCommand('instar.mergeWorktree', 'vs-tree', { commit: true })) as { kind: string };
+    assert.equal(merged.kind, 'fast-forward');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(`${cwd()}/notes.txt`))), 'first line\nedited by claude\n', 'in main now');
+    await vscode.commands.executeCommand('instar.discardWorktree', 'vs-tree', { confirmed: true });
+    await waitFor('the row to say it was discarded', () => String(item('vs-tree').description).includes('instar/vs-tree (discarded)'));
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.file(record.worktree!.path))), 'the worktree folder is gone');
+    await vscode.commands.executeCommand('instar.remove', 'vs-tree');
+    assert.equal(api.engine.get('vs-tree'), undefined);
+  });
 });
