@@ -71,7 +71,7 @@ export class ConversationDocuments implements vscode.TextDocumentContentProvider
     if (line !== undefined) {
       const at = new vscode.Range(line, 0, line, 0);
       editor.selection = new vscode.Selection(at.start, at.start);
-      editor.revealRange(at, vscode.TextEditorRevealType.AtTop);
+      editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }
     return editor;
   }

@@ -3,10 +3,12 @@
  * Chromium, asserting what the user sees in the page: the Remote settings tab when the agent is
  * missing, states in words, the quick switcher, the kill confirmation and the keyboard, tabs that
  * keep an ended session's last screen, the output tab of a removed session, one notification per
- * batch, and the log. Real claude against the fake Messages API, on a private tmux socket.
+ * batch, the log, a conversation found by a search, and sessions in worktrees reviewed and merged.
+ * Real claude against the fake Messages API, on a private tmux socket.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -155,8 +157,9 @@ describe("a new user's walk through the UI (code-server)", () => {
       await quickInput(page, /Spawn Session \(2\/3\): prompt/, 'Walk one');
       await quickInput(page, /Spawn Session \(3\/3\): model/, null);
       await sessionRow(page, 'session-1, Idle').waitFor({ timeout: 90_000 });
-      assert.match(await rowText('session-1, Idle'), /Idle · sonnet · \d+s/);
-      assert.match((await sessionRow(page, 'session-1, Idle').first().getAttribute('aria-label')) ?? '', /^session-1, Idle, .*model sonnet, started \d+s ago$/);
+      // Cost and context come with Claude Code's status line, a moment after the turn.
+      await waitFor('cost and context in the row', async () => /Idle · sonnet · \$[\d.]+ · \d+% · \d+s/.test(await rowText('session-1, Idle')), 30_000, 200);
+      assert.match((await sessionRow(page, 'session-1, Idle').first().getAttribute('aria-label')) ?? '', /^session-1, Idle, .*model sonnet, cost \$[\d.]+, context \d+ percent used, started \d+s ago$/);
       const statusBar = page.locator('.statusbar-item[aria-label^="Instar Sessions: 0 running, 0 waiting for you, 1 idle"]');
       await statusBar.first().waitFor({ timeout: 30_000 });
       assert.match((await statusBar.first().textContent()) ?? '', /0 running\s+1 idle/);
@@ -222,7 +225,7 @@ describe("a new user's walk through the UI (code-server)", () => {
       assert.ok((await screenText()).includes('Answer to: Walk one'), 'the last screen is still there');
       await page.screenshot({ path: join(SHOTS, 'ended-terminal.png') });
       // "0s ago" moves on by itself.
-      await waitFor('the age of the killed session to move', async () => /Killed · sonnet · [1-9]\d*s ago/.test(await rowText('session-1, Killed')), 10_000, 250);
+      await waitFor('the age of the killed session to move', async () => /Killed · sonnet · (\$[\d.]+ · \d+% · )?[1-9]\d*s ago/.test(await rowText('session-1, Killed')), 10_000, 250);
       await page.locator('.editor-instance .xterm-helper-textarea >> visible=true').first().focus();
       await page.keyboard.press('r');
       await sessionRow(page, 'session-1, Idle').waitFor({ timeout: 90_000 });
@@ -305,6 +308,64 @@ describe("a new user's walk through the UI (code-server)", () => {
       } finally {
         await second.close().catch(() => undefined);
       }
+    });
+  });
+
+  it('10. what a session cost and said: its conversation from a search, opened at the match', async () => {
+    await step('conversation', async () => {
+      await runCommand(page, 'Sessions: Search Sessions…');
+      await quickInput(page, /^Search Sessions$/, 'Walk one');
+      await waitFor('the matches', async () => /Search Sessions: \d+ match/.test(await quickInputTitle(page)), 30_000, 100);
+      const answer = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'in an answer' }).first();
+      assert.match((await answer.textContent()) ?? '', /session-1/);
+      await answer.click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: 'session-1.md' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.editor-instance .view-lines').filter({ hasText: 'Answer to: Walk one' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'conversation.png') });
+    });
+  });
+
+  it('11. sessions in worktrees of their own: the parallel flow offers them in a repository, the rows show their branches, Review Changes opens the multi-file diff, Merge lands one in main', async () => {
+    await step('worktrees', async () => {
+      const git = (...args: string[]) => execFileSync('git', ['-C', folder, ...args], { stdio: 'ignore' });
+      git('init', '-q', '-b', 'main');
+      git('config', 'user.name', 'Instar Test');
+      git('config', 'user.email', 'test@instar.invalid');
+      await writeFile(join(folder, 'notes.txt'), 'first line\n');
+      git('add', 'notes.txt');
+      git('commit', '-q', '-m', 'start');
+      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+      await quickInput(page, /Spawn Sessions in Parallel: base name/, 'edit');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 1/, 'Please EDIT-A-FILE for the notes');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 2/, 'Please EDIT-A-FILE as well');
+      await quickInput(page, /Spawn Sessions in Parallel: prompt 3/, '');
+      await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+      await waitFor('the where step', async () => /Spawn Sessions in Parallel: where/.test(await quickInputTitle(page)), 15_000, 100);
+      assert.match((await page.locator('.quick-input-list .monaco-list-row').first().textContent()) ?? '', /A worktree each/, 'worktrees first for parallel sessions');
+      await page.keyboard.press('Enter');
+      for (const name of ['edit-1', 'edit-2']) {
+        // Tools ask first in this walk: its Bash edit is allowed from the API.
+        await sessionRow(page, `${name}, Waiting for you`).waitFor({ timeout: 90_000 });
+        assert.equal((await http('POST', `/sessions/${name}/answer`, { option: 'Yes' })).status, 200);
+      }
+      for (const name of ['edit-1', 'edit-2']) await waitFor(`${name}'s branch and change in its row`, async () => new RegExp(`instar/${name} \\+1 −0`).test(await rowText(`${name}, Idle`)), 90_000, 200);
+      assert.equal(await readFile(join(folder, 'notes.txt'), 'utf8'), 'first line\n', 'the main tree is untouched');
+      const row = sessionRow(page, 'edit-1, Idle');
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Review Changes"]').click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: 'edit-1: instar/edit-1 vs main' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.editor-instance').filter({ hasText: 'edited by claude' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'worktree-review.png') });
+      await runCommand(page, 'Sessions: Merge into Base Branch');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'edit-1' }).first().click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      assert.match((await dialog.textContent()) ?? '', /edit-1 left 1 uncommitted file in its worktree\. Commit them to instar\/edit-1 and merge into main\?/);
+      await dialog.getByRole('button', { name: 'Commit and Merge' }).click();
+      await waitFor('the merge in the main tree', async () => (await readFile(join(folder, 'notes.txt'), 'utf8')) === 'first line\nedited by claude\n', 30_000, 200);
+      await runCommand(page, 'Notifications: Show Notifications');
+      await page.locator('.notifications-center .notification-list-item-message').filter({ hasText: 'Merged instar/edit-1 into main (fast-forward)' }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Escape');
     });
   });
 });

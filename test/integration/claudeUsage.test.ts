@@ -135,7 +135,11 @@ function usageSuite(version: string, binary: string): void {
       const document = conversationMarkdown(rig.h.engine.get('talk-1') as SessionRecord, reader.items, reader.transcript);
       assert.match(document.text, /^- \*\*Bash\*\* `touch tool-ran-ok\.txt` → \d+ B$/m);
       assert.match(document.text, /### You[^\n]*\n\nPlease USE-A-TOOL now/);
-      const found = await rig.h.engine.search('plugh-4711');
+      // Claude Code writes the turn to its transcript just after its Stop hook: searchable a moment later.
+      const found = await waitFor('the answer in the transcript', async () => {
+        const result = await rig.h.engine.search('plugh-4711');
+        return result.matches.length > 0 ? result : undefined;
+      });
       assert.deepEqual(found.matches.map((match) => [match.session, match.where, match.kind]), [['talk-2', 'conversation', 'answer']]);
       assert.match(found.matches[0].snippet, /The secret word is PLUGH-4711/);
     });
