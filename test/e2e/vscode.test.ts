@@ -6,8 +6,7 @@
  * folder, and a UI test that clicks through the workbench and saves screenshots.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { initRepo } from '../support/gitRepo';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
@@ -83,13 +83,7 @@ describe('inside a real VS Code (code-server)', () => {
   it('runs the extension suite in a trusted workspace', async () => {
     const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted' });
     // A git repository, for the sessions in worktrees of their own.
-    const git = (...args: string[]) => execFileSync('git', ['-C', folder, ...args], { stdio: 'ignore' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'Instar Test');
-    git('config', 'user.email', 'test@instar.invalid');
-    await writeFile(join(folder, 'notes.txt'), 'first line\n');
-    git('add', 'notes.txt');
-    git('commit', '-q', '-m', 'start');
+    initRepo(folder);
     const page = await browser.newPage();
     const started = performance.now();
     const code = await runExtensionTests(page, server, { repo: REPO, folder, testsPath: TESTS_PATH, log, timeoutMs: 10 * 60_000 });

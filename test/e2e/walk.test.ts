@@ -7,8 +7,7 @@
  * Real claude against the fake Messages API, on a private tmux socket.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import { readInstarConfig } from '../../src/core/http/instarConfig';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { initRepo } from '../support/gitRepo';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
@@ -109,6 +109,14 @@ describe("a new user's walk through the UI (code-server)", () => {
     await api?.close();
     if (root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
+
+  /** Spawn Sessions in Parallel from the palette, up to its model step (each step's title says the flow). */
+  async function spawnInParallel(base: string, prompts: string[]): Promise<void> {
+    await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+    await quickInput(page, /Spawn Sessions in Parallel: base name/, base);
+    for (const [index, prompt] of [...prompts, ''].entries()) await quickInput(page, new RegExp(`Spawn Sessions in Parallel: prompt ${index + 1}`), prompt);
+    await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+  }
 
   /** Runs a step; on failure saves what the page showed. */
   async function step(name: string, body: () => Promise<void>): Promise<void> {
@@ -257,12 +265,7 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   it('7. the parallel flow says so in every step and ends in one notification for the batch', async () => {
     await step('parallel flow', async () => {
-      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
-      await quickInput(page, /Spawn Sessions in Parallel: base name/, 'batch');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 1/, 'First parallel task');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 2/, 'Second parallel task');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 3/, '');
-      await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+      await spawnInParallel('batch', ['First parallel task', 'Second parallel task']);
       await sessionRow(page, 'batch-1, Idle').waitFor({ timeout: 90_000 });
       await sessionRow(page, 'batch-2, Idle').waitFor({ timeout: 90_000 });
       await runCommand(page, 'Notifications: Show Notifications');
@@ -327,19 +330,8 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   it('11. sessions in worktrees of their own: the parallel flow offers them in a repository, the rows show their branches, Review Changes opens the multi-file diff, Merge lands one in main', async () => {
     await step('worktrees', async () => {
-      const git = (...args: string[]) => execFileSync('git', ['-C', folder, ...args], { stdio: 'ignore' });
-      git('init', '-q', '-b', 'main');
-      git('config', 'user.name', 'Instar Test');
-      git('config', 'user.email', 'test@instar.invalid');
-      await writeFile(join(folder, 'notes.txt'), 'first line\n');
-      git('add', 'notes.txt');
-      git('commit', '-q', '-m', 'start');
-      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
-      await quickInput(page, /Spawn Sessions in Parallel: base name/, 'edit');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 1/, 'Please EDIT-A-FILE for the notes');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 2/, 'Please EDIT-A-FILE as well');
-      await quickInput(page, /Spawn Sessions in Parallel: prompt 3/, '');
-      await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+      initRepo(folder);
+      await spawnInParallel('edit', ['Please EDIT-A-FILE for the notes', 'Please EDIT-A-FILE as well']);
       await waitFor('the where step', async () => /Spawn Sessions in Parallel: where/.test(await quickInputTitle(page)), 15_000, 100);
       assert.match((await page.locator('.quick-input-list .monaco-list-row').first().textContent()) ?? '', /A worktree each/, 'worktrees first for parallel sessions');
       await page.keyboard.press('Enter');

@@ -4,9 +4,8 @@
  * plays Claude Code: its hook events, its transcript, its status line's file.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,11 +14,11 @@ import { generateToken } from '../../src/core/http/instarConfig';
 import { dayOf } from '../../src/core/model/usage';
 import { silentLogger } from '../../src/core/util/host';
 import { Harness, startHarness } from '../support/engineHarness';
+import { initRepo } from '../support/gitRepo';
 import { writeHookEvent, writeQuietAgent } from '../support/quietAgent';
 import { waitFor, waitForStatus } from '../support/wait';
 
 const TMP = realpathSync(mkdtempSync(join(tmpdir(), 'instar-api-usage-')));
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** An answer's line as Claude Code writes it to the transcript. */
 const answerLine = (id: string, text: string, input: number, output: number) =>
@@ -56,14 +55,7 @@ describe('HTTP API: usage, budgets, conversations, search and worktrees', () => 
     writeFileSync(join(TMP, 'gitconfig'), '');
     process.env.GIT_CONFIG_GLOBAL = join(TMP, 'gitconfig');
     process.env.GIT_CONFIG_NOSYSTEM = '1';
-    repo = join(TMP, 'repo');
-    mkdirSync(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Instar Test');
-    git(repo, 'config', 'user.email', 'test@instar.invalid');
-    await writeFile(join(repo, 'a.txt'), 'a\n');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'start');
+    repo = initRepo(join(TMP, 'repo'), { 'a.txt': 'a\n' });
     const agent = await writeQuietAgent(join(TMP, 'bin'));
     h = await startHarness('apiusage', { agentCommand: agent, worktreeRoot: join(TMP, 'worktrees') });
     api = new ApiServer(h.engine, { port: 0, token, cwd: repo, version: 'x', logger: silentLogger });

@@ -5,27 +5,21 @@
  * trusted (no trust dialog for the new folder, in every version tested).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
+import { initRepo } from '../support/gitRepo';
 import { waitForStatus } from '../support/wait';
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
 
 for (const { label, binary } of claudesUnderTest()) {
   describe(`a real Claude Code session in a worktree (${label})`, () => {
     let rig: ClaudeRig;
     before(async () => {
       rig = await startClaudeRig('claudetree', binary, 500);
-      git(rig.cwd, 'init', '-q', '-b', 'main');
-      git(rig.cwd, 'config', 'user.name', 'Instar Test');
-      git(rig.cwd, 'config', 'user.email', 'test@instar.invalid');
-      writeFileSync(join(rig.cwd, 'notes.txt'), 'first line\n');
-      git(rig.cwd, 'add', '-A');
-      git(rig.cwd, 'commit', '-q', '-m', 'start');
+      initRepo(rig.cwd);
     });
     after(() => rig.dispose());
 

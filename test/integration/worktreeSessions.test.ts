@@ -5,33 +5,21 @@
  * known exactly.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isInstarError } from '../../src/core/util/errors';
 import { Harness, startHarness } from '../support/engineHarness';
+import { git, initRepo } from '../support/gitRepo';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
 
 const TMP = realpathSync(mkdtempSync(join(tmpdir(), 'instar-worktree-sessions-')));
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const savedEnv = { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
 
 let repos = 0;
-function makeRepo(): string {
-  const repo = join(TMP, `repo-${++repos}`);
-  mkdirSync(repo);
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'config', 'user.name', 'Instar Test');
-  git(repo, 'config', 'user.email', 'test@instar.invalid');
-  writeFileSync(join(repo, 'shared.txt'), 'one\ntwo\nthree\n');
-  writeFileSync(join(repo, '.gitignore'), '.env\n');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'start');
-  return repo;
-}
+const makeRepo = (): string => initRepo(join(TMP, `repo-${++repos}`), { 'shared.txt': 'one\ntwo\nthree\n', '.gitignore': '.env\n' });
 
 const rejects = (promise: Promise<unknown>, code: string, pattern: RegExp) =>
   assert.rejects(promise, (error: unknown) => {

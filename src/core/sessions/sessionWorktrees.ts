@@ -10,7 +10,9 @@ import { Git } from '../git/git';
 import { Worktrees, type CreatedWorktree, type DiscardLoss, type DiscardResult, type MergeResult, type RepositoryInfo, type WorktreeReview } from '../git/worktrees';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { SessionWorktree } from '../model/worktree';
+import { coalesceByKey } from '../util/coalesce';
 import type { CommandRunner } from '../util/commandRunner';
+import { delay } from '../util/delay';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { SessionStore } from './sessionStore';
@@ -45,9 +47,16 @@ export interface SessionWorktreesOptions {
 export class SessionWorktrees {
   private git: Git;
   private gitPath: string | undefined;
-  /** Counts asked for, by session id: at most one under way and one to follow. */
-  private readonly counting = new Map<string, Promise<void>>();
-  private readonly countAgain = new Set<string>();
+  /** Counts by session id: one at a time, each followed by a pause so a burst of tool calls costs one more; one more when asked meanwhile. */
+  private readonly counts = coalesceByKey(
+    (id) =>
+      this.countNow(id)
+        .catch((error) => {
+          if (!isInstarError(error, 'invalid-input')) this.options.logger.debug(`Could not count the changes of session ${id}: ${(error as Error).message}`);
+        })
+        .then(() => delay(COUNT_GAP_MS)),
+    () => this.disposed,
+  );
   /** The last event each session was counted after. */
   private readonly countedAfter = new Map<string, string>();
   /** The merge under way per repository. */
@@ -200,21 +209,7 @@ export class SessionWorktrees {
 
   /** Counts what a session changed, soon (one count at a time per session; one asked for meanwhile follows). */
   count(id: string): void {
-    if (this.disposed) return;
-    if (this.counting.has(id)) {
-      this.countAgain.add(id);
-      return;
-    }
-    const run = this.countNow(id)
-      .catch((error) => {
-        if (!isInstarError(error, 'invalid-input')) this.options.logger.debug(`Could not count the changes of session ${id}: ${(error as Error).message}`);
-      })
-      .then(() => new Promise((resolve) => setTimeout(resolve, COUNT_GAP_MS).unref?.()))
-      .finally(() => {
-        this.counting.delete(id);
-        if (this.countAgain.delete(id)) this.count(id);
-      });
-    this.counting.set(id, run as Promise<void>);
+    if (!this.disposed) void this.counts.run(id);
   }
 
   private async countNow(id: string): Promise<void> {

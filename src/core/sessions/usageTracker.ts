@@ -17,6 +17,7 @@ import { dayOf, formatUsd } from '../model/usage';
 import { budgetLevel } from '../usage/budgets';
 import { PriceTable } from '../usage/priceTable';
 import { addAnswer, addClaudeCost, addStatusLine, emptyUsageState, UsageState } from '../usage/usageMeter';
+import { coalesceByKey } from '../util/coalesce';
 import { Emitter } from '../util/emitter';
 import type { Clock, Logger } from '../util/host';
 import type { SessionFiles } from './sessionFiles';
@@ -50,9 +51,11 @@ export interface UsageTrackerOptions {
 
 export class UsageTracker {
   private readonly watchers = new Map<string, FSWatcher>();
-  /** Reads under way per session id, and the ones asked for again meanwhile. */
-  private readonly reading = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
+  /** Reads per session id: one at a time, one more when asked meanwhile. */
+  private readonly reads = coalesceByKey(
+    (id) => this.read(id).catch((error) => this.options.logger.debug(`Could not read the usage of session ${id}: ${(error as Error).message}`)),
+    () => this.disposed,
+  );
   /** Sessions whose usage was read once after they ended: nothing more comes. */
   private readonly settled = new Set<string>();
   /** The day whose daily-budget warning was given. */
@@ -96,24 +99,13 @@ export class UsageTracker {
   }
 
   /** Resolves once no read is under way (tests, benchmarks). */
-  async idle(): Promise<void> {
-    while (this.reading.size > 0) await Promise.all([...this.reading.values()]);
+  idle(): Promise<void> {
+    return this.reads.idle();
   }
 
   /** Reads a session's new usage soon (one read at a time per session; a read asked for meanwhile follows it). */
   update(id: string): void {
-    if (this.disposed) return;
-    if (this.reading.has(id)) {
-      this.again.add(id);
-      return;
-    }
-    const run = this.read(id)
-      .catch((error) => this.options.logger.debug(`Could not read the usage of session ${id}: ${(error as Error).message}`))
-      .finally(() => {
-        this.reading.delete(id);
-        if (this.again.delete(id)) this.update(id);
-      });
-    this.reading.set(id, run);
+    if (!this.disposed) void this.reads.run(id);
   }
 
   /** The workspace's cost on a day: its sessions' and the removed ones'. */
