@@ -2,21 +2,32 @@
  * The session engine: the one entry point of the core. It spawns agents in tmux, keeps their
  * true status, and talks to them, as a thin facade over the parts that do each:
  * the store (records and their change event), the spawner, the status tracker (hooks, exits,
- * screens), input, output and snapshots, long-prompt delivery, and the lifecycle (kill, remove).
+ * screens), the usage tracker (tokens, cost, context, budgets), session worktrees (review, merge,
+ * discard), input, output and snapshots, long-prompt delivery, and the lifecycle (kill, remove).
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
+import { ConversationReader } from '../agent/conversationReader';
+import type { DiscardLoss, DiscardResult, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
+import { isEnded, type SessionRecord } from '../model/sessionRecord';
+import { dayOf, formatUsd } from '../model/usage';
 import type { EngineEventName } from '../status/hookEvents';
 import { TerminalBinding } from '../terminal/terminalBinding';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
 import { TmuxServers } from '../tmux/tmuxServers';
+import { validateBudget } from '../usage/budgets';
+import { PriceTable } from '../usage/priceTable';
+import { jobCostOn, UsageReport, usageReport } from '../usage/usageReport';
 import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner';
+import { InstarError } from '../util/errors';
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 import { AgentLauncher } from './agentLauncher';
+import { SearchResult, searchSessions } from './conversationSearch';
 import { SessionLifecycle } from './lifecycle';
 import { PromptDelivery } from './promptDelivery';
 import { SessionFiles } from './sessionFiles';
@@ -24,23 +35,13 @@ import { SessionInput, ShownDialog } from './sessionInput';
 import { resultOf, SessionResult } from './sessionResults';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
+import { SessionWorktrees } from './sessionWorktrees';
 import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
-import { BudgetNotice, UsageTracker } from './usageTracker';
-import { SessionWorktrees } from './sessionWorktrees';
-import type { DiscardLoss, DiscardResult, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
-import { isEnded, type SessionRecord } from '../model/sessionRecord';
-import * as path from 'node:path';
-import { ConversationReader } from '../agent/conversationReader';
-import { SearchResult, searchSessions } from './conversationSearch';
 import { UsageLedger } from './usageLedger';
-import { dayOf, formatUsd } from '../model/usage';
-import { validateBudget } from '../usage/budgets';
-import { PriceTable } from '../usage/priceTable';
-import { jobCostOn, UsageReport, usageReport } from '../usage/usageReport';
-import { InstarError } from '../util/errors';
+import { BudgetNotice, UsageTracker } from './usageTracker';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 export type { SessionsChange } from './sessionStore';

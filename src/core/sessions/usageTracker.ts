@@ -58,6 +58,9 @@ export class UsageTracker {
   );
   /** Sessions whose usage was read once after they ended: nothing more comes. */
   private readonly settled = new Set<string>();
+  /** The turn's end (or the session's) each session was last read after. */
+  private readonly readAfter = new Map<string, string>();
+  private subscription: { dispose(): void } | undefined;
   /** The day whose daily-budget warning was given. */
   private warnedDay: string | undefined;
   private readonly notices = new Emitter<BudgetNotice>();
@@ -78,12 +81,17 @@ export class UsageTracker {
       const id = /^([A-Za-z0-9-]+)\.json$/.exec(file)?.[1];
       if (id) this.update(id);
     });
-    this.store.onDidChange(({ changed }) => {
+    this.subscription = this.store.onDidChange(({ changed }) => {
       for (const record of changed) {
         if (!isEnded(record)) this.settled.delete(record.id);
         if (record.transcriptPath) this.watchTranscripts(record.transcriptPath);
-        // A turn ended or the session did: its last lines are there now (the watcher may be late).
-        if (!this.settled.has(record.id) && (record.lastEvent === 'Stop' || record.lastEvent === 'StopFailure' || isEnded(record))) this.update(record.id);
+        // A turn ended or the session did (once each): its last lines are there now, the watcher may be late.
+        const moment = `${record.lastEvent}@${record.lastEventAt}:${record.endedAt}`;
+        if (this.settled.has(record.id) || this.readAfter.get(record.id) === moment) continue;
+        if (record.lastEvent === 'Stop' || record.lastEvent === 'StopFailure' || isEnded(record)) {
+          this.readAfter.set(record.id, moment);
+          this.update(record.id);
+        }
       }
     });
     // What is new for each session is read off the start's path, a few at a time: a session whose
@@ -272,6 +280,7 @@ export class UsageTracker {
 
   dispose(): void {
     this.disposed = true;
+    this.subscription?.dispose();
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     this.notices.dispose();
