@@ -22,6 +22,7 @@ import { measureHookless, measureParallelSpawns } from './loadBench';
 import { bareWatchLatency, time, timeRefreshes, writeEvent } from './measure';
 import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
+import { measureWorktreeSpawn } from './worktreeBench';
 import { measureInVsCode } from './vscodeBench';
 
 const run = promisify(execFile);
@@ -86,8 +87,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -263,6 +264,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       1,
       'lower',
       `until every session is up, median of ${sizes.steer.rounds} rounds in alternating order; single requests one after another (as a script's loop sends them); sent all at once they took ${round(median(steer.parallel), 0)} ms (${round(median(steer.batch) / median(steer.parallel))}×)`,
+    ),
+  );
+  const worktree = await measureWorktreeSpawn(sizes.worktree, log);
+  rows.push(
+    ratioRow(
+      `Spawn in a worktree of a ${sizes.worktree.files.toLocaleString('en-US')}-file repository vs bare git worktree add + tmux new-session`,
+      median(worktree.ours),
+      median(worktree.bare),
+      'ms',
+      1.2,
+      'lower',
+      `engine.spawn({ worktree: true }) with the default worktree set-up (no set-up files, no set-up command) until it returns (the session up in tmux) vs git branch instar/<name> HEAD + git worktree add <dir> instar/<name> + tmux new-session -d -c <dir>, three processes one after another, the same quiet agent; a repository of ${worktree.folders} folders of ${worktree.perFolder} small files in one commit on a memory file system (/dev/shm: on this disk the checkout alone takes seconds), no global or system git configuration; median of ${sizes.worktree.rounds} rounds in alternating order after one warm-up each, fresh names each round (session, worktree and branch removed between rounds, untimed): ${round(median(worktree.ours), 1)} ms vs ${round(median(worktree.bare), 1)} ms (git worktree add alone ${round(median(worktree.bareAdd), 1)} ms); ours runs ${worktree.calls.filter((call) => call.label.startsWith('git ')).length} git processes, git ran during ${round(median(worktree.gitWallMs), 1)} ms of it, and its git worktree add started ${round(worktree.calls.find((call) => call.label.startsWith('git worktree add'))?.startMs ?? Number.NaN, 1)} ms after the spawn was asked (the baseline's after its git branch, ${round(median(worktree.bareBranch), 1)} ms); one spawn with worktreeSetup { files: ['.env*'], mode: 'copy' } and a .env to copy: ${round(worktree.withSetupFiles, 1)} ms; the change count after the agent's first tool call (not timed): ${round(median(worktree.countMs), 1)} ms`,
     ),
   );
   const usage = await measureUsage(options.repo, sizes.usage, log);

@@ -38,6 +38,9 @@ export interface RepositoryInfo {
   dirty: boolean;
 }
 
+/** What `create` needs of the repository before it makes anything. */
+type WhereInfo = Omit<RepositoryInfo, 'dirty'>;
+
 export interface CreateWorktreeRequest {
   /** A folder inside the repository (the workspace folder). */
   cwd: string;
@@ -105,13 +108,35 @@ export class Worktrees {
   async create(request: CreateWorktreeRequest): Promise<CreatedWorktree> {
     const { name } = request;
     if (!NAME.test(name)) throw invalidInput(`"${name}" cannot name a worktree: use lower-case letters a-z, digits 0-9 and "-", starting with a letter or digit, at most 64.`);
-    const repo = await this.repository(request.cwd);
-    if (!repo) throw new InstarError('not-a-repository', `${request.cwd} is not in a git repository with a work tree: a worktree needs one.`);
-    if (!repo.head) throw new InstarError('not-a-repository', `The repository at ${repo.root} has no commit yet: make a first commit, then a worktree can start from it.`);
-    const branch = request.branch ?? `${SESSION_BRANCH_PREFIX}${name}`;
-    const base = checkRevision(request.base ?? repo.branch ?? repo.head, 'The base');
-    const path = join(await realFolder(this.root), name);
-    if (isInside(repo.root, path)) throw invalidInput(`The worktree folder ${path} would be inside the repository ${repo.root}: give a worktree root outside it.`);
+    // Whether the main tree has uncommitted changes only goes into the answer (its git status reads
+    // every file): started now, awaited once the worktree is made, off the way to it.
+    const dirty = this.mainTreeDirty(request.cwd);
+    try {
+      const repo = await this.where(request.cwd);
+      if (!repo) throw new InstarError('not-a-repository', `${request.cwd} is not in a git repository with a work tree: a worktree needs one.`);
+      if (!repo.head) throw new InstarError('not-a-repository', `The repository at ${repo.root} has no commit yet: make a first commit, then a worktree can start from it.`);
+      const path = join(await realFolder(this.root), name);
+      if (isInside(repo.root, path)) throw invalidInput(`The worktree folder ${path} would be inside the repository ${repo.root}: give a worktree root outside it.`);
+      const created = request.branch === undefined && request.base === undefined ? await this.plainWorktree(repo, name, path) : await this.chosenWorktree(repo, request, path);
+      await this.checkOut(created);
+      this.git.logger.info(`created the worktree ${path} on ${created.branch} from ${created.base}`);
+      return { ...created, mainTreeDirty: await dirty, cwd: join(path, repo.prefix.replace(/\/$/, '')) };
+    } finally {
+      // Settled whatever happened, so that a refusal leaves no call behind.
+      await dirty.catch(() => undefined);
+    }
+  }
+
+  /** The default: a new branch instar/<name> from HEAD. Its name is valid by the name rule; a branch of that name already there makes `git branch` refuse. */
+  private async plainWorktree(repo: WhereInfo, name: string, path: string): Promise<SessionWorktree> {
+    if (await lstat(path).catch(() => undefined)) throw new InstarError('name-taken', `The folder ${path} already exists: remove it, or choose another session name.`);
+    return { path, branch: `${SESSION_BRANCH_PREFIX}${name}`, base: repo.branch ?? repo.head!, baseCommit: repo.head!, repoRoot: repo.root, ownsBranch: true };
+  }
+
+  /** A branch or base the caller chose: each checked before anything is made. */
+  private async chosenWorktree(repo: WhereInfo, request: CreateWorktreeRequest, path: string): Promise<SessionWorktree> {
+    const branch = request.branch ?? `${SESSION_BRANCH_PREFIX}${request.name}`;
+    const base = checkRevision(request.base ?? repo.branch ?? repo.head!, 'The base');
     const [validBranch, baseCommit, existing, worktrees, folder] = await Promise.all([
       this.git.attempt(repo.root, ['check-ref-format', `refs/heads/${branch}`]),
       this.git.attempt(repo.root, ['rev-parse', '--quiet', '--verify', `${base}^{commit}`]),
@@ -128,10 +153,25 @@ export class Worktrees {
     }
     const holder = worktrees.find((entry) => entry.branch === branch);
     if (holder) throw branchInUse(branch, holder.path);
-    const created: SessionWorktree = { path, branch, base, baseCommit: baseCommit.stdout.trim(), repoRoot: repo.root, ownsBranch: !branchExists };
-    await this.checkOut(created);
-    this.git.logger.info(`created the worktree ${path} on ${branch} from ${base}`);
-    return { ...created, mainTreeDirty: repo.dirty, cwd: join(path, repo.prefix.replace(/\/$/, '')) };
+    return { path, branch, base, baseCommit: baseCommit.stdout.trim(), repoRoot: repo.root, ownsBranch: !branchExists };
+  }
+
+  /** Where `cwd` is in its repository, without the main tree's status: its top folder, the folder below it, HEAD and its branch, in one git call. */
+  private async where(cwd: string): Promise<WhereInfo | undefined> {
+    const args = ['rev-parse', '--is-bare-repository', '--show-toplevel', '--show-prefix', 'HEAD', '--abbrev-ref', 'HEAD'];
+    const answer = await this.git.attempt(cwd, args);
+    const [bare, root, prefix, head, branch] = answer.stdout.split('\n');
+    if (bare === 'true' || /not a git repository|must be run in a work tree/i.test(answer.stderr)) return undefined;
+    // No commit yet: HEAD names nothing (create refuses, saying so).
+    if (answer.exitCode !== 0 && /ambiguous argument 'HEAD'|unknown revision/.test(answer.stderr) && root) return { root, prefix: prefix ?? '', head: undefined, branch: undefined };
+    if (answer.exitCode !== 0) throw this.git.failure(cwd, args, answer);
+    return { root, prefix: prefix ?? '', head, branch: branch === 'HEAD' ? undefined : branch };
+  }
+
+  /** Whether the tree holding `cwd` has uncommitted changes, untracked files included (false outside a repository). */
+  private async mainTreeDirty(cwd: string): Promise<boolean> {
+    const status = await this.git.attempt(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=normal']);
+    return status.exitCode === 0 && parseStatus(status.stdout).entries.length > 0;
   }
 
   /** The branch (made here when the session owns it) checked out at the worktree's path; on any failure, what it made is undone. */
@@ -215,6 +255,9 @@ function translated(error: unknown, branch: string): unknown {
   if (!(error instanceof GitError)) return error;
   const inUse = /is already (?:checked out|used by worktree) at '([^']+)'/.exec(error.stderr);
   if (inUse) return branchInUse(branch, inUse[1]);
+  if (/a branch named .* already exists/.test(error.stderr)) {
+    return new InstarError('name-taken', `The branch ${branch} already exists (from an earlier session?): delete it (git branch -D ${branch}) or choose another session name.`, { cause: error });
+  }
   if (/already exists/.test(error.stderr)) return new InstarError('name-taken', `${gitMessage(error.stderr)}: choose another session name.`, { cause: error });
   return error;
 }

@@ -88,6 +88,8 @@ export class SessionWorktrees {
         // After a tool call or a turn (hooks), when an agent without hooks settles, and at the end.
         const after = `${record.lastEvent ?? ''}@${record.lastEventAt ?? 0}:${record.status}`;
         if (this.countedAfter.get(record.id) === after) continue;
+        // Just started (its SessionStart the only word yet): nothing can have changed, and a new checkout's first count reads every file.
+        if (record.lastEvent === 'SessionStart' && !isEnded(record)) continue;
         const settled = record.status === 'idle' || record.status === 'waiting' || isEnded(record);
         if ((record.lastEvent && CHANGING_EVENTS.has(record.lastEvent)) || settled) {
           this.countedAfter.set(record.id, after);
@@ -127,9 +129,15 @@ export class SessionWorktrees {
    */
   async prepare(record: SessionRecord, request: { branch?: string; base?: string }): Promise<{ worktree: SessionWorktree; cwd: string; output?: string }> {
     const worktrees = this.worktrees();
-    const repo = await worktrees.repository(record.cwd);
-    if (!repo) throw new InstarError('not-a-repository', `${record.cwd} is not in a git repository, so the session cannot get a worktree: spawn it without one, or in a repository.`);
-    const created: CreatedWorktree = await worktrees.create({ cwd: record.cwd, name: record.name, branch: request.branch, base: request.base });
+    let created: CreatedWorktree;
+    try {
+      created = await worktrees.create({ cwd: record.cwd, name: record.name, branch: request.branch, base: request.base });
+    } catch (error) {
+      if (isInstarError(error, 'not-a-repository') && /is not in a git repository/.test(error.message)) {
+        throw new InstarError('not-a-repository', `${record.cwd} is not in a git repository, so the session cannot get a worktree: spawn it without one, or in a repository.`, { cause: error });
+      }
+      throw error;
+    }
     const { mainTreeDirty, cwd, ...worktree } = created;
     const { logger } = this.options;
     logger.info(`${record.name}: worktree ${worktree.path} on ${worktree.branch} from ${worktree.base}${mainTreeDirty ? ' (the main tree has uncommitted changes: the worktree starts from HEAD without them)' : ''}`);
