@@ -127,6 +127,7 @@ describe("a new user's walk through the UI (code-server)", () => {
       const file = join(SHOTS, `walk-failure-${name.replace(/\W+/g, '-')}.png`);
       await page.screenshot({ path: file }).catch(() => undefined);
       console.log(`walk step "${name}" failed; screenshot in ${file}; terminal: ${JSON.stringify((await screenText()).slice(-1500))}`);
+      console.log(`the extension's log, its end:\n${(await log().catch(() => '')).split('\n').slice(-40).join('\n')}`);
       throw error;
     }
     console.log(`walk step "${name}": ${Math.round(performance.now() - started)} ms`);

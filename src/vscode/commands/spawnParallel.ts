@@ -9,6 +9,7 @@ export async function spawnParallel(ctx: CommandContext): Promise<unknown> {
   const result = await spawnParallelFlow(ctx.engine, ctx.picker, cwd, ctx.settings().defaultModel, ctx.settings().worktreeDefault);
   if (!result) return undefined;
   if (result.failed.length > 0) {
+    for (const failure of result.failed) ctx.channel.error(`instar.spawnParallel: ${failure.name} did not start: ${failure.error.message}`);
     void vscode.window.showErrorMessage(`Spawned ${result.spawned.length}; ${result.failed.length} failed: ${result.failed.map((f) => `${f.name}: ${f.error.message}`).join('; ')}`);
   }
   return result;
