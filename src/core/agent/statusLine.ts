@@ -72,15 +72,20 @@ export function parseStatusLineInput(text: string): StatusLineFigures | undefine
 export async function userStatusLine(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
   const home = env.HOME ?? os.homedir();
   const configDir = env.CLAUDE_CONFIG_DIR ?? path.join(home, '.claude');
-  for (const file of [path.join(cwd, '.claude', 'settings.local.json'), path.join(cwd, '.claude', 'settings.json'), path.join(configDir, 'settings.json')]) {
-    let settings: unknown;
-    try {
-      settings = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch {
-      continue;
-    }
-    const line = isObject(settings) && isObject(settings.statusLine) ? settings.statusLine : undefined;
-    if (line && line.type === 'command' && typeof line.command === 'string' && line.command.trim() !== '') return line.command;
+  // Read at once (a spawn waits for them), taken in that order.
+  const files = [path.join(cwd, '.claude', 'settings.local.json'), path.join(cwd, '.claude', 'settings.json'), path.join(configDir, 'settings.json')];
+  const commands = await Promise.all(files.map((file) => fs.readFile(file, 'utf8').then(statusLineOf, () => undefined)));
+  return commands.find((command) => command !== undefined);
+}
+
+/** The status line command a settings file's text sets, if any. */
+function statusLineOf(text: string): string | undefined {
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  const line = isObject(settings) && isObject(settings.statusLine) ? settings.statusLine : undefined;
+  return line && line.type === 'command' && typeof line.command === 'string' && line.command.trim() !== '' ? line.command : undefined;
 }
