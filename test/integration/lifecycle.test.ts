@@ -20,6 +20,16 @@ import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
 
 const STATE_TIMEOUT = 90_000;
+
+/** Whether a process of this conversation still runs (its id in its command line), the tmux server that a spawn started aside. */
+function claudeRuns(conversation: string): boolean {
+  try {
+    const lines = execFileSync('pgrep', ['-l', '-f', '--', conversation], { encoding: 'utf8' }).split('\n');
+    return lines.some((line) => /^\d+\s+\S/.test(line) && !/^\d+\s+tmux/.test(line) && !line.includes('pgrep'));
+  } catch {
+    return false;
+  }
+}
 const versions = claudesUnderTest();
 for (const { label, binary } of versions.length > 1 ? [versions[0], versions[versions.length - 1]] : versions) lifecycleSuite(label, binary);
 
@@ -99,6 +109,8 @@ function lifecycleSuite(version: string, binary: string): void {
     it('refuses to resume a session whose conversation is gone, saying why, and starts nothing', async () => {
       await h.engine.kill('again');
       const record = h.engine.get('again')!;
+      // A killed claude can still write its transcript on its way out: gone first, then its file.
+      await waitFor('the killed claude to exit', () => !claudeRuns(record.claudeSessionId!), 15_000);
       await rm(record.transcriptPath!, { force: true });
       await assert.rejects(h.engine.resume('again'), (error: unknown) => isInstarError(error, 'cannot-resume') && /no longer exists/.test((error as Error).message));
       assert.equal(h.engine.get('again')?.status, 'killed', 'nothing changed');

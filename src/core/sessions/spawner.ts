@@ -1,8 +1,9 @@
 /**
- * Spawning: validates a request, builds the agent's argv (never a shell string), creates its
- * tmux session in one call, and records it. A prompt goes in tmux's command when it fits (8 KiB),
- * else in a file the launch wrapper turns into one argument (up to 128 KiB), else it waits in
- * that file to be pasted once the agent is ready. Claude Code gets the hooks its version knows.
+ * Spawning: validates a request, makes its git worktree when asked, builds the agent's argv
+ * (never a shell string), creates its tmux session in one call, and records it. A prompt goes in
+ * tmux's command when it fits (8 KiB), else in a file the launch wrapper turns into one argument
+ * (up to 128 KiB), else it waits in that file to be pasted once the agent is ready. Claude Code
+ * gets the hooks its version knows.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -10,16 +11,16 @@ import * as path from 'node:path';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { agentKindOf, promptRoute } from '../agent/launchSpec';
+import type { SetupCommandError } from '../git/worktreeSetup';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { TmuxServers } from '../tmux/tmuxServers';
-import type { AgentLauncher } from './agentLauncher';
+import { validateBudget } from '../usage/budgets';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
+import type { AgentLauncher } from './agentLauncher';
 import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
-import type { SetupCommandError } from '../git/worktreeSetup';
-import { validateBudget } from '../usage/budgets';
 import { SessionWorktrees } from './sessionWorktrees';
 import { DEFAULT_MODEL, MAX_PROMPT_BYTES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
 
@@ -156,8 +157,8 @@ export class Spawner {
   /**
    * The worktree of a session being spawned, before its agent: the record (added, `starting`)
    * then runs there. A refusal (not a repository, a branch in use) takes the record away, nothing
-   * having been made; a failing set-up command ends the session as an error with its output, the
-   * worktree kept to look into.
+   * having been made (a worktree made before a later step failed goes too); a failing set-up
+   * command ends the session as an error with its output, the worktree kept to look into.
    */
   private async prepareWorktree(record: SessionRecord, request: { branch?: string; base?: string }): Promise<SessionRecord> {
     const { name, id } = record;
@@ -166,6 +167,8 @@ export class Spawner {
     } catch (error) {
       const current = this.store.get(name);
       if (!isInstarError(error, 'setup-failed') || !current?.worktree) {
+        // Made, then a step after it failed (its set-up files): a fresh worktree holds nothing of anyone's.
+        if (current?.worktree) await this.worktrees.discard(name, { force: true }).catch((problem) => this.settings.logger.warn(`Could not remove the worktree of the failed spawn ${name}: ${(problem as Error).message}`));
         this.store.discard(name, id);
         throw error;
       }

@@ -24,7 +24,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private foreign: TmuxSessionInfo[] = [];
   /** One node object per session, so that a session's row can be redrawn alone. */
   private readonly nodes = new Map<string, SessionNode & { kind: 'session' }>();
-  /** The description each session's row was last drawn with. */
+  /** What each session's row was last drawn with (see look). */
   private readonly drawn = new Map<string, string>();
 
   constructor(
@@ -76,7 +76,22 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       this.refresh();
       return;
     }
-    for (const name of changed) this.changeEmitter.fire(this.nodes.get(name));
+    // A change that shows nowhere in the row (how far its transcript was read, an event's time) is
+    // not redrawn: a row redrawn under the pointer can lose a click, and each redraw costs both sides.
+    for (const name of changed) {
+      const record = this.engine.get(name);
+      if (record && this.drawn.get(name) === this.look(record, Date.now())) continue;
+      this.changeEmitter.fire(this.nodes.get(name));
+    }
+  }
+
+  /**
+   * What a session's row shows, and the tooltip's parts that change apart from it (the detail, the
+   * last answer): any change of these is a redraw. Tokens that grow under an unchanged cost wait
+   * for the next one.
+   */
+  private look(record: SessionRecord, now: number): string {
+    return [record.id, record.status, sessionDescription(record, now), sessionContextValue(record), sessionAccessibleLabel(record, now), record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
   }
 
   /** Redraws the rows whose description reads differently now (an age ticked over); returns how many. */
@@ -86,7 +101,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     for (const [name, node] of this.nodes) {
       const record = this.engine.get(name);
       const shown = this.drawn.get(name);
-      if (!record || shown === undefined || shown === sessionDescription(record, now)) continue;
+      if (!record || shown === undefined || shown === this.look(record, now)) continue;
       this.changeEmitter.fire(node);
       stale += 1;
     }
@@ -150,7 +165,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     item.id = `session:${record.name}:${record.id}`;
     const now = Date.now();
     item.description = sessionDescription(record, now);
-    this.drawn.set(record.name, item.description);
+    this.drawn.set(record.name, this.look(record, now));
     item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
     item.contextValue = sessionContextValue(record);
     item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
