@@ -179,6 +179,15 @@ describe('status from the screen', () => {
     assert.equal(transition(record({ status: 'idle', statusSignal: 'screen' }), screen('working', T0 + 4500))?.status, 'running');
   });
 
+  it("leaves a tool's dialog a hook announced to the hooks, unless the screen says the turn was refused", () => {
+    const asking = transition(record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0, toolPending: 'Bash', permissionMode: 'default' }), hook('PermissionRequest', T0 + 1000, { toolName: 'Bash' }))!;
+    assert.equal(asking.status, 'waiting');
+    assert.equal(transition(asking, screen('idle', T0 + 1500, 2000)), undefined, 'an input box captured before the dialog was drawn');
+    const refused = transition(asking, { kind: 'screen', screen: { kind: 'idle', turnEnd: 'interrupted' }, at: T0 + 3000, quietMs: 2000 });
+    assert.equal(refused?.status, 'idle', 'the dialog refused: "Interrupted" under the prompt');
+    assert.equal(transition(asking, hook('PostToolUse', T0 + 2000, { toolName: 'Bash' }))?.status, 'running', 'allowed: the tool ran');
+  });
+
   it('turns a running session idle only after the pane has been quiet', () => {
     const running = record({ status: 'running' });
     assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS - 1)), undefined);

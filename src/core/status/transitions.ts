@@ -168,6 +168,10 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
       } else if (screen.turnEnd === 'rate-limited' && next.status === 'running' && quietMs >= CLAUDE_QUIET_MS) {
         set(next, 'error', 'screen', at, rateLimitDetail(undefined, screen.detail) ?? 'rate limited');
       } else if (next.status === 'waiting') {
+        // A tool's dialog a hook announced (a permission, a question) ends by the tool's hooks, or on a
+        // screen that says the turn was refused or interrupted: an input box captured before the
+        // dialog was drawn (under load) is not its end.
+        if (next.statusSignal === 'hook' && next.toolPending !== undefined && screen.turnEnd === undefined) return;
         // A dialog before the prompt was taken (trust this folder): answered, the prompt comes next.
         if (awaitsItsPrompt(next)) set(next, 'starting', 'screen', at, 'dialog answered; Claude Code takes the prompt next');
         else set(next, 'idle', 'screen', at);
