@@ -41,6 +41,10 @@ export interface ActivationTimes {
   total: number;
   /** What activated it: onStartupFinished, or onView:… when the view was restored open. */
   event: string;
+  /** The require of its main file alone, in load code (the host's own marks around it). */
+  requireMs?: number;
+  /** Instar Sessions: from activation until the rest of it (dist/main.js) was loaded and wired, and that require alone. */
+  loading?: { loadedMs: number; requireMs: number };
 }
 
 export interface VsCodeFigures {
@@ -299,12 +303,16 @@ function medianByTotal(samples: ActivationTimes[]): ActivationTimes {
 
 // ---------------------------------------------------------------- agent and helper extensions
 
-/** An extension that does nothing, activated as Instar Sessions is (onStartupFinished). */
+/**
+ * An extension that does nothing, activated by the same event as Instar Sessions (its view shown
+ * at start): in the same burst of the host's start, it pays the same waits VS Code counts in
+ * "load code" (the extension host turns over between its start and the require).
+ */
 async function writeEmptyExtension(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'vsbench-empty', publisher: 'vsbench', version: '0.0.1', engines: { vscode: '^1.90.0' }, main: './main.js', activationEvents: ['onStartupFinished'] }, null, 2),
+    JSON.stringify({ name: 'vsbench-empty', publisher: 'vsbench', version: '0.0.1', engines: { vscode: '^1.90.0' }, main: './main.js', activationEvents: ['onView:instar.sessions', 'onStartupFinished'] }, null, 2),
   );
   await writeFile(join(dir, 'main.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
   return dir;
@@ -353,6 +361,19 @@ exports.activate = function (context) {
     };
     const deadline = Date.now() + 60000;
     while (!complete() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    // The extension host's own marks around each require (VS Code's load code also counts a
+    // turn of the host before it), and what Instar Sessions says of the load after activation.
+    const marks = (globalThis.MonacoPerformanceMarks?.getMarks() ?? []).filter((mark) => mark.name.includes('LoadExtensionCode/'));
+    const requires = {};
+    for (const id of wanted) {
+      const will = marks.filter((mark) => mark.name.endsWith('/willLoadExtensionCode/' + id)).pop();
+      const did = marks.filter((mark) => mark.name.endsWith('/didLoadExtensionCode/' + id)).pop();
+      if (will && did) requires[id] = did.startTime - will.startTime;
+    }
+    const instar = vscode.extensions.getExtension('instar.instar-sessions');
+    if (instar?.isActive) await instar.exports.ready;
+    const extra = { requires, loading: instar?.exports?.loading };
+    fs.writeFileSync(path.join(context.extensionPath, 'extra.json'), JSON.stringify(extra));
     const file = path.join(context.extensionPath, 'activation.md');
     fs.writeFileSync(file + '.tmp', document.getText());
     fs.renameSync(file + '.tmp', file);
@@ -373,6 +394,11 @@ async function readActivation(page: Page, probe: string, ids: string[]): Promise
   const text = await waitFor('the probe to write the activation times', () => readFile(file, 'utf8').catch(() => undefined), 90_000, 100);
   const times = parseActivationTable(text);
   for (const id of ids) if (!times.has(id)) throw new Error(`no activation line for ${id} in the Startup Performance document:\n${text.slice(0, 3000)}`);
+  const extra = JSON.parse(await readFile(join(probe, 'extra.json'), 'utf8')) as { requires: Record<string, number>; loading?: { loadedMs: number; requireMs: number } };
+  for (const [id, found] of times) {
+    found.requireMs = extra.requires[id];
+    if (id === EXTENSION_ID) found.loading = extra.loading;
+  }
   return times;
 }
 

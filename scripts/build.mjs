@@ -47,7 +47,16 @@ if (args.has('--tests')) {
       build.onResolve({ filter: /^execa$/ }, () => ({ path: './execa.js', external: true }));
     },
   };
-  await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [execaApart] });
+  // Activation loads only dist/extension.js (the view, the commands, the schemes: a few KiB);
+  // the rest, dist/main.js, loads right after it returned.
+  const mainApart = {
+    name: 'main-apart',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/vscode\/main$/ }, (args) => (args.importer.endsWith(join('src', 'extension.ts')) ? { path: './main.js', external: true } : undefined));
+    },
+  };
+  await esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [mainApart] });
+  await esbuild.build({ ...common, entryPoints: ['src/vscode/main.ts'], outfile: 'dist/main.js', plugins: [execaApart] });
   await esbuild.build({ ...common, stdin: { contents: "export * from 'execa';", resolveDir: '.', sourcefile: 'execa-entry.js' }, outfile: 'dist/execa.js' });
   await buildCli();
 }

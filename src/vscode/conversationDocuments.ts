@@ -10,7 +10,9 @@ import { conversationMarkdown } from '../core/presentation/conversationMarkdown'
 import type { ConversationReader, SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';
 
-export const CONVERSATION_SCHEME = 'instar-conversation';
+import { CONVERSATION_SCHEME } from './schemes';
+
+export { CONVERSATION_SCHEME };
 /** A burst of changes (a turn's usage, its end) redraws an open conversation once. */
 const REDRAW_DELAY_MS = 150;
 

@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { URI } from 'vscode-uri';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 
-export const GIT_SCHEME = 'instar-git';
+import { GIT_SCHEME } from './schemes';
+
+export { GIT_SCHEME };
 
 /** `file` relative to the repository's top folder, "/"-separated. */
 export function gitFileUri(session: string, commit: string, file: string): vscode.Uri {

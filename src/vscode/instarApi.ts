@@ -6,9 +6,13 @@ import type { SessionTerminals } from './terminals/sessionTerminals';
 import type { SessionNode, SessionTreeProvider } from './views/sessionTree';
 import type { Refusal } from './workspaceGate';
 
+/**
+ * Activation returns this object at once; `ready` resolves once the rest of the extension has
+ * loaded and its engine has read its events and reconciled with tmux. The other members are
+ * there from then on.
+ */
 export interface InstarApi {
   engine: SessionEngine;
-  /** Resolves once the engine has read its events and reconciled with tmux, after activation. */
   ready: Promise<void>;
   tree: SessionTreeProvider;
   view: vscode.TreeView<SessionNode>;
@@ -19,4 +23,6 @@ export interface InstarApi {
   onDidRefuseSpawn: vscode.Event<Refusal>;
   /** Commands that failed (logged and shown to the user). */
   onDidFailCommand: vscode.Event<CommandFailure>;
+  /** ms from the start of activation until the rest of the extension was loaded and wired, and of that its require. */
+  loading: { loadedMs: number; requireMs: number };
 }

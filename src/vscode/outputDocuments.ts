@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { URI } from 'vscode-uri';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 
-export const OUTPUT_SCHEME = 'instar-output';
+import { OUTPUT_SCHEME } from './schemes';
+
+export { OUTPUT_SCHEME };
 
 export function outputUri(name: string, lines: number): vscode.Uri {
   return vscode.Uri.parse(URI.from({ scheme: OUTPUT_SCHEME, path: `/${name}.log`, query: `lines=${lines}` }).toString());

@@ -1,6 +1,8 @@
 /**
- * Every command, registered from one table through one wrapper that catches, logs and shows
- * errors. Tree commands take the clicked node; from the palette they ask with a QuickPick.
+ * Every command's handler, in one table run through one wrapper that catches, logs and shows
+ * errors. The commands themselves are registered at activation (extension.ts, from
+ * commandIds.ts) and run here. Tree commands take the clicked node; from the palette they ask
+ * with a QuickPick.
  */
 import * as vscode from 'vscode';
 import { isInstarError } from '../../core/util/errors';
@@ -8,6 +10,7 @@ import { DisposableStore } from '../../core/util/disposables';
 import { adopt } from './adopt';
 import { copyApiToken, rotateApiToken } from './apiToken';
 import type { CommandContext, CommandHandler } from './commandContext';
+import type { CommandId } from './commandIds';
 import { copyAttachCommand } from './copyAttachCommand';
 import { copyLastAnswer } from './copyLastAnswer';
 import { copyResumeCommand } from './copyResumeCommand';
@@ -34,7 +37,7 @@ import { switchSession } from './switchSession';
 import { groupByState, showFlat } from './viewMode';
 import { discardWorktree, mergeWorktree, openWorktree, reviewChanges, reviewFile } from './worktree';
 
-export const COMMANDS: Record<string, CommandHandler> = {
+export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.spawn': spawn,
   'instar.spawnParallel': spawnParallel,
   'instar.openTerminal': openTerminal,
@@ -78,19 +81,18 @@ export interface CommandFailure {
   error: unknown;
 }
 
-/** The registered commands. Errors are logged and shown, never thrown at VS Code. */
-export class RegisteredCommands implements vscode.Disposable {
+/** Runs the commands' handlers. Errors are logged and shown, never thrown at VS Code. */
+export class CommandHandlers implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly failures = this.store.add(new vscode.EventEmitter<CommandFailure>());
   /** Fires when a command failed (after it was logged and shown). */
   readonly onDidFail = this.failures.event;
 
-  constructor(private readonly ctx: CommandContext) {
-    for (const [id, handler] of Object.entries(COMMANDS)) this.store.add(vscode.commands.registerCommand(id, (...args: unknown[]) => this.run(id, handler, args)));
-  }
+  constructor(private readonly ctx: CommandContext) {}
 
-  private async run(id: string, handler: CommandHandler, args: unknown[]): Promise<unknown> {
+  async run(id: CommandId, args: unknown[]): Promise<unknown> {
     const { channel, environment } = this.ctx;
+    const handler = COMMANDS[id];
     try {
       // A command in the first milliseconds acts on an engine that knows what runs.
       await this.ctx.ready.catch(() => undefined);

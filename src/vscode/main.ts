@@ -1,0 +1,123 @@
+/**
+ * The extension past its activation: builds its objects, connects them and registers their
+ * disposables. Loaded (dist/main.js) right after activate() returned; what VS Code needs at
+ * activation (the view, the commands, the document schemes) is registered by extension.ts and
+ * answered from here.
+ */
+import * as vscode from 'vscode';
+import { WorkspaceLeader } from '../core/lead/workspaceLeader';
+import { SessionEngine } from '../core/sessions/sessionEngine';
+import { DisposableStore } from '../core/util/disposables';
+import { ApiService } from './apiService';
+import { CommandHandlers } from './commands';
+import type { CommandId } from './commands/commandIds';
+import { EnvironmentCheck } from './environmentCheck';
+import type { InstarApi } from './instarApi';
+import { JobsHost } from './jobsHost';
+import { LostSessions } from './lostSessions';
+import { sharedStateDir } from './stateFolder';
+import { offerSkill } from './commands/skill';
+import { channelLogger } from './logger';
+import { OUTPUT_SCHEME, OutputDocuments } from './outputDocuments';
+import { CONVERSATION_SCHEME, ConversationDocuments } from './conversationDocuments';
+import { GIT_SCHEME, GitDocuments } from './gitDocuments';
+import { QuickPicker } from './pickers/quickPicker';
+import { RefreshController } from './refreshController';
+import { SessionNotifications } from './sessionNotifications';
+import { SessionStatusBar } from './sessionStatusBar';
+import { engineSettings, SettingsWatcher } from './settings';
+import { SessionTerminals } from './terminals/sessionTerminals';
+import { SessionNode, SessionTreeProvider } from './views/sessionTree';
+import { SelectionContext } from './views/selectionContext';
+import { WaitingBadge } from './views/waitingBadge';
+import { WorkspaceGate } from './workspaceGate';
+
+/** What extension.ts registered at activation, for this part to answer. */
+export interface Shell {
+  view: vscode.TreeView<SessionNode>;
+  /** When activate() began (Date.now()). */
+  activatedAt: number;
+  /** How long the require of this part took, in ms. */
+  requireMs: number;
+}
+
+/** What this part gives back to the registrations made at activation. */
+export interface Started {
+  api: InstarApi;
+  tree: SessionTreeProvider;
+  /** The providers of the document schemes, by scheme. */
+  documents: Record<string, vscode.TextDocumentContentProvider>;
+  /** Runs a contributed command (errors are logged and shown, never thrown). */
+  runCommand(id: CommandId, args: unknown[]): Promise<unknown>;
+}
+
+export function startExtension(context: vscode.ExtensionContext, shell: Shell): Started {
+  const { activatedAt, view } = shell;
+  const store = new DisposableStore();
+  context.subscriptions.push(store);
+  const channel = store.add(vscode.window.createOutputChannel('Instar Sessions', { log: true }));
+  const logger = channelLogger(channel);
+  const settings = store.add(new SettingsWatcher());
+  const ownStorage = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const stateDir = context.storageUri ? sharedStateDir(ownStorage) : ownStorage;
+  // Opened with the stored records only: it starts (events, tmux) off the activation path, below.
+  // The instar command on every agent's PATH runs with this host's own runtime (Node, or Electron as Node).
+  const cli = { runtime: process.execPath, script: context.asAbsolutePath('dist/cli.js') };
+  const skillSource = context.asAbsolutePath('media/skills/instar-session/SKILL.md');
+  const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
+  const gate = store.add(new WorkspaceGate());
+  const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
+  const environment = new EnvironmentCheck(engine, logger);
+  const configureEngine = () => engine.configure(engineSettings(settings.value, api.agentEnv));
+  const api = store.add(new ApiService(engine, gate, settings, leader, {
+    secrets: context.secrets,
+    version: String(context.extension.packageJSON.version),
+    logger,
+    onEnvironment: configureEngine,
+    // Offered once per workspace (not where notifications are off).
+    onListening: (folder) => {
+      if (settings.value.notifications !== 'off') void offerSkill(skillSource, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`));
+    },
+  }));
+  store.add(settings.onDidChange(() => {
+    configureEngine();
+    void environment.check();
+  }));
+
+  const tree = store.add(new SessionTreeProvider(engine, context.workspaceState));
+  const outputs = store.add(new OutputDocuments(engine));
+  const conversations = store.add(new ConversationDocuments(engine));
+  const documents = { [OUTPUT_SCHEME]: outputs, [CONVERSATION_SCHEME]: conversations, [GIT_SCHEME]: new GitDocuments(engine) };
+  const refresh = store.add(new RefreshController(engine, view, tree, outputs));
+  const terminals = store.add(new SessionTerminals(engine));
+  store.add(new SessionStatusBar(engine));
+  store.add(new WaitingBadge(engine, view));
+  const selection = store.add(new SelectionContext(engine, view));
+  const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
+  store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open, showAll: () => void vscode.commands.executeCommand('instar.switchSession') }));
+
+  store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
+  const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
+  store.add(jobs.onDidLoad((scheduler) => {
+    tree.setScheduler(scheduler);
+    refresh.watchJobs(scheduler);
+  }));
+  const picker = store.add(new QuickPicker());
+  // Everything listens already: the engine's first changes (sessions ended or lost while away) reach them.
+  const ready = engine.start().then(async () => {
+    await leader.start();
+    void api.update();
+    void jobs.start();
+    logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}, ready ${Date.now() - activatedAt} ms after activation began`);
+    if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace (this host's own storage, ${ownStorage}, is a copy VS Code made while another host held the workspace's)`);
+  });
+  ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
+  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations }));
+  // Not in this turn: the tmux probe forks this (large) process, 4 to 19 ms measured.
+  setTimeout(() => void environment.check(), 0);
+  const loadedMs = Date.now() - activatedAt;
+  logger.debug(`Loaded ${loadedMs} ms after activation began (its require ${shell.requireMs} ms)`);
+  const loading = { loadedMs, requireMs: shell.requireMs };
+  const exported: InstarApi = { engine, ready, tree, view, terminals, onDidShowQuickPick: picker.onDidShow, onDidRefuseSpawn: gate.onDidRefuse, onDidFailCommand: commands.onDidFail, loading };
+  return { api: exported, tree, documents, runCommand: (id, args) => commands.run(id, args) };
+}
