@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SessionEngine } from '../../src/core/sessions/sessionEngine';
@@ -20,6 +21,7 @@ import { HostProcess } from '../support/hostProcess';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { FileStorage, MemoryStorage } from '../support/storage';
 import { tmuxOn } from '../support/tmuxServer';
+import { writeQuietAgent } from '../support/quietAgent';
 import { waitFor, waitForStatus } from '../support/wait';
 
 describe('several engines on one workspace', () => {
@@ -321,6 +323,54 @@ describe('agents without hooks', () => {
       assert.equal(record.exitCode, 7);
     } finally {
       await h.dispose();
+    }
+  });
+
+});
+
+describe('Claude Code sessions on a server tmux watches', () => {
+  it("hears from tmux itself when a session or its server ends, so a quiet monitor checks only now and then", async () => {
+    let listings = 0;
+    let waits = 0;
+    const runner = new ProcessRunner();
+    const counting: CommandRunner = {
+      run(file, args, options) {
+        if (args.includes('list-panes')) listings += 1;
+        if (args.includes('wait-for')) waits += 1;
+        return runner.run(file, args, options);
+      },
+    };
+    const bin = await mkdtemp(join(tmpdir(), 'instar-watched-'));
+    const agent = await writeQuietAgent(bin);
+    const h = await startHarness('watched', { agentCommand: agent, monitorIntervalMs: 200, runner: counting });
+    try {
+      for (const name of ['calm-1', 'calm-2']) await h.engine.spawn({ name, prompt: '', cwd: h.root });
+      // Idle by their SessionStart hooks (the stand-in writes one, as Claude Code does).
+      for (const name of ['calm-1', 'calm-2']) await waitForStatus(h.engine, name, 'idle', 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const before = listings;
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const quiet = listings - before;
+      console.log(`${quiet} listings in 6 s of quiet with the monitor at 200 ms (tmux watched; 4 × 200 ms unwatched would be 7 or 8), ${waits} waits on tmux so far`);
+      assert.ok(quiet <= 4, `${quiet} listings in 6 s: the checks did not thin out while tmux was watched`);
+
+      // No checks at all from here: what ends is heard from tmux alone.
+      h.engine.setMonitorInterval(0);
+      let started = performance.now();
+      tmuxOn(h.socket, 'kill-session', '-t', '=calm-1');
+      const gone = await waitForStatus(h.engine, 'calm-1', (r) => r.endedAt !== undefined, 20_000);
+      console.log(`a session killed from a shell seen ended ${Math.round(performance.now() - started)} ms later, with the monitor off`);
+      assert.equal(gone.record.status, 'lost');
+      assert.equal(h.engine.get('calm-2')?.status, 'idle');
+
+      started = performance.now();
+      tmuxOn(h.socket, 'kill-server');
+      const lost = await waitForStatus(h.engine, 'calm-2', (r) => r.endedAt !== undefined, 20_000);
+      console.log(`the killed server's last session seen lost ${Math.round(performance.now() - started)} ms later; ${waits} waits on tmux in all`);
+      assert.equal(lost.record.status, 'lost');
+    } finally {
+      await h.dispose();
+      await rm(bin, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * When the status tracker checks its sessions: at a period (set by the host: every second while
  * the view is visible), stretched up to MAX_STRETCH times while every check finds all quiet
- * (nothing changed, no session between states), and back to the period the moment anything
- * happens (a change, a hook, a pane that printed).
+ * (nothing changed, no session between states), up to MAX_WATCHED_STRETCH times where nothing
+ * could end unseen meanwhile (every session's hooks and its server tell at once), never past a
+ * check that is due (an idle limit's end), and back to the period the moment anything happens (a
+ * change, a hook, a pane that printed).
  */
 import type { Clock, Logger } from '../util/host';
 
@@ -10,12 +12,18 @@ import type { Clock, Logger } from '../util/host';
 const QUIET_CHECKS_BEFORE_STRETCH = 3;
 /** The most the period is stretched while all stays quiet. */
 const MAX_STRETCH = 4;
+/** The same, while the hooks and tmux tell of every change (the checks are a safety net then). */
+const MAX_WATCHED_STRETCH = 16;
 
 export interface MonitorScheduleOptions {
   /** One check of every session. */
   check: () => Promise<void>;
   /** Whether all sits still after a check (every live session idle, nothing on its way). */
   settled: () => boolean;
+  /** Whether every change would be told without a check (hooks, and tmux's own signal). */
+  watched?: () => boolean;
+  /** When a check is due by, if one is (the end of an idle limit). */
+  dueBy?: () => number | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -56,13 +64,17 @@ export class MonitorSchedule {
       this.woken = false;
       await this.options.check().catch((error) => this.options.logger.debug(`Refresh failed: ${(error as Error).message}`));
       this.quietChecks = this.woken || !this.options.settled() ? 0 : this.quietChecks + 1;
-      if (this.periodMs > 0 && !this.disposed && !this.timer) this.schedule(this.periodMs * this.stretch());
+      if (this.periodMs > 0 && !this.disposed && !this.timer) this.schedule(this.nextDelay());
     }, ms);
     this.timer.unref?.();
   }
 
-  private stretch(): number {
-    return this.quietChecks < QUIET_CHECKS_BEFORE_STRETCH ? 1 : Math.min(MAX_STRETCH, 2 ** (this.quietChecks - QUIET_CHECKS_BEFORE_STRETCH + 1));
+  private nextDelay(): number {
+    const most = this.options.watched?.() ? MAX_WATCHED_STRETCH : MAX_STRETCH;
+    const stretch = this.quietChecks < QUIET_CHECKS_BEFORE_STRETCH ? 1 : Math.min(most, 2 ** (this.quietChecks - QUIET_CHECKS_BEFORE_STRETCH + 1));
+    const due = this.options.dueBy?.();
+    const delay = this.periodMs * stretch;
+    return due === undefined ? delay : Math.max(this.periodMs, Math.min(delay, due - this.options.clock.now()));
   }
 
   dispose(): void {

@@ -10,12 +10,13 @@
  * events it had.
  */
 import { FSWatcher, watch } from 'node:fs';
-import { isEnded, SessionRecord } from '../model/sessionRecord';
+import { idleEndAt, isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
 import { classifyScreen, ScreenState } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
+import { TmuxChangeWatch } from '../tmux/changeWatch';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { coalesce } from '../util/coalesce';
@@ -74,6 +75,8 @@ export class StatusTracker {
   private readonly socket: () => string;
   private readonly engineId: string;
   private readonly tags: TagReconciler;
+  /** tmux's own word that a session or pane ended, on our servers. */
+  private readonly changes: TmuxChangeWatch;
 
   constructor(
     private readonly store: SessionStore,
@@ -97,7 +100,11 @@ export class StatusTracker {
       await this.watcher.drain();
       await this.refresh();
     };
-    this.monitor = new MonitorSchedule({ check, settled: () => this.settled(), clock: this.clock, logger: this.logger });
+    this.monitor = new MonitorSchedule({ check, settled: () => this.settled(), watched: () => this.watched(), dueBy: () => this.dueBy(), clock: this.clock, logger: this.logger });
+    this.changes = new TmuxChangeWatch(servers, this.clock, this.logger, () => {
+      this.monitor.wake();
+      void this.refresh().catch(() => undefined);
+    });
     // Any change means the sessions are not quiet: the monitor checks at its period again.
     store.onDidChange(() => this.monitor.wake());
     this.tags = new TagReconciler({
@@ -161,6 +168,25 @@ export class StatusTracker {
     return this.store.all().every((record) => isEnded(record) || (record.status === 'idle' && !record.pendingPrompt)) && this.deadWithoutStatus.size === 0;
   }
 
+  /**
+   * Whether nothing could change unseen between checks: every live session is Claude Code's
+   * (its hooks tell of its turns) on a server whose end of a session or pane tmux tells at once
+   * (its exits are told by their status files too).
+   */
+  private watched(): boolean {
+    return this.store.all().every((record) => isEnded(record) || (record.agentKind === 'claude' && !record.adopted && this.changes.watching(record.tmuxSocket)));
+  }
+
+  /** The first end of an idle limit among the live sessions: a check must come by then. */
+  private dueBy(): number | undefined {
+    let due: number | undefined;
+    for (const record of this.store.all()) {
+      const at = idleEndAt(record);
+      if (at !== undefined && (due === undefined || at < due)) due = at;
+    }
+    return due;
+  }
+
   /** The launch wrapper writes an agent's exit status just before its pane closes: a refresh follows at once. */
   private watchExits(): void {
     try {
@@ -203,6 +229,7 @@ export class StatusTracker {
     for (const [socket, records] of bySocket) {
       const listedAt = this.clock.now();
       const panes = await this.servers.client(socket).listPanes();
+      if (panes.length > 0) this.changes.arm(socket);
       const bySession = new Map<string, PaneInfo>();
       for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
       records.push(...(await this.tags.reconcile(socket, bySession)));
@@ -370,6 +397,7 @@ export class StatusTracker {
   dispose(): void {
     this.disposed = true;
     this.monitor.dispose();
+    this.changes.dispose();
     this.exitWatcher?.close();
     this.watcher.dispose();
   }

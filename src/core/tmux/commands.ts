@@ -85,6 +85,10 @@ export const setPaneOption = (target: string, option: string, value: string): Tm
 export const setSessionOption = (target: string, option: string, value: string): TmuxArgs => ['set-option', '-t', target, option, value];
 export const showGlobalOption = (option: string): TmuxArgs => ['show-options', '-gv', option];
 export const startServer = (): TmuxArgs => ['start-server'];
+/** Sets a global hook (`hook` may name an index of its array, "session-closed[7]") to a tmux command. */
+export const setGlobalHook = (hook: string, tmuxCommand: string): TmuxArgs => ['set-hook', '-g', hook, tmuxCommand];
+/** Blocks until `channel` is signalled (`wait-for -S`, from anyone: a hook of the server). */
+export const waitFor = (channel: string): TmuxArgs => ['wait-for', channel];
 
 export interface CaptureSpec {
   /** How many lines of history above the visible screen to include. */

@@ -7,7 +7,7 @@ import type { Logger } from '../util/host';
 import type { CommandRunner } from '../util/commandRunner';
 import { childEnvironment } from '../util/environment';
 import { shellQuote } from '../util/shellQuote';
-import { attach, TmuxArgs, listPanes, toArgv } from './commands';
+import { attach, TmuxArgs, listPanes, toArgv, waitFor } from './commands';
 import { PaneInfo, TmuxVersion, parseListPanes, parseVersion } from './parse';
 
 export interface TmuxClientOptions {
@@ -57,6 +57,16 @@ export class TmuxClient {
     return this.exec(toArgv(commands), input);
   }
 
+  /**
+   * Runs `setup`, then waits for `channel` to be signalled, in one tmux call with no time-out:
+   * resolves when it is (or the server exits), rejects like `run` when tmux refuses, and ends
+   * quietly (resolves) when `signal` aborts.
+   */
+  async waitFor(channel: string, setup: readonly TmuxArgs[], signal: AbortSignal): Promise<void> {
+    await this.ensureVersion();
+    await this.exec(toArgv([...setup, waitFor(channel)]), undefined, { timeoutMs: undefined, signal });
+  }
+
   /** Every pane of the server in one call; an empty list when no server runs. */
   async listPanes(): Promise<PaneInfo[]> {
     try {
@@ -87,10 +97,11 @@ export class TmuxClient {
     return version;
   }
 
-  private async exec(args: readonly string[], input?: string): Promise<string> {
+  private async exec(args: readonly string[], input?: string, limits: { timeoutMs: number | undefined; signal?: AbortSignal } = { timeoutMs: this.timeoutMs }): Promise<string> {
     const argv = [...this.socketArgs(), ...args];
     this.options.logger.trace(`tmux ${argv.map(shellQuote).join(' ')}`);
-    const result = await this.runner.run(this.binary, argv, { input, timeoutMs: this.timeoutMs, env: childEnvironment() });
+    const result = await this.runner.run(this.binary, argv, { input, timeoutMs: limits.timeoutMs, signal: limits.signal, env: childEnvironment() });
+    if (result.aborted) return result.stdout;
     if (result.spawnError) {
       if (result.spawnError.code === 'ENOENT') {
         throw new InstarError(

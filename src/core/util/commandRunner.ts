@@ -14,6 +14,8 @@ export interface RunOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Ends the process when aborted (a wait no longer wanted); the result says `aborted`. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -23,6 +25,8 @@ export interface RunResult {
   timedOut: boolean;
   /** The program could not be started at all (ENOENT, EACCES…). */
   spawnError?: NodeJS.ErrnoException;
+  /** Ended by the caller's abort signal. */
+  aborted?: boolean;
 }
 
 export interface CommandRunner {
@@ -35,9 +39,13 @@ export class ProcessRunner implements CommandRunner {
       const child = execFile(
         file,
         args,
-        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 0, killSignal: 'SIGKILL', env: options.env, cwd: options.cwd, windowsHide: true },
+        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 0, killSignal: 'SIGKILL', env: options.env, cwd: options.cwd, windowsHide: true, signal: options.signal },
         (error, stdout, stderr) => {
           const failure = error as (NodeJS.ErrnoException & { killed?: boolean; code?: string | number }) | null;
+          if (options.signal?.aborted) {
+            resolve({ exitCode: undefined, stdout, stderr, timedOut: false, aborted: true });
+            return;
+          }
           if (failure && typeof failure.code === 'string' && failure.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
             resolve({ exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError: failure });
             return;
@@ -78,6 +86,9 @@ export class ExecaRunner implements CommandRunner {
       windowsHide: true,
     });
     let timedOut = false;
+    const abort = () => endGroup(subprocess.pid);
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -87,11 +98,13 @@ export class ExecaRunner implements CommandRunner {
           }, options.timeoutMs);
     try {
       const result = await subprocess;
+      if (options.signal?.aborted) return { exitCode: undefined, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut: false, aborted: true };
       const spawnError = result.failed && result.exitCode === undefined && !timedOut && !result.isTerminated ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
       if (spawnError?.code) return { exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError };
       return { exitCode: timedOut ? undefined : result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut };
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
     }
   }
 }
