@@ -72,9 +72,10 @@ export class MonitorSchedule {
   private nextDelay(): number {
     const most = this.options.watched?.() ? MAX_WATCHED_STRETCH : MAX_STRETCH;
     const stretch = this.quietChecks < QUIET_CHECKS_BEFORE_STRETCH ? 1 : Math.min(most, 2 ** (this.quietChecks - QUIET_CHECKS_BEFORE_STRETCH + 1));
-    const due = this.options.dueBy?.();
     const delay = this.periodMs * stretch;
-    return due === undefined ? delay : Math.max(this.periodMs, Math.min(delay, due - this.options.clock.now()));
+    // A check due already came (what it was due for may not have happened: a client attached).
+    const dueIn = (this.options.dueBy?.() ?? Number.POSITIVE_INFINITY) - this.options.clock.now();
+    return dueIn <= 0 ? delay : Math.max(this.periodMs, Math.min(delay, dueIn));
   }
 
   dispose(): void {
