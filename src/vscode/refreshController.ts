@@ -3,14 +3,14 @@
  * redraw the tree (the first at once, a burst coalesced over 50 ms; only the changed rows where
  * the list keeps its shape), re-read the output documents of changed sessions and close those of
  * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
- * reads differently, the moment a figure in seconds ticks over ("0s ago" never stands still) or
- * every 15 s for minutes and hours, and the tmux sessions Instar did not start every 15 s;
- * visible Show Output documents every 2 s. The engine checks its sessions every second while the
- * view is visible, every 2 s otherwise (up to four times slower while all stays quiet).
+ * reads differently ("<1m" turning "1m", an idle limit's countdown in its last minute: the
+ * moment it ticks over) or every 15 s for minutes and hours, and the tmux sessions Instar did not
+ * start every 15 s; visible Show Output documents every 2 s. The engine checks its sessions every
+ * second while the view is visible, every 2 s otherwise (less often while all stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
-import { msUntilDescriptionChanges, showsSeconds } from '../core/presentation/sessionPresentation';
+import { msUntilDescriptionChanges, changesWithinTheMinute } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../core/util/disposables';
 import type { OutputDocuments } from './outputDocuments';
@@ -112,7 +112,7 @@ export class RefreshController implements vscode.Disposable {
     }
   }
 
-  /** Redraws the rows whose age ticked over: at the next tick of a figure in seconds, else in 15 s (one timer, re-armed). */
+  /** Redraws the rows whose age ticked over: at the next tick of "<1m" or of a countdown in seconds, else in 15 s (one timer, re-armed). */
   private scheduleAgeRedraw(): void {
     if (!this.view.visible) {
       this.ageTimer.value = undefined;
@@ -120,7 +120,7 @@ export class RefreshController implements vscode.Disposable {
     }
     const now = Date.now();
     let wait = COARSE_REDRAW_MS;
-    for (const record of this.engine.list()) if (showsSeconds(record, now)) wait = Math.min(wait, msUntilDescriptionChanges(record, now));
+    for (const record of this.engine.list()) if (changesWithinTheMinute(record, now)) wait = Math.min(wait, msUntilDescriptionChanges(record, now));
     // A few ms late, so the new second has begun when the tree reads the clock.
     const timer = setTimeout(() => {
       this.ageTimer.value = undefined;

@@ -5,7 +5,7 @@ import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, Sessio
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
-import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, showsSeconds, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
+import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
@@ -20,21 +20,25 @@ describe('session presentation', () => {
     assert.equal(sessionDescription(record(), NOW), 'Running · sonnet · 2m');
     assert.equal(sessionDescription(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'Waiting for you · sonnet · permission: Bash · 2m');
     assert.equal(sessionDescription(record({ status: 'error', endedAt: NOW - 60_000, exitCode: 1 }), NOW), 'Error · sonnet · exit 1 · 1m ago');
-    assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'Lost · sonnet · 0s ago · job nightly');
-    assert.equal(sessionDescription(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'Killed · sonnet · 3s ago');
+    assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'Lost · sonnet · <1m ago · job nightly');
+    assert.equal(sessionDescription(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'Killed · sonnet · <1m ago');
+    assert.equal(sessionDescription(record({ status: 'idle', createdAt: NOW - 59_999 }), NOW), 'Idle · sonnet · <1m', 'no figure that changes every second');
   });
 
-  it('says when the description next reads differently, so ages never stand still on screen', () => {
-    assert.equal(msUntilDescriptionChanges(record({ status: 'killed', endedAt: NOW - 200 }), NOW), 800, '0s ago becomes 1s ago');
+  it('says when the description next reads differently, so ages never stand still on screen and tick in seconds only in an idle limit\'s last minute', () => {
+    assert.equal(msUntilDescriptionChanges(record({ status: 'killed', endedAt: NOW - 200 }), NOW), 59_800, '<1m ago becomes 1m ago');
+    assert.equal(msUntilDescriptionChanges(record({ createdAt: NOW - 1000 }), NOW), 59_000, '<1m becomes 1m');
     assert.equal(msUntilDescriptionChanges(record({ createdAt: NOW - 125_000 }), NOW), 55_000, '2m becomes 3m');
     const idle = record({ status: 'idle', statusSince: NOW - 60_000, idleLimitMs: 5 * 60_000, lastPromptAt: NOW - 90_000, createdAt: NOW - 5 * 60_000 });
     assert.equal(msUntilDescriptionChanges(idle, NOW), 1, '"ends in 4m" becomes "3m" as soon as less than 4m are left');
     assert.equal(msUntilDescriptionChanges({ ...idle, statusSince: NOW - 30_500 }, NOW), 29_501);
-    assert.ok(showsSeconds(record({ status: 'killed', endedAt: NOW - 59_000 }), NOW));
-    assert.ok(!showsSeconds(record({ status: 'killed', endedAt: NOW - 60_000 }), NOW));
-    assert.ok(!showsSeconds(idle, NOW));
-    assert.ok(showsSeconds({ ...idle, statusSince: NOW - 4.5 * 60_000 }, NOW), 'ends in 30s');
+    assert.ok(changesWithinTheMinute(record({ status: 'killed', endedAt: NOW - 59_000 }), NOW), '<1m ago turns 1m ago within the minute');
+    assert.ok(!changesWithinTheMinute(record({ status: 'killed', endedAt: NOW - 60_000 }), NOW));
+    assert.ok(changesWithinTheMinute(record({ createdAt: NOW - 1000 }), NOW));
+    assert.ok(!changesWithinTheMinute(idle, NOW));
+    assert.ok(changesWithinTheMinute({ ...idle, statusSince: NOW - 4.5 * 60_000 }, NOW), 'ends in 30s');
     assert.equal(sessionAccessibleLabel(record({ status: 'waiting', statusDetail: 'permission: Bash' }), NOW), 'auditor, Waiting for you, permission: Bash, model sonnet, started 2m ago');
+    assert.equal(sessionAccessibleLabel(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'auditor, Killed, model sonnet, ended less than a minute ago');
   });
 
   it('gives menus a context value with liveness, state and resumability', () => {
@@ -147,7 +151,7 @@ describe('usage and worktrees in the presentation', () => {
     assert.equal(sessionDescription(record({ usage: { ...usage } }), NOW), 'Running · sonnet · $0.42 · 63% · 2m');
     assert.equal(sessionDescription(record({ usage: { ...usage, contextPercent: undefined } }), NOW), 'Running · sonnet · $0.42 · 2m');
     assert.equal(sessionDescription(record({ worktree, worktreeChanges: { files: 2, added: 12, removed: 3, at: NOW } }), NOW), 'Running · sonnet · instar/auditor +12 −3 · 2m');
-    assert.equal(sessionDescription(record({ worktree, worktreeDiscarded: true, status: 'killed', endedAt: NOW }), NOW), 'Killed · sonnet · instar/auditor (discarded) · 0s ago');
+    assert.equal(sessionDescription(record({ worktree, worktreeDiscarded: true, status: 'killed', endedAt: NOW }), NOW), 'Killed · sonnet · instar/auditor (discarded) · <1m ago');
   });
 
   it('gives menus a worktree marker before the resumable one', () => {

@@ -31,6 +31,24 @@ export const GROUP_ORDER: readonly SessionStatus[] = ['waiting', 'error', 'runni
 
 export const formatAge = formatDuration;
 
+/**
+ * An age as a row shows it: under a minute "<1m", then as formatAge. A row whose figure changed
+ * every second would be redrawn every second, and a click that lands during a redraw is lost.
+ */
+export function formatRowAge(ms: number): string {
+  return ms < 60_000 ? '<1m' : formatAge(ms);
+}
+
+/** The same for a screen reader. */
+function spokenAge(ms: number): string {
+  return ms < 60_000 ? 'less than a minute' : formatAge(ms);
+}
+
+/** How long until a growing age (`ms` now) reads differently through formatRowAge. */
+function msUntilRowAgeChanges(ms: number): number {
+  return ms < 60_000 ? 60_000 - Math.max(0, ms) : msUntilAgeChanges(ms);
+}
+
 /** The short text beside the name: the state in words, the model, then age or how it ended. */
 export function sessionDescription(record: SessionRecord, now: number): string {
   const parts = [STATUS_LOOKS[record.status].label, record.model];
@@ -40,10 +58,10 @@ export function sessionDescription(record: SessionRecord, now: number): string {
   if (worktree) parts.push(worktree);
   if (isEnded(record)) {
     if (record.exitCode !== undefined && record.exitCode !== null) parts.push(`exit ${record.exitCode}`);
-    parts.push(`${formatAge(now - (record.endedAt ?? now))} ago`);
+    parts.push(`${formatRowAge(now - (record.endedAt ?? now))} ago`);
   } else {
     if (record.status === 'waiting' && record.statusDetail) parts.push(record.statusDetail);
-    parts.push(formatAge(now - record.createdAt));
+    parts.push(formatRowAge(now - record.createdAt));
     const ends = idleEndAt(record);
     if (ends !== undefined) parts.push(`ends in ${formatDuration(ends - now)} if idle`);
   }
@@ -53,14 +71,18 @@ export function sessionDescription(record: SessionRecord, now: number): string {
 
 /** How long until sessionDescription reads differently with time alone (an age or a countdown ticks over). */
 export function msUntilDescriptionChanges(record: SessionRecord, now: number): number {
-  if (isEnded(record)) return msUntilAgeChanges(now - (record.endedAt ?? now));
+  if (isEnded(record)) return msUntilRowAgeChanges(now - (record.endedAt ?? now));
   const ends = idleEndAt(record);
-  const age = msUntilAgeChanges(now - record.createdAt);
+  const age = msUntilRowAgeChanges(now - record.createdAt);
   return ends === undefined ? age : Math.min(age, msUntilCountdownChanges(ends - now));
 }
 
-/** Whether the description shows a figure in seconds (one that changes every second). */
-export function showsSeconds(record: SessionRecord, now: number): boolean {
+/**
+ * Whether the description changes within the minute at a moment worth a timer of its own: "<1m"
+ * turning "1m", or an idle limit's countdown in seconds (its last minute). Minutes and hours are
+ * redrawn on a coarser clock.
+ */
+export function changesWithinTheMinute(record: SessionRecord, now: number): boolean {
   if (isEnded(record)) return now - (record.endedAt ?? now) < 60_000;
   const ends = idleEndAt(record);
   return now - record.createdAt < 60_000 || (ends !== undefined && ends - now < 60_000);
@@ -73,7 +95,7 @@ export function sessionAccessibleLabel(record: SessionRecord, now: number): stri
   parts.push(`model ${record.model}`);
   if (record.usage) parts.push(`cost ${formatUsd(record.usage.costUsd)}${record.usage.contextPercent === undefined ? '' : `, context ${record.usage.contextPercent} percent used`}`);
   if (record.worktree && !record.worktreeDiscarded) parts.push(`in a worktree on ${record.worktree.branch}`);
-  parts.push(isEnded(record) ? `ended ${formatAge(now - (record.endedAt ?? now))} ago` : `started ${formatAge(now - record.createdAt)} ago`);
+  parts.push(isEnded(record) ? `ended ${spokenAge(now - (record.endedAt ?? now))} ago` : `started ${spokenAge(now - record.createdAt)} ago`);
   return parts.join(', ');
 }
 
