@@ -229,7 +229,8 @@ export class StatusTracker {
     for (const [socket, records] of bySocket) {
       const listedAt = this.clock.now();
       const panes = await this.servers.client(socket).listPanes();
-      if (panes.length > 0) this.changes.arm(socket);
+      // After this turn: the wait's process is not this refresh's (nor the start's) to wait for.
+      if (panes.length > 0) setImmediate(() => this.changes.arm(socket));
       const bySession = new Map<string, PaneInfo>();
       for (const pane of panes) if (!bySession.has(pane.sessionName)) bySession.set(pane.sessionName, pane);
       records.push(...(await this.tags.reconcile(socket, bySession)));
