@@ -38,7 +38,10 @@ export interface RepositoryInfo {
   dirty: boolean;
 }
 
-/** What `create` needs of the repository before it makes anything. */
+/** The main tree's changes, untracked files included. */
+const STATUS = ['status', '--porcelain=v1', '-z', '--untracked-files=normal'];
+
+/** Where a folder is in its repository: RepositoryInfo without the main tree's status (all `create` needs before it makes anything). */
 type WhereInfo = Omit<RepositoryInfo, 'dirty'>;
 
 export interface CreateWorktreeRequest {
@@ -79,23 +82,10 @@ export class Worktrees {
    * `.git` folder, so that callers say "not a git repository" and hide the worktree option.
    */
   async repository(cwd: string): Promise<RepositoryInfo | undefined> {
-    const [where, head, status] = await Promise.all([
-      this.git.attempt(cwd, ['rev-parse', '--is-bare-repository', '--show-toplevel', '--show-prefix']),
-      this.git.attempt(cwd, ['rev-parse', '--quiet', '--verify', 'HEAD^{commit}']),
-      this.git.attempt(cwd, ['status', '--porcelain=v1', '-z', '--branch', '--untracked-files=normal']),
-    ]);
-    const [bare, root, prefix] = where.stdout.split('\n');
-    if (bare === 'true' || /not a git repository|must be run in a work tree/i.test(where.stderr)) return undefined;
-    if (where.exitCode !== 0) throw this.git.failure(cwd, ['rev-parse', '--show-toplevel'], where);
-    if (status.exitCode !== 0) throw this.git.failure(cwd, ['status'], status);
-    const summary = parseStatus(status.stdout);
-    return {
-      root,
-      prefix: prefix ?? '',
-      branch: summary.noCommits ? undefined : summary.branch,
-      head: head.exitCode === 0 ? head.stdout.trim() : undefined,
-      dirty: summary.entries.length > 0,
-    };
+    const [where, status] = await Promise.all([this.where(cwd), this.git.attempt(cwd, STATUS)]);
+    if (!where) return undefined;
+    if (status.exitCode !== 0) throw this.git.failure(cwd, STATUS, status);
+    return { ...where, dirty: parseStatus(status.stdout).entries.length > 0 };
   }
 
   /**
@@ -170,7 +160,7 @@ export class Worktrees {
 
   /** Whether the tree holding `cwd` has uncommitted changes, untracked files included (false outside a repository). */
   private async mainTreeDirty(cwd: string): Promise<boolean> {
-    const status = await this.git.attempt(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=normal']);
+    const status = await this.git.attempt(cwd, STATUS);
     return status.exitCode === 0 && parseStatus(status.stdout).entries.length > 0;
   }
 
