@@ -91,7 +91,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * for the next one.
    */
   private look(record: SessionRecord, now: number): string {
-    return [record.id, record.status, sessionDescription(record, now), sessionContextValue(record), sessionAccessibleLabel(record, now), record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
+    return lookOf(record, rowTexts(record, now));
   }
 
   /** Redraws the rows whose description reads differently now (an age ticked over); returns how many. */
@@ -163,13 +163,13 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const look = STATUS_LOOKS[record.status];
     const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
     item.id = `session:${record.name}:${record.id}`;
-    const now = Date.now();
-    item.description = sessionDescription(record, now);
-    this.drawn.set(record.name, this.look(record, now));
+    const texts = rowTexts(record, Date.now());
+    this.drawn.set(record.name, lookOf(record, texts));
+    item.description = texts.description;
     item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
-    item.contextValue = sessionContextValue(record);
+    item.contextValue = texts.contextValue;
     item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
-    item.accessibilityInformation = { label: sessionAccessibleLabel(record, now) };
+    item.accessibilityInformation = { label: texts.label };
     return item;
   }
 
@@ -191,4 +191,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   dispose(): void {
     this.changeEmitter.dispose();
   }
+}
+
+/** The texts of a session's row. */
+function rowTexts(record: SessionRecord, now: number): { description: string; contextValue: string; label: string } {
+  return { description: sessionDescription(record, now), contextValue: sessionContextValue(record), label: sessionAccessibleLabel(record, now) };
+}
+
+/** A row's texts with the tooltip's parts that change apart from them, as one string to compare. */
+function lookOf(record: SessionRecord, texts: ReturnType<typeof rowTexts>): string {
+  return [record.id, record.status, texts.description, texts.contextValue, texts.label, record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
 }
