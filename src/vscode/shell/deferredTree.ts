@@ -19,15 +19,13 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, Disposable {
   }
 
   private attach(target: vscode.TreeDataProvider<T>): void {
-    if (this.target) return;
     this.target = target;
     this.subscription = target.onDidChangeTreeData?.((change) => this.changes.fire(change));
   }
 
+  // The constructor's callback on `loaded` was queued first: the provider is attached by the time this await resumes.
   async getChildren(element?: T): Promise<T[] | null | undefined> {
-    const target = this.target ?? (await this.loaded);
-    this.attach(target);
-    return target.getChildren(element);
+    return (this.target ?? (await this.loaded)).getChildren(element);
   }
 
   // Elements come only from the real provider's getChildren: it is there whenever these are asked.
