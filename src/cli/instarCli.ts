@@ -140,10 +140,12 @@ const COMMANDS: Record<string, Command> = {
   },
   answer: {
     usage: 'instar answer <name> <option>',
-    summary: 'Choose an option of the dialog a session shows, by its label or number.',
+    summary: 'Choose an option of the dialog a session shows, by its label or number; it says what came of it (a tool call allowed, or refused and not run).',
     async run(c) {
       const [name, option] = words(c, 2, 2);
-      return show(c, await c.api.call('POST', `/sessions/${encodeURIComponent(name)}/answer`, { option }), `Answered "${option}" in ${name}.`);
+      const answer = await c.api.call<{ answered: string; outcome: string }>('POST', `/sessions/${encodeURIComponent(name)}/answer`, { option });
+      const outcome = answer.outcome === 'refused' ? ': the tool call was refused and did not run' : answer.outcome === 'allowed' ? ': the tool call is allowed' : '';
+      return show(c, answer, `Answered "${answer.answered}" in ${name}${outcome}.`);
     },
   },
   output: {

@@ -1,6 +1,19 @@
 /** The fake Messages API's replies for the scenarios, chosen by markers in the newest prompt line. */
 import type { FakeReply, FakeRequest } from './fakeMessagesApi';
 
+/** A question with four answers (Claude Code adds "Type something." and "Chat about this"). */
+export const QUESTION = {
+  question: 'Which colour should the button be?',
+  header: 'Colour',
+  multiSelect: false,
+  options: [
+    { label: 'Red', description: 'Warm and loud' },
+    { label: 'Green', description: 'Calm' },
+    { label: 'Blue', description: 'Cool' },
+    { label: 'Purple', description: 'Royal' },
+  ],
+};
+
 export function scriptedReply(request: FakeRequest): FakeReply {
   if (request.hasToolResult) return { kind: 'text', text: 'The tool ran; done.' };
   // Claude Code sends a failed prompt again with the next one: look at the newest line only.
@@ -11,6 +24,10 @@ export function scriptedReply(request: FakeRequest): FakeReply {
   if (newest.includes('USE-A-TOOL')) return { kind: 'tool', name: 'Bash', input: { command: 'touch tool-ran-ok.txt', description: 'Create a marker file' } };
   // A file edit where the session runs (its worktree, when it has one).
   if (newest.includes('EDIT-A-FILE')) return { kind: 'tool', name: 'Bash', input: { command: "printf 'edited by claude\\n' >> notes.txt", description: 'Edit a file' } };
+  // A command a project script runs (its own permission rule: "don't ask again for: sh mark.sh"), and a file write.
+  if (newest.includes('RUN-MARK')) return { kind: 'tool', name: 'Bash', input: { command: 'sh mark.sh', description: 'Append a mark' } };
+  if (newest.includes('TOUCH-A-FILE')) return { kind: 'tool', name: 'Bash', input: { command: 'touch touched.txt', description: 'Create a file' } };
+  if (newest.includes('ASK-A-QUESTION')) return { kind: 'tool', name: 'AskUserQuestion', input: { questions: [QUESTION] } };
   if (newest.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
   return { kind: 'text', text: `Answer to: ${request.lastUserText.slice(0, 30)}` };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findOption, keysToChoose, parseDialog } from '../../src/core/status/dialog';
+import { findOption, isRefusal, parseDialog, sameDialog, stepToward } from '../../src/core/status/dialog';
 import { classifyScreen, inputBoxText, ScreenKind } from '../../src/core/status/screen';
 import { stripAnsi } from '../../src/core/util/text';
 import { REPO } from '../support/engineHarness';
@@ -47,6 +47,10 @@ const EXPECTED: Record<string, [ScreenKind, RegExp?]> = {
   'auto-mode-blocked.txt': ['idle'],
   'auto-mode-unavailable.txt': ['question', /dialog/],
   'permission-dialog.txt': ['permission'],
+  'permission-command.txt': ['permission'],
+  'permission-command-second-selected.txt': ['permission'],
+  'question-dialog.txt': ['question', /question/],
+  'question-dialog-last-selected.txt': ['question', /question/],
   'permission-dialog.ansi.txt': ['permission'],
   'trust-dialog.txt': ['setup', /trust/],
   'trust-dialog.ansi.txt': ['setup', /trust/],
@@ -118,17 +122,61 @@ describe('dialogs by their options', () => {
     assert.equal(dialogOf('2.1.197', 'theme-picker.txt').options.length, dialog.options.length);
   });
 
-  it('chooses by label with arrows and Enter, never a blind number', () => {
+  it('moves toward an option one arrow at a time, found by its label or number, never a blind number', () => {
     const trust = dialogOf('2.1.332', 'trust-dialog.txt');
-    assert.deepEqual(keysToChoose(trust, findOption(trust, 'Yes, I trust this folder')), ['Down', 'Enter']);
-    assert.deepEqual(keysToChoose(trust, findOption(trust, 'no, EXIT')), ['Enter']);
+    assert.equal(stepToward(trust, findOption(trust, 'Yes, I trust this folder')), 'Down');
+    assert.equal(stepToward(trust, findOption(trust, 'no, EXIT')), undefined, 'already selected: Enter alone');
     const old = dialogOf('2.1.197', 'trust-dialog.txt');
-    assert.deepEqual(keysToChoose(old, findOption(old, 'Yes, I trust this folder')), ['Enter']);
-    assert.deepEqual(keysToChoose(old, findOption(old, '2')), ['Down', 'Enter'], 'a number names the numbered option');
+    assert.equal(stepToward(old, findOption(old, 'Yes, I trust this folder')), undefined);
+    assert.equal(findOption(old, '2'), 1, 'a number names the numbered option');
+    assert.equal(stepToward(old, 1), 'Down');
     const yes = dialogOf('2.1.332', 'bypass-warning-yes-selected.txt');
-    assert.deepEqual(keysToChoose(yes, 0), ['Up', 'Enter']);
+    assert.equal(stepToward(yes, 0), 'Up');
     assert.equal(findOption(trust, 'Maybe'), -1);
-    assert.throws(() => keysToChoose(trust, 2), /2 options/);
+    assert.throws(() => stepToward(trust, 2), /2 options/);
+  });
+
+  it('matches a label whatever its case, spacing and quotes (2.1.332 writes don’t)', () => {
+    const dialog = dialogOf('2.1.332', 'permission-command.txt');
+    assert.equal(dialog.options[1].label, 'Yes, and don’t ask again for: sh mark.sh');
+    assert.equal(findOption(dialog, "yes, and don't  ask again for: sh mark.sh"), 1);
+    assert.equal(findOption(dialog, 'No'), 3);
+    assert.deepEqual(dialog.options.map(isRefusal), [false, false, false, true]);
+  });
+
+  it('reads every option of a question with four answers, their descriptions apart, and the one under a rule', () => {
+    for (const version of VERSIONS) {
+      const dialog = dialogOf(version, 'question-dialog.txt');
+      assert.deepEqual(
+        dialog.options.map((option) => [option.number, option.label, option.description]),
+        [[1, 'Red', 'Warm and loud'], [2, 'Green', 'Calm'], [3, 'Blue', 'Cool'], [4, 'Purple', 'Royal'], [5, 'Type something.', undefined], [6, 'Chat about this', undefined]],
+        version,
+      );
+      assert.equal(dialog.selected, 0);
+      assert.match(dialog.question ?? '', /Which colour should the button be\?/);
+      assert.equal(findOption(dialog, 'Purple Royal'), 3, 'with its description too');
+      const last = dialogOf(version, 'question-dialog-last-selected.txt');
+      assert.equal(last.selected, 5, `${version}: "❯ 6. Chat about this" under its rule is the last option, not an input box`);
+      assert.ok(sameDialog(dialog, last), 'the same dialog, another selection');
+    }
+  });
+
+  it('says what a permission dialog asks: the command and the question', () => {
+    for (const version of VERSIONS) {
+      const { question } = dialogOf(version, 'permission-dialog.txt');
+      assert.match(question ?? '', /touch [a-z-]+\.txt/, version);
+      assert.match(question ?? '', /Do you want to proceed\?$/, version);
+      assert.doesNotMatch(question ?? '', /Tip:|╌/, version);
+    }
+    assert.match(dialogOf('2.1.197', 'trust-dialog.txt').question ?? '', /trust/i);
+  });
+
+  it('tells one dialog from another by its options, not by its selection', () => {
+    const first = dialogOf('2.1.332', 'permission-command.txt');
+    const moved = dialogOf('2.1.332', 'permission-command-second-selected.txt');
+    assert.deepEqual([first.selected, moved.selected], [0, 1]);
+    assert.ok(sameDialog(first, moved));
+    assert.ok(!sameDialog(first, dialogOf('2.1.332', 'permission-dialog.txt')), 'another command, other options');
   });
 
   it('finds no dialog at an input box, in a conversation, or on a working screen', () => {

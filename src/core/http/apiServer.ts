@@ -140,8 +140,7 @@ export class ApiServer {
           POST: async ({ params, body }) => {
             const { option } = await body();
             if (typeof option !== 'string') throw new HttpError(400, 'The body needs "option", the label of the option to choose (GET …/dialog lists them).');
-            const dialog = await this.engine.answer(params.name, option);
-            return [200, { ok: true, answered: option, dialog }];
+            return [200, { ok: true, ...(await this.engine.answer(params.name, option)) }];
           },
         },
       },

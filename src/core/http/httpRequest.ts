@@ -113,6 +113,7 @@ export const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'server-gone': 503,
   'agent-missing': 503,
   'no-dialog': 409,
+  'answer-failed': 409,
   'cannot-resume': 409,
   'over-budget': 409,
   'git-missing': 503,

@@ -72,6 +72,10 @@ export interface SessionRecord {
   killRequested?: boolean;
   /** A tool call is between PreToolUse and PostToolUse. */
   toolPending?: string;
+  /** What the pending tool call asks to do (its command, file, address or question), from its hook. */
+  toolAsk?: string;
+  /** How many tool calls ran (PostToolUse, PostToolUseFailure), over every run: an answer "No" checks none ran after it. */
+  toolCalls?: number;
   /**
    * End when idle: once a turn has ended and the session stays idle this long with nobody there
    * (no client attached, no input on its way), Claude Code is ended as /exit does. 0 or absent: never.
@@ -165,6 +169,7 @@ export function newRun(
     killRequested: undefined,
     endedWhenIdle: undefined,
     toolPending: undefined,
+    toolAsk: undefined,
     paneId: undefined,
     panePid: undefined,
     pendingPrompt: run.pendingPrompt || undefined,

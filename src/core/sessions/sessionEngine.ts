@@ -31,7 +31,7 @@ import { SearchResult, searchSessions } from './conversationSearch';
 import { SessionLifecycle } from './lifecycle';
 import { PromptDelivery } from './promptDelivery';
 import { SessionFiles } from './sessionFiles';
-import { SessionInput, ShownDialog } from './sessionInput';
+import { Answered, SessionInput, ShownDialog } from './sessionInput';
 import { resultOf, SessionResult } from './sessionResults';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
@@ -45,7 +45,7 @@ import { BudgetNotice, UsageTracker } from './usageTracker';
 
 export type { EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 export type { SessionsChange } from './sessionStore';
-export type { ShownDialog } from './sessionInput';
+export type { Answered, ShownDialog } from './sessionInput';
 export type { SessionResult } from './sessionResults';
 export type { TmuxSessionInfo } from '../tmux/tmuxSessions';
 export type { BudgetNotice } from './usageTracker';
@@ -288,7 +288,7 @@ export class SessionEngine {
   }
 
   /** Chooses an option of the dialog on screen by its label, with arrows and Enter. */
-  answer(name: string, option: string): Promise<ShownDialog> {
+  answer(name: string, option: string): Promise<Answered> {
     return this.input.answer(name, option);
   }
 

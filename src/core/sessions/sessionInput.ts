@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { endSummary, isEnded, SessionRecord } from '../model/sessionRecord';
-import { Dialog, findOption, keysToChoose } from '../status/dialog';
-import { classifyScreen, inputBoxText, ScreenKind } from '../status/screen';
+import { Dialog, findOption } from '../status/dialog';
+import { classifyScreen, inputBoxText, ScreenKind, ScreenState } from '../status/screen';
 import * as tmux from '../tmux/commands';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { delay } from '../util/delay';
 import { InstarError, invalidInput, isGone } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
+import { AnswerOutcome, chooseOption, DialogIo } from './dialogAnswer';
 import type { SessionStore } from './sessionStore';
 import { MAX_PROMPT_BYTES, validateText } from './validation';
 
@@ -30,7 +31,20 @@ export interface ShownDialog extends Dialog {
   kind: ScreenKind;
   /** What it is: "trust dialog", "permission dialog"… */
   detail?: string;
+  /** What the pending tool call asks to do, from its hook (the command, the file, the question). */
+  toolAsk?: string;
 }
+
+/** An answer that landed: the option chosen (its label) and what became of it. */
+export interface Answered {
+  dialog: ShownDialog;
+  answered: string;
+  outcome: AnswerOutcome;
+}
+
+/** How long keys sent together wait, each, for the screen to show it before the next (a burst is read as one key by 2.1.197). */
+const KEY_ECHO_MS = 300;
+const KEY_ECHO_POLL_MS = 20;
 
 export interface SessionInputOptions {
   /** Pause between typed text and the Enter that submits it. */
@@ -65,7 +79,10 @@ export class SessionInput {
     if (pasted && submit) void this.enqueue(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
   }
 
-  /** Sends keys by name (Escape, Enter, C-c, Up, 1, y…) to answer dialogs. */
+  /**
+   * Sends keys by name (Escape, Enter, C-c, Up, 1, y…) to answer dialogs. Several go one at a
+   * time, each once the screen changed for the one before (or after a short while when it did not).
+   */
   async sendKeys(name: string, keys: readonly string[]): Promise<void> {
     const record = this.requireLive(name);
     if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100) throw invalidInput('Give 1 to 100 keys, such as ["Escape"], ["1"] or ["C-c"].');
@@ -76,7 +93,17 @@ export class SessionInput {
         );
       }
     }
-    await this.enqueue(name, () => this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keys)]));
+    await this.enqueue(name, async () => {
+      const press = async (key: string) => void (await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), [key])]));
+      if (keys.length === 1) return press(keys[0]);
+      for (const [i, key] of keys.entries()) {
+        const before = i < keys.length - 1 ? await this.screen(record) : undefined;
+        await press(key);
+        if (before === undefined) continue;
+        const deadline = this.options.clock.now() + KEY_ECHO_MS;
+        while (this.options.clock.now() < deadline && (await this.screen(record)) === before) await delay(KEY_ECHO_POLL_MS);
+      }
+    });
   }
 
   /**
@@ -88,17 +115,24 @@ export class SessionInput {
     const deadline = this.options.clock.now() + waitMs;
     for (;;) {
       const screen = classifyScreen(await this.screen(record));
-      if (screen.dialog) return { kind: screen.kind, detail: screen.detail, ...screen.dialog };
+      if (screen.dialog) return this.shown(name, screen, screen.dialog);
       if (this.options.clock.now() >= deadline) return undefined;
       await delay(DIALOG_POLL_MS);
     }
   }
 
+  private shown(name: string, screen: ScreenState, dialog: Dialog): ShownDialog {
+    const toolAsk = screen.kind === 'permission' || screen.kind === 'question' ? this.store.get(name)?.toolAsk : undefined;
+    return { kind: screen.kind, detail: screen.detail, ...dialog, ...(toolAsk ? { toolAsk } : {}) };
+  }
+
   /**
-   * Picks an option of the dialog on screen by its label (or its number, in a numbered dialog),
-   * with arrow keys and Enter. Refuses, listing what is offered, when no such option shows.
+   * Picks an option of the dialog on screen by its label (or its number, in a numbered dialog):
+   * one arrow key at a time, the selection read back after each, Enter once it is on that
+   * option, then the dialog seen gone and, for a refused tool call, the turn seen interrupted
+   * with no tool run (dialogAnswer.ts). Refuses, listing what is offered, when no such option shows.
    */
-  async answer(name: string, option: string): Promise<ShownDialog> {
+  async answer(name: string, option: string): Promise<Answered> {
     if (typeof option !== 'string' || option.trim() === '') throw invalidInput('Name the option to choose by its label, such as "Yes, I trust this folder".');
     return this.enqueue(name, async () => {
       const shown = await this.dialog(name, DIALOG_WAIT_MS);
@@ -108,9 +142,27 @@ export class SessionInput {
         throw invalidInput(`Session "${name}" offers no option ${JSON.stringify(option)}; its ${shown.detail ?? 'dialog'} offers: ${shown.options.map((o) => JSON.stringify(o.label)).join(', ')}.`);
       }
       const record = this.store.require(name);
-      await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), keysToChoose(shown, index))]);
-      this.options.logger.info(`${name}: answered ${JSON.stringify(shown.options[index].label)} in the ${shown.detail ?? 'dialog'}`);
-      return shown;
+      const client = this.servers.client(record.tmuxSocket);
+      const pane = tmux.sessionPane(record.tmuxSession);
+      const io: DialogIo = {
+        read: async () => classifyScreen(await this.screen(record)),
+        press: async (key) => void (await client.run([tmux.sendKeys(pane, [key])])),
+        progress: () => {
+          const now = this.store.get(name);
+          return { toolCalls: now?.toolCalls ?? 0, eventCursor: now?.eventCursor ?? '', lastEvent: now?.lastEvent ?? '', status: now?.status ?? 'lost' };
+        },
+        sleep: delay,
+        now: () => this.options.clock.now(),
+      };
+      const what = `${shown.detail ?? 'dialog'}${shown.toolAsk ? ` (${shown.toolAsk})` : ''}`;
+      try {
+        const result = await chooseOption(io, shown, index, shown.kind);
+        this.options.logger.info(`${name}: answered ${JSON.stringify(result.option.label)} in the ${what}: ${result.outcome}, confirmed in ${result.ms} ms (keys ${result.keys.join(' ')})`);
+        return { dialog: shown, answered: result.option.label, outcome: result.outcome };
+      } catch (error) {
+        this.options.logger.error(`${name}: answering ${JSON.stringify(shown.options[index].label)} in the ${what} failed: ${(error as Error).message}`);
+        throw error;
+      }
     });
   }
 

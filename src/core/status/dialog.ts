@@ -2,13 +2,16 @@
  * The choices a dialog of Claude Code shows on screen, read by their shape rather than their
  * words: one option marked with "❯" and the others aligned under its text, numbered ("❯ 1. Yes")
  * or not ("❯ No, exit", from 2.1.260 on), with "✔" before the current value of a setting. The
- * input box (a "❯" line between two rules) is not a dialog. Choosing is done with arrow keys and
- * Enter, which every version takes, never with a blind "1".
+ * input box (a "❯" line between two rules) is not a dialog. An option is chosen one arrow key
+ * at a time, the screen read back after each (dialogAnswer.ts), never with a blind "1" or a
+ * burst of keys: 2.1.197 took "Down Down Enter" sent at once as Enter on the first option.
  */
 
 export interface DialogOption {
-  /** The option's text, without its number. */
+  /** The option's text, without its number: its first line. */
   label: string;
+  /** The lines under it, aligned with its text (a question's option description, or the rest of a wrapped label). */
+  description?: string;
   /** Its number, in a numbered dialog. */
   number?: number;
   /** The "❯" is on it: Enter picks it. */
@@ -19,13 +22,19 @@ export interface Dialog {
   options: DialogOption[];
   /** Index of the option under the "❯". */
   selected: number;
+  /** What it asks, as the screen says it above the options (the command, the file, the question), one line each. */
+  question?: string;
 }
 
 const SELECTED = /^(\s*)❯[ \u00a0]+(✔[ \u00a0]+)?(\S.*?)\s*$/;
 const RULE = /^\s*[─━]{10,}\s*$/;
+/** The dashed separators 2.1.332 draws around a command. */
+const DASHES = /^\s*╌{10,}\s*$/;
 const NUMBERED = /^(\d{1,2})\.\s+(.*)$/;
 /** How many lines from the bottom a dialog can sit in. */
 const TAIL_LINES = 40;
+/** How many lines of what a dialog asks are kept. */
+const QUESTION_LINES = 6;
 
 /** The dialog on a screen (plain text), or undefined when none shows. */
 export function parseDialog(screen: string): Dialog | undefined {
@@ -45,47 +54,100 @@ export function parseDialog(screen: string): Dialog | undefined {
   const column = lines[at].length - lines[at].trimStart().length + lines[at].trimStart().indexOf(match[3]);
   const aligned = (line: string) => line.length > column && line.slice(0, column).trim() === '' && !/\s/.test(line[column]);
   const deeper = (line: string) => line.length > column && line.slice(0, column + 1).trim() === '';
+  const inBlock = (i: number) => i >= start && i < lines.length && (i === at || aligned(lines[i]) || deeper(lines[i]));
 
-  // The block: the lines around the "❯" that are options (aligned) or their wrapped ends (deeper).
+  // The block: the lines around the "❯" that are options (aligned) or their wrapped ends (deeper),
+  // across a rule between numbered options (a question's "6. Chat about this" sits under one).
+  const bridges = (rule: number, option: number) => rule >= start && rule < lines.length && RULE.test(lines[rule]) && inBlock(option) && NUMBERED.test(lines[option].trim());
   let first = at;
-  while (first - 1 >= start && (aligned(lines[first - 1]) || deeper(lines[first - 1]))) first -= 1;
-  let last = at;
-  while (last + 1 < lines.length && (aligned(lines[last + 1]) || deeper(lines[last + 1]))) last += 1;
-  const texts: { text: string; selected: boolean }[] = [];
-  for (let i = first; i <= last; i += 1) {
-    if (i === at) texts.push({ text: match[3], selected: true });
-    else if (aligned(lines[i])) texts.push({ text: lines[i].trim(), selected: false });
-    else if (texts.length > 0) texts[texts.length - 1].text += ` ${lines[i].trim()}`;
+  for (;;) {
+    if (inBlock(first - 1)) first -= 1;
+    else if (bridges(first - 1, first - 2) && NUMBERED.test(lines[first].slice(column).trim())) first -= 2;
+    else break;
   }
-  if (texts.length < 2) return undefined;
-  const numbered = texts.every((entry) => NUMBERED.test(entry.text));
-  const options = texts.map((entry): DialogOption => {
+  let last = at;
+  for (;;) {
+    if (inBlock(last + 1)) last += 1;
+    else if (bridges(last + 1, last + 2)) last += 2;
+    else break;
+  }
+  const entries: { text: string; more: string[]; selected: boolean }[] = [];
+  for (let i = first; i <= last; i += 1) {
+    if (i === at) entries.push({ text: match[3], more: [], selected: true });
+    else if (RULE.test(lines[i])) continue;
+    else if (aligned(lines[i])) entries.push({ text: lines[i].trim(), more: [], selected: false });
+    else if (entries.length > 0) entries[entries.length - 1].more.push(lines[i].trim());
+  }
+  if (entries.length < 2) return undefined;
+  const numbered = entries.every((entry) => NUMBERED.test(entry.text));
+  const options = entries.map((entry): DialogOption => {
     const number = numbered ? NUMBERED.exec(entry.text) : null;
-    return number ? { label: number[2], number: Number(number[1]), selected: entry.selected } : { label: entry.text, selected: entry.selected };
+    const option: DialogOption = number ? { label: number[2], number: Number(number[1]), selected: entry.selected } : { label: entry.text, selected: entry.selected };
+    if (entry.more.length > 0) option.description = entry.more.join(' ');
+    return option;
   });
   if (numbered && options.some((option, index) => option.number !== index + 1)) return undefined;
-  return { options, selected: options.findIndex((option) => option.selected) };
+  const dialog: Dialog = { options, selected: options.findIndex((option) => option.selected) };
+  const question = questionAbove(lines, first);
+  if (question) dialog.question = question;
+  return dialog;
 }
 
-/** A "❯" line right under a rule, with a rule below it: Claude Code's input box. */
+/**
+ * A "❯" line right under a rule: Claude Code's input box ("❯" and a no-break space), unless it is a
+ * numbered option after a plain space (a question's "❯ 6. Chat about this" under its rule).
+ */
 function isInputBox(lines: string[], at: number): boolean {
-  return at > 0 && RULE.test(lines[at - 1]);
+  return at > 0 && RULE.test(lines[at - 1]) && !/^\s*❯ \d{1,2}\.\s/.test(lines[at]);
 }
 
-/** The keys that move from the selected option to `index` and pick it. */
-export function keysToChoose(dialog: Dialog, index: number): string[] {
+/** The lines a dialog shows above its options, up to the rule that opens it (at most QUESTION_LINES, nearest kept). */
+function questionAbove(lines: readonly string[], first: number): string | undefined {
+  const kept: string[] = [];
+  for (let i = first - 1; i >= 0 && first - i <= 3 * QUESTION_LINES; i -= 1) {
+    const line = lines[i].trim();
+    if (RULE.test(line) || line.startsWith('❯')) break;
+    if (line === '' || DASHES.test(line) || /^Tip:/.test(line)) continue;
+    kept.unshift(line.replace(/^[☐☒✔]\s+/, ''));
+    if (kept.length === QUESTION_LINES) break;
+  }
+  return kept.length > 0 ? kept.join('\n') : undefined;
+}
+
+/** Lower case, one space, straight quotes: "Don’t  ask" and "don't ask" are the same words. */
+const normalize = (text: string) => text.toLowerCase().replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim();
+
+/**
+ * The option named `label`: by its label exactly, then ignoring case, spacing and curly quotes,
+ * then with its description ("Red Warm and loud"), then by its number given as text. -1: none.
+ */
+export function findOption(dialog: Dialog, label: string): number {
+  const wanted = normalize(label);
+  const tries: ((option: DialogOption) => boolean)[] = [
+    (option) => option.label === label,
+    (option) => normalize(option.label) === wanted,
+    (option) => option.description !== undefined && normalize(`${option.label} ${option.description}`) === wanted,
+    (option) => /^\d+$/.test(label.trim()) && option.number === Number(label.trim()),
+  ];
+  for (const matches of tries) {
+    const index = dialog.options.findIndex(matches);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+
+/** The arrow key that moves the selection one step toward `index`; undefined once it is there. */
+export function stepToward(dialog: Dialog, index: number): 'Up' | 'Down' | undefined {
   if (!Number.isInteger(index) || index < 0 || index >= dialog.options.length) {
     throw new RangeError(`There are ${dialog.options.length} options; ${index} is not one of them.`);
   }
-  const steps = index - dialog.selected;
-  return [...Array<string>(Math.abs(steps)).fill(steps > 0 ? 'Down' : 'Up'), 'Enter'];
+  return index === dialog.selected ? undefined : index > dialog.selected ? 'Down' : 'Up';
 }
 
-/** The option whose label is `label` (exactly, then ignoring case and spacing), or its number as text. */
-export function findOption(dialog: Dialog, label: string): number {
-  const norm = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim();
-  let index = dialog.options.findIndex((option) => option.label === label);
-  if (index < 0) index = dialog.options.findIndex((option) => norm(option.label) === norm(label));
-  if (index < 0 && /^\d+$/.test(label.trim())) index = dialog.options.findIndex((option) => option.number === Number(label.trim()));
-  return index;
+/** Whether two readings show the same dialog (the same options in the same order), wherever its selection is. */
+export function sameDialog(a: Dialog, b: Dialog): boolean {
+  return a.options.length === b.options.length && a.options.every((option, i) => option.label === b.options[i].label && option.number === b.options[i].number);
 }
+
+/** An option that refuses what the dialog asks ("No", "No, exit"). */
+export const isRefusal = (option: Pick<DialogOption, 'label'>): boolean => /^no\b/i.test(option.label.trim());

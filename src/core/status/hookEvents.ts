@@ -18,6 +18,8 @@ export interface HookEvent {
   cwd?: string;
   source?: string;
   toolName?: string;
+  /** What a tool call asks to do, in a line (PreToolUse, PermissionRequest): see toolAskOf. */
+  toolAsk?: string;
   notificationType?: string;
   message?: string;
   error?: string;
@@ -54,6 +56,7 @@ export function parseHookPayload(sessionId: string, text: string, at: number, or
     cwd: str(payload.cwd),
     source: str(payload.source),
     toolName: str(payload.tool_name),
+    toolAsk: toolAskOf(str(payload.tool_name), payload.tool_input),
     notificationType: str(payload.notification_type),
     message: str(payload.message) ?? str(payload.last_assistant_message)?.slice(0, 200),
     error: typeof error === 'string' ? error : error && typeof error === 'object' ? JSON.stringify(error).slice(0, 200) : undefined,
@@ -62,6 +65,38 @@ export function parseHookPayload(sessionId: string, text: string, at: number, or
     answer: str(payload.last_assistant_message),
     engine: str(payload.engine),
   };
+}
+
+/** How much of what a tool call asks is kept. */
+export const TOOL_ASK_CHARS = 300;
+
+/**
+ * What a tool call asks to do, as a person reads it before answering: a command, a file, an
+ * address, a question with its options; otherwise its input's first fields. Undefined without input.
+ */
+export function toolAskOf(toolName: string | undefined, input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const fields = input as Record<string, unknown>;
+  const first = (...keys: string[]) => keys.map((key) => fields[key]).find((value): value is string => typeof value === 'string' && value.trim() !== '');
+  let ask: string | undefined;
+  const questions = fields.questions;
+  if (Array.isArray(questions) && questions.length > 0 && typeof questions[0] === 'object' && questions[0] !== null) {
+    const question = questions[0] as { question?: unknown; options?: unknown };
+    const options = Array.isArray(question.options) ? question.options.map((option) => (typeof option === 'object' && option !== null ? (option as { label?: unknown }).label : undefined)).filter((label): label is string => typeof label === 'string') : [];
+    ask = `${typeof question.question === 'string' ? question.question : 'a question'}${options.length > 0 ? ` (${options.join(' / ')})` : ''}`;
+  } else {
+    const path = first('file_path', 'notebook_path', 'path');
+    const main = first('command', 'url', 'query', 'pattern', 'prompt', 'description');
+    ask = path && main ? `${path}: ${main}` : (path ?? main);
+    if (ask === undefined) {
+      const text = JSON.stringify(input);
+      ask = text === '{}' ? undefined : text;
+    }
+  }
+  if (ask === undefined) return undefined;
+  const line = ask.replace(/\s+/g, ' ').trim();
+  const named = toolName && !questions ? `${toolName}: ${line}` : line;
+  return named.length > TOOL_ASK_CHARS ? `${named.slice(0, TOOL_ASK_CHARS - 1)}…` : named;
 }
 
 /** `<sessionId>.<random>.json` → sessionId; undefined for other files (temporaries start with "."). */

@@ -98,26 +98,32 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'UserPromptSubmit':
       next.lastPromptAt = event.at;
       next.pendingPrompt = undefined;
-      next.toolPending = undefined;
+      clearTool(next);
       set(next, 'running', 'hook', at);
       break;
     case 'PreToolUse':
       next.toolPending = event.toolName ?? 'tool';
+      next.toolAsk = event.toolAsk;
       if (event.toolName && TOOLS_THAT_ASK.has(event.toolName)) set(next, 'waiting', 'hook', at, 'question');
       else set(next, 'running', 'hook', at);
       break;
     case 'PermissionRequest':
+      if (event.toolAsk) next.toolAsk = event.toolAsk;
       set(next, 'waiting', 'hook', at, `permission: ${event.toolName ?? 'tool'}`);
       break;
     case 'PermissionDenied':
       // Auto mode refused a tool call (2.1.260 on): the turn goes on without it.
-      next.toolPending = undefined;
+      clearTool(next);
       set(next, 'running', 'hook', at);
       break;
     case 'PostToolUse':
     case 'PostToolUseFailure':
+      next.toolCalls = (next.toolCalls ?? 0) + 1;
+      clearTool(next);
+      set(next, 'running', 'hook', at);
+      break;
     case 'ElicitationResult':
-      next.toolPending = undefined;
+      clearTool(next);
       set(next, 'running', 'hook', at);
       break;
     case 'Elicitation':
@@ -134,13 +140,13 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
       }
       break;
     case 'Stop':
-      next.toolPending = undefined;
+      clearTool(next);
       next.turns = (next.turns ?? 0) + 1;
       next.lastAnswer = event.answer?.slice(0, ANSWER_PREVIEW_CHARS);
       set(next, 'idle', 'hook', at);
       break;
     case 'StopFailure':
-      next.toolPending = undefined;
+      clearTool(next);
       next.turns = (next.turns ?? 0) + 1;
       set(next, 'error', 'hook', at, rateLimitDetail(event.error, event.answer) ?? `API error${event.error ? `: ${event.error}` : ''}`);
       break;
@@ -211,7 +217,7 @@ function awaitsItsPrompt(record: SessionRecord): boolean {
 function end(next: SessionRecord, at: number, exitCode: number | null, signal: StatusSignal = 'exit'): void {
   next.endedAt = at;
   next.exitCode = exitCode;
-  next.toolPending = undefined;
+  clearTool(next);
   next.pendingPrompt = undefined;
   if (next.killRequested) set(next, 'killed', signal === 'exit' ? 'exit' : 'user', at);
   else if (next.budgetExceeded) set(next, 'error', signal, at, next.budgetExceeded);
@@ -220,6 +226,12 @@ function end(next: SessionRecord, at: number, exitCode: number | null, signal: S
     set(next, 'completed', signal, at, next.endedWhenIdle ? 'ended when idle' : exitCode === null ? how : undefined);
   }
   else set(next, 'error', signal, at, exitCode === null ? 'exited; tmux did not learn its exit status' : exitCode > 128 ? `killed by signal ${exitCode - 128}` : exitStatusText(exitCode));
+}
+
+/** No tool call is pending any more. */
+function clearTool(next: SessionRecord): void {
+  next.toolPending = undefined;
+  next.toolAsk = undefined;
 }
 
 function set(next: SessionRecord, status: SessionStatus, signal: StatusSignal, at: number, detail?: string): void {

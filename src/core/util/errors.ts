@@ -16,6 +16,8 @@ export type InstarErrorCode =
   | 'agent-missing'
   /** An answer was sent to a session that shows no dialog. */
   | 'no-dialog'
+  /** An answer could not be seen to land on the chosen option (nothing more was sent), or was overridden. */
+  | 'answer-failed'
   /** A session without a Claude Code conversation that can be resumed. */
   | 'cannot-resume'
   /** A budget is spent: the session (or any, for the day's) cannot start or go on. */
