@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { claudesUnderTest } from '../support/claudeVersions';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { initRepo } from '../support/gitRepo';
@@ -81,7 +82,7 @@ describe('inside a real VS Code (code-server)', () => {
   });
 
   it('runs the extension suite in a trusted workspace', async () => {
-    const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted' });
+    const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted', INSTAR_E2E_CLAUDES: JSON.stringify(claudesUnderTest()) });
     // A git repository, for the sessions in worktrees of their own.
     initRepo(folder);
     const page = await browser.newPage();

@@ -13,7 +13,7 @@ const KILL = 'Kill';
 const KILL_ALWAYS = "Kill, Don't Ask Again";
 
 export async function kill(ctx: CommandContext, arg: unknown): Promise<unknown> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Kill which session?', filter: (r) => !isEnded(r), none: 'No session is running.', selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Kill which session?', filter: (r) => !isEnded(r), none: 'No session is running.', alwaysAsk: true, selected: ctx.selected });
   if (!record) return undefined;
   if (typeof arg !== 'string' && !(await confirmKill(ctx, record))) return undefined;
   return ctx.engine.kill(record.name);

@@ -10,7 +10,7 @@ import type { CommandContext } from './commandContext';
 import { lossText } from './worktree';
 
 export async function remove(ctx: CommandContext, arg: unknown, worktree?: unknown): Promise<void> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Remove which ended session?', filter: (r) => isEnded(r), none: 'No session has ended.', selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Remove which ended session?', filter: (r) => isEnded(r), none: 'No session has ended.', alwaysAsk: true, selected: ctx.selected });
   if (!record) return;
   if (!record.worktree || record.worktreeDiscarded) return ctx.engine.remove(record.name);
   let discard = worktree === 'discard';

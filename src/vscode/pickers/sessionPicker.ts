@@ -12,6 +12,10 @@ export interface SessionPickOptions {
   none: string;
   /** The session selected in the tree, for a keybinding's `{ "fromSelection": true }` argument. */
   selected?: () => string | undefined;
+  /** The sessions the command is most for (those waiting, for an answer): when just one is, it is taken without asking. */
+  prefer?: (record: SessionRecord) => boolean;
+  /** Ask even when one session fits (a command that ends or removes it asks nothing more). */
+  alwaysAsk?: boolean;
 }
 
 /** The argument the view's keybindings pass: act on the selected session. */
@@ -42,6 +46,9 @@ export async function resolveSession(engine: SessionEngine, picker: QuickPicker,
     void vscode.window.showInformationMessage(options.none);
     return undefined;
   }
+  // Only one can take the action (or only one is what it is for): no question.
+  const preferred = options.prefer ? candidates.filter(options.prefer) : [];
+  if (!options.alwaysAsk && (candidates.length === 1 || preferred.length === 1)) return candidates.length === 1 ? candidates[0] : preferred[0];
   const now = Date.now();
   const picked = await picker.pick(
     candidates.map((record) => sessionPickItem(record, now)),

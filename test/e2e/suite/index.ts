@@ -8,7 +8,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'instar-e2e', mocha);
   if (process.env.INSTAR_E2E_MODE === 'untrusted') require('./untrusted.vscode');
-  else require('./extension.vscode');
+  else {
+    require('./extension.vscode');
+    require('./answers.vscode');
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
   });

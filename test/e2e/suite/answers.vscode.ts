@@ -1,0 +1,119 @@
+/**
+ * Answer Prompt from the palette, with every Claude Code of the version matrix: the picker says
+ * what the session asks before the person picks, each option of a Bash permission dialog lands
+ * where it must (the tool ran exactly when allowed: the file on disk says so), a lasting choice
+ * shows on the next call, and the answer says what came of it.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'mocha';
+import * as vscode from 'vscode';
+import type { InstarApi } from '../../../src/extension';
+import type { Answered } from '../../../src/core/sessions/sessionEngine';
+import { ClaudeHome, makeClaudeHome } from '../../support/claudeEnv';
+import { waitFor, waitForStatus } from '../../support/wait';
+import { AGENT_MS, instar, nextEvent } from './helpers';
+
+const CHOICES = { yes: /^Yes$/, always: /^Yes, and don.t ask again for: sh mark\.sh$/, auto: /^Yes, and switch to auto mode/, no: /^No$/ };
+type Choice = keyof typeof CHOICES;
+
+/** The Claude Code binaries of the matrix, as the runner passed them. */
+const claudes = (): { label: string; binary: string }[] => JSON.parse(process.env.INSTAR_E2E_CLAUDES ?? '[]') as { label: string; binary: string }[];
+
+describe('Answer Prompt from the palette, for every Claude Code of the matrix', () => {
+  let api: InstarApi;
+  let root: string;
+  let pinned: string | undefined;
+  let environment: Record<string, string>;
+  const homes: ClaudeHome[] = [];
+  const folder = (name: string) => join(root, name);
+  const marks = (name: string) => (existsSync(join(folder(name), 'marks.txt')) ? readFileSync(join(folder(name), 'marks.txt'), 'utf8').split('\n').filter(Boolean).length : 0);
+
+  before(async () => {
+    api = await instar();
+    // Outside the workspace's repository: Claude Code keeps "don't ask again" in the settings of the
+    // repository a folder is in, which would answer the next sessions' dialogs for them.
+    root = mkdtempSync(join(tmpdir(), 'instar-answers-'));
+    pinned = vscode.workspace.getConfiguration('instar').get<string>('agent.command');
+    environment = vscode.workspace.getConfiguration('instar').get<Record<string, string>>('agent.environment') ?? {};
+    assert.ok(claudes().length >= 3, `the runner passes the matrix: ${process.env.INSTAR_E2E_CLAUDES}`);
+  });
+
+  after(async () => {
+    api.engine.configure({ agentCommand: pinned, agentEnv: environment });
+    rmSync(root, { recursive: true, force: true });
+    for (const home of homes) await home.dispose();
+  });
+
+  /** Answer Prompt on `name`, picking the option `pattern` names; returns what the picker showed and what came of it. */
+  async function answerFromPalette(name: string, pattern: RegExp): Promise<{ title: string; answered: Answered }> {
+    const shown = nextEvent(api.onDidShowQuickPick);
+    let failure: unknown;
+    const failures = api.onDidFailCommand((failed) => (failure = failed.error));
+    const answering = vscode.commands.executeCommand('instar.sendKeys', name);
+    const quickPick = await shown;
+    const item = quickPick.items.find((entry) => pattern.test(entry.label));
+    assert.ok(item, `${name}: an option ${pattern} among ${quickPick.items.map((entry) => entry.label).join(' | ')}`);
+    const title = quickPick.title ?? '';
+    const active = nextEvent(quickPick.onDidChangeActive, (items) => items[0] === item);
+    quickPick.activeItems = [item];
+    await active;
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const answered = (await answering) as Answered;
+    failures.dispose();
+    assert.ok(answered, `${name}: the command returned what came of the answer; it failed: ${String(failure)}`);
+    return { title, answered };
+  }
+
+  for (const [index, { label, binary }] of claudes().entries()) {
+    it(`${label}: every option of a Bash permission dialog, chosen through Answer Prompt`, async () => {
+      const names = (Object.keys(CHOICES) as Choice[]).map((choice) => ({ choice, name: `palette-${index}-${choice}` }));
+      // A Claude home of its own: a choice such as auto mode is remembered in the user's settings.
+      const home = await makeClaudeHome({ baseUrl: environment.ANTHROPIC_BASE_URL, trustedDirs: [root] });
+      homes.push(home);
+      api.engine.configure({ agentCommand: binary, agentEnv: home.env });
+      for (const { name } of names) {
+        mkdirSync(folder(name), { recursive: true });
+        writeFileSync(join(folder(name), 'mark.sh'), 'echo mark >> marks.txt\n');
+        await api.engine.spawn({ name, prompt: 'RUN-MARK please', cwd: folder(name), permissionMode: 'default' });
+      }
+      api.engine.configure({ agentCommand: pinned, agentEnv: environment });
+      await Promise.all(names.map(({ name }) => waitForStatus(api.engine, name, 'waiting', AGENT_MS)));
+      // One picker at a time, as a person answers them.
+      for (const { choice, name } of names) {
+        const dialog = await waitFor(`${name}'s dialog`, () => api.engine.dialog(name), AGENT_MS, 100);
+        if (!dialog.options.some((option) => CHOICES[choice].test(option.label))) {
+          assert.ok(choice === 'auto' && label.startsWith('2.1.197'), `${name}: no option for ${choice}`);
+          await api.engine.kill(name);
+          continue;
+        }
+        const { title, answered } = await answerFromPalette(name, CHOICES[choice]);
+        assert.match(title, /permission dialog\): Bash: sh mark\.sh$/, 'the picker says what it asks before the pick');
+        assert.equal(answered.outcome, choice === 'no' ? 'refused' : 'allowed');
+      }
+      await Promise.all(
+        names.map(async ({ choice, name }) => {
+          if (api.engine.get(name)?.status === 'killed') return;
+          await waitForStatus(api.engine, name, 'idle', AGENT_MS);
+          if (choice === 'no') return assert.equal(marks(name), 0, `${name}: refused, the command did not run`);
+          await waitFor(`${name}'s mark`, () => marks(name) === 1, AGENT_MS);
+          if (choice === 'yes') return;
+          // A lasting choice: the next call runs without asking.
+          let asked = false;
+          const watch = api.engine.onDidChange((change) => (asked ||= change.changed.some((r) => r.name === name && r.status === 'waiting')));
+          try {
+            await vscode.commands.executeCommand('instar.sendInput', name, choice === 'always' ? 'RUN-MARK again' : 'TOUCH-A-FILE now');
+            await waitFor(`${name}'s next call`, () => (choice === 'always' ? marks(name) === 2 : existsSync(join(folder(name), 'touched.txt'))), AGENT_MS);
+            await waitForStatus(api.engine, name, (r) => r.status === 'idle' && (r.turns ?? 0) >= 2, AGENT_MS);
+          } finally {
+            watch.dispose();
+          }
+          assert.equal(asked, false, `${name}: the next call ran without a dialog`);
+        }),
+      );
+      for (const { name } of names) await api.engine.kill(name).catch(() => undefined);
+    });
+  }
+});
