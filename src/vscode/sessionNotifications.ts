@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
 import { AT_WORK, batchSummary, endsWork } from '../core/presentation/batchSummary';
+import { waitingAsk } from '../core/presentation/sessionPresentation';
 import type { BudgetNotice, SessionEngine } from '../core/sessions/sessionEngine';
 import type { Disposable } from '../core/util/disposables';
 import type { NotificationLevel } from './settings';
@@ -70,8 +71,10 @@ export class SessionNotifications implements vscode.Disposable {
     const message = messageFor(record, previous, level);
     if (!message || this.hooks.focusedSession() === record.name) return;
     const show = record.status === 'error' || record.status === 'lost' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(message, 'Open').then((choice) => {
+    const actions = record.status === 'waiting' ? ['Answer…', 'Open'] : ['Open'];
+    void show(message, ...actions).then((choice) => {
       if (choice === 'Open') this.hooks.open(record.name);
+      else if (choice === 'Answer…') void vscode.commands.executeCommand('instar.sendKeys', record.name);
     });
   }
 
@@ -94,7 +97,10 @@ export class SessionNotifications implements vscode.Disposable {
 
 function messageFor(record: SessionRecord, previous: SessionStatus | undefined, level: NotificationLevel): string | undefined {
   const detail = record.statusDetail ? ` (${record.statusDetail})` : '';
-  if (record.status === 'waiting') return `${record.name} is waiting for you${detail}.`;
+  if (record.status === 'waiting') {
+    const asks = waitingAsk(record);
+    return `${record.name} is waiting for you${detail}${asks ? `: ${asks}` : '.'}`;
+  }
   if (level !== 'all') return undefined;
   if (record.status === 'idle' && previous === 'running') return `${record.name} finished its turn and is idle.`;
   if (record.status === 'completed') return `${record.name} completed.`;

@@ -5,7 +5,7 @@ import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, Sessio
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
-import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
+import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS, waitingAsk } from '../../src/core/presentation/sessionPresentation';
 
 const NOW = 1_800_000_000_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
@@ -58,6 +58,14 @@ describe('session presentation', () => {
     assert.match(tooltip, /from the Claude Code hooks/);
     assert.match(tooltip, /Attach: `tmux -L instar attach -t =auditor`/);
     assert.doesNotMatch(tooltip, /Last answer|Label:/, 'none yet');
+  });
+
+  it('says in the tooltip what a waiting session asks, and only while it waits', () => {
+    const waiting = record({ status: 'waiting', statusDetail: 'permission: Bash', toolAsk: 'Bash: rm `x`' });
+    assert.match(sessionTooltip(waiting, NOW), /— Waiting for you \(permission: Bash\)\n\nAsks: `Bash: rm 'x'`\n/);
+    assert.equal(waitingAsk(waiting), 'Bash: rm `x`');
+    assert.equal(waitingAsk({ ...waiting, status: 'running' }), undefined);
+    assert.doesNotMatch(sessionTooltip({ ...waiting, status: 'idle' }, NOW), /Asks:/);
   });
 
   it('shows the last answer (its start, escaped) and the label in the tooltip', () => {

@@ -45,6 +45,31 @@ function run(start: SessionRecord, inputs: StatusInput[]): { statuses: string[];
 }
 
 describe('status from hooks', () => {
+  it('keeps what a pending tool call asks until it ran or the turn ended, and counts the tool calls that ran', () => {
+    const start = record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0 });
+    const asked = run(start, [hook('PreToolUse', T0 + 100, { toolName: 'Bash', toolAsk: 'Bash: npm test' }), hook('PermissionRequest', T0 + 150, { toolName: 'Bash' })]).final;
+    assert.deepEqual([asked.status, asked.toolAsk, asked.toolCalls], ['waiting', 'Bash: npm test', undefined]);
+    const ran = transition(asked, hook('PostToolUse', T0 + 900, { toolName: 'Bash' }))!;
+    assert.deepEqual([ran.toolAsk, ran.toolPending, ran.toolCalls], [undefined, undefined, 1]);
+    assert.equal(run(ran, [hook('PreToolUse', T0 + 1000, { toolName: 'Read', toolAsk: 'Read: /a' }), hook('PostToolUseFailure', T0 + 1100)]).final.toolCalls, 2, 'a failed call ran too');
+    const stopped = run(asked, [hook('Stop', T0 + 2000)]).final;
+    assert.deepEqual([stopped.toolAsk, stopped.toolCalls], [undefined, undefined], 'ended without running: nothing counted');
+    const refused = transition(asked, { kind: 'screen', screen: classifyScreen(readFileSync(join(REPO, 'test/fixtures/screens/2.1.197/after-deny.txt'), 'utf8')), at: T0 + 3000, quietMs: 2000 })!;
+    assert.deepEqual([refused.status, refused.toolAsk, refused.toolCalls], ['idle', 'Bash: npm test', undefined], 'a refusal runs nothing (the ask stays until the next hook)');
+  });
+
+  it('reads what a tool call asks from its hook payload', () => {
+    const ask = (payload: Record<string, unknown>) => parseHookPayload('id-1', JSON.stringify({ hook_event_name: 'PreToolUse', ...payload }), T0)?.toolAsk;
+    assert.equal(ask({ tool_name: 'Bash', tool_input: { command: 'rm -rf  build\nnpm ci', description: 'Clean' } }), 'Bash: rm -rf build npm ci');
+    assert.equal(ask({ tool_name: 'Edit', tool_input: { file_path: '/src/a.ts', old_string: 'x', new_string: 'y' } }), 'Edit: /src/a.ts');
+    assert.equal(ask({ tool_name: 'WebFetch', tool_input: { url: 'https://example.com', prompt: 'read' } }), 'WebFetch: https://example.com');
+    assert.equal(ask({ tool_name: 'AskUserQuestion', tool_input: { questions: [{ question: 'Which?', options: [{ label: 'A' }, { label: 'B' }] }] } }), 'Which? (A / B)');
+    assert.equal(ask({ tool_name: 'mcp__x__y', tool_input: { n: 1 } }), 'mcp__x__y: {"n":1}');
+    assert.equal(ask({ tool_name: 'Bash', tool_input: { command: 'x'.repeat(1000) } })?.length, 300, 'cut, saying so');
+    assert.equal(ask({ tool_name: 'Bash' }), undefined);
+    assert.equal(ask({ tool_name: 'Bash', tool_input: 'not an object' }), undefined);
+  });
+
   it('follows a turn, a follow-up, a permission dialog and a failed turn', () => {
     const { statuses, final } = run(record(), [
       hook('SessionStart', T0 + 500, { source: 'startup', claudeSessionId: 'c-1', transcriptPath: '/t.jsonl' }),

@@ -111,10 +111,17 @@ export function sessionContextValue(record: SessionRecord): string {
 const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
 /** The tooltip, as Markdown: the prompt's first lines, where, when, and what decided the state. */
+/** What a session waiting for the user asks (its tool call's command, file or question), when a hook said it. */
+export function waitingAsk(record: Pick<SessionRecord, 'status' | 'toolAsk'>): string | undefined {
+  return record.status === 'waiting' ? record.toolAsk : undefined;
+}
+
 export function sessionTooltip(record: SessionRecord, now: number, attachCommand?: string): string {
   const look = STATUS_LOOKS[record.status];
   const lines: string[] = [];
   lines.push(`**${escapeMarkdown(record.name)}** — ${look.label}${record.statusDetail ? ` (${escapeMarkdown(record.statusDetail)})` : ''}`);
+  const asks = waitingAsk(record);
+  if (asks) lines.push('', `Asks: \`${asks.replace(/`/g, "'")}\``);
   lines.push('');
   const promptLines = record.prompt.split('\n').slice(0, 6);
   if (record.prompt) {
