@@ -113,7 +113,7 @@ describe('inside a real VS Code (code-server)', () => {
       await sessionsTab.click();
       await page.getByText('No sessions yet').first().waitFor({ timeout: 30_000 });
 
-      await runCommand(page, 'Sessions: Spawn Session');
+      await runCommand(page, 'Instar Sessions: Spawn Session');
       await quickInput(page, /name/, null); // the suggested name
       await quickInput(page, /prompt/, 'Hello from the UI test');
       await quickInput(page, /model/, null); // sonnet, first
@@ -134,7 +134,7 @@ describe('inside a real VS Code (code-server)', () => {
       await row('Idle').waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(SHOTS, 'editor-terminal.png') });
 
-      await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+      await runCommand(page, 'Instar Sessions: Spawn Sessions in Parallel');
       await quickInput(page, /base name/, 'batch');
       await quickInput(page, /prompt 1/, 'First parallel task');
       await quickInput(page, /prompt 2/, 'Second parallel task');

@@ -112,7 +112,7 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   /** Spawn Sessions in Parallel from the palette, up to its model step (each step's title says the flow). */
   async function spawnInParallel(base: string, prompts: string[]): Promise<void> {
-    await runCommand(page, 'Sessions: Spawn Sessions in Parallel');
+    await runCommand(page, 'Instar Sessions: Spawn Sessions in Parallel');
     await quickInput(page, /Spawn Sessions in Parallel: base name/, base);
     for (const [index, prompt] of [...prompts, ''].entries()) await quickInput(page, new RegExp(`Spawn Sessions in Parallel: prompt ${index + 1}`), prompt);
     await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
@@ -161,7 +161,7 @@ describe("a new user's walk through the UI (code-server)", () => {
     await step('states in words', async () => {
       const title = (await page.locator('.sidebar .composite.title .title-label h2').first().textContent()) ?? '';
       assert.equal(title.trim().toLowerCase(), 'instar sessions', `the view's title (${title})`);
-      await runCommand(page, 'Sessions: Spawn Session');
+      await runCommand(page, 'Instar Sessions: Spawn Session');
       await quickInput(page, /Spawn Session \(1\/3\): name/, null);
       await quickInput(page, /Spawn Session \(2\/3\): prompt/, 'Walk one');
       await quickInput(page, /Spawn Session \(3\/3\): model/, null);
@@ -261,7 +261,7 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   it("6. a removed session's output tab closes", async () => {
     await step('output tab', async () => {
-      await runCommand(page, 'Sessions: Show Output');
+      await runCommand(page, 'Instar Sessions: Show Output');
       await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'asker' }).first().click();
       await page.locator('.tabs-container .tab').filter({ hasText: 'asker.log' }).first().waitFor({ timeout: 30_000 });
       const row = sessionRow(page, 'asker, Killed');
@@ -325,7 +325,7 @@ describe("a new user's walk through the UI (code-server)", () => {
 
   it('10. what a session cost and said: its conversation from a search, opened at the match', async () => {
     await step('conversation', async () => {
-      await runCommand(page, 'Sessions: Search Sessions…');
+      await runCommand(page, 'Instar Sessions: Search Sessions…');
       await quickInput(page, /^Search Sessions$/, 'Walk one');
       await waitFor('the matches', async () => /Search Sessions: \d+ match/.test(await quickInputTitle(page)), 30_000, 100);
       const answer = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'in an answer' }).first();
@@ -357,7 +357,7 @@ describe("a new user's walk through the UI (code-server)", () => {
       await page.locator('.tabs-container .tab.active').filter({ hasText: 'edit-1: instar/edit-1 vs main' }).first().waitFor({ timeout: 30_000 });
       await page.locator('.editor-instance').filter({ hasText: 'edited by claude' }).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(SHOTS, 'worktree-review.png') });
-      await runCommand(page, 'Sessions: Merge into Base Branch');
+      await runCommand(page, 'Instar Sessions: Merge into Base Branch');
       await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'edit-1' }).first().click();
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 15_000 });

@@ -39,6 +39,11 @@ describe('activation before the rest is loaded', () => {
     assert.equal(new Set(COMMAND_IDS).size, COMMAND_IDS.length);
   });
 
+  it('puts every command under the product\'s name in the palette ("instar" finds them all, apart from VS Code\'s own "Sessions")', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; category?: string }[] } };
+    assert.deepEqual(manifest.contributes.commands.filter((entry) => entry.category !== 'Instar Sessions').map((entry) => entry.command), []);
+  });
+
   it("answers the view's rows once the real provider is there, and passes its changes on", async () => {
     const loaded = deferred<vscode.TreeDataProvider<string>>();
     const tree = new DeferredTree<string>(loaded.promise);
