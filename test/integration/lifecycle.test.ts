@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
+import { idleEndAt } from '../../src/core/model/sessionRecord';
+import { sessionDescription } from '../../src/core/presentation/sessionPresentation';
 import { isInstarError } from '../../src/core/util/errors';
 import { silentLogger } from '../../src/core/util/host';
 import type { ClaudeHome } from '../support/claudeEnv';
@@ -65,10 +67,17 @@ function lifecycleSuite(version: string, binary: string): void {
       await h.engine.refresh();
       await h.engine.refresh();
       assert.equal(h.engine.get('watched')?.status, 'idle', 'a session with a terminal attached stays');
+      assert.equal(h.engine.get('watched')?.attached, true);
+      assert.equal(idleEndAt(h.engine.get('watched')!), undefined, 'no end is due while it is open');
+      assert.match(sessionDescription(h.engine.get('watched')!, Date.now()), /open: ends 1s after it is closed, if idle$/, 'the countdown says what will happen');
       assert.equal(h.engine.get('asking')?.status, 'waiting', 'a session waiting for an answer stays');
+      const closedAt = Date.now();
       binding.close();
+      const detached = await status('watched', (record) => record.attached === undefined && record.detachedAt !== undefined);
+      assert.ok(detached.detachedAt! >= closedAt - 1000, 'tmux told of the detach');
       const ended = await status('watched', 'completed');
       assert.equal(ended.exitCode, 0, 'once nobody is there, it ends too');
+      assert.ok(ended.endedAt! - detached.detachedAt! >= 1500, `its idle limit counted from when it was closed (ended ${ended.endedAt! - detached.detachedAt!} ms after), not from its turn's end`);
       await h.engine.kill('asking');
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model/sessionName';
-import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, SessionRecord } from '../../src/core/model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, idleEndAt, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
@@ -83,6 +83,19 @@ describe('session presentation', () => {
     assert.doesNotMatch(sessionDescription({ ...idle, lastPromptAt: undefined }, NOW), /ends in/, 'not before its first turn');
     assert.doesNotMatch(sessionDescription({ ...idle, status: 'running' }, NOW), /ends in/);
     assert.match(sessionTooltip({ ...idle, runs: 3, resumedAt: NOW }, NOW), /resumed .*\(run 3\)/);
+  });
+
+  it('an idle limit waits while someone has the session open, and counts from when they closed it', () => {
+    const idle = record({ status: 'idle', statusSince: NOW - 10 * 60_000, idleLimitMs: 5 * 60_000, lastPromptAt: NOW - 11 * 60_000 });
+    assert.equal(idleEndAt(idle), NOW - 5 * 60_000, 'past due: it ends at the next check');
+    const open = { ...idle, attached: true };
+    assert.equal(idleEndAt(open), undefined);
+    assert.match(sessionDescription(open, NOW), / · open: ends 5m after it is closed, if idle$/);
+    assert.match(sessionTooltip(open, NOW), /Ends after 5m idle with nobody there \(open now: the count starts once it is closed\)/);
+    const closed = { ...idle, detachedAt: NOW - 60_000 };
+    assert.equal(idleEndAt(closed), NOW + 4 * 60_000);
+    assert.match(sessionDescription(closed, NOW), / · ends in 4m if idle$/);
+    assert.equal(idleEndAt({ ...idle, statusSince: NOW, detachedAt: NOW - 60_000 }), NOW + 5 * 60_000, 'a later turn counts from its own end');
   });
 
   it('counts by state and suggests free names', () => {

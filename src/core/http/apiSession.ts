@@ -1,6 +1,7 @@
 /** A session as the API shows it: Instar's fields, and what this product adds (the state's source, turns, label). */
 import { idleEndAt, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import type { SessionUsage } from '../model/usage';
+import { waitingAsk } from '../presentation/sessionPresentation';
 import type { SessionEngine } from '../sessions/sessionEngine';
 
 export interface ApiSession {
@@ -26,7 +27,13 @@ export interface ApiSession {
   runs: number;
   /** How many turns ended (GET …/result has the last one's answer). */
   turns: number;
-  /** When it ends by itself if it stays idle, when it will. */
+  /** How it asks before it runs tools (bypassPermissions: it does not). */
+  permissionMode: string;
+  /** What its pending tool call asks to do, while it waits for an answer (the command, the file, the question). */
+  asks: string | null;
+  /** Someone has it open (an editor terminal, `tmux attach`): it does not end when idle meanwhile. */
+  attached: boolean;
+  /** When it ends by itself if it stays idle, when it will (null while someone has it open: the count starts once they close it). */
   endsWhenIdleAt: string | null;
   /** Tokens, cost (USD, and whether Claude Code or the price table gave it) and context used, once known. */
   usage: ApiUsage | null;
@@ -70,6 +77,9 @@ export function toApiSession(record: SessionRecord): ApiSession {
     agentVersion: record.agentVersion ?? null,
     runs: record.runs ?? 1,
     turns: record.turns ?? 0,
+    permissionMode: record.permissionMode,
+    asks: waitingAsk(record) ?? null,
+    attached: record.attached ?? false,
     endsWhenIdleAt: endsAt === undefined ? null : new Date(endsAt).toISOString(),
     usage: record.usage ? apiUsage(record.usage) : null,
     budgetUsd: record.budgetUsd ?? null,

@@ -83,6 +83,10 @@ export interface SessionRecord {
   idleLimitMs?: number;
   /** The engine ended it for being idle past its limit. */
   endedWhenIdle?: boolean;
+  /** A client is attached (an editor terminal, `tmux attach`), as the last listing saw: it does not end when idle meanwhile. */
+  attached?: boolean;
+  /** When the last client went: its idle limit counts from then, so a session is not ended the moment someone stops looking. */
+  detachedAt?: number;
   /** How many times it was started: 1 at spawn, one more at each resume. */
   runs?: number;
   /** When it was last resumed. */
@@ -125,10 +129,17 @@ export const ANSWER_PREVIEW_CHARS = 500;
 /** Whether a session is doing or asking something, as opposed to idle or ended. */
 export const isWorking = (record: Pick<SessionRecord, 'status'>): boolean => record.status === 'starting' || record.status === 'running' || record.status === 'waiting';
 
-/** When an idle session will be ended for being idle, if it will. */
-export function idleEndAt(record: Pick<SessionRecord, 'status' | 'statusSince' | 'idleLimitMs' | 'lastPromptAt' | 'agentKind' | 'endedAt'>): number | undefined {
-  if (record.status !== 'idle' || !record.idleLimitMs || record.lastPromptAt === undefined || record.agentKind !== 'claude' || record.endedAt !== undefined) return undefined;
-  return record.statusSince + record.idleLimitMs;
+type IdleFields = Pick<SessionRecord, 'status' | 'statusSince' | 'idleLimitMs' | 'lastPromptAt' | 'agentKind' | 'endedAt' | 'attached' | 'detachedAt'>;
+
+/** Whether the session ends by itself once idle past its limit (a Claude Code session whose turn ended, with a limit). */
+export function endsWhenIdle(record: IdleFields): boolean {
+  return record.status === 'idle' && !!record.idleLimitMs && record.lastPromptAt !== undefined && record.agentKind === 'claude' && record.endedAt === undefined;
+}
+
+/** When an idle session will be ended for being idle, if it will: its limit after it went idle or its last client went, whichever is later; never while one is attached. */
+export function idleEndAt(record: IdleFields): number | undefined {
+  if (!endsWhenIdle(record) || record.attached) return undefined;
+  return Math.max(record.statusSince, record.detachedAt ?? 0) + record.idleLimitMs!;
 }
 
 /** Counts of sessions in each status. */

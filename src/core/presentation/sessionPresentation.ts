@@ -3,7 +3,7 @@
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
-import { ANSWER_PREVIEW_CHARS, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, endsWhenIdle, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import { formatUsd } from '../model/usage';
 import { usageCompact, usageTooltipLines, worktreeCompact, worktreeTooltipLines } from './usagePresentation';
 
@@ -64,6 +64,7 @@ export function sessionDescription(record: SessionRecord, now: number): string {
     parts.push(formatRowAge(now - record.createdAt));
     const ends = idleEndAt(record);
     if (ends !== undefined) parts.push(`ends in ${formatDuration(ends - now)} if idle`);
+    else if (endsWhenIdle(record) && record.attached) parts.push(`open: ends ${formatDuration(record.idleLimitMs ?? 0)} after it is closed, if idle`);
   }
   if (record.jobSlug) parts.push(`job ${record.jobSlug}`);
   return parts.join(' · ');
@@ -110,12 +111,12 @@ export function sessionContextValue(record: SessionRecord): string {
 
 const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
-/** The tooltip, as Markdown: the prompt's first lines, where, when, and what decided the state. */
 /** What a session waiting for the user asks (its tool call's command, file or question), when a hook said it. */
 export function waitingAsk(record: Pick<SessionRecord, 'status' | 'toolAsk'>): string | undefined {
   return record.status === 'waiting' ? record.toolAsk : undefined;
 }
 
+/** The tooltip, as Markdown: the prompt's first lines, where, when, and what decided the state. */
 export function sessionTooltip(record: SessionRecord, now: number, attachCommand?: string): string {
   const look = STATUS_LOOKS[record.status];
   const lines: string[] = [];
@@ -147,7 +148,7 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   if (record.batch) lines.push(`Label: ${escapeMarkdown(record.batch)} (spawned with others; the API lists and waits for them together)  `);
   if (record.adopted) lines.push(`Adopted: not started by Instar (\`${record.agentCommand.replace(/`/g, "'")}\`); no hooks, so its state comes from its screen and its exit  `);
   lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}${(record.runs ?? 1) > 1 && record.resumedAt !== undefined ? `; resumed ${new Date(record.resumedAt).toLocaleString()} (run ${record.runs})` : ''}  `);
-  if (record.idleLimitMs) lines.push(`Ends after ${formatDuration(record.idleLimitMs)} idle  `);
+  if (record.idleLimitMs) lines.push(`Ends after ${formatDuration(record.idleLimitMs)} idle with nobody there${record.attached ? ' (open now: the count starts once it is closed)' : ''}  `);
   if (record.endedAt !== undefined) {
     const exit = exitStatusText(record.exitCode);
     lines.push(`Ended: ${new Date(record.endedAt).toLocaleString()}${exit ? `, ${exit}` : ''}  `);

@@ -280,6 +280,12 @@ export class StatusTracker {
             current = this.store.update(record.name, record.id, (latest) => ({ ...latest, paneId: pane.paneId, panePid: pane.pid })) ?? current;
             changed.push(current);
           }
+          // Someone came or went: an idle limit counts from when the last client went.
+          const attached = pane.attachedClients > 0;
+          if (attached !== (current.attached ?? false)) {
+            current = this.store.update(record.name, record.id, (latest) => ({ ...latest, attached: attached || undefined, detachedAt: attached ? latest.detachedAt : now })) ?? current;
+            changed.push(current);
+          }
           if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
           else if (current.status === 'idle') void this.onIdle(current, pane);
         }

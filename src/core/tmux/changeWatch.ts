@@ -1,6 +1,7 @@
 /**
  * Hears from tmux itself, at once, when a session closes or a pane dies on one of our servers
- * (a session killed from a shell, an agent's wrapper killed, the server killed): hooks of the
+ * (a session killed from a shell, an agent's wrapper killed, the server killed), or a client
+ * attaches or detaches (an editor terminal, `tmux attach`): hooks of the
  * server signal a wait-for channel that one blocked tmux client per server waits on. While it
  * waits, nothing on that server can end unseen, so the monitor may check far less often
  * (monitorSchedule.ts) and no process runs per check. The user's default server (socket '')
@@ -19,8 +20,8 @@ import type { TmuxServers } from './tmuxServers';
 export const CHANGE_CHANNEL = 'instar-changed';
 /** Our place in each hook's array (tmux hooks are array options). */
 const HOOK_INDEX = 47;
-/** What ends a session or pane: sessions killed or closed, panes whose program exited. */
-const HOOKS = ['session-closed', 'pane-died', 'pane-exited'];
+/** What ends a session or pane (sessions killed or closed, panes whose program exited), and a client that comes or goes (an idle limit waits for it). */
+const HOOKS = ['session-closed', 'pane-died', 'pane-exited', 'client-attached', 'client-detached'];
 const SETUP: TmuxArgs[] = HOOKS.map((hook) => setGlobalHook(`${hook}[${HOOK_INDEX}]`, `wait-for -S ${CHANGE_CHANNEL}`));
 /** A new wait on a server comes no sooner than this after the last one began (no loop of processes). */
 const MIN_REARM_MS = 1000;
