@@ -115,7 +115,7 @@ describe("a new user's walk through the UI (code-server)", () => {
     await runCommand(page, 'Instar Sessions: Spawn Sessions in Parallel');
     await quickInput(page, /Spawn Sessions in Parallel: base name/, base);
     for (const [index, prompt] of [...prompts, ''].entries()) await quickInput(page, new RegExp(`Spawn Sessions in Parallel: prompt ${index + 1}`), prompt);
-    await quickInput(page, /^Spawn Sessions in Parallel: model$/, null);
+    await quickInput(page, /^Spawn Sessions in Parallel: model · asks before each tool$/, null);
   }
 
   /** Runs a step; on failure saves what the page showed. */
@@ -164,8 +164,13 @@ describe("a new user's walk through the UI (code-server)", () => {
       await runCommand(page, 'Instar Sessions: Spawn Session');
       await quickInput(page, /Spawn Session \(1\/3\): name/, null);
       await quickInput(page, /Spawn Session \(2\/3\): prompt/, 'Walk one');
-      await quickInput(page, /Spawn Session \(3\/3\): model/, null);
+      // The model step says how it will ask before it runs tools (the setting: asks), and changes it for this spawn.
+      await waitFor('the model step', async () => /Spawn Session \(3\/3\): model · asks before each tool$/.test(await quickInputTitle(page)), 15_000, 100);
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Asks before each tool' }).first().click();
+      await quickInput(page, /Spawn Session \(3\/3\): permissions for this spawn/, 'Skips every permission prompt');
+      await quickInput(page, /Spawn Session \(3\/3\): model · skips every permission prompt$/, null);
       await sessionRow(page, 'session-1, Idle').waitFor({ timeout: 90_000 });
+      assert.equal(((await (await http('GET', '/sessions/session-1')).json()) as { permissionMode: string }).permissionMode, 'bypassPermissions', 'spawned as chosen');
       // Cost and context come with Claude Code's status line, a moment after the turn.
       await waitFor('cost and context in the row', async () => /Idle · sonnet · \$[\d.]+ · \d+% · (<1m|\d+m)/.test(await rowText('session-1, Idle')), 30_000, 200);
       assert.match((await sessionRow(page, 'session-1, Idle').first().getAttribute('aria-label')) ?? '', /^session-1, Idle, .*model sonnet, cost \$[\d.]+, context \d+ percent used, started (less than a minute|\d+m) ago$/);

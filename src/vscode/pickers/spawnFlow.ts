@@ -1,15 +1,17 @@
 /**
  * Spawning from the command palette: a multi-step input (name with live validation and a
  * suggested free name, prompt prefilled from the editor selection, model with the default
- * first, and in a git repository where it runs: a worktree of its own or the folder), and
- * several prompts in one go with derived names.
+ * first and how the agent asks before it runs tools, which can be changed for this spawn, and
+ * in a git repository where it runs: a worktree of its own or the folder), and several prompts
+ * in one go with derived names.
  */
 import * as vscode from 'vscode';
 import { nameFromPrompt, suggestName } from '../../core/model/sessionName';
+import { PERMISSION_MODES, PermissionMode } from '../../core/model/permissionMode';
 import type { SessionRecord } from '../../core/model/sessionRecord';
 import type { RepositoryInfo, SessionEngine, SpawnRequest } from '../../core/sessions/sessionEngine';
 import { describeNameProblem, MODEL_ALIASES, validateModel } from '../../core/sessions/validation';
-import type { WorktreeDefault } from '../settings';
+import type { Settings, WorktreeDefault } from '../settings';
 import type { QuickPicker } from './quickPicker';
 
 const TITLE = 'Spawn Session';
@@ -25,27 +27,65 @@ function nameProblem(engine: SessionEngine, name: string): string | undefined {
   return holder ? `"${name}" is taken by a session that is ${holder.status}. Choose another name.` : undefined;
 }
 
-/** The model step; `title` is the flow's, as "Spawn Session (3/3)". */
-async function pickModel(picker: QuickPicker, defaultModel: string, title: string): Promise<string | undefined> {
+/** What each permission mode means for the person, first the one that asks nothing. */
+export const PERMISSION_WORDS: Record<PermissionMode, { label: string; detail: string }> = {
+  bypassPermissions: { label: 'Skips every permission prompt', detail: 'bypassPermissions: runs commands and edits files without asking' },
+  default: { label: 'Asks before each tool', detail: 'default: a command or an edit waits for your answer (Answer Prompt, the badge)' },
+  acceptEdits: { label: 'Edits files, asks before commands', detail: 'acceptEdits: file edits go ahead, other tools wait for your answer' },
+  plan: { label: 'Plans first, changes nothing', detail: 'plan: it reads and proposes a plan; it asks before acting on it' },
+};
+
+type ModelItem = vscode.QuickPickItem & { model?: string; other?: true; mode?: true };
+
+/**
+ * The model step, which also says how the agent will ask before it runs tools and lets that be
+ * changed for this spawn; `title` is the flow's, as "Spawn Session (3/4)". Undefined when dismissed.
+ */
+async function pickModel(picker: QuickPicker, defaultModel: string, title: string, mode: PermissionMode, defaultMode: PermissionMode): Promise<{ model: string; mode: PermissionMode } | undefined> {
   const order = [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
-  const items: (vscode.QuickPickItem & { model?: string })[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
-  items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5' });
-  const picked = await picker.pick(items, { title: `${title}: model`, placeHolder: 'Model', ignoreFocusOut: true });
-  if (!picked) return undefined;
-  if (picked.model) return picked.model;
-  return vscode.window.showInputBox({
-    title: `${title}: model id`,
-    prompt: 'A full model id',
-    ignoreFocusOut: true,
-    validateInput: (value) => {
-      try {
-        validateModel(value.trim());
-        return undefined;
-      } catch (error) {
-        return (error as Error).message;
-      }
-    },
-  });
+  for (;;) {
+    const items: ModelItem[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
+    items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5', other: true });
+    items.push({ label: 'permissions', kind: vscode.QuickPickItemKind.Separator });
+    items.push({
+      label: `$(shield) ${PERMISSION_WORDS[mode].label}`,
+      description: `${mode}${mode === defaultMode ? ' (instar.permissionMode)' : ' for this spawn'} · change…`,
+      detail: PERMISSION_WORDS[mode].detail,
+      mode: true,
+    });
+    const picked = await picker.pick(items, { title: `${title}: model · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the last item changes how it asks before it runs tools)', ignoreFocusOut: true });
+    if (!picked) return undefined;
+    if (picked.mode) {
+      mode = (await pickPermissionMode(picker, title, mode, defaultMode)) ?? mode;
+      continue;
+    }
+    if (picked.model) return { model: picked.model, mode };
+    const id = await vscode.window.showInputBox({
+      title: `${title}: model id`,
+      prompt: 'A full model id',
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        try {
+          validateModel(value.trim());
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    });
+    return id === undefined ? undefined : { model: id, mode };
+  }
+}
+
+async function pickPermissionMode(picker: QuickPicker, title: string, current: PermissionMode, defaultMode: PermissionMode): Promise<PermissionMode | undefined> {
+  const items = PERMISSION_MODES.map((mode) => ({
+    label: PERMISSION_WORDS[mode].label,
+    description: `${mode}${mode === defaultMode ? ' (the setting)' : ''}${mode === current ? ' · chosen' : ''}`,
+    detail: PERMISSION_WORDS[mode].detail,
+    mode,
+  }));
+  const picked = await picker.pick(items, { title: `${title}: permissions for this spawn`, placeHolder: 'How should it ask before it runs tools?', ignoreFocusOut: true });
+  return picked?.mode;
 }
 
 /**
@@ -72,7 +112,16 @@ function selectedText(): string {
   return editor.selections.map((selection) => editor.document.getText(selection)).filter(Boolean).join('\n');
 }
 
-export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string, worktrees: WorktreeDefault = 'never'): Promise<SessionRecord | undefined> {
+/** The settings the flows start from. */
+export interface SpawnDefaults {
+  model: string;
+  permissionMode: PermissionMode;
+  worktrees: WorktreeDefault;
+}
+
+export const spawnDefaults = (settings: Settings): SpawnDefaults => ({ model: settings.defaultModel, permissionMode: settings.permissionMode, worktrees: settings.worktreeDefault });
+
+export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaults: SpawnDefaults): Promise<SessionRecord | undefined> {
   const selection = selectedText();
   // In a git repository, one more step: where it runs.
   const repo = await engine.repository(cwd).catch(() => undefined);
@@ -92,11 +141,11 @@ export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd:
     ignoreFocusOut: true,
   });
   if (prompt === undefined) return undefined;
-  const model = await pickModel(picker, defaultModel, `${TITLE} (3/${steps})`);
-  if (model === undefined) return undefined;
-  const worktree = repo?.head ? await pickWorktree(picker, repo, worktrees === 'always', `${TITLE} (4/4)`, false) : false;
+  const chosen = await pickModel(picker, defaults.model, `${TITLE} (3/${steps})`, defaults.permissionMode, defaults.permissionMode);
+  if (chosen === undefined) return undefined;
+  const worktree = repo?.head ? await pickWorktree(picker, repo, defaults.worktrees === 'always', `${TITLE} (4/4)`, false) : false;
   if (worktree === undefined) return undefined;
-  return engine.spawn({ name, prompt, model, cwd, worktree });
+  return engine.spawn({ name, prompt, model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
 }
 
 export interface ParallelResult {
@@ -104,7 +153,7 @@ export interface ParallelResult {
   failed: { name: string; error: Error }[];
 }
 
-export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaultModel: string, worktrees: WorktreeDefault = 'never'): Promise<ParallelResult | undefined> {
+export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaults: SpawnDefaults): Promise<ParallelResult | undefined> {
   const title = 'Spawn Sessions in Parallel';
   const base = await vscode.window.showInputBox({
     title: `${title}: base name`,
@@ -126,12 +175,12 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
     prompts.push(prompt);
   }
   if (prompts.length === 0) return undefined;
-  const model = await pickModel(picker, defaultModel, title);
-  if (model === undefined) return undefined;
+  const chosen = await pickModel(picker, defaults.model, title, defaults.permissionMode, defaults.permissionMode);
+  if (chosen === undefined) return undefined;
   const repo = await engine.repository(cwd).catch(() => undefined);
-  const worktree = repo?.head ? await pickWorktree(picker, repo, worktrees !== 'never', title, true) : false;
+  const worktree = repo?.head ? await pickWorktree(picker, repo, defaults.worktrees !== 'never', title, true) : false;
   if (worktree === undefined) return undefined;
-  return spawnMany(engine, base, prompts, { model, cwd, worktree });
+  return spawnMany(engine, base, prompts, { model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
 }
 
 /** Spawns one session per prompt, named base-N with free numbers, all at once, as one batch. */
