@@ -84,11 +84,11 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     void environment.check();
   }));
 
-  const tree = store.add(new SessionTreeProvider(engine, context.workspaceState));
+  const tree = store.add(new SessionTreeProvider(engine, context.workspaceState, logger));
   const outputs = store.add(new OutputDocuments(engine));
   const conversations = store.add(new ConversationDocuments(engine));
   const documents = { [OUTPUT_SCHEME]: outputs, [CONVERSATION_SCHEME]: conversations, [GIT_SCHEME]: new GitDocuments(engine) };
-  const refresh = store.add(new RefreshController(engine, view, tree, outputs));
+  const refresh = store.add(new RefreshController(engine, view, tree, outputs, logger));
   const terminals = store.add(new SessionTerminals(engine));
   store.add(new SessionStatusBar(engine));
   store.add(new WaitingBadge(engine, view));

@@ -5,16 +5,19 @@
  * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
  * reads differently ("<1m" turning "1m", an idle limit's countdown in its last minute: the
  * moment it ticks over) or every 15 s for minutes and hours, and the tmux sessions Instar did not
- * start every 15 s; visible Show Output documents every 2 s. The engine checks its sessions every
- * second while the view is visible, every 2 s otherwise (less often while all stays quiet).
+ * start every 15 s; visible Show Output documents every 2 s; and every second, the rows that have
+ * disagreed with the engine for a second (redrawn, and logged). A redraw that fails is logged and
+ * never stops the next. The engine checks its sessions every second while the view is visible,
+ * every 2 s otherwise (less often while all stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
 import { msUntilDescriptionChanges, changesWithinTheMinute } from '../core/presentation/sessionPresentation';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
+import type { Logger } from '../core/util/host';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../core/util/disposables';
 import type { OutputDocuments } from './outputDocuments';
-import type { SessionTreeProvider } from './views/sessionTree';
+import { SessionTreeProvider, STALE_ROW_MS } from './views/sessionTree';
 
 const TREE_DEBOUNCE_MS = 50;
 const COARSE_REDRAW_MS = 15_000;
@@ -33,10 +36,12 @@ export class RefreshController implements vscode.Disposable {
   private readonly ageTimer = this.store.add(new MutableDisposable());
   private readonly foreignTimer = this.store.add(new MutableDisposable());
   private readonly outputTimer = this.store.add(new MutableDisposable());
+  private readonly rowCheckTimer = this.store.add(new MutableDisposable());
   private readonly jobsSubscription = this.store.add(new MutableDisposable());
   private lastTreeRedraw = 0;
   /** What the next redraw covers. */
   private pendingWhole = false;
+  private pendingJobs = false;
   private readonly pendingChanged = new Set<string>();
   private readonly pendingRemoved = new Set<string>();
 
@@ -45,6 +50,7 @@ export class RefreshController implements vscode.Disposable {
     private readonly view: vscode.TreeView<unknown>,
     private readonly tree: SessionTreeProvider,
     private readonly outputs: OutputDocuments,
+    private readonly logger: Logger,
   ) {
     this.store.add(
       engine.onDidChange((change) => {
@@ -60,15 +66,18 @@ export class RefreshController implements vscode.Disposable {
     this.followOutputs();
   }
 
-  /** Redraws the tree when the jobs change too. */
+  /** Redraws the Jobs group when the jobs change. */
   watchJobs(scheduler: JobScheduler | undefined): void {
-    this.jobsSubscription.value = scheduler?.onDidChange(() => this.refreshTreeSoon());
+    this.jobsSubscription.value = scheduler?.onDidChange(() => {
+      this.pendingJobs = true;
+      this.refreshTreeSoon([]);
+    });
   }
 
   /**
    * Redraws at once when the tree was not redrawn in the last TREE_DEBOUNCE_MS, else once at the
    * end of that window with everything that changed meanwhile (a burst costs one redraw, and the
-   * first change of a burst is not delayed). Without names (jobs), the whole tree.
+   * first change of a burst is not delayed). Without names, the whole tree.
    */
   private refreshTreeSoon(changed?: readonly string[], removed: readonly string[] = []): void {
     if (changed === undefined) this.pendingWhole = true;
@@ -91,11 +100,24 @@ export class RefreshController implements vscode.Disposable {
 
   private redrawTree(): void {
     this.lastTreeRedraw = Date.now();
-    if (this.pendingWhole) this.tree.refresh();
-    else this.tree.refreshSessions([...this.pendingChanged], [...this.pendingRemoved]);
+    const whole = this.pendingWhole;
+    const jobs = this.pendingJobs;
+    const changed = [...this.pendingChanged];
+    const removed = [...this.pendingRemoved];
     this.pendingWhole = false;
+    this.pendingJobs = false;
     this.pendingChanged.clear();
     this.pendingRemoved.clear();
+    try {
+      if (whole) this.tree.refresh();
+      else {
+        if (jobs) this.tree.refreshJobs();
+        if (changed.length > 0 || removed.length > 0) this.tree.refreshSessions(changed, removed);
+      }
+    } catch (error) {
+      // The next change redraws again; the row check catches what this one left wrong.
+      this.logger.error(`The Sessions view could not be redrawn: ${(error as Error).message}`);
+    }
     this.scheduleAgeRedraw();
     // One more list-panes only while someone can see its group.
     if (this.view.visible) this.listForeign();
@@ -105,6 +127,7 @@ export class RefreshController implements vscode.Disposable {
     const visible = this.view.visible;
     this.engine.setMonitorInterval(visible ? MONITOR_VISIBLE_MS : MONITOR_HIDDEN_MS);
     this.scheduleAgeRedraw();
+    this.rowCheckTimer.value = visible ? every(STALE_ROW_MS, () => this.checkRows()) : undefined;
     if (!visible) this.foreignTimer.value = undefined;
     else if (!this.foreignTimer.value) {
       this.foreignTimer.value = every(COARSE_REDRAW_MS, () => this.listForeign());
@@ -124,10 +147,21 @@ export class RefreshController implements vscode.Disposable {
     // A few ms late, so the new second has begun when the tree reads the clock.
     const timer = setTimeout(() => {
       this.ageTimer.value = undefined;
-      this.tree.redrawStale();
-      this.scheduleAgeRedraw();
+      try {
+        this.tree.redrawStale();
+      } finally {
+        this.scheduleAgeRedraw();
+      }
     }, wait + 5);
     this.ageTimer.value = toDisposable(() => clearTimeout(timer));
+  }
+
+  private checkRows(): void {
+    try {
+      this.tree.checkRows();
+    } catch (error) {
+      this.logger.error(`The Sessions view's rows could not be checked: ${(error as Error).message}`);
+    }
   }
 
   /** Lists the tmux sessions Instar did not start, for their group in the tree (one list-panes). */

@@ -7,10 +7,6 @@ import type { TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 
 export type ForeignNode = { kind: 'foreign' } | { kind: 'tmux'; name: string };
 
-export function foreignRoots(sessions: readonly TmuxSessionInfo[]): ForeignNode[] {
-  return sessions.length > 0 ? [{ kind: 'foreign' }] : [];
-}
-
 export function foreignChildren(sessions: readonly TmuxSessionInfo[]): ForeignNode[] {
   return sessions.map((session) => ({ kind: 'tmux', name: session.name }));
 }

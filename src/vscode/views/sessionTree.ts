@@ -6,30 +6,56 @@
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
+import type { Logger } from '../../core/util/host';
 import { GROUP_ORDER, sessionAccessibleLabel, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
-import { foreignChildren, ForeignNode, foreignRoots, foreignTreeItem } from './foreignNodes';
+import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
+import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 
-export type SessionNode = { kind: 'group'; status: SessionStatus; count: number } | { kind: 'session'; name: string } | JobNode | ForeignNode;
+export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode;
 
 const GROUPED_KEY = 'instar.groupByState';
+/** How long a row may disagree with the engine before it is redrawn (and the log says so). */
+export const STALE_ROW_MS = 1000;
+/** A row that stays wrong is logged again at most this often. */
+const RELOG_MS = 30_000;
+
+/** The parts of a session's row that must be true: its run, its state, what it offers. */
+function truthOf(record: SessionRecord): string {
+  return [record.status, record.id, sessionContextValue(record)].join('\u0000');
+}
+
+/** A truth in words, for the log: its state. */
+const stateOfTruth = (truth: string): string => STATUS_LOOKS[truth.split('\u0000')[0] as SessionStatus]?.label ?? 'nothing';
 
 export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<SessionNode | undefined>();
+  private readonly changeEmitter = new vscode.EventEmitter<SessionNode | SessionNode[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private grouped: boolean;
   private scheduler: JobScheduler | undefined;
   /** tmux sessions on the server that Instar did not start, as last listed. */
   private foreign: TmuxSessionInfo[] = [];
-  /** One node object per session, so that a session's row can be redrawn alone. */
+  /** One node object per session, group and top-level group, so that each can be redrawn alone (VS Code knows a node by its object). */
   private readonly nodes = new Map<string, SessionNode & { kind: 'session' }>();
+  private readonly groups = new Map<SessionStatus, SessionNode & { kind: 'group' }>();
+  private readonly jobsNode: JobNode = { kind: 'jobs' };
+  private readonly foreignNode: ForeignNode = { kind: 'foreign' };
+  /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
+  private listedTop = '';
   /** What each session's row was last drawn with (see look). */
   private readonly drawn = new Map<string, string>();
+  /** Each row's truth as drawn, against the engine's (the check for rows that stay wrong). */
+  private readonly rows = new DrawnRows(stateOfTruth);
+  /** The id each session's row was drawn with: a row asked for after its session went keeps it. */
+  private readonly ids = new Map<string, string>();
+  /** When each stale row was last logged. */
+  private readonly logged = new Map<string, number>();
 
   constructor(
     private readonly engine: SessionEngine,
     private readonly memento: vscode.Memento,
+    private readonly logger: Logger,
   ) {
     this.grouped = memento.get<boolean>(GROUPED_KEY, false);
     void vscode.commands.executeCommand('setContext', GROUPED_KEY, this.grouped);
@@ -45,7 +71,26 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   setForeign(sessions: TmuxSessionInfo[]): void {
     const before = this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join();
     this.foreign = sessions.filter((session) => !session.known && this.engine.get(session.name) === undefined);
-    if (this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join() !== before) this.refresh();
+    if (this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join() !== before) this.redrawPart(this.foreignNode);
+  }
+
+  /** Redraws the Jobs group (its jobs and their runs' states). */
+  refreshJobs(): void {
+    this.redrawPart(this.jobsNode);
+  }
+
+  /** Redraws one part of the list (a group and what is in it), or the whole list when its top changed (a group came or went). */
+  private redrawPart(node: SessionNode): void {
+    if (this.top() !== this.listedTop) this.refresh();
+    else this.changeEmitter.fire(node);
+  }
+
+  /** What the top of the list is now (see listedTop). */
+  private top(): string {
+    const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : ''];
+    if (!this.grouped) return [...parts, 'flat'].join(',');
+    const statuses = new Set(this.engine.list().map((record) => record.status));
+    return [...parts, ...GROUP_ORDER.filter((status) => statuses.has(status))].join(',');
   }
 
   get isGrouped(): boolean {
@@ -64,25 +109,48 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   /**
-   * Redraws what changed: only these sessions' rows when they are all shown already and the list
-   * keeps its shape (flat, none removed); the whole tree otherwise.
+   * Redraws what changed, as little as can show it: a session's row alone where it stays where it
+   * is; grouped, the groups it left and joined (and one it was removed from); the whole list when
+   * its top changed (a group came or went) or, flat, a session came or went.
    */
   refreshSessions(changed: readonly string[], removed: readonly string[]): void {
-    if (this.grouped || removed.length > 0 || changed.some((name) => !this.nodes.has(name))) {
-      for (const name of removed) {
-        this.nodes.delete(name);
-        this.drawn.delete(name);
-      }
+    for (const name of removed) this.forget(name);
+    if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name))))) {
       this.refresh();
       return;
     }
-    // A change that shows nowhere in the row (how far its transcript was read, an event's time) is
-    // not redrawn: a row redrawn under the pointer can lose a click, and each redraw costs both sides.
+    const parts = new Set<SessionNode>();
+    const rows: string[] = [];
+    for (const name of removed) {
+      const parent = this.rows.parentOf(name);
+      if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
+    }
     for (const name of changed) {
       const record = this.engine.get(name);
-      if (record && this.drawn.get(name) === this.look(record, Date.now())) continue;
-      this.changeEmitter.fire(this.nodes.get(name));
+      if (!record) continue;
+      const parent = this.rows.parentOf(name);
+      if (this.grouped && parent !== record.status) {
+        // It moved (or is new): the group it left and the one it joined are listed again.
+        if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
+        parts.add(this.groupNode(record.status));
+        continue;
+      }
+      // A change that shows nowhere in the row (how far its transcript was read, an event's time) is
+      // not redrawn: a row redrawn under the pointer can lose a click, and each redraw costs both sides.
+      if (this.drawn.get(name) !== this.look(record, Date.now())) rows.push(name);
     }
+    if (parts.size > 0) this.changeEmitter.fire([...parts]);
+    const alone = rows.filter((name) => this.nodes.has(name)).map((name) => this.nodes.get(name)!);
+    if (alone.length > 0) this.changeEmitter.fire(alone);
+  }
+
+  private groupNode(status: SessionStatus): SessionNode & { kind: 'group' } {
+    let node = this.groups.get(status);
+    if (!node) {
+      node = { kind: 'group', status };
+      this.groups.set(status, node);
+    }
+    return node;
   }
 
   /**
@@ -108,6 +176,36 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     return stale;
   }
 
+  /**
+   * Redraws the rows that have disagreed with the engine for STALE_ROW_MS (another state, no
+   * row, a row of a session that is gone), and says so in the log; returns how many.
+   */
+  checkRows(now = Date.now()): number {
+    const expected = this.engine.list().map((record) => ({ name: record.name, truth: truthOf(record), group: record.status }));
+    const problems = this.rows.check(expected, this.grouped, now, STALE_ROW_MS);
+    if (problems.length === 0) return 0;
+    for (const problem of problems) this.report(problem, now);
+    if (problems.every((problem) => problem.rowAlone && this.nodes.has(problem.name))) this.changeEmitter.fire(problems.map((problem) => this.nodes.get(problem.name)!));
+    else this.refresh();
+    for (const problem of problems) this.rows.redrawn(problem.name, now);
+    return problems.length;
+  }
+
+  private report(problem: RowProblem, now: number): void {
+    const message = `The Sessions view: ${problem.name} ${problem.what}, for ${problem.ms} ms; redrawn ${problem.rowAlone ? 'its row' : 'the list'}`;
+    if (now - (this.logged.get(problem.name) ?? -Infinity) < RELOG_MS) return this.logger.debug(message);
+    this.logged.set(problem.name, now);
+    this.logger.warn(message);
+  }
+
+  private forget(name: string): void {
+    this.nodes.delete(name);
+    this.drawn.delete(name);
+    this.ids.delete(name);
+    this.logged.delete(name);
+    this.rows.forget(name);
+  }
+
   private sessionNode(name: string): SessionNode {
     let node = this.nodes.get(name);
     if (!node) {
@@ -120,31 +218,56 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   getChildren(element?: SessionNode): SessionNode[] {
     const records = this.engine.list().reverse();
     if (!element) {
-      const jobs = jobRoots(this.scheduler);
-      const foreign = foreignRoots(this.foreign);
+      const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
+      const foreign = this.foreign.length > 0 ? [this.foreignNode] : [];
+      this.listedTop = this.top();
+      this.rows.listedRoot(this.grouped ? 'groups' : records.map((record) => record.name));
       if (!this.grouped) return [...jobs, ...records.map((record) => this.sessionNode(record.name)), ...foreign];
-      return [...jobs, ...GROUP_ORDER.map((status) => ({ kind: 'group' as const, status, count: records.filter((r) => r.status === status).length })).filter((group) => group.count > 0), ...foreign];
+      const statuses = new Set(records.map((record) => record.status));
+      return [...jobs, ...GROUP_ORDER.filter((status) => statuses.has(status)).map((status) => this.groupNode(status)), ...foreign];
     }
-    if (element.kind === 'group') return records.filter((record) => record.status === element.status).map((record) => this.sessionNode(record.name));
+    if (element.kind === 'group') {
+      const members = records.filter((record) => record.status === element.status);
+      this.rows.listedGroup(element.status, members.map((record) => record.name));
+      return members.map((record) => this.sessionNode(record.name));
+    }
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
     if (element.kind === 'foreign') return foreignChildren(this.foreign);
     return [];
   }
 
   getParent(element: SessionNode): SessionNode | undefined {
-    if (element.kind === 'job' || element.kind === 'jobProblems') return { kind: 'jobs' };
-    if (element.kind === 'tmux') return { kind: 'foreign' };
+    if (element.kind === 'job' || element.kind === 'jobProblems') return this.jobsNode;
+    if (element.kind === 'tmux') return this.foreignNode;
     if (element.kind !== 'session' || !this.grouped) return undefined;
     const record = this.engine.get(element.name);
-    return record ? { kind: 'group', status: record.status, count: 0 } : undefined;
+    return record ? this.groupNode(record.status) : undefined;
   }
 
+  /** Never fails: a row that cannot be built shows its name and state, and the log says why (one bad row must not stop the list). */
   getTreeItem(element: SessionNode): vscode.TreeItem {
+    try {
+      return this.treeItem(element);
+    } catch (error) {
+      const name = element.kind === 'session' ? element.name : element.kind;
+      this.logger.error(`The Sessions view could not draw the row of ${name}: ${(error as Error).message}`);
+      const item = new vscode.TreeItem(name, element.kind === 'group' || element.kind === 'jobs' || element.kind === 'foreign' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+      const record = element.kind === 'session' ? this.engine.get(element.name) : undefined;
+      if (record) {
+        item.id = `session:${record.name}:${record.id}`;
+        item.description = STATUS_LOOKS[record.status].label;
+        this.rows.drew(record.name, truthOf(record));
+      }
+      return item;
+    }
+  }
+
+  private treeItem(element: SessionNode): vscode.TreeItem {
     if (element.kind === 'group') {
       const look = STATUS_LOOKS[element.status];
       const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `group:${element.status}`;
-      item.description = String(element.count);
+      item.description = String(this.engine.list().filter((record) => record.status === element.status).length);
       item.iconPath = new vscode.ThemeIcon(look.icon.replace('~spin', ''), new vscode.ThemeColor(look.color));
       item.contextValue = 'instar.group';
       return item;
@@ -155,7 +278,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       return jobTreeItem(element, this.scheduler, Date.now(), costs);
     }
     const record = this.engine.get(element.name);
-    if (!record) return new vscode.TreeItem(element.name);
+    if (!record) {
+      // Asked for after its session went (a change VS Code had queued): the same id, so that VS Code's row is the one replaced.
+      const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.None);
+      const id = this.ids.get(element.name);
+      if (id) item.id = `session:${element.name}:${id}`;
+      item.description = 'removed';
+      return item;
+    }
     return this.sessionItem(record);
   }
 
@@ -165,6 +295,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     item.id = `session:${record.name}:${record.id}`;
     const texts = rowTexts(record, Date.now());
     this.drawn.set(record.name, lookOf(record, texts));
+    this.rows.drew(record.name, truthOf(record));
+    this.ids.set(record.name, record.id);
     item.description = texts.description;
     item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
     item.contextValue = texts.contextValue;
