@@ -5,7 +5,7 @@
  * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
  * reads differently ("<1m" turning "1m", an idle limit's countdown in its last minute: the
  * moment it ticks over) or every 15 s for minutes and hours, and the tmux sessions Instar did not
- * start every 15 s; visible Show Output documents every 2 s; and every second, the rows that have
+ * start and the worktrees kept from removed sessions every 15 s; visible Show Output documents every 2 s; and every second, the rows that have
  * disagreed with the engine for a second (redrawn, and logged). A redraw that fails is logged and
  * never stops the next. The engine checks its sessions every second while the view is visible,
  * every 2 s otherwise (less often while all stays quiet).
@@ -55,6 +55,8 @@ export class RefreshController implements vscode.Disposable {
     this.store.add(
       engine.onDidChange((change) => {
         this.refreshTreeSoon(change.changed.map((record) => record.name), change.removed);
+        // A session removed with its worktree kept: its worktree shows in the Kept worktrees group.
+        if (change.removed.length > 0) this.listKept();
         outputs.refreshSessions(change.changed.map((record) => record.name));
         void outputs.closeSessions(change.removed);
       }),
@@ -64,6 +66,7 @@ export class RefreshController implements vscode.Disposable {
     this.store.add(vscode.workspace.onDidCloseTextDocument(() => this.followOutputs()));
     this.followView();
     this.followOutputs();
+    this.listKept();
   }
 
   /** Redraws the Jobs group when the jobs change. */
@@ -130,8 +133,12 @@ export class RefreshController implements vscode.Disposable {
     this.rowCheckTimer.value = visible ? every(STALE_ROW_MS, () => this.checkRows()) : undefined;
     if (!visible) this.foreignTimer.value = undefined;
     else if (!this.foreignTimer.value) {
-      this.foreignTimer.value = every(COARSE_REDRAW_MS, () => this.listForeign());
+      this.foreignTimer.value = every(COARSE_REDRAW_MS, () => {
+        this.listForeign();
+        this.listKept();
+      });
       this.listForeign();
+      this.listKept();
     }
   }
 
@@ -169,6 +176,14 @@ export class RefreshController implements vscode.Disposable {
     this.engine.listTmuxSessions().then(
       (sessions) => this.tree.setForeign(sessions),
       () => this.tree.setForeign([]),
+    );
+  }
+
+  /** Reads the worktrees kept from removed sessions (a small file of the state folder, which every window writes). */
+  listKept(): void {
+    this.engine.keptWorktrees().then(
+      (kept) => this.tree.setKept(kept),
+      (error: Error) => this.logger.debug(`Could not read the kept worktrees: ${error.message}`),
     );
   }
 

@@ -164,5 +164,34 @@ describe('sessions in worktrees of their own', () => {
     assert.equal(h.engine.get('wt-drop'), undefined);
     assert.equal(existsSync(join(worktreeRoot, 'wt-drop')), false);
     assert.equal(git(repo, 'branch', '--list', 'instar/wt-drop'), '');
+    assert.deepEqual((await h.engine.keptWorktrees()).map((entry) => entry.name), ['wt-keep'], 'a discarded worktree is not kept');
+  });
+
+  it("a kept worktree stays reachable after its session is gone: every window lists it, it is reviewed, merged and discarded by the session's name", async () => {
+    const repo = makeRepo();
+    await h.engine.spawn({ name: 'wt-later', prompt: "sed -i 's/one/one from later/' shared.txt", cwd: repo, worktree: true });
+    await done('wt-later');
+    await h.engine.kill('wt-later');
+    await h.engine.remove('wt-later');
+    assert.equal(h.engine.get('wt-later'), undefined);
+    const kept = (await h.engine.keptWorktrees()).find((entry) => entry.name === 'wt-later');
+    assert.ok(kept, 'listed as kept');
+    assert.equal(kept.worktree.branch, 'instar/wt-later');
+    // Another window of the workspace (a reload, a second engine) reads the same list.
+    await h.restart();
+    assert.deepEqual((await h.engine.keptWorktrees()).filter((entry) => entry.name === 'wt-later').map((entry) => entry.worktree.path), [kept.worktree.path]);
+    const review = await h.engine.review('wt-later');
+    assert.deepEqual(review.files.map((file) => [file.path, file.added, file.removed]), [['shared.txt', 1, 1]]);
+    assert.match((await h.engine.fileAt('wt-later', review.mergeBase, 'shared.txt'))?.toString() ?? '', /^one\n/);
+    assert.ok(await h.engine.commitWorktree('wt-later'), 'its uncommitted change committed on its branch');
+    assert.equal(await h.engine.commitWorktree('wt-later'), undefined, 'nothing left to commit');
+    const merged = await h.engine.mergeWorktree('wt-later');
+    assert.equal(merged.kind, 'fast-forward');
+    assert.match(readFileSync(join(repo, 'shared.txt'), 'utf8'), /one from later/, 'merged into the main tree');
+    assert.deepEqual((await h.engine.worktreeLoss('wt-later')).commits, [], 'all of it is in the base now');
+    await h.engine.discardWorktree('wt-later');
+    assert.equal(existsSync(kept.worktree.path), false);
+    assert.equal((await h.engine.keptWorktrees()).some((entry) => entry.name === 'wt-later'), false, 'no longer kept');
+    await rejects(h.engine.review('wt-later'), 'not-found', /no session named "wt-later"/);
   });
 });

@@ -31,6 +31,7 @@ import type { SessionFiles } from './sessionFiles';
 import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
+import type { KeptWorktrees } from './keptWorktrees';
 import type { UsageLedger } from './usageLedger';
 import { MAX_PROMPT_BYTES, validateName, validateText } from './validation';
 
@@ -64,6 +65,8 @@ export interface LifecycleParts {
   checkMayStart: () => void;
   /** Where a removed session's cost stays counted. */
   ledger: UsageLedger;
+  /** Where a removed session's worktree is remembered when it is kept. */
+  kept: KeptWorktrees;
   clock: Clock;
   logger: Logger;
 }
@@ -103,6 +106,7 @@ export class SessionLifecycle {
     // The other windows forget it too; its events go, but for that word, left for windows that come later.
     const marker = await this.parts.announce(record, 'instar:remove');
     await this.parts.ledger.keep(record, this.parts.clock.now());
+    if (record.worktree && !record.worktreeDiscarded) await this.parts.kept.keep({ name, worktree: record.worktree, keptAt: this.parts.clock.now() });
     await store.remove(name, record.id);
     await files.remove(record.id);
     await files.removeEvents(record.id, (file) => file === marker);

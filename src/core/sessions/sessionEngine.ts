@@ -38,6 +38,7 @@ import { SessionsChange, SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
 import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
+import { KeptWorktree, KeptWorktrees } from './keptWorktrees';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
 import { UsageLedger } from './usageLedger';
@@ -53,6 +54,7 @@ export type { SearchMatch, SearchResult } from './conversationSearch';
 export type { ConversationReader } from '../agent/conversationReader';
 export type { UsageReport } from '../usage/usageReport';
 export type { ChangedFile, DiscardLoss, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
+export type { KeptWorktree } from './keptWorktrees';
 
 export class SessionEngine {
   /** Fires after records change, with the changed records and the names removed. */
@@ -75,6 +77,7 @@ export class SessionEngine {
   private readonly usage: UsageTracker;
   private readonly worktrees: SessionWorktrees;
   private readonly ledger: UsageLedger;
+  private readonly kept: KeptWorktrees;
   private prices: PriceTable;
   /** Fires when a session or the day nears (80 %) or reaches a budget. */
   readonly onBudget: (listener: (notice: BudgetNotice) => void) => { dispose(): void };
@@ -119,6 +122,7 @@ export class SessionEngine {
       });
     };
     this.ledger = new UsageLedger(options.storage);
+    this.kept = new KeptWorktrees(options.stateDir);
     this.usage = new UsageTracker(this.store, this.files, {
       clock: this.clock,
       logger: this.logger,
@@ -139,6 +143,7 @@ export class SessionEngine {
       root: () => this.options.worktreeRoot ?? path.join(this.options.stateDir, 'worktrees'),
       setup: () => this.options.worktreeSetup ?? { files: [], mode: 'copy' },
       gitPath: () => this.options.gitPath,
+      kept: this.kept,
     });
     this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, this.worktrees, {
       options: () => this.options,
@@ -150,6 +155,7 @@ export class SessionEngine {
       engineId: this.engineId,
     });
     this.lifecycle = new SessionLifecycle({
+      kept: this.kept,
       store: this.store,
       files: this.files,
       servers: this.servers,
@@ -413,11 +419,16 @@ export class SessionEngine {
     return this.worktrees.lossIfDiscarded(name);
   }
 
-  /** Removes the session's worktree and branch; refuses, naming what would be lost, unless `force`. */
+  /** Removes the session's worktree and branch (or a kept one's); refuses, naming what would be lost, unless `force`. */
   async discardWorktree(name: string, options: { force?: boolean } = {}): Promise<DiscardResult> {
-    const record = this.store.require(name);
-    if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status} in its worktree; kill it before discarding the worktree.`);
+    const record = this.store.get(name);
+    if (record && !isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status} in its worktree; kill it before discarding the worktree.`);
     return this.worktrees.discard(name, options);
+  }
+
+  /** The worktrees kept when their sessions were removed (review, merge, open and discard them by the session's name). */
+  keptWorktrees(): Promise<KeptWorktree[]> {
+    return this.kept.list();
   }
 
   /** Takes over a tmux session of the configured server that Instar did not start. */

@@ -2,8 +2,9 @@
  * Sessions in git worktrees: a spawn's worktree made before its agent starts (set-up files copied,
  * the set-up command run while the session shows `starting` with that detail), the counts of what
  * each session changed kept on its record as the agent works (a few git calls after a tool call
- * or a turn, never a full diff per refresh), and review, merge and discard by session name.
- * Merges into one repository go one at a time.
+ * or a turn, never a full diff per refresh), and review, merge and discard by session name, also
+ * of a worktree kept when its session was removed (keptWorktrees.ts). Merges into one repository
+ * go one at a time.
  */
 import * as path from 'node:path';
 import { Git } from '../git/git';
@@ -15,6 +16,7 @@ import type { CommandRunner } from '../util/commandRunner';
 import { delay } from '../util/delay';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
+import type { KeptWorktrees } from './keptWorktrees';
 import type { SessionStore } from './sessionStore';
 
 /** How a spawn asks for a worktree: true (a new branch instar/<name> from HEAD), a branch, or both a branch and a base. */
@@ -42,6 +44,7 @@ export interface SessionWorktreesOptions {
   root: () => string;
   setup: () => WorktreeSetup;
   gitPath: () => string | undefined;
+  kept: KeptWorktrees;
 }
 
 export class SessionWorktrees {
@@ -162,31 +165,38 @@ export class SessionWorktrees {
     if (next) void this.store.commit([next]);
   }
 
-  /** The worktree of a session, or a clear refusal. */
-  worktreeOf(name: string): { record: SessionRecord; worktree: SessionWorktree } {
-    const record = this.store.require(name);
-    if (!record.worktree) throw invalidInput(`Session "${name}" does not run in a worktree of its own (it was spawned in ${record.cwd}).`);
-    return { record, worktree: record.worktree };
+  /**
+   * The worktree of a session (the live or ended session's, or one kept when its session was
+   * removed), or a clear refusal. `record` is the session's, when it still has one.
+   */
+  async worktreeOf(name: string): Promise<{ record?: SessionRecord; worktree: SessionWorktree }> {
+    const record = this.store.get(name);
+    if (record?.worktree && !record.worktreeDiscarded) return { record, worktree: record.worktree };
+    const kept = await this.options.kept.get(name);
+    if (kept) return { worktree: kept.worktree };
+    if (!record) this.store.require(name);
+    throw invalidInput(`Session "${name}" does not run in a worktree of its own (it was spawned in ${record!.cwd}).`);
   }
 
   async review(name: string): Promise<WorktreeReview> {
-    return this.worktrees().review(this.worktreeOf(name).worktree);
+    return this.worktrees().review((await this.worktreeOf(name)).worktree);
   }
 
   /** A file's content at a commit of the session's repository. */
   async show(name: string, commit: string, file: string): Promise<Buffer | undefined> {
-    return this.worktrees().show(this.worktreeOf(name).worktree.repoRoot, commit, file);
+    return this.worktrees().show((await this.worktreeOf(name)).worktree.repoRoot, commit, file);
   }
 
   async commitAll(name: string, message = `Work of the Instar session ${name}`): Promise<string | undefined> {
-    const commit = await this.worktrees().commitAll(this.worktreeOf(name).worktree, message);
-    this.count(this.store.require(name).id);
+    const { record, worktree } = await this.worktreeOf(name);
+    const commit = await this.worktrees().commitAll(worktree, message);
+    if (record) this.count(record.id);
     return commit;
   }
 
   /** Merges the session's branch into its base in the main tree, one merge per repository at a time. */
   async merge(name: string): Promise<MergeResult> {
-    const { record, worktree } = this.worktreeOf(name);
+    const { record, worktree } = await this.worktreeOf(name);
     const repo = path.resolve(worktree.repoRoot);
     const previous = this.merging.get(repo) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.worktrees().merge(worktree));
@@ -197,20 +207,21 @@ export class SessionWorktrees {
       return result;
     } finally {
       if (this.merging.get(repo) === run) this.merging.delete(repo);
-      this.count(record.id);
+      if (record) this.count(record.id);
     }
   }
 
   async lossIfDiscarded(name: string): Promise<DiscardLoss> {
-    return this.worktrees().lossIfDiscarded(this.worktreeOf(name).worktree);
+    return this.worktrees().lossIfDiscarded((await this.worktreeOf(name)).worktree);
   }
 
   /** Removes the session's worktree and its branch; refuses (naming what would be lost) unless `force`. */
   async discard(name: string, options: { force?: boolean } = {}): Promise<DiscardResult> {
-    const { record, worktree } = this.worktreeOf(name);
+    const { record, worktree } = await this.worktreeOf(name);
     const result = await this.worktrees().discard(worktree, options);
     this.options.logger.info(`${name}: discarded its worktree ${worktree.path}${result.deletedBranch ? ` and the branch ${worktree.branch}` : ''}`);
-    const next = this.store.update(name, record.id, (current) => ({ ...current, worktreeDiscarded: true, worktreeChanges: undefined }));
+    if (!record) await this.options.kept.forget(name);
+    const next = record && this.store.update(name, record.id, (current) => ({ ...current, worktreeDiscarded: true, worktreeChanges: undefined }));
     if (next) await this.store.commit([next]);
     return result;
   }

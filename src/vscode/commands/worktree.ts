@@ -2,15 +2,17 @@
  * A worktree session's work, reviewed and merged in VS Code: every change against its base in
  * VS Code's multi-file diff (or one file in the normal diff editor), the worktree in a window of
  * its own, a merge into its base (conflicts left in the merge editor), and a discard that names
- * what it would lose and asks first. Nothing is deleted without the user's word.
+ * what it would lose and asks first; the same for a worktree kept when its session was removed.
+ * Nothing is deleted without the user's word.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isEnded, isWorking, SessionRecord } from '../../core/model/sessionRecord';
-import type { ChangedFile, DiscardLoss } from '../../core/sessions/sessionEngine';
+import type { ChangedFile, DiscardLoss, KeptWorktree } from '../../core/sessions/sessionEngine';
+import { formatAge } from '../../core/presentation/sessionPresentation';
 import { formatUsd } from '../../core/model/usage';
 import { gitFileUri } from '../gitDocuments';
-import { resolveSession } from '../pickers/sessionPicker';
+import { resolveSession, sessionPickItem } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
 
 /** Options a script or test passes instead of answering the dialogs: commit what is uncommitted; the loss was confirmed. */
@@ -21,17 +23,44 @@ interface WorktreeCommandOptions {
 
 const optionsOf = (value: unknown): WorktreeCommandOptions => (value && typeof value === 'object' ? (value as WorktreeCommandOptions) : {});
 
-async function worktreeSession(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<SessionRecord | undefined> {
-  return resolveSession(ctx.engine, ctx.picker, arg, {
-    placeHolder,
-    filter: (record) => record.worktree !== undefined && !record.worktreeDiscarded,
-    none: 'No session runs in a worktree of its own. Spawn one in a worktree (the spawn flow asks, in a git repository).',
-    selected: ctx.selected,
-  });
+/** Whose worktree a command acts on: a session's, or one kept from a removed session (no longer running: ended). */
+type WorktreeOwner = Pick<SessionRecord, 'name' | 'worktree' | 'status' | 'endedAt' | 'usage'>;
+
+const keptOwner = (kept: KeptWorktree): WorktreeOwner => ({ name: kept.name, worktree: kept.worktree, status: 'completed', endedAt: kept.keptAt, usage: undefined });
+
+/** The worktree of the clicked row (a session's or a kept one), a name, or one picked among the sessions in worktrees and the kept ones. */
+async function worktreeSession(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<WorktreeOwner | undefined> {
+  const keptName = arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'keptWorktree' ? (arg as { name: string }).name : undefined;
+  const sessionHasOne = typeof arg === 'string' && ctx.engine.get(arg)?.worktree !== undefined;
+  const kept = keptName !== undefined || arg === undefined || (typeof arg === 'string' && !sessionHasOne) ? await ctx.engine.keptWorktrees() : [];
+  if (keptName !== undefined) {
+    const found = kept.find((entry) => entry.name === keptName);
+    if (!found) throw new Error(`The worktree kept from ${keptName} is gone (discarded, or its folder removed).`);
+    return keptOwner(found);
+  }
+  const inWorktree = (record: SessionRecord) => record.worktree !== undefined && !record.worktreeDiscarded;
+  if (kept.length === 0 || sessionHasOne || (arg !== undefined && typeof arg !== 'string')) {
+    return resolveSession(ctx.engine, ctx.picker, arg, {
+      placeHolder,
+      filter: inWorktree,
+      none: 'No session runs in a worktree of its own. Spawn one in a worktree (the spawn flow asks, in a git repository).',
+      selected: ctx.selected,
+    });
+  }
+  if (typeof arg === 'string') {
+    const found = kept.find((entry) => entry.name === arg);
+    if (found) return keptOwner(found);
+  }
+  const now = Date.now();
+  const items = [
+    ...ctx.engine.list().reverse().filter(inWorktree).map((record) => ({ ...sessionPickItem(record, now), owner: record as WorktreeOwner })),
+    ...kept.map((entry) => ({ label: `$(git-branch) ${entry.worktree.branch}`, description: `kept from the removed session ${entry.name}, ${formatAge(now - entry.keptAt)} ago`, detail: entry.worktree.path, owner: keptOwner(entry) })),
+  ];
+  return (await ctx.picker.pick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true }))?.owner;
 }
 
 /** The worktree file and the base's, for one changed file. */
-function sides(record: SessionRecord, mergeBase: string, file: ChangedFile): { label: vscode.Uri; original: vscode.Uri | undefined; modified: vscode.Uri | undefined } {
+function sides(record: WorktreeOwner, mergeBase: string, file: ChangedFile): { label: vscode.Uri; original: vscode.Uri | undefined; modified: vscode.Uri | undefined } {
   const worktree = record.worktree!;
   const inTree = vscode.Uri.file(path.join(worktree.path, file.path));
   const original = file.status === 'added' ? undefined : gitFileUri(record.name, mergeBase, file.oldPath ?? file.path);
@@ -131,11 +160,13 @@ export async function discardWorktree(ctx: CommandContext, arg: unknown, options
   const loss = await ctx.engine.worktreeLoss(record.name);
   const ok = optionsOf(options).confirmed ?? (await confirm(`Discard the worktree of ${record.name} and its branch ${record.worktree!.branch}?`, lossText(loss, record), 'Discard'));
   if (!ok) return undefined;
-  return ctx.engine.discardWorktree(record.name, { force: true });
+  const result = await ctx.engine.discardWorktree(record.name, { force: true });
+  ctx.refresh.listKept();
+  return result;
 }
 
 /** What discarding loses, in words for a dialog. */
-export function lossText(loss: DiscardLoss, record: SessionRecord): string {
+export function lossText(loss: DiscardLoss, record: Pick<SessionRecord, 'worktree'>): string {
   const parts: string[] = [];
   if (loss.uncommitted.length > 0) parts.push(`It would lose ${loss.uncommitted.length} uncommitted file${loss.uncommitted.length === 1 ? '' : 's'}: ${list(loss.uncommitted)}.`);
   if (loss.commits.length > 0) parts.push(`It would lose ${loss.commits.length} commit${loss.commits.length === 1 ? '' : 's'} that ${record.worktree!.base} does not have: ${list(loss.commits.map((commit) => `${commit.commit.slice(0, 8)} ${commit.subject}`))}.`);

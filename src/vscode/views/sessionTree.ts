@@ -8,12 +8,13 @@ import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import type { Logger } from '../../core/util/host';
 import { GROUP_ORDER, sessionAccessibleLabel, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
-import type { SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
+import type { KeptWorktree, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
+import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 
-export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode;
+export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode | KeptNode;
 
 const GROUPED_KEY = 'instar.groupByState';
 /** How long a row may disagree with the engine before it is redrawn (and the log says so). */
@@ -36,11 +37,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private scheduler: JobScheduler | undefined;
   /** tmux sessions on the server that Instar did not start, as last listed. */
   private foreign: TmuxSessionInfo[] = [];
+  /** Worktrees kept when their sessions were removed, as last read. */
+  private kept: KeptWorktree[] = [];
   /** One node object per session, group and top-level group, so that each can be redrawn alone (VS Code knows a node by its object). */
   private readonly nodes = new Map<string, SessionNode & { kind: 'session' }>();
   private readonly groups = new Map<SessionStatus, SessionNode & { kind: 'group' }>();
   private readonly jobsNode: JobNode = { kind: 'jobs' };
   private readonly foreignNode: ForeignNode = { kind: 'foreign' };
+  private readonly keptNode: KeptNode = { kind: 'kept' };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
   private listedTop = '';
   /** What each session's row was last drawn with (see look). */
@@ -74,6 +78,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join() !== before) this.redrawPart(this.foreignNode);
   }
 
+  /** Shows these kept worktrees in their group. */
+  setKept(kept: KeptWorktree[]): void {
+    const key = (list: readonly KeptWorktree[]) => list.map((entry) => `${entry.name}:${entry.worktree.path}`).join();
+    const changed = key(kept) !== key(this.kept);
+    this.kept = kept;
+    if (changed) this.redrawPart(this.keptNode);
+  }
+
   /** Redraws the Jobs group (its jobs and their runs' states). */
   refreshJobs(): void {
     this.redrawPart(this.jobsNode);
@@ -87,7 +99,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   /** What the top of the list is now (see listedTop). */
   private top(): string {
-    const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : ''];
+    const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : '', this.kept.length > 0 ? 'kept' : ''];
     if (!this.grouped) return [...parts, 'flat'].join(',');
     const statuses = new Set(this.engine.list().map((record) => record.status));
     return [...parts, ...GROUP_ORDER.filter((status) => statuses.has(status))].join(',');
@@ -114,17 +126,18 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * its top changed (a group came or went) or, flat, a session came or went.
    */
   refreshSessions(changed: readonly string[], removed: readonly string[]): void {
-    for (const name of removed) this.forget(name);
+    const parts = new Set<SessionNode>();
+    for (const name of removed) {
+      // The group it was listed in is listed again (the check goes on seeing its row until then).
+      const parent = this.rows.parentOf(name);
+      if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
+      this.forget(name);
+    }
     if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name))))) {
       this.refresh();
       return;
     }
-    const parts = new Set<SessionNode>();
     const rows: string[] = [];
-    for (const name of removed) {
-      const parent = this.rows.parentOf(name);
-      if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
-    }
     for (const name of changed) {
       const record = this.engine.get(name);
       if (!record) continue;
@@ -219,7 +232,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
-      const foreign = this.foreign.length > 0 ? [this.foreignNode] : [];
+      const foreign = [...(this.kept.length > 0 ? [this.keptNode] : []), ...(this.foreign.length > 0 ? [this.foreignNode] : [])];
       this.listedTop = this.top();
       this.rows.listedRoot(this.grouped ? 'groups' : records.map((record) => record.name));
       if (!this.grouped) return [...jobs, ...records.map((record) => this.sessionNode(record.name)), ...foreign];
@@ -233,12 +246,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     }
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
     if (element.kind === 'foreign') return foreignChildren(this.foreign);
+    if (element.kind === 'kept') return keptChildren(this.kept);
     return [];
   }
 
   getParent(element: SessionNode): SessionNode | undefined {
     if (element.kind === 'job' || element.kind === 'jobProblems') return this.jobsNode;
     if (element.kind === 'tmux') return this.foreignNode;
+    if (element.kind === 'keptWorktree') return this.keptNode;
     if (element.kind !== 'session' || !this.grouped) return undefined;
     const record = this.engine.get(element.name);
     return record ? this.groupNode(record.status) : undefined;
@@ -273,6 +288,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       return item;
     }
     if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
+    if (element.kind === 'kept' || element.kind === 'keptWorktree') return keptTreeItem(element, this.kept, Date.now());
     if (element.kind !== 'session') {
       const costs = (slug: string) => ({ ofSession: (name: string) => this.engine.get(name)?.usage?.costUsd, today: this.engine.jobCostToday(slug) });
       return jobTreeItem(element, this.scheduler, Date.now(), costs);
