@@ -59,6 +59,23 @@ describe('usage from a transcript', () => {
     assert.equal(more.usage.tokens.input, 15_001);
   });
 
+  it("adds up a session's runs: a lower figure from Claude Code is a count that began anew, and the cost and the day never go down", () => {
+    const day = (state: UsageState) => state.usage.costByDay['2026-12-01'] ?? 0;
+    let state = addClaudeCost(emptyUsageState(T0), 0.00016, T0);
+    assert.equal(state.usage.costUsd, 0.00016);
+    // Resumed: a process that counts alone reports its own first request.
+    state = addClaudeCost(state, 0.000052, T0 + 60_000);
+    assert.equal(Math.round(state.usage.costUsd * 1e7), 2120, 'the runs add up ($0.00016 + $0.000052)');
+    state = addClaudeCost(state, 0.0001, T0 + 120_000);
+    assert.equal(Math.round(state.usage.costUsd * 1e7), 2600);
+    assert.equal(Math.round(day(state) * 1e7), 2600, "the day's total counts every run");
+    // Counted on over the runs (every version tested): nothing is added twice.
+    let cumulative = addClaudeCost(emptyUsageState(T0), 0.000312, T0);
+    cumulative = addClaudeCost(cumulative, 0.000468, T0 + 60_000);
+    assert.equal(cumulative.usage.costUsd, 0.000468);
+    assert.equal(day(cumulative), 0.000468);
+  });
+
   it('replaces a message counted from an earlier line by its later line, never counting it twice', () => {
     const tokens = (output: number) => ({ input: 10, output, cacheRead: 0, cacheCreation: 0 });
     let state = emptyUsageState(T0);

@@ -51,6 +51,8 @@ export interface UsageCursor {
   /** The status line file's modification time last read, and the cost Claude Code gave in it. */
   statusLineAt?: number;
   claudeCostUsd?: number;
+  /** What Claude Code had counted before its count began anew (a lower figure came): added to its figures. */
+  claudeBaseUsd?: number;
 }
 
 export const NO_TOKENS: TokenCounts = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0 });

@@ -74,16 +74,24 @@ export function addAnswer(state: UsageState, answer: AnswerUsage, prices: PriceT
   return { usage, cursor };
 }
 
-/** Claude Code's own cost of the conversation (cumulative over its runs), told at `at`. */
+/**
+ * Claude Code's own cost of the conversation, told at `at`. It counts on over the runs of a
+ * conversation (2.1.197 to 2.1.332, resumed); a figure lower than the last one is a count that
+ * began anew (a process counting alone), added to what was counted before it: a session's cost,
+ * and a day's, never go down.
+ */
 export function addClaudeCost(state: UsageState, costUsd: number, at: number): UsageState {
   const usage: SessionUsage = { ...state.usage, costByDay: { ...state.usage.costByDay } };
+  const cursor = { ...state.cursor };
+  if (cursor.claudeCostUsd !== undefined && costUsd < cursor.claudeCostUsd) cursor.claudeBaseUsd = (cursor.claudeBaseUsd ?? 0) + cursor.claudeCostUsd;
   const before = usage.costUsd;
-  usage.costUsd = costUsd;
+  // Claude Code's figure replaces the price table's estimate, but never below what was counted.
+  usage.costUsd = Math.max((cursor.claudeBaseUsd ?? 0) + costUsd, cursor.claudeCostUsd === undefined ? 0 : before);
   usage.costSource = 'claude-code';
   usage.pricesAsOf = undefined;
-  addToDay(usage, at, costUsd - before);
+  addToDay(usage, at, usage.costUsd - before);
   usage.updatedAt = Math.max(usage.updatedAt, at);
-  return { usage, cursor: { ...state.cursor, claudeCostUsd: costUsd } };
+  return { usage, cursor: { ...cursor, claudeCostUsd: costUsd } };
 }
 
 /** What a status line's input said at `at`: Claude Code's cost and context. */
