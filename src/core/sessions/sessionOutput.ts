@@ -35,7 +35,7 @@ export class SessionOutput {
     const saved = isEnded(record) ? await this.files.readSnapshot(record.id) : undefined;
     if (saved !== undefined) return lastLines(ansi ? saved : trimLineEnds(stripAnsi(saved)), lines);
     try {
-      const text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: lines, ansi })]);
+      const text = withoutTmuxNotice(await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: lines, ansi })]));
       return lastLines(ansi ? text : trimLineEnds(text), lines);
     } catch (error) {
       if (!isGone(error)) throw error;
@@ -61,7 +61,7 @@ export class SessionOutput {
   /** Saves the pane's history, with colours; a session already gone keeps its last snapshot. */
   async snapshot(record: SessionRecord): Promise<void> {
     try {
-      const text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]);
+      const text = withoutTmuxNotice(await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]));
       await this.files.writeSnapshot(record.id, lastLines(text, MAX_OUTPUT_LINES));
     } catch (error) {
       this.logger.debug(`No snapshot of ${record.name}: ${(error as Error).message}`);
@@ -76,13 +76,13 @@ export class SessionOutput {
   async finalSnapshot(record: SessionRecord, lines: number): Promise<string> {
     let text: string;
     try {
-      text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]);
+      text = withoutTmuxNotice(await this.servers.client(record.tmuxSocket).run([tmux.capturePane(tmux.sessionPane(record.tmuxSession), { history: MAX_OUTPUT_LINES, ansi: true })]));
     } catch (error) {
       this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`);
       return '';
     }
     const previous = await this.files.readSnapshot(record.id);
-    const kept = previous !== undefined && contentLines(previous) > contentLines(text) ? `${lastLines(previous, MAX_OUTPUT_LINES)}\n${withoutBlankRuns(text)}` : text;
+    const kept = previous !== undefined && contentLines(previous) > contentLines(text) ? joinFinalScreen(lastLines(previous, MAX_OUTPUT_LINES), text) : text;
     await this.files.writeSnapshot(record.id, lastLines(kept, MAX_OUTPUT_LINES)).catch((error) => this.logger.debug(`No final snapshot of ${record.name}: ${(error as Error).message}`));
     return lastLines(trimLineEnds(stripAnsi(text)), lines);
   }
@@ -93,8 +93,39 @@ export class SessionOutput {
   }
 }
 
+/** tmux's own line under a dead pane ("Pane is dead (status 0, …)", kept by remain-on-exit): not the agent's output. */
+const TMUX_NOTICE = /^Pane is dead\b/;
+
+export function withoutTmuxNotice(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !TMUX_NOTICE.test(stripAnsi(line).trim()))
+    .join('\n');
+}
+
 const isBlank = (line: string): boolean => stripAnsi(line).trim() === '';
 const contentLines = (text: string): number => text.split('\n').filter((line) => !isBlank(line)).length;
+
+/**
+ * The last snapshot with what the final screen adds to it: the screen's first lines that the
+ * snapshot already holds, in the same order (the banner and the conversation's start, drawn again
+ * on the way out), are not added twice; runs of blank lines are cut to one.
+ */
+export function joinFinalScreen(previous: string, screen: string): string {
+  const plain = (line: string) => stripAnsi(line).trim();
+  const held = previous.split('\n').map(plain).filter((line) => line !== '');
+  const lines = withoutBlankRuns(screen).split('\n');
+  const content = lines.map((line, index) => ({ line: plain(line), index })).filter((entry) => entry.line !== '');
+  // The longest run of the screen's first content lines found, in order, in the snapshot.
+  let repeated = 0;
+  for (let start = 0; start < held.length && repeated < content.length; start += 1) {
+    let length = 0;
+    while (length < content.length && start + length < held.length && held[start + length] === content[length].line) length += 1;
+    repeated = Math.max(repeated, length);
+  }
+  const rest = repeated === 0 ? lines : lines.slice(content[repeated - 1].index + 1);
+  return rest.some((line) => !isBlank(line)) ? `${previous}\n${rest.join('\n')}` : previous;
+}
 /** The lines with runs of blank ones (a cleared screen) cut to one. */
 const withoutBlankRuns = (text: string): string => text.split('\n').filter((line, index, lines) => !isBlank(line) || (index > 0 && !isBlank(lines[index - 1]))).join('\n');
 
