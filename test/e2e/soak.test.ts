@@ -105,13 +105,15 @@ describe('the Sessions view through ten minutes of mixed use (code-server)', () 
     console.log(
       [
         `soak: ${Math.round((performance.now() - started) / 1000)} s, ${result.samples} comparisons (${result.slowSamples} took over 1 s), ${result.disagreements.length} disagreements`,
-        `longest ${result.longestMs} ms, p95 ${result.p95Ms} ms`,
+        `longest ${result.longestMs} ms, p95 ${result.p95Ms} ms, p50 ${result.p50Ms} ms; over 1 s: ${Object.entries(result.slowKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ') || 'none'}`,
         `worst: ${worst.map((d) => `${d.name} drawn "${d.drawn}" while "${d.engine}" for ${d.ms} ms at ${Math.round(d.at / 1000)} s`).join('; ') || 'none'}`,
         `actions: ${Object.entries(result.actions).map(([kind, { ok, failed }]) => `${kind} ${ok}${failed ? ` (+${failed} failed)` : ''}`).join(', ')}`,
         `rows the extension found stale and redrew: ${result.redrawnLines.length}${result.redrawnLines.length ? `\n  ${result.redrawnLines.slice(-10).join('\n  ')}` : ''}`,
       ].join('\n'),
     );
     await page.screenshot({ path: join(SHOTS, 'soak-end.png') }).catch(() => undefined);
+    // The extension's log, for whoever reads a failure (the workspace goes with the test).
+    await writeFile(join(SHOTS, 'soak-extension.log'), await log().catch(() => '')).catch(() => undefined);
     assert.ok(result.samples >= (SOAK_MS / 250) * 0.5, `the comparisons kept up: ${result.samples}`);
     for (const kind of ['spawn (API)', 'spawn (palette)', 'follow-up (API)', 'follow-up (palette)', 'follow-up (terminal)', 'remove', 'show output', 'group by state', 'flat list']) {
       assert.ok((result.actions[kind]?.ok ?? 0) > 0 || SOAK_MS < 5 * 60_000, `the mix had ${kind}: ${JSON.stringify(result.actions)}`);

@@ -38,7 +38,10 @@ export interface SoakResult {
   slowSamples: number;
   disagreements: Disagreement[];
   longestMs: number;
+  p50Ms: number;
   p95Ms: number;
+  /** Disagreements over 1 s, by what the row showed and what it should have ("no row → Starting"). */
+  slowKinds: Record<string, number>;
   actions: Record<string, { ok: number; failed: number }>;
   /** The lines the extension logged about rows it found stale and redrew. */
   redrawnLines: string[];
@@ -245,13 +248,18 @@ export async function soak(ctx: SoakContext, options: { durationMs: number; seed
   for (const [name, current] of open) close(name, current, Date.now());
 
   const sorted = disagreements.map((d) => d.ms).sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]);
+  const slowKinds: Record<string, number> = {};
+  for (const d of disagreements) if (d.ms > 1000) slowKinds[`${d.drawn} → ${d.engine}`] = (slowKinds[`${d.drawn} → ${d.engine}`] ?? 0) + 1;
   const log = await ctx.log().catch(() => '');
   return {
     samples,
     slowSamples,
     disagreements,
     longestMs: sorted[sorted.length - 1] ?? 0,
-    p95Ms: sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))],
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    slowKinds,
     actions,
     redrawnLines: log.split('\n').filter((line) => /redrawn|stale row/i.test(line)),
   };

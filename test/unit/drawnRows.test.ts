@@ -39,8 +39,10 @@ describe("the view's rows against the engine", () => {
         ['old', 'is gone but still has a row', false],
       ],
     );
-    rows.listedRoot(['new']);
     rows.forget('old');
+    rows.check([row('new', 'starting')], false, 1600, GRACE);
+    assert.deepEqual(rows.check([row('new', 'starting')], false, 2600, GRACE).map((p) => p.name), ['new', 'old'], 'forgotten, its row is still there until the list is drawn again');
+    rows.listedRoot(['new']);
     rows.drew('new', 'starting');
     assert.deepEqual(rows.check([row('new', 'starting')], false, 3000, GRACE), []);
   });
@@ -67,6 +69,16 @@ describe("the view's rows against the engine", () => {
     const moved = [row('a', 'running'), row('b', 'completed')];
     rows.check(moved, true, 3000, GRACE);
     assert.deepEqual(rows.check(moved, true, 4000, GRACE), [{ name: 'a', what: 'is in the group of another state (idle) while it is running', ms: 1000, rowAlone: false }]);
+    // Removed from a group that was not listed again: its row is still there.
+    const gone = new DrawnRows();
+    gone.listedRoot('groups');
+    gone.listedGroup('killed', ['k']);
+    gone.drew('k', 'killed');
+    gone.forget('k');
+    gone.check([], true, 0, GRACE);
+    assert.deepEqual(gone.check([], true, 1000, GRACE).map((p) => [p.name, p.what]), [['k', 'is gone but still has a row']]);
+    gone.listedGroup('killed', []);
+    assert.deepEqual(gone.check([], true, 2000, GRACE), []);
     // The list drawn again: the idle group without a, the running group with it.
     rows.listedRoot('groups');
     rows.listedGroup('idle', []);

@@ -102,8 +102,8 @@ export class DrawnRows {
     if (first) first.at = now;
   }
 
+  /** A session that is gone: what it was drawn with goes; where it was listed stays until its parent is listed again (its row is still there until then). */
   forget(name: string): void {
-    this.listed.delete(name);
     this.drawn.delete(name);
     this.since.delete(name);
   }
