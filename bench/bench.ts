@@ -24,6 +24,7 @@ import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
 import { measureWorktreeSpawn } from './worktreeBench';
 import { measureInVsCode } from './vscodeBench';
+import { openSoakWindow, soak, SoakResult } from '../test/e2e/soak';
 
 const run = promisify(execFile);
 
@@ -87,8 +88,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 } }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 } };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -321,6 +322,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   rows.push(ratioRow('Hook event → tree row repainted in VS Code p95', percentile(inside.repaint, 95), percentile(inside.bareWatch, 95), 'ms', 100, 'absolute', ''));
   const cpuDetail = `the remote extension host process, its threads and the processes it ran (${round(inside.cpuLiveChildren)} % of it, tmux clients), ${sizes.vscode.settleMs / 1000} s after the load; baseline: the same window idle before any session (${round(inside.cpuIdleChildren)} % in processes it ran); VS Code's port finder off (remote.autoForwardPortsSource: output)`;
   rows.push(ratioRow(`Extension host CPU in VS Code with ${sizes.vscode.sessions} live quiet sessions, view visible, ${sizes.vscode.cpuSeconds} s`, inside.cpuLive, inside.cpuIdle, '% of a core', 1, 'absolute', cpuDetail));
+  log(`The Sessions view through ${sizes.soakMs / 60_000} minutes of mixed use`);
+  const window = await openSoakWindow(options.repo, log);
+  let mixed: SoakResult;
+  try {
+    mixed = await soak(window, { durationMs: sizes.soakMs, seed: 31 });
+  } finally {
+    await window.dispose();
+  }
+  const quietRow = percentile(inside.domChange, 95);
+  const soakDetail = `${sizes.soakMs / 60_000} minutes in code-server of spawns (palette and API, some in worktrees), follow-ups (palette, API, editor terminal), answers, kills, removes, a job every minute, flat/grouped switches, output documents and terminals; every row's state compared with the engine's every 250 ms (${mixed.samples} comparisons, ${mixed.disagreements.length} disagreements, p50 ${mixed.p50Ms} ms; over 1 s: ${Object.entries(mixed.slowKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ') || 'none'}; rows the extension found stale and redrew: ${mixed.redrawnLines.length}); baseline: a row's repaint p95 with nothing else going on (the repaint rows above)`;
+  rows.push(ratioRow('Sessions view vs engine during mixed use, longest disagreement', mixed.longestMs, Math.max(1, quietRow), 'ms', 1000, 'absolute', soakDetail));
+  rows.push(ratioRow('Sessions view vs engine during mixed use, disagreement p95', mixed.p95Ms, Math.max(1, quietRow), 'ms', 1000, 'absolute', ''));
   const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
   return {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux: tmuxVersion, date: new Date().toISOString() },

@@ -1,14 +1,15 @@
 /**
  * The one owner of redraw timing on the VS Code side. Events first: engine and job changes
- * redraw the tree (the first at once, a burst coalesced over 50 ms; only the changed rows where
- * the list keeps its shape), re-read the output documents of changed sessions and close those of
- * removed ones. Timers only while someone looks: while the view is visible, the rows whose age
- * reads differently ("<1m" turning "1m", an idle limit's countdown in its last minute: the
- * moment it ticks over) or every 15 s for minutes and hours, and the tmux sessions Instar did not
- * start and the worktrees kept from removed sessions every 15 s; visible Show Output documents every 2 s; and every second, the rows that have
- * disagreed with the engine for a second (redrawn, and logged). A redraw that fails is logged and
- * never stops the next. The engine checks its sessions every second while the view is visible,
- * every 2 s otherwise (less often while all stays quiet).
+ * redraw the tree (the first at once, a burst coalesced over 50 ms; as little as shows each
+ * change), re-read the output documents of changed sessions and close those of removed ones.
+ * Timers only while someone looks: while the view is visible, the rows whose age reads
+ * differently ("<1m" turning "1m", an idle limit's countdown in its last minute: the moment it
+ * ticks over) or every 15 s for minutes and hours; the tmux sessions Instar did not start and the
+ * worktrees kept from removed sessions every 15 s; twice a second, the check of the rows against
+ * the engine (a row that disagreed for a second is redrawn, and logged); visible Show Output
+ * documents every 2 s. A redraw that fails is logged and never stops the next. The engine checks
+ * its sessions every second while the view is visible, every 2 s otherwise (less often while all
+ * stays quiet).
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
@@ -17,13 +18,15 @@ import type { SessionEngine } from '../core/sessions/sessionEngine';
 import type { Logger } from '../core/util/host';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../core/util/disposables';
 import type { OutputDocuments } from './outputDocuments';
-import { SessionTreeProvider, STALE_ROW_MS } from './views/sessionTree';
+import type { SessionTreeProvider } from './views/sessionTree';
 
 const TREE_DEBOUNCE_MS = 50;
 const COARSE_REDRAW_MS = 15_000;
 const OUTPUT_REFRESH_MS = 2000;
 const MONITOR_VISIBLE_MS = 1000;
 const MONITOR_HIDDEN_MS = 2000;
+/** How often the rows are checked against the engine (each redrawn once it disagreed for STALE_ROW_MS). */
+const ROW_CHECK_MS = 500;
 
 function every(ms: number, run: () => void): Disposable {
   const timer = setInterval(run, ms);
@@ -130,7 +133,7 @@ export class RefreshController implements vscode.Disposable {
     const visible = this.view.visible;
     this.engine.setMonitorInterval(visible ? MONITOR_VISIBLE_MS : MONITOR_HIDDEN_MS);
     this.scheduleAgeRedraw();
-    this.rowCheckTimer.value = visible ? every(STALE_ROW_MS, () => this.checkRows()) : undefined;
+    this.rowCheckTimer.value = visible ? every(ROW_CHECK_MS, () => this.checkRows()) : undefined;
     if (!visible) this.foreignTimer.value = undefined;
     else if (!this.foreignTimer.value) {
       this.foreignTimer.value = every(COARSE_REDRAW_MS, () => {

@@ -7,11 +7,22 @@
  * compared with the engine's state (the HTTP API): how long each disagreement lasted is the
  * result. Shared by the soak test and the benchmark.
  */
-import type { Page } from 'playwright-core';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { readInstarConfig } from '../../src/core/http/instarConfig';
 import { STATUS_LOOKS } from '../../src/core/presentation/sessionPresentation';
 import type { SessionStatus } from '../../src/core/model/sessionRecord';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { initRepo } from '../support/gitRepo';
 import { prng } from '../support/prng';
-import { quickInputTitle, runCommand } from './workbench';
+import { scriptedReply } from '../support/scriptedReplies';
+import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { waitFor } from '../support/wait';
+import { CodeServer, launchBrowser, toolchain } from './codeServer';
+import { quickInputTitle, runCommand, WORKBENCH_SETTINGS } from './workbench';
 
 export interface SoakContext {
   page: Page;
@@ -49,7 +60,6 @@ export interface SoakResult {
 
 /** The accessible labels of the side bar's rows, as the page draws them (a string: the tests compile without the DOM's types). */
 const ROW_LABELS = "[...document.querySelectorAll('.sidebar .monaco-list-row')].map((row) => row.getAttribute('aria-label') ?? '')";
-const SESSION_ROW = /^(soak-\d+|job-tick-[\d-]+), /;
 const LABELS = Object.fromEntries(Object.entries(STATUS_LOOKS).map(([status, look]) => [status, look.label])) as Record<SessionStatus, string>;
 const MAX_LIVE = 6;
 const MAX_SESSIONS = 14;
@@ -58,6 +68,86 @@ interface ApiSession {
   name: string;
   status: SessionStatus;
   worktree?: unknown;
+}
+
+/** The window a soak runs in, and how to end it. */
+export interface SoakWindow extends SoakContext {
+  dispose(): Promise<void>;
+}
+
+/** Every file under `dir` whose name ends with `suffix`. */
+async function findFiles(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await findFiles(path, suffix)));
+    else if (entry.name.endsWith(suffix)) found.push(path);
+  }
+  return found;
+}
+
+/**
+ * code-server on a git repository with a job every minute beside an invalid entry, the API on,
+ * sessions that ask before tools and end a minute after going idle, the real pinned claude
+ * against the fake Messages API, on a private tmux socket; the Sessions view shown in a page of
+ * 1400×1100 (every row in view).
+ */
+export async function openSoakWindow(repo: string, say: (line: string) => void): Promise<SoakWindow> {
+  const tools = toolchain(repo);
+  const api = await FakeMessagesApi.start(scriptedReply);
+  const root = await mkdtemp(join(tmpdir(), 'instar-soak-'));
+  const folder = join(root, 'workspace');
+  await mkdir(join(folder, '.instar'), { recursive: true });
+  initRepo(folder);
+  await writeFile(join(folder, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'tick', schedule: '* * * * *', prompt: 'Job tick' }, { slug: 'broken', schedule: 'every minute', prompt: 'never' }]));
+  const home: ClaudeHome = await makeClaudeHome({ baseUrl: api.url, trustedDirs: [folder, tmpdir()] });
+  const socket = privateSocket('soak');
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const dispose = async () => {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    cleanupSocket(socket);
+    await home.dispose();
+    await api.close();
+    await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+  try {
+    const settings: Record<string, unknown> = {
+      'instar.agent.command': join(repo, 'node_modules', '.bin', 'claude'),
+      'instar.agent.environment': home.env,
+      'instar.tmux.socket': socket,
+      'instar.notifications': 'off',
+      'instar.permissionMode': 'default',
+      'instar.sessions.endWhenIdleMinutes': 1,
+      'instar.api.enabled': true,
+      'instar.api.port': 0,
+      ...WORKBENCH_SETTINGS,
+      // Headless Chromium draws in software: spinning icons alone kept its renderer at 60 to 90 % of
+      // a core, starving the rest of a 2-core machine (a desktop composites them on the GPU).
+      'workbench.reduceMotion': 'on',
+    };
+    server = await CodeServer.start({ tools, root, trust: false, log: () => undefined, env: {}, settings });
+    browser = await launchBrowser(tools);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(repo)], ['skipWelcome', 'true']]));
+    await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().waitFor({ timeout: 60_000 });
+    // Through the palette: a click on the tab while the side bar is being restored can close it again.
+    await runCommand(page, 'View: Show Instar Sessions');
+    // The Jobs group's row (the view is not empty: no welcome text).
+    await page.locator('.sidebar .monaco-list-row[aria-label*="Jobs"], .sidebar .monaco-list-row[aria-label*="tick"]').first().waitFor({ timeout: 60_000 });
+    await waitFor('the API', () => readInstarConfig(folder), 60_000, 200);
+    const http = async (method: string, path: string, body?: unknown) => {
+      const config = await readInstarConfig(folder);
+      if (!config) throw new Error('no .instar/config.json');
+      return fetch(`http://127.0.0.1:${config.port}${path}`, { method, headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    };
+    const log = async () => (await Promise.all((await findFiles(root, 'Instar Sessions.log')).map((file) => readFile(file, 'utf8')))).join('\n');
+    return { page, http, log, say, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
 }
 
 /** Runs the mixed use for `durationMs`, sampling all along. */
@@ -73,6 +163,8 @@ export async function soak(ctx: SoakContext, options: { durationMs: number; seed
   let slowSamples = 0;
   let counter = 0;
   let stop = false;
+  /** Every session name the engine has listed: a row of one of them is a session's row ("name, State, …"). */
+  const known = new Set<string>();
 
   const sessions = async (): Promise<ApiSession[]> => (await (await ctx.http('GET', '/sessions')).json()) as ApiSession[];
 
@@ -86,8 +178,12 @@ export async function soak(ctx: SoakContext, options: { durationMs: number; seed
     const now = Date.now();
     samples += 1;
     if (now - before > 1000) slowSamples += 1;
+    for (const session of list) known.add(session.name);
     const drawn = new Map<string, string>();
-    for (const label of labels) if (SESSION_ROW.test(label)) drawn.set(label.split(', ')[0], label.split(', ')[1]);
+    for (const label of labels) {
+      const [name, state] = label.split(', ');
+      if (known.has(name) && state !== undefined) drawn.set(name, state);
+    }
     const engine = new Map(list.map((session) => [session.name, LABELS[session.status]]));
     for (const name of new Set([...drawn.keys(), ...engine.keys()])) {
       const want = engine.get(name) ?? 'no session';
@@ -181,10 +277,11 @@ export async function soak(ctx: SoakContext, options: { durationMs: number; seed
       } else {
         await act('spawn (palette)', async () => {
           await runCommand(page, 'Instar Sessions: Spawn Session');
-          // Each step by its title: name, prompt, model, where it runs, how it asks.
+          await waitFor('the spawn flow', async () => /Spawn Session/.test(await quickInputTitle(page)), 10_000, 100);
+          // Each step by its title: name, prompt, model (and how it asks), where it runs.
           for (let step = 0; step < 8; step += 1) {
             const title = await quickInputTitle(page);
-            if (!title) break;
+            if (!/Spawn Session/.test(title)) break;
             const input = page.locator('.quick-input-widget input');
             if (/name/i.test(title)) await input.fill(name);
             else if (/prompt/i.test(title)) await input.fill(prompt);

@@ -94,11 +94,10 @@ export class SessionInput {
       }
     }
     await this.enqueue(name, async () => {
-      const press = async (key: string) => void (await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), [key])]));
-      if (keys.length === 1) return press(keys[0]);
+      if (keys.length === 1) return this.press(record, keys[0]);
       for (const [i, key] of keys.entries()) {
         const before = i < keys.length - 1 ? await this.screen(record) : undefined;
-        await press(key);
+        await this.press(record, key);
         if (before === undefined) continue;
         const deadline = this.options.clock.now() + KEY_ECHO_MS;
         while (this.options.clock.now() < deadline && (await this.screen(record)) === before) await delay(KEY_ECHO_POLL_MS);
@@ -142,11 +141,9 @@ export class SessionInput {
         throw invalidInput(`Session "${name}" offers no option ${JSON.stringify(option)}; its ${shown.detail ?? 'dialog'} offers: ${shown.options.map((o) => JSON.stringify(o.label)).join(', ')}.`);
       }
       const record = this.store.require(name);
-      const client = this.servers.client(record.tmuxSocket);
-      const pane = tmux.sessionPane(record.tmuxSession);
       const io: DialogIo = {
         read: async () => classifyScreen(await this.screen(record)),
-        press: async (key) => void (await client.run([tmux.sendKeys(pane, [key])])),
+        press: (key) => this.press(record, key),
         progress: () => {
           const now = this.store.get(name);
           return { toolCalls: now?.toolCalls ?? 0, eventCursor: now?.eventCursor ?? '', lastEvent: now?.lastEvent ?? '', status: now?.status ?? 'lost' };
@@ -164,6 +161,11 @@ export class SessionInput {
         throw error;
       }
     });
+  }
+
+  /** One key, alone in its tmux call. */
+  private async press(record: SessionRecord, key: string): Promise<void> {
+    await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), [key])]);
   }
 
   /** The visible screen, plain or with colours. */
@@ -202,7 +204,7 @@ export class SessionInput {
     const screen = await this.screen(record, true).catch(() => '');
     if (!inputBoxText(screen)) return false;
     this.options.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
-    await this.servers.client(record.tmuxSocket).run([tmux.sendKeys(tmux.sessionPane(record.tmuxSession), ['Enter'])]);
+    await this.press(record, 'Enter');
     return true;
   }
 

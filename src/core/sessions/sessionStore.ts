@@ -120,8 +120,9 @@ export class SessionStore {
   /** Forgets a session, saves and announces it; false when `name` is no longer the session `id`. */
   async remove(name: string, id: string): Promise<boolean> {
     if (!this.discard(name, id)) return false;
-    await this.save();
+    // Announced first, as a change is: readers of the store (the API) already see it gone.
     this.changes.fire({ changed: [], removed: [name] });
+    await this.save();
     return true;
   }
 

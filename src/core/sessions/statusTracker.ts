@@ -225,7 +225,8 @@ export class StatusTracker {
     }
     for (const id of this.screens.keys()) if (!live.has(id)) this.screens.delete(id);
     const screenChecks: Promise<void>[] = [];
-    const changed: SessionRecord[] = [];
+    // Each change is announced as soon as it is made (the store, which the API reads, has it already): not after the other sessions' checks.
+    const announce = (record: SessionRecord) => void this.store.commit([record]);
     for (const [socket, records] of bySocket) {
       const listedAt = this.clock.now();
       const panes = await this.servers.client(socket).listPanes();
@@ -254,7 +255,7 @@ export class StatusTracker {
           drained = true;
           const status = await this.files.readExitStatus(record.id);
           const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
-          if (next) changed.push(next);
+          if (next) announce(next);
         } else if (pane.dead) {
           // The wrapper's status file is written just before the pane closes; tmux's own status
           // can come a moment later, or (see launchSpec) never.
@@ -272,19 +273,19 @@ export class StatusTracker {
           // No status (an adopted session has no wrapper to write it): Claude Code's parting words tell a clean exit.
           const cleanExit = exitCode === null && record.agentKind === 'claude' && CLEAN_EXIT.test(lastScreen);
           const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
-          if (next) changed.push(next);
+          if (next) announce(next);
         } else {
           let current = this.store.get(record.name) ?? record;
           if (current.id !== record.id) continue;
           if (pane.paneId !== current.paneId || pane.pid !== current.panePid) {
             current = this.store.update(record.name, record.id, (latest) => ({ ...latest, paneId: pane.paneId, panePid: pane.pid })) ?? current;
-            changed.push(current);
+            announce(current);
           }
           // Someone came or went: an idle limit counts from when the last client went.
           const attached = pane.attachedClients > 0;
           if (attached !== (current.attached ?? false)) {
             current = this.store.update(record.name, record.id, (latest) => ({ ...latest, attached: attached || undefined, detachedAt: attached ? latest.detachedAt : now })) ?? current;
-            changed.push(current);
+            announce(current);
           }
           if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
           else if (current.status === 'idle') void this.onIdle(current, pane);
@@ -292,7 +293,6 @@ export class StatusTracker {
       }
     }
     await Promise.all(screenChecks);
-    if (changed.length > 0) await this.store.commit(changed);
   }
 
   /** Moves the events of a session ended a while ago out of the watched folder, once per run. */
