@@ -3,7 +3,7 @@
  * Chromium through playwright-core. Everything it starts is ended with its process group.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -184,4 +184,21 @@ export async function runExtensionTests(page: Page, server: CodeServer, options:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Every file under `dir` whose name ends with `suffix`. */
+async function findFiles(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await findFiles(path, suffix)));
+    else if (entry.name.endsWith(suffix)) found.push(path);
+  }
+  return found;
+}
+
+/** The extension's log as written so far, by every window of the code-server whose folder is `root`. */
+export async function extensionLog(root: string): Promise<string> {
+  const texts = await Promise.all((await findFiles(root, 'Instar Sessions.log')).map((file) => readFile(file, 'utf8')));
+  return texts.join('\n');
 }

@@ -7,7 +7,7 @@
  * compared with the engine's state (the HTTP API): how long each disagreement lasted is the
  * result. Shared by the soak test and the benchmark.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -21,7 +21,7 @@ import { prng } from '../support/prng';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
-import { CodeServer, launchBrowser, toolchain } from './codeServer';
+import { CodeServer, extensionLog, launchBrowser, toolchain } from './codeServer';
 import { quickInputTitle, runCommand, WORKBENCH_SETTINGS } from './workbench';
 
 export interface SoakContext {
@@ -73,17 +73,6 @@ interface ApiSession {
 /** The window a soak runs in, and how to end it. */
 export interface SoakWindow extends SoakContext {
   dispose(): Promise<void>;
-}
-
-/** Every file under `dir` whose name ends with `suffix`. */
-async function findFiles(dir: string, suffix: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findFiles(path, suffix)));
-    else if (entry.name.endsWith(suffix)) found.push(path);
-  }
-  return found;
 }
 
 /**
@@ -142,8 +131,7 @@ export async function openSoakWindow(repo: string, say: (line: string) => void):
       if (!config) throw new Error('no .instar/config.json');
       return fetch(`http://127.0.0.1:${config.port}${path}`, { method, headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     };
-    const log = async () => (await Promise.all((await findFiles(root, 'Instar Sessions.log')).map((file) => readFile(file, 'utf8')))).join('\n');
-    return { page, http, log, say, dispose };
+    return { page, http, log: () => extensionLog(root), say, dispose };
   } catch (error) {
     await dispose();
     throw error;

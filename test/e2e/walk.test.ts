@@ -7,7 +7,7 @@
  * Real claude against the fake Messages API, on a private tmux socket.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,22 +20,11 @@ import { initRepo } from '../support/gitRepo';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
-import { CodeServer, launchBrowser, Toolchain, toolchain } from './codeServer';
+import { CodeServer, extensionLog, launchBrowser, Toolchain, toolchain } from './codeServer';
 import { quickInput, quickInputTitle, runCommand, sessionRow, WORKBENCH_SETTINGS } from './workbench';
 
 const SHOTS = join(REPO, 'test-results');
 const CLAUDE = join(REPO, 'node_modules', '.bin', 'claude');
-
-/** Every file under `dir` whose name ends with `suffix`. */
-async function findFiles(dir: string, suffix: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findFiles(path, suffix)));
-    else if (entry.name.endsWith(suffix)) found.push(path);
-  }
-  return found;
-}
 
 describe("a new user's walk through the UI (code-server)", () => {
   let tools: Toolchain;
@@ -49,11 +38,7 @@ describe("a new user's walk through the UI (code-server)", () => {
   let folder: string;
 
   /** The extension's log, as written so far. */
-  async function log(): Promise<string> {
-    const files = await findFiles(root, 'Instar Sessions.log');
-    const texts = await Promise.all(files.map((file) => readFile(file, 'utf8')));
-    return texts.join('\n');
-  }
+  const log = () => extensionLog(root);
 
   /** The HTTP API the extension serves, from .instar/config.json. */
   async function http(method: string, path: string, body?: unknown): Promise<Response> {

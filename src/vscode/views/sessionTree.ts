@@ -21,6 +21,8 @@ const GROUPED_KEY = 'instar.groupByState';
 export const STALE_ROW_MS = 1000;
 /** A row that stays wrong is logged again at most this often. */
 const RELOG_MS = 30_000;
+/** How long a redraw may wait for VS Code to fetch it before the next goes anyway. */
+const IN_FLIGHT_MS = 1000;
 
 /** The parts of a session's row that must be true: its run, its state, what it offers. */
 function truthOf(record: SessionRecord): string {
@@ -47,6 +49,13 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly keptNode: KeptNode = { kind: 'kept' };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
   private listedTop = '';
+  /**
+   * When the last redraw was asked for, while VS Code has not fetched anything since: redraws
+   * asked for meanwhile wait, merged, so that they never queue up behind a slow one.
+   */
+  private inFlightSince: number | undefined;
+  private pendingWhole = false;
+  private readonly pendingParts = new Set<SessionNode>();
   /** What each session's row was last drawn with (see look). */
   private readonly drawn = new Map<string, string>();
   /** Each row's truth as drawn, against the engine's (the check for rows that stay wrong). */
@@ -94,7 +103,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   /** Redraws one part of the list (a group and what is in it), or the whole list when its top changed (a group came or went). */
   private redrawPart(node: SessionNode): void {
     if (this.top() !== this.listedTop) this.refresh();
-    else this.changeEmitter.fire(node);
+    else this.redraw([node]);
   }
 
   /** What the top of the list is now (see listedTop). */
@@ -117,7 +126,36 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   refresh(): void {
-    this.changeEmitter.fire(undefined);
+    this.redraw(undefined);
+  }
+
+  /**
+   * Asks VS Code to redraw `parts` (undefined: the whole list), or, while it has not fetched the
+   * last redraw asked for, keeps them for the next (they merge): VS Code redraws one change after
+   * the other, so a burst of changes on a busy machine would otherwise queue up redraws of rows
+   * already drawn again.
+   */
+  private redraw(parts: readonly SessionNode[] | undefined): void {
+    const now = Date.now();
+    if (this.inFlightSince !== undefined && now - this.inFlightSince < IN_FLIGHT_MS) {
+      if (parts === undefined) this.pendingWhole = true;
+      else for (const part of parts) this.pendingParts.add(part);
+      return;
+    }
+    this.inFlightSince = now;
+    this.changeEmitter.fire(parts === undefined ? undefined : [...parts]);
+  }
+
+  /** VS Code fetched something: the redraw asked for is under way; what waited goes next. */
+  private fetched(): void {
+    if (this.inFlightSince === undefined) return;
+    this.inFlightSince = undefined;
+    if (!this.pendingWhole && this.pendingParts.size === 0) return;
+    const parts = this.pendingWhole ? undefined : [...this.pendingParts];
+    this.pendingWhole = false;
+    this.pendingParts.clear();
+    // After this fetch's turn: not in the middle of VS Code's reading.
+    setTimeout(() => this.redraw(parts), 0);
   }
 
   /**
@@ -152,9 +190,9 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       // not redrawn: a row redrawn under the pointer can lose a click, and each redraw costs both sides.
       if (this.drawn.get(name) !== this.look(record, Date.now())) rows.push(name);
     }
-    if (parts.size > 0) this.changeEmitter.fire([...parts]);
-    const alone = rows.filter((name) => this.nodes.has(name)).map((name) => this.nodes.get(name)!);
-    if (alone.length > 0) this.changeEmitter.fire(alone);
+    // Only rows VS Code has (listed): one it does not know is never fetched, and the next redraw would wait for it.
+    const alone = rows.filter((name) => this.nodes.has(name) && this.rows.parentOf(name) !== undefined).map((name) => this.nodes.get(name)!);
+    if (parts.size > 0 || alone.length > 0) this.redraw([...parts, ...alone]);
   }
 
   private groupNode(status: SessionStatus): SessionNode & { kind: 'group' } {
@@ -178,15 +216,15 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   /** Redraws the rows whose description reads differently now (an age ticked over); returns how many. */
   redrawStale(): number {
     const now = Date.now();
-    let stale = 0;
+    const stale: SessionNode[] = [];
     for (const [name, node] of this.nodes) {
       const record = this.engine.get(name);
       const shown = this.drawn.get(name);
       if (!record || shown === undefined || shown === this.look(record, now)) continue;
-      this.changeEmitter.fire(node);
-      stale += 1;
+      stale.push(node);
     }
-    return stale;
+    if (stale.length > 0) this.redraw(stale);
+    return stale.length;
   }
 
   /**
@@ -198,7 +236,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const problems = this.rows.check(expected, this.grouped, now, STALE_ROW_MS);
     if (problems.length === 0) return 0;
     for (const problem of problems) this.report(problem, now);
-    if (problems.every((problem) => problem.rowAlone && this.nodes.has(problem.name))) this.changeEmitter.fire(problems.map((problem) => this.nodes.get(problem.name)!));
+    if (problems.every((problem) => problem.rowAlone && this.nodes.has(problem.name))) this.redraw(problems.map((problem) => this.nodes.get(problem.name)!));
     else this.refresh();
     for (const problem of problems) this.rows.redrawn(problem.name, now);
     return problems.length;
@@ -229,6 +267,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   getChildren(element?: SessionNode): SessionNode[] {
+    this.fetched();
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
@@ -261,6 +300,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   /** Never fails: a row that cannot be built shows its name and state, and the log says why (one bad row must not stop the list). */
   getTreeItem(element: SessionNode): vscode.TreeItem {
+    this.fetched();
     try {
       return this.treeItem(element);
     } catch (error) {
