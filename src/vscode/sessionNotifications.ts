@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { SessionRecord, SessionStatus } from '../core/model/sessionRecord';
 import { AT_WORK, batchSummary, endsWork } from '../core/presentation/batchSummary';
-import { waitingAsk } from '../core/presentation/sessionPresentation';
+import { notificationText } from '../core/presentation/notificationText';
 import type { BudgetNotice, SessionEngine } from '../core/sessions/sessionEngine';
 import type { Disposable } from '../core/util/disposables';
 import type { NotificationLevel } from './settings';
@@ -68,7 +68,7 @@ export class SessionNotifications implements vscode.Disposable {
       if (level === 'all' && endsWork(previous, record.status)) this.notifyBatch(record.batch);
       return;
     }
-    const message = messageFor(record, previous, level);
+    const message = notificationText(record, previous, level);
     if (!message || this.hooks.focusedSession() === record.name) return;
     const show = record.status === 'error' || record.status === 'lost' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const actions = record.status === 'waiting' ? ['Answer…', 'Open'] : ['Open'];
@@ -80,9 +80,12 @@ export class SessionNotifications implements vscode.Disposable {
 
   /** One notification for a batch, once none of its sessions is at work. */
   private notifyBatch(batch: string): void {
-    const summary = batchSummary(this.engine.list().filter((record) => record.batch === batch));
+    const members = this.engine.list().filter((record) => record.batch === batch);
+    const summary = batchSummary(members);
     if (!summary) return;
     this.toldBatches.add(batch);
+    // It tells every member's state as it is now: one whose change comes in the same event is not told again.
+    for (const member of members) this.lastStatus.set(member.name, member.status);
     const show = summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(summary.text, 'Show Sessions').then((choice) => {
       if (choice) this.hooks.showAll();
@@ -93,17 +96,4 @@ export class SessionNotifications implements vscode.Disposable {
     this.subscription.dispose();
     this.budgets.dispose();
   }
-}
-
-function messageFor(record: SessionRecord, previous: SessionStatus | undefined, level: NotificationLevel): string | undefined {
-  const detail = record.statusDetail ? ` (${record.statusDetail})` : '';
-  if (record.status === 'waiting') {
-    const asks = waitingAsk(record);
-    return `${record.name} is waiting for you${detail}${asks ? `: ${asks}` : '.'}`;
-  }
-  if (level !== 'all') return undefined;
-  if (record.status === 'idle' && previous === 'running') return `${record.name} finished its turn and is idle.`;
-  if (record.status === 'completed') return `${record.name} completed.`;
-  if (record.status === 'error' || record.status === 'lost') return `${record.name}: ${record.status}${detail}.`;
-  return undefined;
 }

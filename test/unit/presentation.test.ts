@@ -4,6 +4,7 @@ import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model
 import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, idleEndAt, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
+import { notificationText } from '../../src/core/presentation/notificationText';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
 import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS, waitingAsk } from '../../src/core/presentation/sessionPresentation';
 
@@ -66,6 +67,14 @@ describe('session presentation', () => {
     assert.equal(waitingAsk(waiting), 'Bash: rm `x`');
     assert.equal(waitingAsk({ ...waiting, status: 'running' }), undefined);
     assert.doesNotMatch(sessionTooltip({ ...waiting, status: 'idle' }, NOW), /Asks:/);
+  });
+
+  it("says in the notification what a waiting session asks, whatever the level, and the rest only at 'all'", () => {
+    const waiting = record({ status: 'waiting', statusDetail: 'permission: Bash', toolAsk: 'Bash: rm -rf build' });
+    assert.equal(notificationText(waiting, 'running', 'waiting'), 'auditor is waiting for you (permission: Bash): Bash: rm -rf build');
+    assert.equal(notificationText({ ...waiting, toolAsk: undefined, statusDetail: 'trust dialog' }, 'starting', 'all'), 'auditor is waiting for you (trust dialog).');
+    assert.equal(notificationText(record({ status: 'idle' }), 'running', 'waiting'), undefined);
+    assert.equal(notificationText(record({ status: 'idle' }), 'running', 'all'), 'auditor finished its turn and is idle.');
   });
 
   it('shows the last answer (its start, escaped) and the label in the tooltip', () => {
