@@ -56,6 +56,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private inFlightSince: number | undefined;
   private pendingWhole = false;
   private readonly pendingParts = new Set<SessionNode>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** What each session's row was last drawn with (see look). */
   private readonly drawn = new Map<string, string>();
   /** Each row's truth as drawn, against the engine's (the check for rows that stay wrong). */
@@ -137,13 +138,30 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    */
   private redraw(parts: readonly SessionNode[] | undefined): void {
     const now = Date.now();
+    if (parts === undefined) this.pendingWhole = true;
+    else for (const part of parts) this.pendingParts.add(part);
     if (this.inFlightSince !== undefined && now - this.inFlightSince < IN_FLIGHT_MS) {
-      if (parts === undefined) this.pendingWhole = true;
-      else for (const part of parts) this.pendingParts.add(part);
+      // Not fetched yet: what waits goes with the next fetch, or when the wait is over (a hidden
+      // view, or a row scrolled out of sight, fetches nothing).
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flush();
+      }, IN_FLIGHT_MS - (now - this.inFlightSince));
       return;
     }
-    this.inFlightSince = now;
-    this.changeEmitter.fire(parts === undefined ? undefined : [...parts]);
+    this.flush();
+  }
+
+  /** Asks VS Code for every redraw that waits, as one. */
+  private flush(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.pendingWhole && this.pendingParts.size === 0) return;
+    const parts = this.pendingWhole ? undefined : [...this.pendingParts];
+    this.pendingWhole = false;
+    this.pendingParts.clear();
+    this.inFlightSince = Date.now();
+    this.changeEmitter.fire(parts);
   }
 
   /** VS Code fetched something: the redraw asked for is under way; what waited goes next. */
@@ -151,11 +169,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (this.inFlightSince === undefined) return;
     this.inFlightSince = undefined;
     if (!this.pendingWhole && this.pendingParts.size === 0) return;
-    const parts = this.pendingWhole ? undefined : [...this.pendingParts];
-    this.pendingWhole = false;
-    this.pendingParts.clear();
     // After this fetch's turn: not in the middle of VS Code's reading.
-    setTimeout(() => this.redraw(parts), 0);
+    setTimeout(() => this.redraw([]), 0);
   }
 
   /**
@@ -377,6 +392,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   dispose(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.changeEmitter.dispose();
   }
 }
