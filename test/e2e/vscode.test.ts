@@ -121,6 +121,9 @@ describe('inside a real VS Code (code-server)', () => {
       await row('Idle').waitFor({ timeout: 90_000 });
       await page.screenshot({ path: join(SHOTS, 'sessions-view.png') });
 
+      // Its cost comes from the transcript just after the turn ends: that redraw done, the row
+      // stays as it is under the click (a row redrawn between press and release loses the click).
+      await page.locator(`.monaco-list-row[aria-label^="session-1, Idle"][aria-label*="cost $"]`).waitFor({ timeout: 30_000 });
       await row('Idle').click(); // opens the session as an editor terminal
       const screen = page.locator('.editor-instance .xterm-rows, .terminal-wrapper .xterm-rows').first();
       await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);

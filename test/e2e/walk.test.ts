@@ -273,9 +273,9 @@ describe("a new user's walk through the UI (code-server)", () => {
       await center.locator('.notification-list-item-message').filter({ hasText: '2 sessions spawned together finished their turns (batch-1, batch-2): 2 idle.' }).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(SHOTS, 'notification.png') });
       const messages = await center.locator('.notification-list-item-message').allTextContents();
+      await page.keyboard.press('Escape');
       assert.equal(messages.filter((text) => text.includes('spawned together')).length, 1, 'one notification for the batch');
       assert.deepEqual(messages.filter((text) => /batch-\d finished its turn/.test(text)), [], 'none per session');
-      await page.keyboard.press('Escape');
     });
   });
 
@@ -330,6 +330,8 @@ describe("a new user's walk through the UI (code-server)", () => {
   it('11. sessions in worktrees of their own: the parallel flow offers them in a repository, the rows show their branches, Review Changes opens the multi-file diff, Merge lands one in main', async () => {
     await step('worktrees', async () => {
       initRepo(folder);
+      // The merge's notification is looked for at the end: the list starts empty, all of it in sight.
+      await runCommand(page, 'Notifications: Clear All Notifications');
       await spawnInParallel('edit', ['Please EDIT-A-FILE for the notes', 'Please EDIT-A-FILE as well']);
       await waitFor('the where step', async () => /Spawn Sessions in Parallel: where/.test(await quickInputTitle(page)), 15_000, 100);
       assert.match((await page.locator('.quick-input-list .monaco-list-row').first().textContent()) ?? '', /A worktree each/, 'worktrees first for parallel sessions');
