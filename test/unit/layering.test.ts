@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { REPO } from '../support/engineHarness';
 
 /** Core folders from the bottom up: a folder may import itself and the folders before it. */
-const CORE_LAYERS = ['model', 'util', 'tmux', 'agent', 'status', 'git', 'usage', 'terminal', 'sessions', 'presentation', 'jobs', 'http', 'lead'];
+const CORE_LAYERS = ['model', 'util', 'tmux', 'agent', 'status', 'git', 'usage', 'terminal', 'sessions', 'settings', 'presentation', 'jobs', 'http', 'lead'];
 
 interface SourceFile {
   /** Path from the repository root, with "/" separators. */
@@ -35,6 +35,9 @@ function sources(dir: string): SourceFile[] {
   return files;
 }
 
+/** The hosts: each builds an engine (or a client of one) and connects it; none imports another. */
+const HOSTS = ['src/vscode/', 'src/cli/', 'src/keeper/'];
+
 /** Where an import lands, from the repository root ("src/core/model/x"), or the bare module name. */
 function target(from: string, specifier: string): string {
   if (!specifier.startsWith('.')) return specifier;
@@ -53,6 +56,9 @@ function layerViolations(files: readonly SourceFile[]): string[] {
     }
     for (const specifier of file.imports) {
       const to = target(file.path, specifier);
+      const host = HOSTS.find((folder) => file.path.startsWith(folder));
+      const other = HOSTS.find((folder) => folder !== host && to.startsWith(folder));
+      if (host && other) problems.push(`${file.path} → ${specifier}: a host never imports another (${other.slice(4, -1)})`);
       if (!inCore) continue;
       if (to === 'vscode' || to.startsWith('vscode/')) problems.push(`${file.path} → ${specifier}: the core never imports vscode`);
       else if (to.startsWith('src/') && !to.startsWith('src/core/')) problems.push(`${file.path} → ${specifier}: the core never imports the VS Code side`);
@@ -75,6 +81,7 @@ describe('layering', () => {
       { path: 'src/core/stray.ts', imports: [] },
       { path: 'src/core/newthing/x.ts', imports: [] },
       { path: 'src/vscode/views/sessionTree.ts', imports: ['vscode', '../../core/sessions/sessionEngine'] },
+      { path: 'src/keeper/keeper.ts', imports: ['../vscode/settings', '../core/sessions/sessionEngine'] },
     ]);
     assert.deepEqual(bad, [
       'src/core/model/sessionRecord.ts → ../util/errors: core/model may not import core/util (a higher layer)',
@@ -83,6 +90,7 @@ describe('layering', () => {
       'src/core/sessions/spawner.ts → ../../vscode/settings: the core never imports the VS Code side',
       `src/core/stray.ts: not in a known core layer (${CORE_LAYERS.join(', ')}); add its folder to CORE_LAYERS`,
       `src/core/newthing/x.ts: not in a known core layer (${CORE_LAYERS.join(', ')}); add its folder to CORE_LAYERS`,
+      'src/keeper/keeper.ts → ../vscode/settings: a host never imports another (vscode)',
     ]);
   });
 

@@ -1,0 +1,125 @@
+/**
+ * The extension's settings as plain data, read from any source of `instar.*` values: VS Code's
+ * configuration in a window, a window's copy or the workspace's `.vscode/settings.json` in the
+ * keeper. Out-of-range values are brought into range; a wrong price table is left out.
+ */
+import type { PermissionMode } from '../model/permissionMode';
+import type { EngineSettings } from '../sessions/engineOptions';
+import { PriceOverrides, PriceTable } from '../usage/priceTable';
+
+export type NotificationLevel = 'all' | 'waiting' | 'off';
+export type ResumeLost = 'ask' | 'always' | 'never';
+export type WorktreeDefault = 'never' | 'parallel' | 'always';
+
+export interface Settings {
+  agentCommand: string;
+  agentArgs: string[];
+  agentEnv: Record<string, string>;
+  defaultModel: string;
+  permissionMode: PermissionMode;
+  /** 0: sessions never end by themselves. */
+  endWhenIdleMinutes: number;
+  resumeLost: ResumeLost;
+  socket: string;
+  tmuxPath: string;
+  notifications: NotificationLevel;
+  /** Ask before killing a busy session from the UI. */
+  confirmKill: boolean;
+  outputLines: number;
+  apiEnabled: boolean;
+  apiPort: number;
+  runMissedJobs: boolean;
+  /** Where new sessions run in a git repository, as the spawn flow proposes. */
+  worktreeDefault: WorktreeDefault;
+  worktreeSetupFiles: string[];
+  linkSetupFiles: boolean;
+  worktreeSetupCommand: string;
+  worktreeSetupTimeoutSeconds: number;
+  /** '' for the extension's storage. */
+  worktreeFolder: string;
+  gitPath: string;
+  /** 0: no limit. */
+  sessionBudgetUsd: number;
+  dailyBudgetUsd: number;
+  prices: PriceOverrides;
+}
+
+/** A value of a setting by its key under `instar.` (for example "agent.command"), or undefined for its default. */
+export type SettingValue = (key: string) => unknown;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const flag = (value: unknown): boolean | undefined => (typeof value === 'boolean' ? value : undefined);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+const within = (low: number, high: number, value: number): number => Math.min(high, Math.max(low, value));
+
+/** The settings from `value`, each defaulted and brought into range. */
+export function readSettings(value: SettingValue): Settings {
+  const env = value('agent.environment');
+  const prices = value('usage.prices');
+  return {
+    agentCommand: text(value('agent.command'))?.trim() || 'claude',
+    agentArgs: strings(value('agent.extraArgs')),
+    agentEnv: env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {},
+    defaultModel: text(value('defaultModel')) || 'sonnet',
+    permissionMode: (text(value('permissionMode')) as PermissionMode) || 'bypassPermissions',
+    endWhenIdleMinutes: within(0, 10_080, number(value('sessions.endWhenIdleMinutes')) ?? 5),
+    resumeLost: (text(value('sessions.resumeLost')) as ResumeLost) || 'ask',
+    socket: text(value('tmux.socket')) ?? 'instar',
+    tmuxPath: text(value('tmux.path'))?.trim() || 'tmux',
+    notifications: (text(value('notifications')) as NotificationLevel) || 'all',
+    confirmKill: flag(value('confirmKill')) ?? true,
+    outputLines: within(1, 10_000, Math.floor(number(value('output.lines')) ?? 500)),
+    apiEnabled: flag(value('api.enabled')) ?? false,
+    apiPort: within(0, 65_535, Math.floor(number(value('api.port')) ?? 4040)),
+    runMissedJobs: flag(value('jobs.runMissed')) ?? true,
+    worktreeDefault: (text(value('worktrees.default')) as WorktreeDefault) || 'parallel',
+    worktreeSetupFiles: strings(value('worktrees.setupFiles')).filter((glob) => glob.trim() !== ''),
+    linkSetupFiles: flag(value('worktrees.linkSetupFiles')) ?? false,
+    worktreeSetupCommand: text(value('worktrees.setupCommand'))?.trim() ?? '',
+    worktreeSetupTimeoutSeconds: within(1, 3600, number(value('worktrees.setupTimeoutSeconds')) ?? 300),
+    worktreeFolder: text(value('worktrees.folder'))?.trim() ?? '',
+    gitPath: text(value('git.path'))?.trim() || 'git',
+    sessionBudgetUsd: Math.max(0, number(value('budget.sessionUsd')) ?? 0),
+    dailyBudgetUsd: Math.max(0, number(value('budget.dailyUsd')) ?? 0),
+    prices: prices && typeof prices === 'object' && !Array.isArray(prices) ? (prices as PriceOverrides) : {},
+  };
+}
+
+/**
+ * The part of the settings the engine takes. A wrong price table is left out (the built-in
+ * prices stay) and handed to `onWrongPrices` to say so.
+ */
+export function engineSettings(settings: Settings, extraEnv: Record<string, string> = {}, onWrongPrices: (message: string) => void = () => undefined): Partial<EngineSettings> {
+  return {
+    agentCommand: settings.agentCommand,
+    agentArgs: settings.agentArgs,
+    agentEnv: { ...settings.agentEnv, ...extraEnv },
+    defaultModel: settings.defaultModel,
+    defaultPermissionMode: settings.permissionMode,
+    defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),
+    socket: settings.socket,
+    tmuxBinary: settings.tmuxPath,
+    worktreeSetup: {
+      files: settings.worktreeSetupFiles,
+      mode: settings.linkSetupFiles ? 'link' : 'copy',
+      command: settings.worktreeSetupCommand || undefined,
+      timeoutMs: settings.worktreeSetupTimeoutSeconds * 1000,
+    },
+    worktreeRoot: settings.worktreeFolder || undefined,
+    gitPath: settings.gitPath,
+    defaultBudgetUsd: settings.sessionBudgetUsd || undefined,
+    dailyBudgetUsd: settings.dailyBudgetUsd || undefined,
+    prices: validPrices(settings.prices, onWrongPrices),
+  };
+}
+
+function validPrices(prices: PriceOverrides, onWrong: (message: string) => void): PriceOverrides | undefined {
+  try {
+    new PriceTable(prices);
+    return prices;
+  } catch (error) {
+    onWrong(`instar.usage.prices: ${(error as Error).message} The built-in prices are used until it is fixed.`);
+    return undefined;
+  }
+}
