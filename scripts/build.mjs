@@ -14,6 +14,8 @@ const common = {
   platform: 'node',
   target: 'node20',
   external: ['vscode'],
+  // Its main file is a UMD build whose requires esbuild cannot follow; its ES modules bundle.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
@@ -38,6 +40,7 @@ if (args.has('--tests')) {
   const entryPoints = [...find('test', /\.(test|child)\.ts$/), 'test/e2e/suite/index.ts', 'test/e2e/electron.ts', ...find('bench', /^main\.ts$/)];
   await esbuild.build({ ...common, entryPoints, outdir: 'out', outbase: '.', sourcemap: 'inline', external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'] });
   await buildCli();
+  await buildKeeper();
 } else {
   // execa and its dependencies (40 % of the code) go to a file of their own, read on the first
   // process that is not tmux: not on the way to activation.
@@ -59,6 +62,12 @@ if (args.has('--tests')) {
   await esbuild.build({ ...common, entryPoints: ['src/vscode/main.ts'], outfile: 'dist/main.js', plugins: [execaApart] });
   await esbuild.build({ ...common, stdin: { contents: "export * from 'execa';", resolveDir: '.', sourcefile: 'execa-entry.js' }, outfile: 'dist/execa.js' });
   await buildCli();
+  await buildKeeper();
+}
+
+/** The keeper (dist/keeper.js), which `instar keeper` and windows start: the engine's code with execa in it (it starts once, off every hot path). */
+async function buildKeeper() {
+  await esbuild.build({ ...common, entryPoints: ['src/keeper/main.ts'], outfile: 'dist/keeper.js' });
 }
 
 /** The `instar` command line (dist/cli.js), which spawned sessions find on their PATH. */

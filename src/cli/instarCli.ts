@@ -16,6 +16,8 @@ export interface CliIo {
   err: (text: string) => void;
   /** The whole of standard input (for "-" in place of a prompt or text). */
   stdin: () => Promise<string>;
+  /** Runs the keeper in the foreground with these arguments; resolves with its exit status. */
+  runKeeper?: (args: string[]) => Promise<number>;
 }
 
 interface Session {
@@ -242,6 +244,19 @@ const COMMANDS: Record<string, Command> = {
       }
       for await (const event of serverSentEvents(response.body as unknown as AsyncIterable<Uint8Array>)) c.io.out(JSON.stringify(event));
       return EXIT.ok;
+    },
+  },
+  keeper: {
+    usage: 'instar keeper [--workspace <folder>] [--state-dir <folder>] [--no-api] [--debug]',
+    summary:
+      "Keep a workspace's team in the foreground with no VS Code open (a server, a systemd unit): its scheduled jobs, its API, endings when idle and budgets, until interrupted. The workspace is this folder unless given; its settings come from its .vscode/settings.json.",
+    flags: ['no-api', 'debug'],
+    options: ['workspace', 'state-dir'],
+    async run(c) {
+      words(c, 0, 0);
+      if (!c.io.runKeeper) throw new Error('The keeper cannot be started from here.');
+      const args = [...(['workspace', 'state-dir'] as const).flatMap((name) => (c.options.has(name) ? [`--${name}`, c.options.get(name)!] : [])), ...(['no-api', 'debug'] as const).filter((name) => c.flags.has(name)).map((name) => `--${name}`)];
+      return c.io.runKeeper(args);
     },
   },
 };

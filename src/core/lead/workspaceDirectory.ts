@@ -1,0 +1,53 @@
+/**
+ * Where each workspace's state folder is, for a host VS Code does not tell: the keeper started by
+ * hand (`instar keeper --workspace DIR`) finds there the folder and the workspace key the
+ * windows of that workspace use, so that it sees their sessions and they its. One small file per
+ * workspace under `$XDG_STATE_HOME/instar-sessions/workspaces` (`~/.local/state/…` by default),
+ * named by a hash of the workspace's real path, readable only by the user.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomicWrite';
+
+export interface WorkspaceEntry {
+  /** The workspace folder, as given. */
+  folder: string;
+  stateDir: string;
+  /** The key its sessions are tagged with (undefined: the engine's default for the state folder). */
+  workspaceKey?: string;
+}
+
+/** The machine's folder of Instar Sessions' own state (not a workspace's). */
+export function machineStateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(env.HOME || homedir(), '.local', 'state');
+  return path.join(base, 'instar-sessions');
+}
+
+async function entryFile(folder: string, root: string): Promise<string> {
+  const real = await fs.realpath(folder).catch(() => path.resolve(folder));
+  return path.join(root, 'workspaces', `${createHash('sha256').update(real).digest('hex').slice(0, 16)}.json`);
+}
+
+/** Notes where `folder`'s state folder is (each window, at its start). */
+export async function noteWorkspace(entry: WorkspaceEntry, root = machineStateRoot()): Promise<void> {
+  await writeFileAtomic(await entryFile(entry.folder, root), `${JSON.stringify({ ...entry, notedAt: new Date().toISOString() }, null, 2)}\n`, { makeDir: true });
+}
+
+/**
+ * Where `folder`'s state is: as a window noted it, or, for a workspace no window has opened, a
+ * folder of its own beside the note (`…/workspaces/<hash>`).
+ */
+export async function findWorkspace(folder: string, root = machineStateRoot()): Promise<WorkspaceEntry & { noted: boolean }> {
+  const file = await entryFile(folder, root);
+  try {
+    const value = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<WorkspaceEntry>;
+    if (typeof value.stateDir === 'string' && path.isAbsolute(value.stateDir)) {
+      return { folder, stateDir: value.stateDir, workspaceKey: typeof value.workspaceKey === 'string' ? value.workspaceKey : undefined, noted: true };
+    }
+  } catch {
+    // None noted (or unreadable): the workspace's own folder below.
+  }
+  return { folder, stateDir: file.replace(/\.json$/, ''), noted: false };
+}

@@ -1,0 +1,151 @@
+/**
+ * The keeper with no VS Code at all: `instar keeper --workspace DIR` (dist/, as shipped) on a real
+ * tmux server with the real Claude Code on the fake Messages API. Its settings come from the
+ * workspace's .vscode/settings.json (comments and all); it serves the API with the workspace's
+ * token, an agent's `instar spawn … --result` gets its answer through it, and it runs the
+ * workspace's scheduled jobs. Stopped, the sessions go on in tmux.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { REPO } from '../support/engineHarness';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { scriptedReply } from '../support/scriptedReplies';
+import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { waitFor } from '../support/wait';
+
+const CLI = join(REPO, 'dist', 'cli.js');
+const CLAUDE = join(REPO, 'node_modules', '.bin', 'claude');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the keeper, with no VS Code at all', () => {
+  let root: string;
+  let workspace: string;
+  let stateHome: string;
+  let socket: string;
+  let fake: FakeMessagesApi;
+  let home: ClaudeHome;
+  let keeper: ChildProcess | undefined;
+  let output = '';
+  let exited: Promise<number | null> | undefined;
+
+  const instar = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<Run>((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env: { ...process.env, XDG_STATE_HOME: stateHome, ...env }, cwd: workspace, timeout: 120_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  const config = async () => JSON.parse(await readFile(join(workspace, '.instar', 'config.json'), 'utf8')) as { port: number; authToken: string };
+  const asAgent = async (args: string[]) => {
+    const { port, authToken } = await config();
+    // As a session's Bash would: the API in its environment.
+    return instar(args, { INSTAR_SERVER_URL: `http://127.0.0.1:${port}`, INSTAR_AUTH_TOKEN: authToken });
+  };
+  const tmuxHas = (name: string) => {
+    try {
+      execFileSync('tmux', ['-L', socket, 'has-session', '-t', `=${name}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'instar-keeper-'));
+    workspace = join(root, 'workspace');
+    stateHome = join(root, 'state');
+    await mkdir(join(workspace, '.vscode'), { recursive: true });
+    await mkdir(join(workspace, '.instar'), { recursive: true });
+    socket = privateSocket('keeper');
+    fake = await FakeMessagesApi.start(scriptedReply);
+    home = await makeClaudeHome({ baseUrl: fake.url, trustedDirs: [workspace] });
+    // As a person writes it in VS Code: a comment, a trailing comma.
+    await writeFile(
+      join(workspace, '.vscode', 'settings.json'),
+      `{
+  // The team of this project
+  "instar.tmux.socket": ${JSON.stringify(socket)},
+  "instar.agent.command": ${JSON.stringify(CLAUDE)},
+  "instar.agent.environment": ${JSON.stringify(home.env)},
+  "instar.api.port": 0,
+}
+`,
+    );
+    await writeFile(join(workspace, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'tick', schedule: '* * * * *', prompt: 'Tick from the keeper', endWhenIdleSeconds: 5 }]));
+  });
+
+  after(async () => {
+    if (keeper && keeper.exitCode === null) keeper.kill('SIGKILL');
+    cleanupSocket(socket);
+    await fake.close();
+    await home.dispose();
+    await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
+
+  it('refuses a workspace that is not a folder, and an unknown argument, saying what it takes', async () => {
+    const missing = await instar(['keeper', '--workspace', join(root, 'nowhere')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /The workspace .*nowhere is not a folder\.\nUsage: instar keeper \[--workspace <folder>\]/);
+    const unknown = await instar(['keeper', '--port', '1']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown option --port\.\nUsage: instar keeper \[--workspace <folder>\]/);
+  });
+
+  it('serves the API with the workspace token: an agent spawns a helper and gets its answer', async () => {
+    const started = Date.now();
+    keeper = spawn(process.execPath, [CLI, 'keeper', '--workspace', workspace], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    keeper.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    keeper.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    exited = new Promise((resolve) => keeper!.on('exit', (code) => resolve(code)));
+    await waitFor('the API in the log', () => /API listening on http:\/\/127\.0\.0\.1:\d+/.test(output), 30_000, 100);
+    console.log(`keeper serving ${Date.now() - started} ms after it was started`);
+    assert.match(output, /State folder .*instar-sessions\/workspaces\/[0-9a-f]{16} \(no window of this workspace noted one\)/);
+    assert.match(output, /The keeper of .* runs \(pid \d+\): 0 sessions known, .*leading/);
+
+    const helper = await asAgent(['spawn', 'helper', 'Hello from an agent', '--result', '--timeout', '90']);
+    assert.equal(helper.code, 0, `instar spawn --result: ${helper.stderr}\n${output}`);
+    assert.match(helper.stdout, /Answer to: Hello from an agent/);
+    const listed = await asAgent(['list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const helperRow = (JSON.parse(listed.stdout) as { name: string; status: string }[]).find((session) => session.name === 'helper');
+    assert.equal(helperRow?.status, 'idle');
+    // A wrong token is refused, as in a window.
+    const { port } = await config();
+    const wrong = await instar(['list'], { INSTAR_SERVER_URL: `http://127.0.0.1:${port}`, INSTAR_AUTH_TOKEN: 'not-the-token' });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /token/i);
+  });
+
+  it("runs the workspace's scheduled job, whose run ends once idle", async () => {
+    const names = async () => (JSON.parse((await asAgent(['list', '--json'])).stdout) as { name: string; status: string }[]).filter((session) => session.name.startsWith('job-tick-'));
+    const run = await waitFor('a run of the job', async () => (await names())[0], 75_000, 1000);
+    console.log(`the job's run ${run.name}: ${run.status}`);
+    await waitFor(`${run.name} to end after its idle limit`, async () => (await names()).find((session) => session.name === run.name && session.status === 'completed'), 90_000, 1000);
+    assert.match(output, /Spawned job-tick-\d{8}-\d{4}/);
+  });
+
+  it('keeps its record in the state folder, and on SIGTERM stops, leaving the sessions in tmux', async () => {
+    const stateDir = /State folder (\S+) /.exec(output)![1];
+    const record = JSON.parse(await readFile(join(stateDir, 'keeper-record.json'), 'utf8')) as Record<string, unknown>;
+    assert.ok(JSON.stringify(record).includes('"helper"'), 'the record holds the sessions');
+    const info = JSON.parse(await readFile(join(stateDir, 'keeper.json'), 'utf8')) as { pid: number; port: number };
+    assert.equal(info.port, (await config()).port);
+    keeper!.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    assert.match(output, /The keeper stopped; the sessions go on in tmux/);
+    assert.equal(existsSync(join(stateDir, 'keeper.json')), false, 'keeper.json goes with it');
+    assert.equal(tmuxHas('helper'), true, 'the helper still runs');
+    const log = await readFile(join(stateDir, 'keeper.log'), 'utf8');
+    assert.match(log, /API listening on/);
+  });
+});
