@@ -67,6 +67,37 @@ describe('Answer Prompt from the palette, for every Claude Code of the matrix', 
     return { title, answered };
   }
 
+  it('takes the one session waiting for an answer without asking which, and shows what it asks first', async () => {
+    mkdirSync(folder('only-waiting'), { recursive: true });
+    writeFileSync(join(folder('only-waiting'), 'mark.sh'), 'echo mark >> marks.txt\n');
+    // The pinned Claude Code, with a home that trusts the folders here (outside the workspace).
+    const home = await makeClaudeHome({ baseUrl: environment.ANTHROPIC_BASE_URL, trustedDirs: [root] });
+    homes.push(home);
+    api.engine.configure({ agentEnv: home.env });
+    await api.engine.spawn({ name: 'also-idle', prompt: 'Hello', cwd: folder('only-waiting') });
+    await api.engine.spawn({ name: 'only-waiting', prompt: 'RUN-MARK please', cwd: folder('only-waiting'), permissionMode: 'default' });
+    api.engine.configure({ agentEnv: environment });
+    await waitForStatus(api.engine, 'also-idle', 'idle', AGENT_MS);
+    await waitForStatus(api.engine, 'only-waiting', 'waiting', AGENT_MS);
+    await waitFor('its dialog', () => api.engine.dialog('only-waiting'), AGENT_MS, 100);
+    assert.ok(api.engine.list().filter((record) => record.endedAt === undefined).length > 1, 'other sessions run too');
+    assert.equal(api.engine.list().filter((record) => record.status === 'waiting').length, 1);
+    // No argument: the palette's Answer Prompt. The first picker shown is the dialog's, not one of sessions.
+    const shown = nextEvent(api.onDidShowQuickPick);
+    const answering = vscode.commands.executeCommand('instar.sendKeys');
+    const quickPick = await shown;
+    assert.match(quickPick.title ?? '', /^Answer only-waiting \(permission dialog\): Bash: sh mark\.sh$/);
+    const no = quickPick.items.find((entry) => entry.label === 'No');
+    assert.ok(no, `the dialog's options: ${quickPick.items.map((entry) => entry.label).join(' | ')}`);
+    const active = nextEvent(quickPick.onDidChangeActive, (items) => items[0] === no);
+    quickPick.activeItems = [no];
+    await active;
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.equal(((await answering) as Answered).outcome, 'refused');
+    await api.engine.kill('only-waiting');
+    await api.engine.kill('also-idle');
+  });
+
   for (const [index, { label, binary }] of claudes().entries()) {
     it(`${label}: every option of a Bash permission dialog, chosen through Answer Prompt`, async () => {
       const names = (Object.keys(CHOICES) as Choice[]).map((choice) => ({ choice, name: `palette-${index}-${choice}` }));
