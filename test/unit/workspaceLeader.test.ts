@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { WorkspaceLeader } from '../../src/core/lead/workspaceLeader';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leadSecret, LeaderInfo, WorkspaceLeader } from '../../src/core/lead/workspaceLeader';
 import { silentLogger } from '../../src/core/util/host';
 
 /** Resolves when `leader` takes the lead, with how long it took. */
@@ -39,6 +42,60 @@ describe('the leading engine of a workspace', () => {
     } finally {
       for (const engine of engines) engine.dispose();
       other.dispose();
+    }
+  });
+
+  it('goes to the keeper when it asks with the secret: windows hand over and leave it the lead, a wrong secret changes nothing, and a window takes it back at once when the keeper dies', async () => {
+    const workspace = `test-${randomBytes(6).toString('hex')}`;
+    const secret = randomBytes(32).toString('hex');
+    const windows = [0, 1].map((i) => new WorkspaceLeader({ workspace, logger: silentLogger, retryMs: 60_000, label: `window ${i}`, secret }));
+    const impostor = new WorkspaceLeader({ workspace, logger: silentLogger, retryMs: 60_000, role: 'keeper', secret: 'f'.repeat(64) });
+    let keeper: WorkspaceLeader | undefined;
+    try {
+      for (const window of windows) await window.start();
+      assert.deepEqual(windows.map((window) => window.leading), [true, false]);
+      await impostor.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(windows[0].leading, true, 'a keeper without the secret gets nothing');
+      assert.deepEqual(impostor.leader, { role: 'window', pid: process.pid }, 'a follower hears who leads');
+      impostor.dispose();
+
+      keeper = new WorkspaceLeader({ workspace, logger: silentLogger, retryMs: 60_000, role: 'keeper', secret, label: 'keeper' });
+      const taken = leads(keeper);
+      await keeper.start();
+      await taken;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(windows.map((window) => window.leading), [false, false], 'the windows left it the lead');
+      const heard = await new Promise<LeaderInfo | undefined>((resolve) => {
+        if (windows[1].leader?.role === 'keeper') return resolve(windows[1].leader);
+        windows[1].onDidChangeLeader((info) => info && resolve(info));
+      });
+      assert.equal(heard?.role, 'keeper');
+
+      // The keeper dies (its socket closes as the kernel frees it): a window leads at once.
+      const next = Promise.race(windows.map((window, i) => leads(window, 10_000).then(() => i)));
+      const started = performance.now();
+      keeper.dispose();
+      await next;
+      console.log(`a window led ${Math.round(performance.now() - started)} ms after the keeper went`);
+      assert.equal(windows.filter((window) => window.leading).length, 1);
+    } finally {
+      for (const window of windows) window.dispose();
+      impostor.dispose();
+      keeper?.dispose();
+    }
+  });
+
+  it("keeps the lead secret in the state folder, made once, readable only by the user", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'instar-secret-'));
+    try {
+      const [a, b] = await Promise.all([leadSecret(dir), leadSecret(dir)]);
+      assert.match(a, /^[0-9a-f]{64}$/);
+      assert.equal(a, b, 'two hosts at once agree');
+      assert.equal(await leadSecret(dir), a);
+      assert.equal(statSync(join(dir, 'lead-secret')).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

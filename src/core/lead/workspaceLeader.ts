@@ -5,7 +5,13 @@
  * host killed with SIGKILL), elsewhere a socket file in the temporary folder. Followers stay
  * connected to the leader's socket, so they learn of its end at once and try to take over; a
  * slow timer tries again in case that word was missed.
+ *
+ * The keeper leads whenever it runs: a leading window hands the lead over when the keeper asks
+ * (a line with the workspace's lead secret, a file only the user reads), telling its followers
+ * first so that they leave the lead to the keeper; a keeper that finds another keeper leading
+ * hears so. A leader tells every follower who it is (`leader <role> <pid>`) when it connects.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { promises as fs } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -21,7 +27,22 @@ export interface WorkspaceLeaderOptions {
   retryMs?: number;
   /** A name of this engine for the log. */
   label?: string;
+  /** A window (the default) or the keeper, which takes the lead from a window. */
+  role?: LeaderRole;
+  /** The workspace's lead secret (leadSecret()): a window hands the lead over only to a keeper that gives it. */
+  secret?: string;
 }
+
+export type LeaderRole = 'window' | 'keeper';
+
+/** Who leads, as the leader told its followers. */
+export interface LeaderInfo {
+  role: LeaderRole;
+  pid: number;
+}
+
+/** How long a window that handed the lead over, or heard of a hand-over, leaves it to the keeper. */
+const HANDOVER_MS = 5000;
 
 const DEFAULT_RETRY_MS = 2000;
 const FAILED_WATCH_RETRY_MS = 200;
@@ -39,9 +60,32 @@ export class WorkspaceLeader {
   /** The lock could not be used at all: this engine leads without it. */
   private uncoordinated = false;
   private readonly address: string;
+  /** Until when this engine leaves the lead to a keeper taking it (ms since the epoch). */
+  private leaveUntil = 0;
+  private leaderInfo: LeaderInfo | undefined;
+  private readonly leaderEmitter = new Emitter<LeaderInfo | undefined>();
+  /** Fires when who leads changes as a follower hears it (undefined: none known, or this engine). */
+  readonly onDidChangeLeader = this.leaderEmitter.event;
 
   constructor(private readonly options: WorkspaceLeaderOptions) {
     this.address = leaderAddress(options.workspace);
+    this.secret = options.secret;
+  }
+
+  private secret: string | undefined;
+
+  /** The workspace's lead secret, once read (a window that has none never hands the lead over). */
+  setSecret(secret: string): void {
+    this.secret = secret;
+  }
+
+  private get role(): LeaderRole {
+    return this.options.role ?? 'window';
+  }
+
+  /** Who leads: this engine, or the leader that told its followers (undefined while unknown). */
+  get leader(): LeaderInfo | undefined {
+    return this.leading ? { role: this.role, pid: process.pid } : this.leaderInfo;
   }
 
   /** Whether this engine leads its workspace now. */
@@ -61,12 +105,18 @@ export class WorkspaceLeader {
 
   private async tryLeadOnce(): Promise<void> {
     if (this.disposed || this.leading) return;
+    if (Date.now() < this.leaveUntil) return this.follow();
     const server = createServer((socket) => {
       // A follower watching: it learns of this engine's end when the connection closes.
       this.followers.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => this.followers.delete(socket));
       socket.unref();
+      socket.write(`leader ${this.role} ${process.pid}\n`);
+      onLines(socket, (line) => {
+        const [word, secret] = line.split(' ');
+        if (word === 'yield' && this.role === 'window' && this.server === server && this.secretMatches(secret)) this.handOver();
+      });
     });
     const listened = await listen(server, this.address);
     if (listened === 'in-use' && !['linux', 'win32'].includes(process.platform) && (await this.staleSocketFile())) {
@@ -104,24 +154,74 @@ export class WorkspaceLeader {
       let connected = false;
       this.watch = socket;
       socket.unref();
-      socket.on('connect', () => (connected = true));
+      socket.on('connect', () => {
+        connected = true;
+        // The keeper asks a leading window for the lead (another keeper ignores it).
+        if (this.role === 'keeper' && this.secret) socket.write(`yield ${this.secret}\n`);
+      });
+      onLines(socket, (line) => {
+        const [word, role, pid] = line.split(' ');
+        if (word === 'leader' && (role === 'window' || role === 'keeper') && /^\d+$/.test(pid)) {
+          this.setLeaderInfo({ role, pid: Number(pid) });
+          // The keeper leads: a hand-over is done, and its end is this window's to take at once.
+          if (role === 'keeper') this.leaveUntil = 0;
+        }
+        // The leader hands the lead over to the keeper: a window leaves it to the keeper.
+        if (word === 'handover' && this.role === 'window') this.leaveUntil = Date.now() + HANDOVER_MS;
+      });
       socket.on('error', () => undefined);
       socket.on('close', () => {
         if (this.watch === socket) this.watch = undefined;
+        this.setLeaderInfo(undefined);
         if (this.disposed) return;
-        // The leader ended: take over now. A connection that never came up (the leader was just
-        // going) tries again shortly, never in a tight loop.
-        if (connected) void this.tryLead();
+        // The leader ended: take over now (unless it handed the lead to the keeper). A connection
+        // that never came up (the leader was just going) tries again shortly, never in a tight loop.
+        if (Date.now() < this.leaveUntil) this.watchSoon();
+        else if (connected) void this.tryLead();
         else this.retryIn(FAILED_WATCH_RETRY_MS);
       });
     }
     this.retryIn(this.options.retryMs ?? DEFAULT_RETRY_MS);
   }
 
+  /** Watches the next leader shortly (the keeper taking the lead), without trying to lead. */
+  private watchSoon(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.follow(), FAILED_WATCH_RETRY_MS);
+    this.timer.unref();
+  }
+
   private retryIn(ms: number): void {
     this.clearTimer();
     this.timer = setTimeout(() => void this.tryLead(), ms);
     this.timer.unref();
+  }
+
+  /** Gives the lead to the keeper that asked: the followers hear first, then the lock goes. */
+  private handOver(): void {
+    const server = this.server;
+    if (!server) return;
+    this.options.logger.info(`${this.options.label ?? 'This window'} hands the lead to the background keeper`);
+    this.leaveUntil = Date.now() + HANDOVER_MS;
+    for (const socket of this.followers) socket.end('handover\n');
+    this.server = undefined;
+    server.close();
+    this.emitter.fire(false);
+    this.follow();
+  }
+
+  private secretMatches(given: string | undefined): boolean {
+    const secret = this.secret;
+    if (!secret || !given) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(secret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private setLeaderInfo(info: LeaderInfo | undefined): void {
+    if (info?.role === this.leaderInfo?.role && info?.pid === this.leaderInfo?.pid) return;
+    this.leaderInfo = info;
+    this.leaderEmitter.fire(info);
   }
 
   /** Where sockets are files: one nobody listens on is left by a leader that died; it is removed. */
@@ -158,7 +258,42 @@ export class WorkspaceLeader {
       this.emitter.fire(false);
     }
     this.emitter.dispose();
+    this.leaderEmitter.dispose();
   }
+}
+
+/** Calls `onLine` with each line the socket receives (at most 1 KiB held for a line not yet ended). */
+function onLines(socket: Socket, onLine: (line: string) => void): void {
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let end: number;
+    while ((end = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, end));
+      buffered = buffered.slice(end + 1);
+    }
+    if (buffered.length > 1024) buffered = '';
+  });
+}
+
+/** The workspace's lead secret in its state folder (made once, readable only by the user). */
+export async function leadSecret(stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'lead-secret');
+  const existing = await fs.readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  // Made whole beside it, then linked in place: two hosts at once keep the one linked first.
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const made = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(made, randomBytes(32).toString('hex'), { mode: 0o600 });
+  try {
+    await fs.link(made, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await fs.rm(made, { force: true });
+  }
+  return (await fs.readFile(file, 'utf8')).trim();
 }
 
 /** The lock's address: an abstract socket on Linux (nothing on disk), a socket file elsewhere. */
