@@ -136,6 +136,8 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
           'instar.tmux.socket': socket,
           'instar.notifications': 'off',
           'instar.api.enabled': true,
+          // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
+          'instar.keeper.enabled': false,
           'instar.api.port': 0,
           ...WORKBENCH_SETTINGS,
           // Not VS Code's port finder: in a remote host it otherwise runs ps and reads every

@@ -21,6 +21,15 @@ const common = {
   logLevel: 'warning',
 };
 
+// execa and its dependencies (40 % of the code) go to a file of their own, read on the first
+// process that is not tmux: not on the way to activation.
+const execaApart = {
+  name: 'execa-apart',
+  setup(build) {
+    build.onResolve({ filter: /^execa$/ }, () => ({ path: './execa.js', external: true }));
+  },
+};
+
 /** Files under `dir` whose names match `pattern`. */
 function find(dir, pattern) {
   if (!existsSync(dir)) return [];
@@ -42,14 +51,6 @@ if (args.has('--tests')) {
   await buildCli();
   await buildKeeper();
 } else {
-  // execa and its dependencies (40 % of the code) go to a file of their own, read on the first
-  // process that is not tmux: not on the way to activation.
-  const execaApart = {
-    name: 'execa-apart',
-    setup(build) {
-      build.onResolve({ filter: /^execa$/ }, () => ({ path: './execa.js', external: true }));
-    },
-  };
   // Activation loads only dist/extension.js (the view, the commands, the schemes: a few KiB);
   // the rest, dist/main.js, loads right after it returned.
   const mainApart = {
@@ -72,5 +73,6 @@ async function buildKeeper() {
 
 /** The `instar` command line (dist/cli.js), which spawned sessions find on their PATH. */
 async function buildCli() {
-  await esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+  // execa stays in dist/execa.js (built with the extension): only instar keeper runs a process.
+  await esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [execaApart] });
 }

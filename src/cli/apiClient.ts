@@ -70,15 +70,18 @@ export class ApiClient {
     }
     const tried = endpoints.map((endpoint) => `${endpoint.url} (from ${endpoint.from})`).join(', then ');
     const cause = (last as { cause?: { code?: string } })?.cause?.code ?? (last as Error)?.message;
-    throw new UnreachableError(`Cannot reach the Instar Sessions API at ${tried}: ${cause}. Is VS Code open on this workspace with instar.api.enabled on?`);
+    throw new UnreachableError(`Cannot reach the Instar Sessions API at ${tried}: ${cause}. Is VS Code open on this workspace with instar.api.enabled on, or its keeper running (instar keeper)?`);
   }
 
   private async endpoints(): Promise<Endpoint[]> {
     if (this.endpoint) return [this.endpoint];
     const found: Endpoint[] = [];
+    // The workspace's file first, read now: it has the token and port as they are (rotated, moved).
+    const named = this.env.INSTAR_CONFIG_FILE ? await readConfig(this.env.INSTAR_CONFIG_FILE) : undefined;
+    if (named) found.push(named);
     const url = this.env.INSTAR_SERVER_URL;
     const token = this.env.INSTAR_AUTH_TOKEN;
-    if (url && token) found.push({ url: url.replace(/\/+$/, ''), token, from: 'INSTAR_SERVER_URL' });
+    if (url && token && !found.some((endpoint) => endpoint.url === url.replace(/\/+$/, '') && endpoint.token === token)) found.push({ url: url.replace(/\/+$/, ''), token, from: 'INSTAR_SERVER_URL' });
     const config = await findConfig(this.cwd);
     if (config && !found.some((endpoint) => endpoint.url === config.url && endpoint.token === config.token)) found.push(config);
     if (found.length === 0) {
@@ -93,13 +96,19 @@ export class ApiClient {
 /** The nearest `.instar/config.json` from `dir` up. */
 async function findConfig(dir: string): Promise<Endpoint | undefined> {
   for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const file = path.join(at, '.instar', 'config.json');
-    try {
-      const value = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-      if (typeof value.port === 'number' && typeof value.authToken === 'string') return { url: `http://127.0.0.1:${value.port}`, token: value.authToken, from: file };
-    } catch {
-      // None here, or unreadable: look further up.
-    }
+    const found = await readConfig(path.join(at, '.instar', 'config.json'));
+    if (found) return found;
     if (path.dirname(at) === at) return undefined;
   }
+}
+
+/** The endpoint a config file gives, or undefined (none there, unreadable, or not one). */
+async function readConfig(file: string): Promise<Endpoint | undefined> {
+  try {
+    const value = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    if (typeof value.port === 'number' && typeof value.authToken === 'string') return { url: `http://127.0.0.1:${value.port}`, token: value.authToken, from: file };
+  } catch {
+    // None there, or unreadable.
+  }
+  return undefined;
 }

@@ -247,15 +247,16 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   keeper: {
-    usage: 'instar keeper [--workspace <folder>] [--state-dir <folder>] [--no-api] [--debug]',
+    usage: 'instar keeper [status | start | stop] [--workspace <folder>] [--state-dir <folder>] [--no-api] [--debug]',
     summary:
-      "Keep a workspace's team in the foreground with no VS Code open (a server, a systemd unit): its scheduled jobs, its API, endings when idle and budgets, until interrupted. The workspace is this folder unless given; its settings come from its .vscode/settings.json.",
+      "Keep a workspace's team with no VS Code open: its scheduled jobs, its API, endings when idle and budgets. With no command it runs in the foreground until interrupted (a server, a systemd unit); start runs it in the background (it ends once nothing is left to keep), status says whether one runs, stop stops it (the sessions go on in tmux). The workspace is this folder unless given; its settings come from its .vscode/settings.json.",
     flags: ['no-api', 'debug'],
     options: ['workspace', 'state-dir'],
     async run(c) {
-      words(c, 0, 0);
+      const [verb] = words(c, 0, 1);
+      if (verb !== undefined && !['status', 'start', 'stop'].includes(verb)) throw new UsageError(`Unknown keeper command ${JSON.stringify(verb)}: use status, start or stop, or none to run it here.`);
       if (!c.io.runKeeper) throw new Error('The keeper cannot be started from here.');
-      const args = [...(['workspace', 'state-dir'] as const).flatMap((name) => (c.options.has(name) ? [`--${name}`, c.options.get(name)!] : [])), ...(['no-api', 'debug'] as const).filter((name) => c.flags.has(name)).map((name) => `--${name}`)];
+      const args = [...(verb === undefined ? [] : [verb]), ...(['workspace', 'state-dir'] as const).flatMap((name) => (c.options.has(name) ? [`--${name}`, c.options.get(name)!] : [])), ...(['no-api', 'debug'] as const).filter((name) => c.flags.has(name)).map((name) => `--${name}`)];
       return c.io.runKeeper(args);
     },
   },

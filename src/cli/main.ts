@@ -1,15 +1,15 @@
 /** The `instar` program: runs one command and exits with its status. */
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { runCli } from './instarCli';
 
 /** The keeper (dist/keeper.js beside this file) in the foreground, with this runtime; signals reach it. */
-function runKeeper(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'keeper.js'), ...args], { stdio: 'inherit' });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  process.on('SIGINT', forward('SIGINT'));
-  process.on('SIGTERM', forward('SIGTERM'));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+async function runKeeper(args: string[]): Promise<number> {
+  // execa is dist/execa.js, read only here: the other commands, which agents run all the time, never load it.
+  const { execa } = await import('execa');
+  const child = execa(process.execPath, [path.join(__dirname, 'keeper.js'), ...args], { stdio: 'inherit', reject: false, env: { ELECTRON_RUN_AS_NODE: '1' } });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  const result = await child;
+  return result.exitCode ?? (result.signal ? 128 : 1);
 }
 
 async function readStdin(): Promise<string> {

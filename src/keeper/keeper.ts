@@ -6,16 +6,19 @@
  * engine the endings when idle, the budgets and the hook events. `keeper.json` in the state folder
  * says which process keeps the workspace, since when.
  */
-import { promises as fs } from 'node:fs';
+import { FSWatcher, promises as fs, watch } from 'node:fs';
 import * as path from 'node:path';
 import { ApiServer } from '../core/http/apiServer';
-import { agentApiEnvironment, generateToken, readInstarConfig, writeInstarConfig } from '../core/http/instarConfig';
+import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
 import { JobScheduler } from '../core/jobs/jobScheduler';
-import { watchJobsFile } from '../core/jobs/jobsWatcher';
+import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
+import { KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
 import { WorkspaceLeader } from '../core/lead/workspaceLeader';
+import { isEnded } from '../core/model/sessionRecord';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { engineSettings, Settings } from '../core/settings/instarSettings';
 import { writeFileAtomic } from '../core/util/atomicWrite';
+import { coalesce } from '../core/util/coalesce';
 import { DisposableStore } from '../core/util/disposables';
 import { FileStorage } from '../core/util/fileStorage';
 import { systemClock, type Logger } from '../core/util/host';
@@ -26,24 +29,20 @@ export interface KeeperOptions {
   /** The key the workspace's sessions are tagged with (undefined: the default for the state folder). */
   workspaceKey?: string;
   settings: Settings;
-  /** Serve the HTTP API where it leads. */
-  api: boolean;
+  /** Serve the HTTP API where it leads: always (started by hand), or as the settings say (started by a window). */
+  api: boolean | 'settings';
   logger: Logger;
   version: string;
   /** The `instar` command put on every agent's PATH. */
   cli: { runtime: string; script: string };
+  /** The workspace's lead secret: a leading window hands the lead over for it. */
+  secret: string;
+  /** Ends the keeper once nothing was left to keep (no live session, no enabled job) this long; undefined: it stays. */
+  lingerMs?: number;
+  /** Called when it ends by itself (nothing left to keep, or another keeper leads), with why. */
+  onEnd?: (why: string) => void;
 }
 
-/** What keeper.json says. */
-export interface KeeperInfo {
-  pid: number;
-  startedAt: string;
-  workspace: string;
-  /** Where its API listens, once it does. */
-  port?: number;
-}
-
-export const KEEPER_INFO_FILE = 'keeper.json';
 export const KEEPER_RECORD_FILE = 'keeper-record.json';
 
 export class Keeper {
@@ -51,13 +50,17 @@ export class Keeper {
   readonly engine: SessionEngine;
   private readonly leader: WorkspaceLeader;
   private readonly storage: FileStorage;
-  private api: { server: ApiServer; port: number } | undefined;
+  private api: { server: ApiServer; port: number; token: string; watcher?: FSWatcher } | undefined;
   private scheduler: JobScheduler | undefined;
   private readonly startedAt = new Date();
   private disposed = false;
+  private settings: Settings;
+  /** Since when nothing has been left to keep (undefined: something is). */
+  private idleSince: number | undefined;
 
   constructor(private readonly options: KeeperOptions) {
     const { stateDir, logger, settings } = options;
+    this.settings = settings;
     this.storage = FileStorage.open(path.join(stateDir, KEEPER_RECORD_FILE));
     this.engine = this.store.add(
       SessionEngine.open({
@@ -70,8 +73,55 @@ export class Keeper {
         cli: options.cli,
       }),
     );
-    this.leader = this.store.add(new WorkspaceLeader({ workspace: this.engine.workspaceKey, logger, label: 'The keeper' }));
+    this.leader = this.store.add(new WorkspaceLeader({ workspace: this.engine.workspaceKey, logger, label: 'The keeper', role: 'keeper', secret: options.secret }));
     this.store.add(this.leader.onDidChange(() => void this.follow()));
+    this.store.add(
+      this.leader.onDidChangeLeader((leader) => {
+        if (leader?.role === 'keeper' && leader.pid !== process.pid) this.end(`another keeper (pid ${leader.pid}) keeps this workspace`);
+      }),
+    );
+    if (options.lingerMs !== undefined) {
+      const timer = setInterval(() => this.checkLinger(), Math.min(15_000, Math.max(1000, options.lingerMs / 4)));
+      this.store.add({ dispose: () => clearInterval(timer) });
+    }
+  }
+
+  /** Takes settings that changed (a window's, kept current): later spawns use them, the API moves to a new port. */
+  async setSettings(settings: Settings): Promise<void> {
+    const portChanged = settings.apiPort !== this.settings.apiPort;
+    this.settings = settings;
+    if (portChanged) await this.stopApi();
+    await this.follow();
+    this.engine.configure(engineSettings(settings, this.apiEnvironment(), (message) => this.options.logger.warn(message)));
+  }
+
+  private apiWanted(): boolean {
+    return this.options.api === true || (this.options.api === 'settings' && this.settings.apiEnabled);
+  }
+
+  private apiEnvironment(): Record<string, string> {
+    return this.api ? agentApiEnvironment({ port: this.api.port, token: this.api.token }, this.options.workspace) : {};
+  }
+
+  /** Whether there is anything to keep: a live session, or an enabled job. */
+  hasWork(): boolean {
+    return this.engine.list().some((record) => !isEnded(record)) || (this.scheduler?.list().some((job) => job.enabled) ?? false);
+  }
+
+  private checkLinger(now = Date.now()): void {
+    if (this.disposed || this.options.lingerMs === undefined) return;
+    if (this.hasWork()) {
+      this.idleSince = undefined;
+      return;
+    }
+    this.idleSince ??= now;
+    if (now - this.idleSince >= this.options.lingerMs) this.end(`nothing left to keep for ${Math.round(this.options.lingerMs / 1000)} s (no live session, no enabled job)`);
+  }
+
+  private end(why: string): void {
+    if (this.disposed) return;
+    this.options.logger.info(`The keeper ends: ${why}`);
+    void this.dispose().finally(() => this.options.onEnd?.(why));
   }
 
   /** Starts the engine and takes part in choosing the leader; resolves once it knows whether it leads. */
@@ -96,27 +146,35 @@ export class Keeper {
     return this.scheduler;
   }
 
-  /** Runs what the leader runs while it leads; stops it when it does not. */
-  private async follow(): Promise<void> {
+  /**
+   * Runs what the leader runs while it leads; stops it when it does not. Calls while one runs make
+   * it run once more: two at once would start two APIs.
+   */
+  private readonly follow: () => Promise<void> = coalesce(() => this.followOnce());
+
+  private async followOnce(): Promise<void> {
     if (this.disposed) return;
     if (!this.leader.leading) {
       await this.stopApi();
       return;
     }
-    if (this.options.api && !this.api) await this.startApi();
+    if (!this.apiWanted()) await this.stopApi();
+    else if (!this.api) await this.startApi();
     if (!this.scheduler) await this.startJobs();
   }
 
   private async startApi(): Promise<void> {
-    const { workspace, settings, logger } = this.options;
+    const { workspace, logger } = this.options;
+    const settings = this.settings;
     // The workspace's token, as every window and every running session knows it; a new one only where there is none.
-    const token = (await readInstarConfig(workspace))?.token ?? generateToken();
+    const token = (await readWorkspaceToken(workspace)) ?? generateToken();
     const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: workspace, version: this.options.version, logger });
     try {
       const port = await server.start();
-      this.api = { server, port };
+      this.api = { server, port, token };
       await writeInstarConfig(workspace, { port, token });
-      this.engine.configure(engineSettings(settings, agentApiEnvironment({ port, token }), () => undefined));
+      this.api.watcher = this.followToken(server);
+      this.engine.configure(engineSettings(settings, this.apiEnvironment(), () => undefined));
       await this.writeInfo();
       logger.info(`API listening on http://127.0.0.1:${port}`);
     } catch (error) {
@@ -124,18 +182,58 @@ export class Keeper {
     }
   }
 
+  /**
+   * Follows the workspace's file: takes a token rotated in a window (the old one stops working at
+   * once), and puts its own port back where another host wrote its own (a window that was starting
+   * its API as it handed the lead over).
+   */
+  private followToken(server: ApiServer): FSWatcher | undefined {
+    const { workspace, logger } = this.options;
+    try {
+      const watcher = watch(path.join(workspace, '.instar'), { persistent: false }, (_kind, name) => {
+        if (name !== null && name !== 'config.json') return;
+        void Promise.all([readWorkspaceToken(workspace), readInstarConfig(workspace)]).then(async ([token, config]) => {
+          const api = this.api;
+          if (!api || api.server !== server) return;
+          if (token && token !== api.token) {
+            api.token = token;
+            server.setToken(token);
+            this.engine.configure(engineSettings(this.settings, this.apiEnvironment(), () => undefined));
+            logger.info('The API token was rotated: the old one is refused from now on');
+          }
+          if (config?.port !== api.port) {
+            logger.info(`.instar/config.json named port ${config?.port ?? 'none'}; the API is on ${api.port}, written back`);
+            await writeInstarConfig(workspace, { port: api.port, token: api.token });
+          }
+        }).catch((error: Error) => logger.warn(`Could not follow .instar/config.json: ${error.message}`));
+      });
+      watcher.on('error', () => undefined);
+      return watcher;
+    } catch (error) {
+      logger.warn(`A token rotated in a window will not reach the keeper until it restarts: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
   private async stopApi(): Promise<void> {
     const api = this.api;
+    if (!api) return;
     this.api = undefined;
-    await api?.server.stop();
+    api.watcher?.close();
+    await api.server.stop();
+    this.engine.configure({ agentEnv: this.settings.agentEnv });
   }
 
   private async startJobs(): Promise<void> {
-    const { workspace, logger, settings } = this.options;
-    const scheduler = this.store.add(new JobScheduler(this.engine, { cwd: workspace, storage: this.storage, clock: systemClock, logger, runMissed: settings.runMissedJobs }));
+    const { workspace, logger } = this.options;
+    const settings = this.settings;
+    // The jobs' state every host shares: a job disabled in a window stays disabled here.
+    const storage = FileStorage.open(path.join(this.options.stateDir, JOBS_STATE_FILE), { shared: true });
+    const scheduler = this.store.add(new JobScheduler(this.engine, { cwd: workspace, storage, clock: systemClock, logger, runMissed: settings.runMissedJobs }));
     this.scheduler = scheduler;
     try {
       this.store.add(await watchJobsFile(workspace, scheduler));
+      this.store.add(watchJobsState(this.options.stateDir, scheduler));
       await scheduler.start();
       const enabled = scheduler.list().filter((job) => job.enabled).length;
       if (enabled > 0) logger.info(`Jobs: ${enabled} enabled in .instar/jobs.json, run here`);

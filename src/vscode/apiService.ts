@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { ApiServer } from '../core/http/apiServer';
-import { agentApiEnvironment, generateToken, readInstarConfig, writeInstarConfig } from '../core/http/instarConfig';
+import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { coalesce } from '../core/util/coalesce';
@@ -65,8 +65,9 @@ export class ApiService implements vscode.Disposable {
     if (enabled && !wanted) {
       // Another window of the workspace runs the API: agents spawned here call it.
       const config = await readInstarConfig(folder);
-      this.setEnvironment(config ? agentApiEnvironment(config) : {});
-      this.host.logger.info(`The API of this workspace runs in another window${config ? ` (http://127.0.0.1:${config.port})` : ''}; it moves here if that window closes`);
+      this.setEnvironment(config ? agentApiEnvironment(config, folder) : {});
+      const where = this.leader.leader?.role === 'keeper' ? 'the background keeper' : 'another window';
+      this.host.logger.info(`The API of this workspace runs in ${where}${config ? ` (http://127.0.0.1:${config.port})` : ''}; it moves here if that ends`);
       return;
     }
     if (!wanted || this.running) return;
@@ -77,7 +78,7 @@ export class ApiService implements vscode.Disposable {
       this.server = server;
       this.running = { port, requested: settings.apiPort, folder };
       await writeInstarConfig(folder, { port, token });
-      this.setEnvironment(agentApiEnvironment({ port, token }));
+      this.setEnvironment(agentApiEnvironment({ port, token }, folder));
       this.host.logger.info(`API listening on http://127.0.0.1:${port}`);
       this.host.onListening?.(folder);
     } catch (error) {
@@ -91,21 +92,42 @@ export class ApiService implements vscode.Disposable {
     return token;
   }
 
-  /** A new token: the old one stops working at once. */
+  /**
+   * A new token: the old one stops working at once. Where the API runs elsewhere (the keeper,
+   * another window), the workspace's file gets it and the leader takes it from there.
+   */
   async rotateToken(): Promise<string> {
     const token = generateToken();
     await this.host.secrets.store(TOKEN_KEY, token);
     if (this.server && this.running) {
       this.server.setToken(token);
       await writeInstarConfig(this.running.folder, { port: this.running.port, token });
-      this.setEnvironment(agentApiEnvironment({ port: this.running.port, token }));
+      this.setEnvironment(agentApiEnvironment({ port: this.running.port, token }, this.running.folder));
+      return token;
+    }
+    const folder = this.gate.trustedFolder();
+    const config = folder ? await readInstarConfig(folder) : undefined;
+    if (folder && config) {
+      await writeInstarConfig(folder, { port: config.port, token });
+      this.setEnvironment(agentApiEnvironment({ port: config.port, token }, folder));
     }
     return token;
   }
 
-  /** The stored token, made once when there is none (callers at the same moment share one). */
+  /**
+   * The workspace's token: the one in its `.instar/config.json` (on the machine where the agents
+   * run, so a window opened from another browser or machine, and the keeper, all use the one the
+   * running sessions know), else the one in secret storage, else a new one. Callers at the same
+   * moment share one.
+   */
   private token(): Promise<string> {
     this.pendingToken ??= (async () => {
+      const folder = this.gate.trustedFolder();
+      const inFile = folder ? await readWorkspaceToken(folder) : undefined;
+      if (inFile) {
+        if ((await this.host.secrets.get(TOKEN_KEY)) !== inFile) await this.host.secrets.store(TOKEN_KEY, inFile);
+        return inFile;
+      }
       const stored = await this.host.secrets.get(TOKEN_KEY);
       if (stored) return stored;
       const token = generateToken();

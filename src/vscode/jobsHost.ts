@@ -5,18 +5,23 @@
  * windows are open (another window takes over when it closes). Problems in the file show as a
  * warning each time they change.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobScheduler } from '../core/jobs/jobScheduler';
-import { watchJobsFile } from '../core/jobs/jobsWatcher';
+import { JOBS_STATE_KEY, JobScheduler } from '../core/jobs/jobScheduler';
+import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { coalesce } from '../core/util/coalesce';
 import { DisposableStore } from '../core/util/disposables';
+import { FileStorage } from '../core/util/fileStorage';
 import { systemClock, type Logger, type Storage } from '../core/util/host';
 import type { WorkspaceGate } from './workspaceGate';
 
 export interface JobsHostOptions {
+  /** This window's storage: the jobs' state it kept before it was shared (taken over once). */
   storage: Storage;
+  /** The workspace's state folder: the jobs' state every host shares (jobs-state.json). */
+  stateDir: string;
   logger: Logger;
   /** Read when the scheduler starts. */
   runMissed: () => boolean;
@@ -37,7 +42,13 @@ export class JobsHost implements vscode.Disposable {
   ) {
     this.store.add(this.loaded);
     this.store.add(gate.onDidGrantTrust(() => void this.start()));
-    this.store.add(leader.onDidChange(() => void this.start()));
+    this.store.add(
+      leader.onDidChange((leading) => {
+        // The lead went (to the keeper): its jobs run there, and only there.
+        if (!leading) this.current?.stop();
+        else void this.start();
+      }),
+    );
   }
 
   /** The scheduler, once the jobs are loaded (running them only where this window leads). */
@@ -65,8 +76,13 @@ export class JobsHost implements vscode.Disposable {
   }
 
   private async load(folder: string): Promise<void> {
-    const { storage, logger } = this.options;
+    const { logger, stateDir } = this.options;
+    const storage = FileStorage.open(path.join(stateDir, JOBS_STATE_FILE), { shared: true });
+    // What this window kept before the state was shared (a job disabled here) is not lost.
+    const kept = this.options.storage.get(JOBS_STATE_KEY);
+    if (storage.get(JOBS_STATE_KEY) === undefined && kept !== undefined) await storage.update(JOBS_STATE_KEY, kept);
     const scheduler = this.store.add(new JobScheduler(this.engine, { cwd: folder, storage, clock: systemClock, logger, runMissed: this.options.runMissed() }));
+    this.store.add(watchJobsState(stateDir, scheduler));
     this.current = scheduler;
     let shown = '';
     this.store.add(

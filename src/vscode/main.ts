@@ -5,10 +5,13 @@
  * answered from here.
  */
 import * as vscode from 'vscode';
-import { WorkspaceLeader } from '../core/lead/workspaceLeader';
+import { noteWorkspace, stateFolderFor } from '../core/lead/workspaceDirectory';
+import { leadSecret, WorkspaceLeader } from '../core/lead/workspaceLeader';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';
 import { ApiService } from './apiService';
+import { AwayNotice } from './awayNotice';
+import { BackgroundKeeper } from './backgroundKeeper';
 import { CommandHandlers } from './commands';
 import type { CommandId } from './commands/commandIds';
 import { EnvironmentCheck } from './environmentCheck';
@@ -59,12 +62,16 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   const logger = channelLogger(channel);
   const settings = store.add(new SettingsWatcher());
   const ownStorage = (context.storageUri ?? context.globalStorageUri).fsPath;
-  const stateDir = context.storageUri ? sharedStateDir(ownStorage) : ownStorage;
+  // The workspace's state folder as its first window (or the keeper) noted it: another host of the
+  // same folder may get another storage folder from VS Code (code-server on another port).
+  const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
+  const folderPath = workspaceFolder?.uri.scheme === 'file' ? workspaceFolder.uri.fsPath : undefined;
+  const { stateDir, workspaceKey } = stateFolderFor(folderPath, context.storageUri ? sharedStateDir(ownStorage) : ownStorage);
   // Opened with the stored records only: it starts (events, tmux) off the activation path, below.
   // The instar command on every agent's PATH runs with this host's own runtime (Node, or Electron as Node).
   const cli = { runtime: process.execPath, script: context.asAbsolutePath('dist/cli.js') };
   const skillSource = context.asAbsolutePath('media/skills/instar-session/SKILL.md');
-  const engine = store.add(SessionEngine.open({ stateDir, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
+  const engine = store.add(SessionEngine.open({ stateDir, workspaceKey, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
   const gate = store.add(new WorkspaceGate());
   const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
   const environment = new EnvironmentCheck(engine, logger);
@@ -90,29 +97,46 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   const documents = { [OUTPUT_SCHEME]: outputs, [CONVERSATION_SCHEME]: conversations, [GIT_SCHEME]: new GitDocuments(engine) };
   const refresh = store.add(new RefreshController(engine, view, tree, outputs, logger));
   const terminals = store.add(new SessionTerminals(engine));
-  store.add(new SessionStatusBar(engine));
+  // Its jobs are read when it checks, after the jobs host below is built.
+  const keeper = store.add(new BackgroundKeeper(engine, gate, leader, settings, { stateDir, script: context.asAbsolutePath('dist/keeper.js'), logger, jobs: () => jobs.scheduler }));
+  const statusBar = store.add(new SessionStatusBar(engine, () => keeper.summary()));
   store.add(new WaitingBadge(engine, view));
   const selection = store.add(new SelectionContext(engine, view));
   const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
   store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open, showAll: () => void vscode.commands.executeCommand('instar.switchSession') }));
 
   store.add(new LostSessions(engine, gate, () => settings.value.resumeLost, logger, activatedAt));
-  const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, logger, runMissed: () => settings.value.runMissedJobs }));
+  const jobs = store.add(new JobsHost(engine, gate, leader, { storage: context.workspaceState, stateDir, logger, runMissed: () => settings.value.runMissedJobs }));
   store.add(jobs.onDidLoad((scheduler) => {
     tree.setScheduler(scheduler);
     refresh.watchJobs(scheduler);
   }));
+  store.add(jobs.onDidLoad((scheduler) => store.add(scheduler.onDidChange(() => keeper.checkSoon()))));
+  store.add(keeper.onDidChange(() => {
+    const kept = keeper.summary() !== undefined;
+    view.description = kept ? 'kept in the background' : undefined;
+    void vscode.commands.executeCommand('setContext', 'instar.keeperLeads', kept);
+    statusBar.update();
+  }));
+  const away = store.add(new AwayNotice(engine, stateDir, logger, () => settings.value.notifications === 'off'));
   const picker = store.add(new QuickPicker());
   // Everything listens already: the engine's first changes (sessions ended or lost while away) reach them.
   const ready = engine.start().then(async () => {
+    // The keeper asks for the lead with the workspace's secret; a window that leads hands it over.
+    leader.setSecret(await leadSecret(stateDir));
     await leader.start();
     void api.update();
     void jobs.start();
     logger.info(`Instar Sessions active: ${engine.list().length} sessions known, tmux socket ${engine.socket || '(default)'}, ready ${Date.now() - activatedAt} ms after activation began`);
-    if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace (this host's own storage, ${ownStorage}, is a copy VS Code made while another host held the workspace's)`);
+    const folder = gate.trustedFolder();
+    // Where the keeper started by hand (instar keeper) finds this workspace's state.
+    if (folder) void noteWorkspace({ folder, stateDir, workspaceKey: engine.workspaceKey }).catch((error: Error) => logger.debug(`Could not note the workspace's state folder: ${error.message}`));
+    keeper.checkSoon();
+    away.start();
+    if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
-  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations }));
+  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations, keeper }));
   // Not in this turn: the tmux probe forks this (large) process, 4 to 19 ms measured.
   setTimeout(() => void environment.check(), 0);
   const loadedMs = Date.now() - activatedAt;

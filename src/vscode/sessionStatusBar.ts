@@ -9,7 +9,11 @@ export class SessionStatusBar implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly item: vscode.StatusBarItem;
 
-  constructor(private readonly engine: SessionEngine) {
+  constructor(
+    private readonly engine: SessionEngine,
+    /** Who keeps the work when not this window (a line of the tooltip), if anyone. */
+    private readonly keeperSummary: () => string | undefined = () => undefined,
+  ) {
     this.item = this.store.add(vscode.window.createStatusBarItem('instar.summary', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'Instar Sessions';
     this.item.command = 'instar.sessions.focus';
@@ -17,7 +21,7 @@ export class SessionStatusBar implements vscode.Disposable {
     this.update();
   }
 
-  private update(): void {
+  update(): void {
     const counts = countByStatus(this.engine.list());
     const running = counts.running + counts.starting;
     const usage = this.engine.usageReport();
@@ -33,7 +37,8 @@ export class SessionStatusBar implements vscode.Disposable {
     this.item.text = parts.join('  ');
     const budget = usage.dailyBudgetUsd === undefined ? '' : ` of a daily budget of ${formatUsd(usage.dailyBudgetUsd)}`;
     const summary = `Instar Sessions: ${running} running, ${counts.waiting} waiting for you, ${counts.idle} idle${counts.error ? `, ${counts.error} with errors` : ''}; ${formatUsd(usage.todayUsd)} spent today${budget}`;
-    this.item.tooltip = summary;
+    const keeper = this.keeperSummary();
+    this.item.tooltip = keeper ? `${summary}\n${keeper}` : summary;
     this.item.accessibilityInformation = { label: summary, role: 'button' };
     this.item.backgroundColor = counts.waiting > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();

@@ -90,6 +90,8 @@ export class CodeServer {
         ...options.env,
         XDG_CONFIG_HOME: join(options.root, 'xdg-config'),
         XDG_DATA_HOME: join(options.root, 'xdg-data'),
+        // Where windows note their workspaces' state folders (machineStateRoot), for the keeper started by hand.
+        XDG_STATE_HOME: join(options.root, 'xdg-state'),
         // VS Code's IPC sockets go to the scratch folder, not /tmp; no extension gallery to ask.
         XDG_RUNTIME_DIR: join(options.root, 'runtime'),
         EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: '' }),

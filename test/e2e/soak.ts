@@ -110,6 +110,8 @@ export async function openSoakWindow(repo: string, say: (line: string) => void):
       'instar.permissionMode': 'default',
       'instar.sessions.endWhenIdleMinutes': 1,
       'instar.api.enabled': true,
+      // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
+      'instar.keeper.enabled': false,
       'instar.api.port': 0,
       ...WORKBENCH_SETTINGS,
       // Headless Chromium draws in software: spinning icons alone kept its renderer at 60 to 90 % of

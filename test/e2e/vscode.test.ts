@@ -57,6 +57,8 @@ describe('inside a real VS Code (code-server)', () => {
         'instar.notifications': 'off',
         'instar.api.enabled': true,
         'instar.api.port': 0,
+        // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
+        'instar.keeper.enabled': false,
         ...WORKBENCH_SETTINGS,
       },
     });

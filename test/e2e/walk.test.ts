@@ -72,6 +72,8 @@ describe("a new user's walk through the UI (code-server)", () => {
       // Tools ask first, so that a session can be waiting for the user.
       'instar.permissionMode': 'default',
       'instar.api.enabled': true,
+      // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
+      'instar.keeper.enabled': false,
       'instar.api.port': 0,
       ...WORKBENCH_SETTINGS,
     };

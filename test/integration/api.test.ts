@@ -236,7 +236,7 @@ describe('HTTP API limits and setup', () => {
       assert.equal((await stat(file)).mode & 0o777, 0o600);
       const exclude = await readFile(join(h.root, '.git', 'info', 'exclude'), 'utf8');
       assert.equal(exclude.split('\n').filter((line) => line === '.instar/').length, 1);
-      assert.deepEqual(agentApiEnvironment({ port: 4041, token: 'def' }), { INSTAR_SERVER_URL: 'http://127.0.0.1:4041', INSTAR_AUTH_TOKEN: 'def' });
+      assert.deepEqual(agentApiEnvironment({ port: 4041, token: 'def' }, h.root), { INSTAR_SERVER_URL: 'http://127.0.0.1:4041', INSTAR_AUTH_TOKEN: 'def', INSTAR_CONFIG_FILE: join(h.root, '.instar', 'config.json') });
       assert.equal(generateToken().length, 64);
     } finally {
       await h.dispose();

@@ -45,7 +45,7 @@ for (const { label, binary } of claudesUnderTest()) {
       server = new ApiServer(rig.h.engine, { port: 0, token, cwd: rig.cwd, version: 'x', logger: silentLogger });
       const port = await server.start();
       base = `http://127.0.0.1:${port}`;
-      rig.h.engine.configure({ agentEnv: { ...rig.home.env, ...agentApiEnvironment({ port, token }) } });
+      rig.h.engine.configure({ agentEnv: { ...rig.home.env, ...agentApiEnvironment({ port, token }, rig.cwd) } });
     });
     after(async () => {
       await server.stop();

@@ -95,10 +95,10 @@ describe('the keeper, with no VS Code at all', () => {
   it('refuses a workspace that is not a folder, and an unknown argument, saying what it takes', async () => {
     const missing = await instar(['keeper', '--workspace', join(root, 'nowhere')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /The workspace .*nowhere is not a folder\.\nUsage: instar keeper \[--workspace <folder>\]/);
+    assert.match(missing.stderr, /The workspace .*nowhere is not a folder\.\nUsage: instar keeper \[status \| start \| stop\] \[--workspace <folder>\]/);
     const unknown = await instar(['keeper', '--port', '1']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /Unknown option --port\.\nUsage: instar keeper \[--workspace <folder>\]/);
+    assert.match(unknown.stderr, /Unknown option --port\.\nUsage: instar keeper \[status \| start \| stop\] \[--workspace <folder>\]/);
   });
 
   it('serves the API with the workspace token: an agent spawns a helper and gets its answer', async () => {
@@ -147,5 +147,31 @@ describe('the keeper, with no VS Code at all', () => {
     assert.equal(tmuxHas('helper'), true, 'the helper still runs');
     const log = await readFile(join(stateDir, 'keeper.log'), 'utf8');
     assert.match(log, /API listening on/);
+  });
+
+  it('starts in the background, says that it runs, and stops, from the command line', async () => {
+    const stateDir = /State folder (\S+) /.exec(output)![1];
+    const none = await instar(['keeper', 'status', '--workspace', workspace]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^No keeper runs for /);
+    const started = await instar(['keeper', 'start', '--workspace', workspace]);
+    assert.equal(started.code, 0, started.stderr);
+    const pid = Number(/\(pid (\d+)\)/.exec(started.stdout)?.[1]);
+    assert.match(started.stdout, /it ends once nothing is left to keep for 10 minutes/);
+    // Detached: the command that started it is gone, the keeper is not.
+    process.kill(pid, 0);
+    const status = await instar(['keeper', 'status', '--workspace', workspace]);
+    assert.match(status.stdout, new RegExp(`runs \\(pid ${pid}\\) since .*its API on http://127\\.0\\.0\\.1:\\d+`));
+    const again = await instar(['keeper', 'start', '--workspace', workspace]);
+    assert.match(again.stdout, new RegExp(`runs already \\(pid ${pid}\\)`));
+    const stopped = await instar(['keeper', 'stop', '--workspace', workspace]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, new RegExp(`Stopped the keeper \\(pid ${pid}\\); the sessions go on in tmux`));
+    assert.throws(() => process.kill(pid, 0), 'it is gone');
+    assert.equal(existsSync(join(stateDir, 'keeper-stopped.json')), true, 'windows leave it stopped');
+    assert.equal(tmuxHas('helper'), true);
+    const wrong = await instar(['keeper', 'restart']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /Unknown keeper command "restart": use status, start or stop/);
   });
 });

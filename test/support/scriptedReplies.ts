@@ -28,6 +28,8 @@ export function scriptedReply(request: FakeRequest): FakeReply {
   if (newest.includes('RUN-MARK')) return { kind: 'tool', name: 'Bash', input: { command: 'sh mark.sh', description: 'Append a mark' } };
   if (newest.includes('TOUCH-A-FILE')) return { kind: 'tool', name: 'Bash', input: { command: 'touch touched.txt', description: 'Create a file' } };
   if (newest.includes('ASK-A-QUESTION')) return { kind: 'tool', name: 'AskUserQuestion', input: { questions: [QUESTION] } };
+  // An agent steering an agent: the instar command on its PATH, its answer in the tool's output.
+  if (newest.includes('SPAWN-A-HELPER')) return { kind: 'tool', name: 'Bash', input: { command: 'instar spawn helper "Hello helper" --result --timeout 100', description: 'Ask a helper', timeout: 120000 } };
   if (newest.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
   return { kind: 'text', text: `Answer to: ${request.lastUserText.slice(0, 30)}` };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findWorkspace, machineStateRoot, noteWorkspace } from '../../src/core/lead/workspaceDirectory';
+import { findWorkspace, machineStateRoot, noteWorkspace, stateFolderFor } from '../../src/core/lead/workspaceDirectory';
 import { readSettings } from '../../src/core/settings/instarSettings';
 import { FileStorage } from '../../src/core/util/fileStorage';
 import { readWorkspaceSettings } from '../../src/keeper/workspaceSettings';
@@ -72,6 +72,19 @@ describe("where a workspace's state is", () => {
     symlinkSync(workspace, join(root, 'link'));
     const noted = await findWorkspace(join(root, 'link'), machine);
     assert.deepEqual({ ...noted, folder: undefined }, { folder: undefined, stateDir: '/vscode/storage/instar.instar-sessions', workspaceKey: 'abc', noted: true });
+  });
+
+  it("is, for a window, the one noted where it still exists, whatever storage folder VS Code gave this host", async () => {
+    const machine = join(root, 'machine-2');
+    const workspace = join(root, 'project-2');
+    const noted = join(root, 'storage-a', 'instar.instar-sessions');
+    mkdirSync(workspace);
+    assert.deepEqual(stateFolderFor(workspace, '/own', machine), { stateDir: '/own' }, 'none noted: its own');
+    await noteWorkspace({ folder: workspace, stateDir: noted, workspaceKey: 'k1' }, machine);
+    assert.deepEqual(stateFolderFor(workspace, '/own', machine), { stateDir: '/own' }, 'the noted folder is gone: its own');
+    mkdirSync(noted, { recursive: true });
+    assert.deepEqual(stateFolderFor(workspace, '/own', machine), { stateDir: noted, workspaceKey: 'k1' });
+    assert.deepEqual(stateFolderFor(undefined, '/own', machine), { stateDir: '/own' }, 'no folder on disk');
   });
 
   it('lives under XDG_STATE_HOME, or ~/.local/state', () => {

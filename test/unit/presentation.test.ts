@@ -4,6 +4,7 @@ import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model
 import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, idleEndAt, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
+import { awaySummary } from '../../src/core/presentation/awaySummary';
 import { notificationText } from '../../src/core/presentation/notificationText';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
 import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS, waitingAsk } from '../../src/core/presentation/sessionPresentation';
@@ -208,5 +209,29 @@ describe('usage and worktrees in the presentation', () => {
     assert.match(look.tooltip, /job-nightly-1: completed · \$0\.75/);
     assert.match(look.tooltip, /Budget: \$1\.00 a run, \$5\.00 a day/);
     assert.match(look.tooltip, /Each run in a worktree of its own/);
+  });
+});
+
+describe('while you were away', () => {
+  const since = NOW - 3_600_000;
+  const usage = (costUsd: number) => ({ costUsd }) as SessionRecord['usage'];
+  it('counts the job runs, the sessions started and ended and the errors after the window last looked, with what they cost', () => {
+    const records = [
+      record({ name: 'old', status: 'completed', createdAt: since - 10_000, endedAt: since - 5000, usage: usage(5) }),
+      record({ name: 'job-tick-1', jobSlug: 'tick', status: 'completed', createdAt: since + 60_000, endedAt: since + 90_000, usage: usage(0.5), lastAnswer: 'Ticked.\nMore' }),
+      record({ name: 'job-tick-2', jobSlug: 'tick', status: 'error', statusDetail: 'API error', createdAt: since + 120_000, endedAt: since + 130_000, exitCode: 1 }),
+      record({ name: 'helper', status: 'idle', createdAt: since + 200_000, usage: usage(0.34) }),
+      record({ name: 'long', status: 'completed', createdAt: since - 100_000, endedAt: since + 300_000 }),
+    ];
+    const summary = awaySummary(records, since, NOW)!;
+    assert.equal(summary.text, 'While you were away: 2 job runs, 1 session started, 3 sessions ended, 1 error, $0.84');
+    assert.doesNotMatch(summary.markdown, /\*\*old\*\*/, 'what ended before is not news');
+    assert.match(summary.markdown, /- \*\*job-tick-1\*\* \(job tick\), started .*, ended .*: completed, \$0\.50\n  > Ticked\./);
+    assert.match(summary.markdown, /- \*\*job-tick-2\*\* \(job tick\), .*: error, exit status 1 \(API error\)/);
+    assert.match(summary.markdown, /- \*\*helper\*\*, started .*, idle now, \$0\.34/);
+  });
+
+  it('says nothing when nothing happened', () => {
+    assert.equal(awaySummary([record({ createdAt: since - 1, status: 'idle' })], since, NOW), undefined);
   });
 });

@@ -48,6 +48,22 @@ export async function readInstarConfig(workspace: string): Promise<InstarConfig 
   }
 }
 
+/**
+ * The workspace's token as its API serves it, from `.instar/config.json` only where that file is
+ * this user's and no one else can read it (as written here, mode 0600): a file that came with a
+ * clone, or that others can read, holds no secret and gives no token.
+ */
+export async function readWorkspaceToken(workspace: string): Promise<string | undefined> {
+  const file = instarConfigFile(workspace);
+  try {
+    const stat = await fs.stat(file);
+    if ((stat.mode & 0o077) !== 0 || (process.getuid !== undefined && stat.uid !== process.getuid())) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (await readInstarConfig(workspace))?.token;
+}
+
 /** Adds `.instar/` to `.git/info/exclude` once, when the workspace is a git work tree. */
 async function excludeFromGit(workspace: string): Promise<void> {
   const gitDir = path.join(workspace, '.git');
@@ -68,6 +84,13 @@ async function excludeFromGit(workspace: string): Promise<void> {
 }
 
 /** The variables every spawned session gets, so agents can reach the API. */
-export function agentApiEnvironment(config: InstarConfig): Record<string, string> {
-  return { INSTAR_SERVER_URL: `http://127.0.0.1:${config.port}`, INSTAR_AUTH_TOKEN: config.token };
+export function agentApiEnvironment(config: InstarConfig, workspace: string): Record<string, string> {
+  // The file too: the instar command reads the token and port there first, so a rotated token or
+  // an API that moved (to the keeper, another window) still reaches sessions that were already running.
+  return { INSTAR_SERVER_URL: `http://127.0.0.1:${config.port}`, INSTAR_AUTH_TOKEN: config.token, INSTAR_CONFIG_FILE: instarConfigFile(workspace) };
+}
+
+/** The workspace's `.instar/config.json`. */
+export function instarConfigFile(workspace: string): string {
+  return path.join(workspace, '.instar', 'config.json');
 }

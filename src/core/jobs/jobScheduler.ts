@@ -135,6 +135,30 @@ export class JobScheduler {
     this.schedule();
   }
 
+  /** Takes the jobs' state another host stored (a job disabled or enabled in another window). */
+  refreshStored(): void {
+    const stored = this.stored();
+    let changed = false;
+    for (const state of this.states.values()) {
+      const enabled = state.definition.enabled && !stored.disabled.includes(state.definition.slug);
+      if (enabled === state.enabled) continue;
+      state.enabled = enabled;
+      changed = true;
+    }
+    if (!changed) return;
+    this.emitter.fire();
+    this.schedule();
+  }
+
+  /** Stops running the jobs here (the lead went elsewhere): they are only shown until the next start. */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.emitter.fire();
+  }
+
   /** Whether the jobs run here (after start): before, they are only shown. */
   get isRunning(): boolean {
     return this.started;

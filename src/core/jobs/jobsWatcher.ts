@@ -33,3 +33,29 @@ export async function watchJobsFile(workspace: string, scheduler: JobScheduler, 
     },
   };
 }
+
+/** The file the jobs' state is shared in (which jobs are disabled, when each last ran), for every host of the workspace. */
+export const JOBS_STATE_FILE = 'jobs-state.json';
+
+/** Takes what another host stores in `<stateDir>/jobs-state.json` (a job disabled there) as it is written. */
+export function watchJobsState(stateDir: string, scheduler: JobScheduler, debounceMs = 100): Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(stateDir, { persistent: false }, (_kind, name) => {
+      if (name !== null && name !== JOBS_STATE_FILE) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => scheduler.refreshStored(), debounceMs);
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // No state folder to watch: this host's own changes still count.
+  }
+  return {
+    dispose: () => {
+      clearTimeout(timer);
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+}

@@ -6,7 +6,7 @@
  * named by a hash of the workspace's real path, readable only by the user.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -26,8 +26,36 @@ export function machineStateRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function entryFile(folder: string, root: string): Promise<string> {
-  const real = await fs.realpath(folder).catch(() => path.resolve(folder));
-  return path.join(root, 'workspaces', `${createHash('sha256').update(real).digest('hex').slice(0, 16)}.json`);
+  return entryFileOf(await fs.realpath(folder).catch(() => path.resolve(folder)), root);
+}
+
+function entryFileOf(realFolder: string, root: string): string {
+  return path.join(root, 'workspaces', `${createHash('sha256').update(realFolder).digest('hex').slice(0, 16)}.json`);
+}
+
+/**
+ * The state folder a window of `folder` uses: the one noted for the workspace where it still
+ * exists (VS Code hands another host of the same folder another storage folder, as code-server
+ * does when its port changes), else `own` (VS Code's storage for this host). Synchronous: read once
+ * at activation, a stat and a small file.
+ */
+export function stateFolderFor(folder: string | undefined, own: string, root = machineStateRoot()): { stateDir: string; workspaceKey?: string } {
+  if (!folder) return { stateDir: own };
+  try {
+    let real: string;
+    try {
+      real = realpathSync(folder);
+    } catch {
+      real = path.resolve(folder);
+    }
+    const value = JSON.parse(readFileSync(entryFileOf(real, root), 'utf8')) as Partial<WorkspaceEntry>;
+    if (typeof value.stateDir === 'string' && path.isAbsolute(value.stateDir) && value.stateDir !== own && existsSync(value.stateDir)) {
+      return { stateDir: value.stateDir, workspaceKey: typeof value.workspaceKey === 'string' ? value.workspaceKey : undefined };
+    }
+  } catch {
+    // None noted, or unreadable: this host's own.
+  }
+  return { stateDir: own };
 }
 
 /** Notes where `folder`'s state folder is (each window, at its start). */

@@ -42,6 +42,10 @@ export interface Settings {
   sessionBudgetUsd: number;
   dailyBudgetUsd: number;
   prices: PriceOverrides;
+  /** A window starts the background keeper when there is something to keep. */
+  keeperEnabled: boolean;
+  /** How long the keeper stays once nothing is left to keep, in minutes. */
+  keeperLingerMinutes: number;
 }
 
 /** A value of a setting by its key under `instar.` (for example "agent.command"), or undefined for its default. */
@@ -83,6 +87,8 @@ export function readSettings(value: SettingValue): Settings {
     sessionBudgetUsd: Math.max(0, number(value('budget.sessionUsd')) ?? 0),
     dailyBudgetUsd: Math.max(0, number(value('budget.dailyUsd')) ?? 0),
     prices: prices && typeof prices === 'object' && !Array.isArray(prices) ? (prices as PriceOverrides) : {},
+    keeperEnabled: flag(value('keeper.enabled')) ?? true,
+    keeperLingerMinutes: within(0, 10_080, number(value('keeper.lingerMinutes')) ?? 10),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * A Storage (VS Code's Memento shape) in a JSON file: read once when opened, written whole and
+ * A Storage (VS Code's Memento shape) in a JSON file: read when opened, written whole and
  * atomically after each update, one write at a time (the last value always lands). The keeper's
- * record; a window keeps its own in workspace state.
+ * record (a window keeps its own in workspace state); shared, a file several hosts write (the
+ * jobs' state), read again whenever another host changed it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite';
 import type { Storage } from './host';
 
@@ -11,34 +12,27 @@ export class FileStorage implements Storage {
   private values: Record<string, unknown>;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** The file's modification time as last read or written (shared: read again when it differs). */
+  private readAt: number;
 
   private constructor(
     readonly file: string,
-    values: Record<string, unknown>,
+    private readonly shared: boolean,
   ) {
-    this.values = values;
+    this.values = readValues(file);
+    this.readAt = mtimeOf(file);
   }
 
-  /** Opens the file, or an empty record where there is none yet; a file that is not a JSON object is an error that names it. */
-  static open(file: string): FileStorage {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new FileStorage(file, {});
-      throw error;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`${file} is not JSON (${(error as Error).message}); move it away to start with an empty record`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file} does not hold a JSON object; move it away to start with an empty record`);
-    return new FileStorage(file, parsed as Record<string, unknown>);
+  /**
+   * Opens the file, or an empty record where there is none yet; a file that is not a JSON object is
+   * an error that names it. Shared: what other hosts write is read on the next get.
+   */
+  static open(file: string, options: { shared?: boolean } = {}): FileStorage {
+    return new FileStorage(file, options.shared ?? false);
   }
 
   get<T>(key: string): T | undefined {
+    if (this.shared && !this.dirty) this.readAgainIfChanged();
     return this.values[key] as T | undefined;
   }
 
@@ -47,6 +41,8 @@ export class FileStorage implements Storage {
   }
 
   update(key: string, value: unknown): Promise<void> {
+    // What another host wrote, first: this change goes on top of it.
+    if (this.shared && !this.dirty) this.readAgainIfChanged();
     if (value === undefined) delete this.values[key];
     else this.values[key] = value;
     this.dirty = true;
@@ -56,14 +52,53 @@ export class FileStorage implements Storage {
     return this.writing;
   }
 
+  private readAgainIfChanged(): void {
+    const at = mtimeOf(this.file);
+    if (at === this.readAt) return;
+    try {
+      this.values = readValues(this.file);
+    } catch {
+      // Broken by hand: what was read last stands.
+    }
+    this.readAt = at;
+  }
+
   private async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
     try {
       await writeFileAtomic(this.file, `${JSON.stringify(this.values)}\n`, { makeDir: true });
+      this.readAt = mtimeOf(this.file);
     } catch (error) {
       this.dirty = true;
       throw error;
     }
   }
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** The file's values, or none where there is no file; a file that is not a JSON object is an error that names it. */
+function readValues(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not JSON (${(error as Error).message}); move it away to start with an empty record`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file} does not hold a JSON object; move it away to start with an empty record`);
+  return parsed as Record<string, unknown>;
 }

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionEngine } from '../../core/sessions/sessionEngine';
 import type { ApiService } from '../apiService';
+import type { BackgroundKeeper } from '../backgroundKeeper';
 import type { ConversationDocuments } from '../conversationDocuments';
 import type { EnvironmentCheck } from '../environmentCheck';
 import type { QuickPicker } from '../pickers/quickPicker';
@@ -34,6 +35,8 @@ export interface CommandContext {
   selected: () => string | undefined;
   /** The conversation documents (Show Conversation, search's matches). */
   conversations: ConversationDocuments;
+  /** The background keeper of the workspace. */
+  keeper: BackgroundKeeper;
 }
 
 /** A command's handler: the context, then the command's arguments. */

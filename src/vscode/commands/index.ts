@@ -15,6 +15,7 @@ import { copyAttachCommand } from './copyAttachCommand';
 import { copyLastAnswer } from './copyLastAnswer';
 import { copyResumeCommand } from './copyResumeCommand';
 import { disableJob, enableJob, runJobNow } from './jobs';
+import { showKeeper, showKeeperLog, startKeeper, stopKeeper } from './keeper';
 import { kill } from './kill';
 import { openSettings } from './openSettings';
 import { openTerminal } from './openTerminal';
@@ -74,6 +75,10 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.job.disable': disableJob,
   'instar.api.copyToken': copyApiToken,
   'instar.api.rotateToken': rotateApiToken,
+  'instar.keeper.stop': stopKeeper,
+  'instar.keeper.start': startKeeper,
+  'instar.keeper.showLog': showKeeperLog,
+  'instar.keeper.show': showKeeper,
 };
 
 export interface CommandFailure {

@@ -1,0 +1,43 @@
+/** instar.keeper.stop, .start, .showLog and .show: the background keeper. */
+import * as vscode from 'vscode';
+import type { CommandContext } from './commandContext';
+
+export async function stopKeeper(ctx: CommandContext): Promise<boolean> {
+  const stopped = await ctx.keeper.stop();
+  void vscode.window.showInformationMessage(
+    stopped
+      ? 'The background keeper stopped. The sessions go on in tmux; jobs and the API run in a window while one is open. Start Background Keeper starts it again.'
+      : 'No background keeper runs for this workspace; none starts until Start Background Keeper.',
+  );
+  return stopped;
+}
+
+export async function startKeeper(ctx: CommandContext): Promise<number | undefined> {
+  await ctx.ready;
+  const pid = await ctx.keeper.startIfNeeded(true);
+  void vscode.window.showInformationMessage(`The background keeper runs (pid ${pid}): jobs, the API, endings when idle and budgets go on with every window closed.`);
+  return pid;
+}
+
+export async function showKeeperLog(ctx: CommandContext): Promise<void> {
+  try {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(ctx.keeper.logFile));
+    await vscode.window.showTextDocument(document, { preview: true });
+  } catch {
+    throw new Error(`The background keeper has no log yet (${ctx.keeper.logFile}): it has not run for this workspace.`);
+  }
+}
+
+/** What the keeper keeps, since when, with its log and a stop a click away. */
+export async function showKeeper(ctx: CommandContext): Promise<void> {
+  const { keeper } = await ctx.keeper.status();
+  const summary = ctx.keeper.summary();
+  if (!summary) {
+    void vscode.window.showInformationMessage('No background keeper leads this workspace: jobs and the API run in a window.');
+    return;
+  }
+  const since = keeper ? ` It runs since ${new Date(keeper.startedAt).toLocaleString()}.` : '';
+  const choice = await vscode.window.showInformationMessage(`${summary}.${since}`, 'Show Keeper Log', 'Stop Background Keeper');
+  if (choice === 'Show Keeper Log') await showKeeperLog(ctx);
+  if (choice === 'Stop Background Keeper') await stopKeeper(ctx);
+}
