@@ -16,6 +16,7 @@ const SEEN_FILE = 'window-seen.json';
 const HEARTBEAT_MS = 20_000;
 /** Longer than any reload, and than a heartbeat missed by a busy host. */
 const AWAY_MS = 60_000;
+const USAGE_WAIT_MS = 5000;
 
 export class AwayNotice implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -28,23 +29,21 @@ export class AwayNotice implements vscode.Disposable {
   ) {}
 
   /** Once the engine has read what happened meanwhile: says it, then goes on noting that this window looks. */
-  start(now = Date.now()): void {
+  async start(now = Date.now()): Promise<void> {
     const last = this.lastSeen();
-    if (last !== undefined && now - last >= AWAY_MS) {
-      const summary = awaySummary(this.engine.list(), last, now);
-      if (summary) {
-        this.logger.info(summary.text);
-        if (!this.quiet()) {
-          void vscode.window.showInformationMessage(summary.text, 'Show Details').then(async (choice) => {
-            if (choice) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: summary.markdown, language: 'markdown' }), { preview: true });
-          });
-        }
-      }
-    }
     const note = () => this.note();
     note();
     this.timer = setInterval(note, HEARTBEAT_MS);
     this.timer.unref();
+    if (last === undefined || now - last < AWAY_MS) return;
+    // What those sessions cost: their transcripts read first (a few seconds at most).
+    await Promise.race([this.engine.usageRead(), new Promise((resolve) => setTimeout(resolve, USAGE_WAIT_MS))]);
+    const summary = awaySummary(this.engine.list(), last, now);
+    if (!summary) return;
+    this.logger.info(summary.text);
+    if (this.quiet()) return;
+    const choice = await vscode.window.showInformationMessage(summary.text, 'Show Details');
+    if (choice) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: summary.markdown, language: 'markdown' }), { preview: true });
   }
 
   private lastSeen(): number | undefined {

@@ -132,7 +132,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     // Where the keeper started by hand (instar keeper) finds this workspace's state.
     if (folder) void noteWorkspace({ folder, stateDir, workspaceKey: engine.workspaceKey }).catch((error: Error) => logger.debug(`Could not note the workspace's state folder: ${error.message}`));
     keeper.checkSoon();
-    away.start();
+    void away.start().catch((error: Error) => logger.warn(`Could not say what happened while no window was open: ${error.message}`));
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
