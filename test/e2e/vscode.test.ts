@@ -6,7 +6,7 @@
  * folder, and a UI test that clicks through the workbench and saves screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,7 +36,7 @@ describe('inside a real VS Code (code-server)', () => {
   const servers: CodeServer[] = [];
 
   /** A fresh workspace folder, Claude home, tmux socket and code-server. */
-  async function start(label: string, trust: boolean, env: Record<string, string> = {}) {
+  async function start(label: string, trust: boolean, env: Record<string, string> = {}, extraSettings: Record<string, unknown> = {}) {
     const dir = join(root, label);
     const folder = join(dir, 'workspace');
     await mkdir(folder, { recursive: true });
@@ -60,6 +60,7 @@ describe('inside a real VS Code (code-server)', () => {
         // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
         'instar.keeper.enabled': false,
         ...WORKBENCH_SETTINGS,
+        ...extraSettings,
       },
     });
     servers.push(server);
@@ -96,7 +97,10 @@ describe('inside a real VS Code (code-server)', () => {
   });
 
   it('refuses to spawn in an untrusted workspace', async () => {
-    const { server, folder } = await start('untrusted', true, { INSTAR_E2E_MODE: 'untrusted' });
+    // The keeper on, and a job enabled: what would start it in a trusted workspace.
+    const { server, folder } = await start('untrusted', true, { INSTAR_E2E_MODE: 'untrusted' }, { 'instar.keeper.enabled': true });
+    await mkdir(join(folder, '.instar'), { recursive: true });
+    await writeFile(join(folder, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'tick', schedule: '* * * * *', prompt: 'Tick' }]));
     const page = await browser.newPage();
     const code = await runExtensionTests(page, server, { repo: REPO, folder, testsPath: TESTS_PATH, log, timeoutMs: 5 * 60_000 });
     await page.close();
