@@ -190,6 +190,26 @@ describe('the team with every window gone (code-server killed, the background ke
     assert.match(text, /While you were away: [2-9]\d* job runs, .*\d+ sessions? ended/);
     await page.keyboard.press('Escape');
 
+    // The keeper killed with SIGKILL while this window is open: the window leads at once (its API
+    // in the workspace's file), then starts a new keeper, which takes the lead back.
+    const old = await keeperInfo();
+    const killedAt = Date.now();
+    process.kill(old.pid, 'SIGKILL');
+    await waitFor('the window to lead and serve the API', async () => (await config()).port !== old.port && (await http('GET', '/sessions')).status === 200, 30_000, 50);
+    console.log(`the window served the API ${Date.now() - killedAt} ms after the keeper was killed`);
+    const next = await waitFor('a new keeper to lead', async () => {
+      const info = await keeperInfo();
+      return info.pid !== old.pid && info.port !== undefined && (await config()).port === info.port ? info : undefined;
+    }, 60_000, 200);
+    keeperPid = next.pid;
+    // Across both hand-overs, every minute's firing ran once: no minute missing, none twice.
+    const killedMinute = Math.floor(killedAt / 60_000) * 60_000;
+    await waitFor('a firing after the hand-overs', async () => (await sessions()).some((s) => (runMinuteOf(s.name, 'tick') ?? 0) > killedMinute), 90_000, 1000);
+    const runs = (await sessions()).map((s) => s.name).filter((name) => name.startsWith('job-tick-'));
+    assert.deepEqual(runs.filter((name) => /-\d{8}-\d{4}-\d+$/.test(name)), [], `no firing ran twice: ${runs.join(', ')}`);
+    const minutes = [...new Set(runs.map((name) => runMinuteOf(name, 'tick')!))].sort((a, b) => a - b).filter((minute) => minute >= killedMinute - 60_000);
+    for (let i = 1; i < minutes.length; i += 1) assert.equal(minutes[i] - minutes[i - 1], 60_000, `no minute lost: ${runs.join(', ')}`);
+
     await runCommand(page, 'Instar Sessions: Stop Background Keeper');
     await waitFor('the keeper to end', () => !isAlive(keeperPid!), 30_000, 200);
     assert.equal(existsSync(join(stateDir, 'keeper.json')), false);
