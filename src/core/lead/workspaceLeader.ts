@@ -62,6 +62,7 @@ export class WorkspaceLeader {
   private readonly address: string;
   /** Until when this engine leaves the lead to a keeper taking it (ms since the epoch). */
   private leaveUntil = 0;
+  private secret: string | undefined;
   private leaderInfo: LeaderInfo | undefined;
   private readonly leaderEmitter = new Emitter<LeaderInfo | undefined>();
   /** Fires when who leads changes as a follower hears it (undefined: none known, or this engine). */
@@ -71,8 +72,6 @@ export class WorkspaceLeader {
     this.address = leaderAddress(options.workspace);
     this.secret = options.secret;
   }
-
-  private secret: string | undefined;
 
   /** The workspace's lead secret, once read (a window that has none never hands the lead over). */
   setSecret(secret: string): void {
