@@ -12,9 +12,8 @@ import { ApiServer } from '../core/http/apiServer';
 import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
 import { JobScheduler } from '../core/jobs/jobScheduler';
 import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
-import { KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
+import { hasWorkToKeep, KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
 import { WorkspaceLeader } from '../core/lead/workspaceLeader';
-import { isEnded } from '../core/model/sessionRecord';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { engineSettings, Settings } from '../core/settings/instarSettings';
 import { writeFileAtomic } from '../core/util/atomicWrite';
@@ -105,7 +104,7 @@ export class Keeper {
 
   /** Whether there is anything to keep: a live session, or an enabled job. */
   hasWork(): boolean {
-    return this.engine.list().some((record) => !isEnded(record)) || (this.scheduler?.list().some((job) => job.enabled) ?? false);
+    return hasWorkToKeep(this.engine.list(), this.scheduler?.list());
   }
 
   private checkLinger(now = Date.now()): void {

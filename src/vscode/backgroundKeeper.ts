@@ -8,9 +8,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
-import { KeeperInfo, runningKeeper, startKeeper, stopKeeper, wasStoppedByHand } from '../core/lead/keeperProcess';
+import { hasWorkToKeep, KeeperInfo, runningKeeper, startKeeper, stopKeeper, wasStoppedByHand } from '../core/lead/keeperProcess';
 import type { LeaderInfo, WorkspaceLeader } from '../core/lead/workspaceLeader';
-import { isEnded } from '../core/model/sessionRecord';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { DisposableStore } from '../core/util/disposables';
@@ -90,11 +89,6 @@ export class BackgroundKeeper implements vscode.Disposable {
     }, 500);
   }
 
-  /** Whether there is anything to keep: a live session, or an enabled job. */
-  private hasWork(): boolean {
-    return this.engine.list().some((record) => !isEnded(record)) || (this.options.jobs()?.list().some((job) => job.enabled) ?? false);
-  }
-
   /** Starts the keeper when the workspace has something to keep and none runs; resolves with its pid, or undefined. */
   async startIfNeeded(byHand = false): Promise<number | undefined> {
     const settings = this.settings.value;
@@ -106,7 +100,7 @@ export class BackgroundKeeper implements vscode.Disposable {
     if (this.leader.leader?.role === 'keeper') return this.leader.leader.pid;
     const running = await runningKeeper(this.options.stateDir);
     if (running) return running.pid;
-    if (!byHand && (!this.hasWork() || (await wasStoppedByHand(this.options.stateDir)) || Date.now() - this.lastStartAt < START_RETRY_MS)) return undefined;
+    if (!byHand && (!hasWorkToKeep(this.engine.list(), this.options.jobs()?.list()) || (await wasStoppedByHand(this.options.stateDir)) || Date.now() - this.lastStartAt < START_RETRY_MS)) return undefined;
     await this.writeSettings();
     this.lastStartAt = Date.now();
     const pid = await startKeeper({

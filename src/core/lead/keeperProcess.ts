@@ -7,6 +7,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { JobState } from '../model/job';
+import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { writeFileAtomic } from '../util/atomicWrite';
 
 /** What the keeper writes in the state folder while it runs. */
@@ -21,6 +23,11 @@ export interface KeeperInfo {
 export const KEEPER_INFO_FILE = 'keeper.json';
 const STOPPED_FILE = 'keeper-stopped.json';
 const STOP_WAIT_MS = 10_000;
+
+/** Whether a workspace has anything for the keeper to keep: a live session, or an enabled job. */
+export function hasWorkToKeep(records: readonly SessionRecord[], jobs: readonly JobState[] = []): boolean {
+  return records.some((record) => !isEnded(record)) || jobs.some((job) => job.enabled);
+}
 
 export async function readKeeperInfo(stateDir: string): Promise<KeeperInfo | undefined> {
   try {
