@@ -6,7 +6,7 @@
  * engine the endings when idle, the budgets and the hook events. `keeper.json` in the state folder
  * says which process keeps the workspace, since when.
  */
-import { FSWatcher, promises as fs, watch } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ApiServer } from '../core/http/apiServer';
 import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
@@ -18,7 +18,8 @@ import { SessionEngine } from '../core/sessions/sessionEngine';
 import { engineSettings, Settings } from '../core/settings/instarSettings';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { coalesce } from '../core/util/coalesce';
-import { DisposableStore } from '../core/util/disposables';
+import { DisposableStore, type Disposable } from '../core/util/disposables';
+import { watchFileIn } from '../core/util/fileWatch';
 import { FileStorage } from '../core/util/fileStorage';
 import { systemClock, type Logger } from '../core/util/host';
 
@@ -49,7 +50,7 @@ export class Keeper {
   readonly engine: SessionEngine;
   private readonly leader: WorkspaceLeader;
   private readonly storage: FileStorage;
-  private api: { server: ApiServer; port: number; token: string; watcher?: FSWatcher } | undefined;
+  private api: { server: ApiServer; port: number; token: string; watcher?: Disposable } | undefined;
   private scheduler: JobScheduler | undefined;
   private readonly startedAt = new Date();
   private disposed = false;
@@ -186,11 +187,10 @@ export class Keeper {
    * once), and puts its own port back where another host wrote its own (a window that was starting
    * its API as it handed the lead over).
    */
-  private followToken(server: ApiServer): FSWatcher | undefined {
+  private followToken(server: ApiServer): Disposable | undefined {
     const { workspace, logger } = this.options;
     try {
-      const watcher = watch(path.join(workspace, '.instar'), { persistent: false }, (_kind, name) => {
-        if (name !== null && name !== 'config.json') return;
+      return watchFileIn(path.join(workspace, '.instar'), 'config.json', () => {
         void Promise.all([readWorkspaceToken(workspace), readInstarConfig(workspace)]).then(async ([token, config]) => {
           const api = this.api;
           if (!api || api.server !== server) return;
@@ -206,8 +206,6 @@ export class Keeper {
           }
         }).catch((error: Error) => logger.warn(`Could not follow .instar/config.json: ${error.message}`));
       });
-      watcher.on('error', () => undefined);
-      return watcher;
     } catch (error) {
       logger.warn(`A token rotated in a window will not reach the keeper until it restarts: ${(error as Error).message}`);
       return undefined;
@@ -218,7 +216,7 @@ export class Keeper {
     const api = this.api;
     if (!api) return;
     this.api = undefined;
-    api.watcher?.close();
+    api.watcher?.dispose();
     await api.server.stop();
     this.engine.configure({ agentEnv: this.settings.agentEnv });
   }

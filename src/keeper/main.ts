@@ -8,12 +8,13 @@
  *             [--settings-file <file>] [--linger-minutes <n>]
  *   keeper.js status|start|stop [--workspace <folder>] [--state-dir <folder>]
  */
-import { promises as fs, watch } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, runningKeeper, startKeeper, stopKeeper } from '../core/lead/keeperProcess';
 import { findWorkspace } from '../core/lead/workspaceDirectory';
 import { leadSecret } from '../core/lead/workspaceLeader';
 import { readSettings, Settings } from '../core/settings/instarSettings';
+import { watchFileIn } from '../core/util/fileWatch';
 import { Keeper } from './keeper';
 import { keeperLogger } from './keeperLog';
 import { readWorkspaceSettings } from './workspaceSettings';
@@ -132,15 +133,12 @@ async function readSettingsFile(file: string): Promise<Settings> {
 
 /** Reads the settings file again whenever the window writes it. */
 function followSettingsFile(file: string, onChange: (settings: Settings) => void, warn: (message: string) => void): void {
-  let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(path.dirname(file), { persistent: false }, (_kind, name) => {
-    if (name !== null && name !== path.basename(file)) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      readSettingsFile(file).then(onChange, (error: Error) => warn(`Could not read the settings the window wrote (${file}): ${error.message}`));
-    }, 100);
-  });
-  watcher.on('error', () => undefined);
+  watchFileIn(
+    path.dirname(file),
+    path.basename(file),
+    () => void readSettingsFile(file).then(onChange, (error: Error) => warn(`Could not read the settings the window wrote (${file}): ${error.message}`)),
+    100,
+  );
 }
 
 main().catch((error: Error) => {

@@ -1,7 +1,8 @@
 /** Reloads the jobs when `.instar/jobs.json` is created, edited or deleted (debounced). */
-import { watch, FSWatcher, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Disposable } from '../util/emitter';
+import { watchFileIn } from '../util/fileWatch';
 import type { JobScheduler } from './jobScheduler';
 
 export async function readJobsFile(file: string): Promise<string | undefined> {
@@ -18,20 +19,7 @@ export async function watchJobsFile(workspace: string, scheduler: JobScheduler, 
   const file = path.join(dir, 'jobs.json');
   scheduler.load(await readJobsFile(file));
   await fs.mkdir(dir, { recursive: true });
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined = watch(dir, { persistent: false }, (_kind, name) => {
-    if (name !== null && name !== 'jobs.json') return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void readJobsFile(file).then((text) => scheduler.load(text)), debounceMs);
-  });
-  watcher.on('error', () => undefined);
-  return {
-    dispose: () => {
-      clearTimeout(timer);
-      watcher?.close();
-      watcher = undefined;
-    },
-  };
+  return watchFileIn(dir, 'jobs.json', () => void readJobsFile(file).then((text) => scheduler.load(text)), debounceMs);
 }
 
 /** The file the jobs' state is shared in (which jobs are disabled, when each last ran), for every host of the workspace. */
@@ -39,23 +27,10 @@ export const JOBS_STATE_FILE = 'jobs-state.json';
 
 /** Takes what another host stores in `<stateDir>/jobs-state.json` (a job disabled there) as it is written. */
 export function watchJobsState(stateDir: string, scheduler: JobScheduler, debounceMs = 100): Disposable {
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(stateDir, { persistent: false }, (_kind, name) => {
-      if (name !== null && name !== JOBS_STATE_FILE) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => scheduler.refreshStored(), debounceMs);
-    });
-    watcher.on('error', () => undefined);
+    return watchFileIn(stateDir, JOBS_STATE_FILE, () => scheduler.refreshStored(), debounceMs);
   } catch {
     // No state folder to watch: this host's own changes still count.
+    return { dispose: () => undefined };
   }
-  return {
-    dispose: () => {
-      clearTimeout(timer);
-      watcher?.close();
-      watcher = undefined;
-    },
-  };
 }
