@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../core/jobs/jobScheduler';
 import { hasWorkToKeep, KeeperInfo, runningKeeper, startKeeper, stopKeeper, wasStoppedByHand } from '../core/lead/keeperProcess';
-import type { LeaderInfo, WorkspaceLeader } from '../core/lead/workspaceLeader';
+import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { DisposableStore } from '../core/util/disposables';
@@ -58,9 +58,9 @@ export class BackgroundKeeper implements vscode.Disposable {
     this.store.add(leader.onDidChange(() => this.changeEmitter.fire()));
   }
 
-  /** Who leads, as this window knows it, and the keeper that runs (if one does). */
-  async status(): Promise<{ leader: LeaderInfo | undefined; keeper: KeeperInfo | undefined; stopped: boolean }> {
-    return { leader: this.leader.leader, keeper: await runningKeeper(this.options.stateDir), stopped: await wasStoppedByHand(this.options.stateDir) };
+  /** The keeper that runs for this workspace, as it says in the state folder (undefined: none). */
+  running(): Promise<KeeperInfo | undefined> {
+    return runningKeeper(this.options.stateDir);
   }
 
   /**
@@ -98,7 +98,7 @@ export class BackgroundKeeper implements vscode.Disposable {
       return undefined;
     }
     if (this.leader.leader?.role === 'keeper') return this.leader.leader.pid;
-    const running = await runningKeeper(this.options.stateDir);
+    const running = await this.running();
     if (running) return running.pid;
     if (!byHand && (!hasWorkToKeep(this.engine.list(), this.options.jobs()?.list()) || (await wasStoppedByHand(this.options.stateDir)) || Date.now() - this.lastStartAt < START_RETRY_MS)) return undefined;
     await this.writeSettings();

@@ -110,8 +110,9 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   store.add(jobs.onDidLoad((scheduler) => {
     tree.setScheduler(scheduler);
     refresh.watchJobs(scheduler);
+    // A job enabled is something to keep.
+    store.add(scheduler.onDidChange(() => keeper.checkSoon()));
   }));
-  store.add(jobs.onDidLoad((scheduler) => store.add(scheduler.onDidChange(() => keeper.checkSoon()))));
   store.add(keeper.onDidChange(() => {
     const kept = keeper.summary() !== undefined;
     view.description = kept ? 'kept in the background' : undefined;

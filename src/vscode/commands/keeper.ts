@@ -30,7 +30,7 @@ export async function showKeeperLog(ctx: CommandContext): Promise<void> {
 
 /** What the keeper keeps, since when, with its log and a stop a click away. */
 export async function showKeeper(ctx: CommandContext): Promise<void> {
-  const { keeper } = await ctx.keeper.status();
+  const keeper = await ctx.keeper.running();
   const summary = ctx.keeper.summary();
   if (!summary) {
     void vscode.window.showInformationMessage('No background keeper leads this workspace: jobs and the API run in a window.');
