@@ -33,6 +33,17 @@ function entryFileOf(realFolder: string, root: string): string {
   return path.join(root, 'workspaces', `${createHash('sha256').update(realFolder).digest('hex').slice(0, 16)}.json`);
 }
 
+/** The state folder and key a note's text gives, or undefined where it gives none (unreadable, no absolute folder). */
+function notedIn(text: string): { stateDir: string; workspaceKey?: string } | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<WorkspaceEntry>;
+    if (typeof value.stateDir !== 'string' || !path.isAbsolute(value.stateDir)) return undefined;
+    return { stateDir: value.stateDir, workspaceKey: typeof value.workspaceKey === 'string' ? value.workspaceKey : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The state folder a window of `folder` uses: the one noted for the workspace where it still
  * exists (VS Code hands another host of the same folder another storage folder, as code-server
@@ -48,10 +59,8 @@ export function stateFolderFor(folder: string | undefined, own: string, root = m
     } catch {
       real = path.resolve(folder);
     }
-    const value = JSON.parse(readFileSync(entryFileOf(real, root), 'utf8')) as Partial<WorkspaceEntry>;
-    if (typeof value.stateDir === 'string' && path.isAbsolute(value.stateDir) && value.stateDir !== own && existsSync(value.stateDir)) {
-      return { stateDir: value.stateDir, workspaceKey: typeof value.workspaceKey === 'string' ? value.workspaceKey : undefined };
-    }
+    const noted = notedIn(readFileSync(entryFileOf(real, root), 'utf8'));
+    if (noted && noted.stateDir !== own && existsSync(noted.stateDir)) return noted;
   } catch {
     // None noted, or unreadable: this host's own.
   }
@@ -69,13 +78,7 @@ export async function noteWorkspace(entry: WorkspaceEntry, root = machineStateRo
  */
 export async function findWorkspace(folder: string, root = machineStateRoot()): Promise<WorkspaceEntry & { noted: boolean }> {
   const file = await entryFile(folder, root);
-  try {
-    const value = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<WorkspaceEntry>;
-    if (typeof value.stateDir === 'string' && path.isAbsolute(value.stateDir)) {
-      return { folder, stateDir: value.stateDir, workspaceKey: typeof value.workspaceKey === 'string' ? value.workspaceKey : undefined, noted: true };
-    }
-  } catch {
-    // None noted (or unreadable): the workspace's own folder below.
-  }
-  return { folder, stateDir: file.replace(/\.json$/, ''), noted: false };
+  // None noted (or unreadable): the workspace's own folder beside the note.
+  const noted = notedIn(await fs.readFile(file, 'utf8').catch(() => ''));
+  return noted ? { folder, ...noted, noted: true } : { folder, stateDir: file.replace(/\.json$/, ''), noted: false };
 }
