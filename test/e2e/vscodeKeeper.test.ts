@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { isAlive } from '../../src/core/lead/keeperProcess';
 import { findWorkspace } from '../../src/core/lead/workspaceDirectory';
 import { runMinuteOf } from '../../src/core/jobs/jobScheduler';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
@@ -43,14 +44,6 @@ function killProcessesNaming(text: string): void {
   }
 }
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the team with every window gone (code-server killed, the background keeper on)', () => {
   let tools: Toolchain;
