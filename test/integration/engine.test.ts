@@ -233,7 +233,8 @@ describe('session engine on real tmux', () => {
     it('reconciles after a restart: alive stays, exited while away ends with its status, events written while away count', async () => {
       await argvArrived('par-8');
       await argvArrived('par-9');
-      const before = engine.get('par-8')!.status;
+      // The state the screen settles on (a read taken mid-turn could change across the restart).
+      const before = (await waitForStatus(engine, 'par-8', 'idle', 15_000)).record.status;
       engine.dispose();
       tmuxOn(h.socket, 'send-keys', '-t', '=par-9:', '-l', 'EXIT 7');
       tmuxOn(h.socket, 'send-keys', '-t', '=par-9:', 'Enter');
