@@ -108,7 +108,7 @@ export async function measureUsage(repo: string, sizes: UsageSizes, log: (line: 
       const sampler = await sampling();
       const started = performance.now();
       const engine = await SessionEngine.create(options);
-      await engine.usageRead();
+      await engine.usage.read();
       firstStartMs = performance.now() - started;
       firstStartPeak = sampler.stop();
       try {
@@ -151,7 +151,7 @@ export async function measureUsage(repo: string, sizes: UsageSizes, log: (line: 
         const started = performance.now();
         const engine = await SessionEngine.create({ ...options, storage: withUsage ? storage : bare });
         // Its reads of what is new run off the start's path: counted here all the same.
-        await engine.usageRead();
+        await engine.usage.read();
         const ms = performance.now() - started;
         const peak = sampler?.stop();
         const after = await held();

@@ -37,7 +37,7 @@ export class AwayNotice implements vscode.Disposable {
     this.timer.unref();
     if (last === undefined || now - last < AWAY_MS) return;
     // What those sessions cost: their transcripts read first (a few seconds at most).
-    await Promise.race([this.engine.usageRead(), new Promise((resolve) => setTimeout(resolve, USAGE_WAIT_MS))]);
+    await Promise.race([this.engine.usage.read(), new Promise((resolve) => setTimeout(resolve, USAGE_WAIT_MS))]);
     const summary = awaySummary(this.engine.list(), last, now);
     if (!summary) return;
     this.logger.info(summary.text);

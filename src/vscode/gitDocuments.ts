@@ -24,7 +24,7 @@ export class GitDocuments implements vscode.TextDocumentContentProvider {
     const query = new URLSearchParams(parsed.query);
     const session = query.get('session') ?? '';
     const commit = query.get('commit') ?? '';
-    const content = await this.engine.fileAt(session, commit, parsed.path.replace(/^\//, ''));
+    const content = await this.engine.worktrees.fileAt(session, commit, parsed.path.replace(/^\//, ''));
     return content?.toString('utf8') ?? '';
   }
 }

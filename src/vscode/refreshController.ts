@@ -184,7 +184,7 @@ export class RefreshController implements vscode.Disposable {
 
   /** Reads the worktrees kept from removed sessions (a small file of the state folder, which every window writes). */
   listKept(): void {
-    this.engine.keptWorktrees().then(
+    this.engine.worktrees.kept().then(
       (kept) => this.tree.setKept(kept),
       (error: Error) => this.logger.debug(`Could not read the kept worktrees: ${error.message}`),
     );

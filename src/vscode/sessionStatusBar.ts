@@ -24,7 +24,7 @@ export class SessionStatusBar implements vscode.Disposable {
   update(): void {
     const counts = countByStatus(this.engine.list());
     const running = counts.running + counts.starting;
-    const usage = this.engine.usageReport();
+    const usage = this.engine.usage.report();
     if (running + counts.waiting + counts.idle === 0 && counts.error === 0 && usage.todayUsd === 0) {
       this.item.hide();
       return;

@@ -91,7 +91,7 @@ function usageSuite(version: string, binary: string): void {
       assert.equal(seenByUser.usage.contextSource, 'claude-code');
       assert.equal(seenByUser.usage.costByDay[Object.keys(seenByUser.usage.costByDay)[0]], seenByUser.usage.costUsd, 'all of it today');
       assert.match(await rig.h.engine.output('usage-1', { lines: 10 }), /USER-STATUS-LINE-RAN/, "the user's status line is shown");
-      const report = rig.h.engine.usageReport();
+      const report = rig.h.engine.usage.report();
       assert.equal(report.sessions.find((line) => line.name === 'usage-1')?.costUsd, seenByUser.usage.costUsd);
       console.log(`  ${version}: cost $${seenByUser.usage.costUsd} (Claude Code), context ${seenByUser.usage.contextPercent} % of ${seenByUser.usage.contextWindow}`);
     });

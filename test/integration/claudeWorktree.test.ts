@@ -35,12 +35,12 @@ for (const { label, binary } of claudesUnderTest()) {
       assert.deepEqual(waits, [], 'Claude Code trusts a worktree of a repository it trusts: no dialog');
       assert.equal(readFileSync(join(tree, 'notes.txt'), 'utf8'), 'first line\nedited by claude\n');
       assert.equal(readFileSync(join(rig.cwd, 'notes.txt'), 'utf8'), 'first line\n', 'the main tree is untouched');
-      const review = await rig.h.engine.review('tree-claude');
+      const review = await rig.h.engine.worktrees.review('tree-claude');
       assert.deepEqual(review.files.map((file) => [file.path, file.status, file.added, file.removed]), [['notes.txt', 'modified', 1, 0]]);
       await waitForStatus(rig.h.engine, 'tree-claude', (current) => current.worktreeChanges?.added === 1, 30_000);
       await rig.h.engine.kill('tree-claude');
-      await rig.h.engine.commitWorktree('tree-claude');
-      assert.equal((await rig.h.engine.mergeWorktree('tree-claude')).kind, 'fast-forward');
+      await rig.h.engine.worktrees.commit('tree-claude');
+      assert.equal((await rig.h.engine.worktrees.merge('tree-claude')).kind, 'fast-forward');
       assert.equal(readFileSync(join(rig.cwd, 'notes.txt'), 'utf8'), 'first line\nedited by claude\n');
     });
   });

@@ -89,7 +89,7 @@ describe("a job's daily budget", () => {
     const { record: stopped } = await waitForStatus(h.engine, run!.name, (current) => current.endedAt !== undefined, 30_000);
     assert.equal(stopped.status, 'error');
     assert.match(stopped.statusDetail ?? '', /^budget: \$3\.00 spent of the session's \$2\.00$/);
-    assert.equal(h.engine.jobCostToday('spendy'), 3);
+    assert.equal(h.engine.usage.jobCostToday('spendy'), 3);
     assert.equal(await scheduler.runNow('spendy'), undefined, 'the next firing does not run');
     assert.equal(scheduler.get('spendy')?.lastResult, 'over budget');
     assert.ok(lines.some((line) => /^Job spendy \(run now\): not run, its daily budget of \$2\.00 is spent \(\$3\.00 today\)/.test(line)), lines.join('\n'));

@@ -56,7 +56,7 @@ function lifecycleSuite(version: string, binary: string): void {
       await h.engine.spawn({ name: 'alone', prompt: 'First task, alone', cwd, idleLimitMs: 1500 });
       await h.engine.spawn({ name: 'watched', prompt: 'First task, watched', cwd, idleLimitMs: 1500 });
       await h.engine.spawn({ name: 'asking', prompt: 'USE-A-TOOL while waiting', cwd, idleLimitMs: 1500, permissionMode: 'default' });
-      const binding = h.engine.terminalBinding('watched', { cols: 120, rows: 40 });
+      const binding = h.engine.terminals.binding('watched', { cols: 120, rows: 40 });
       await binding.start(); // as an editor terminal does: someone is there
       await status('watched', 'idle');
       await status('asking', 'waiting');
@@ -150,7 +150,7 @@ function lifecycleSuite(version: string, binary: string): void {
       assert.equal(adopted.cwd, cwd);
       assert.ok((await h.engine.listTmuxSessions()).find((session) => session.name === 'by-hand')?.known);
       await status('by-hand', 'idle');
-      const binding = h.engine.terminalBinding('by-hand', { cols: 100, rows: 30 });
+      const binding = h.engine.terminals.binding('by-hand', { cols: 100, rows: 30 });
       const painted: string[] = [];
       binding.onData((text) => painted.push(text));
       await binding.start();

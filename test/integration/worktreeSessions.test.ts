@@ -70,7 +70,7 @@ describe('sessions in worktrees of their own', () => {
     assert.equal(git(repo, 'status', '--porcelain'), '', 'the main tree is untouched');
     assert.equal(readFileSync(join(repo, 'shared.txt'), 'utf8'), 'one\ntwo\nthree\n');
     for (const name of Object.keys(edits)) {
-      const review = await h.engine.review(name);
+      const review = await h.engine.worktrees.review(name);
       assert.deepEqual(review.files.map((file) => [file.path, file.status, file.added, file.removed]), [['shared.txt', 'modified', 1, 1]], name);
       const { record } = await waitForStatus(h.engine, name, (current) => current.worktreeChanges?.files === 1, 30_000);
       assert.deepEqual([record.worktreeChanges?.added, record.worktreeChanges?.removed], [1, 1], `${name}'s counts in its record`);
@@ -78,12 +78,12 @@ describe('sessions in worktrees of their own', () => {
     assert.match(readFileSync(join(worktreeRoot, 'wt-a', 'shared.txt'), 'utf8'), /two from a/);
 
     for (const name of Object.keys(edits)) await h.engine.kill(name);
-    await rejects(h.engine.mergeWorktree('wt-a'), 'worktree-uncommitted', /uncommitted/);
-    assert.ok(await h.engine.commitWorktree('wt-a'));
-    assert.equal((await h.engine.mergeWorktree('wt-a')).kind, 'fast-forward');
+    await rejects(h.engine.worktrees.merge('wt-a'), 'worktree-uncommitted', /uncommitted/);
+    assert.ok(await h.engine.worktrees.commit('wt-a'));
+    assert.equal((await h.engine.worktrees.merge('wt-a')).kind, 'fast-forward');
     assert.match(readFileSync(join(repo, 'shared.txt'), 'utf8'), /two from a/);
-    await h.engine.commitWorktree('wt-b');
-    const conflict = await h.engine.mergeWorktree('wt-b');
+    await h.engine.worktrees.commit('wt-b');
+    const conflict = await h.engine.worktrees.merge('wt-b');
     assert.equal(conflict.kind, 'conflict');
     assert.deepEqual(conflict.conflicts, ['shared.txt']);
     const merging = readFileSync(join(repo, 'shared.txt'), 'utf8');
@@ -102,7 +102,7 @@ describe('sessions in worktrees of their own', () => {
     await rejects(h.engine.spawn({ name: 'wt-plain', prompt: 'true', cwd: plain, worktree: true }), 'not-a-repository', /not in a git repository/);
     assert.equal(h.engine.get('wt-plain'), undefined);
     await rejects(h.engine.spawn({ name: 'wt-odd', prompt: 'true', cwd: repo, worktree: 42 as unknown as boolean }), 'invalid-input', /worktree must be true/);
-    assert.equal(await h.engine.repository(plain), undefined);
+    assert.equal(await h.engine.worktrees.repository(plain), undefined);
 
     writeFileSync(join(repo, 'shared.txt'), 'changed in the main tree\n');
     const record = await h.engine.spawn({ name: 'wt-dirty', prompt: 'cat shared.txt > seen.txt', cwd: repo, worktree: true });
@@ -126,7 +126,7 @@ describe('sessions in worktrees of their own', () => {
     assert.equal(existsSync(join(tree, 'notes.txt')), false);
     assert.equal(readFileSync(join(tree, 'agent-saw.txt'), 'utf8'), 'set up by instar/wt-setup\n', 'the set-up ran first');
     assert.deepEqual([...(h.engine.get('wt-setup')?.worktree?.setupFiles ?? [])].sort(), ['.env', '.env.local']);
-    const review = await h.engine.review('wt-setup');
+    const review = await h.engine.worktrees.review('wt-setup');
     assert.deepEqual(review.files.map((file) => file.path).sort(), ['agent-saw.txt', 'from-setup.txt'], 'set-up files are not the session\'s work');
     await h.engine.kill('wt-setup');
 
@@ -154,9 +154,9 @@ describe('sessions in worktrees of their own', () => {
     assert.ok(existsSync(join(kept.path, 'work.txt')), 'removing the session kept its worktree');
     assert.match(git(repo, 'branch', '--list', 'instar/wt-keep'), /instar\/wt-keep/);
 
-    await rejects(h.engine.discardWorktree('wt-drop'), 'session-live', /kill it before/);
+    await rejects(h.engine.worktrees.discard('wt-drop'), 'session-live', /kill it before/);
     await h.engine.kill('wt-drop');
-    const loss = await h.engine.worktreeLoss('wt-drop');
+    const loss = await h.engine.worktrees.loss('wt-drop');
     assert.deepEqual(loss.uncommitted, ['work.txt']);
     await rejects(h.engine.remove('wt-drop', { discardWorktree: true }), 'worktree-has-work', /work\.txt/);
     assert.ok(h.engine.get('wt-drop'), 'a refused discard removes nothing');
@@ -164,7 +164,7 @@ describe('sessions in worktrees of their own', () => {
     assert.equal(h.engine.get('wt-drop'), undefined);
     assert.equal(existsSync(join(worktreeRoot, 'wt-drop')), false);
     assert.equal(git(repo, 'branch', '--list', 'instar/wt-drop'), '');
-    assert.deepEqual((await h.engine.keptWorktrees()).map((entry) => entry.name), ['wt-keep'], 'a discarded worktree is not kept');
+    assert.deepEqual((await h.engine.worktrees.kept()).map((entry) => entry.name), ['wt-keep'], 'a discarded worktree is not kept');
   });
 
   it("a kept worktree stays reachable after its session is gone: every window lists it, it is reviewed, merged and discarded by the session's name", async () => {
@@ -174,24 +174,24 @@ describe('sessions in worktrees of their own', () => {
     await h.engine.kill('wt-later');
     await h.engine.remove('wt-later');
     assert.equal(h.engine.get('wt-later'), undefined);
-    const kept = (await h.engine.keptWorktrees()).find((entry) => entry.name === 'wt-later');
+    const kept = (await h.engine.worktrees.kept()).find((entry) => entry.name === 'wt-later');
     assert.ok(kept, 'listed as kept');
     assert.equal(kept.worktree.branch, 'instar/wt-later');
     // Another window of the workspace (a reload, a second engine) reads the same list.
     await h.restart();
-    assert.deepEqual((await h.engine.keptWorktrees()).filter((entry) => entry.name === 'wt-later').map((entry) => entry.worktree.path), [kept.worktree.path]);
-    const review = await h.engine.review('wt-later');
+    assert.deepEqual((await h.engine.worktrees.kept()).filter((entry) => entry.name === 'wt-later').map((entry) => entry.worktree.path), [kept.worktree.path]);
+    const review = await h.engine.worktrees.review('wt-later');
     assert.deepEqual(review.files.map((file) => [file.path, file.added, file.removed]), [['shared.txt', 1, 1]]);
-    assert.match((await h.engine.fileAt('wt-later', review.mergeBase, 'shared.txt'))?.toString() ?? '', /^one\n/);
-    assert.ok(await h.engine.commitWorktree('wt-later'), 'its uncommitted change committed on its branch');
-    assert.equal(await h.engine.commitWorktree('wt-later'), undefined, 'nothing left to commit');
-    const merged = await h.engine.mergeWorktree('wt-later');
+    assert.match((await h.engine.worktrees.fileAt('wt-later', review.mergeBase, 'shared.txt'))?.toString() ?? '', /^one\n/);
+    assert.ok(await h.engine.worktrees.commit('wt-later'), 'its uncommitted change committed on its branch');
+    assert.equal(await h.engine.worktrees.commit('wt-later'), undefined, 'nothing left to commit');
+    const merged = await h.engine.worktrees.merge('wt-later');
     assert.equal(merged.kind, 'fast-forward');
     assert.match(readFileSync(join(repo, 'shared.txt'), 'utf8'), /one from later/, 'merged into the main tree');
-    assert.deepEqual((await h.engine.worktreeLoss('wt-later')).commits, [], 'all of it is in the base now');
-    await h.engine.discardWorktree('wt-later');
+    assert.deepEqual((await h.engine.worktrees.loss('wt-later')).commits, [], 'all of it is in the base now');
+    await h.engine.worktrees.discard('wt-later');
     assert.equal(existsSync(kept.worktree.path), false);
-    assert.equal((await h.engine.keptWorktrees()).some((entry) => entry.name === 'wt-later'), false, 'no longer kept');
-    await rejects(h.engine.review('wt-later'), 'not-found', /no session named "wt-later"/);
+    assert.equal((await h.engine.worktrees.kept()).some((entry) => entry.name === 'wt-later'), false, 'no longer kept');
+    await rejects(h.engine.worktrees.review('wt-later'), 'not-found', /no session named "wt-later"/);
   });
 });

@@ -15,7 +15,7 @@ const MAX_SEARCH_MATCHES = 500;
 
 export function usageRoutes(engine: SessionEngine): Route[] {
   return [
-    { path: /^\/usage$/, auth: true, methods: { GET: async () => [200, engine.usageReport()] } },
+    { path: /^\/usage$/, auth: true, methods: { GET: async () => [200, engine.usage.report()] } },
     {
       path: /^\/search$/,
       auth: true,
@@ -39,7 +39,7 @@ export function usageRoutes(engine: SessionEngine): Route[] {
             if (error instanceof InstarError) throw new HttpError(400, `"budgetUsd": ${error.message}`);
             throw error;
           }
-          return [200, toApiSession(await engine.setBudget(params.name, (budgetUsd as number | null | undefined) ?? undefined))];
+          return [200, toApiSession(await engine.usage.setBudget(params.name, (budgetUsd as number | null | undefined) ?? undefined))];
         },
       },
     },

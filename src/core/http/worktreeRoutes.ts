@@ -10,7 +10,7 @@ export function worktreeRoutes(engine: SessionEngine): Route[] {
       methods: {
         GET: async ({ params }) => {
           const record = engine.require(params.name);
-          const review = await engine.review(params.name);
+          const review = await engine.worktrees.review(params.name);
           const totals = review.files.reduce((sum, file) => ({ added: sum.added + (file.added ?? 0), removed: sum.removed + (file.removed ?? 0) }), { added: 0, removed: 0 });
           return [200, { session: record.name, branch: record.worktree!.branch, base: record.worktree!.base, mergeBase: review.mergeBase, files: review.files, ...totals }];
         },

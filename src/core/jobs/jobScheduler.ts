@@ -241,7 +241,7 @@ export class JobScheduler {
       return undefined;
     }
     const { dailyBudgetUsd, budgetUsd } = state.definition;
-    const spentToday = dailyBudgetUsd === undefined ? 0 : this.engine.jobCostToday(slug);
+    const spentToday = dailyBudgetUsd === undefined ? 0 : this.engine.usage.jobCostToday(slug);
     if (dailyBudgetUsd !== undefined && spentToday >= dailyBudgetUsd) {
       this.options.logger.warn(`Job ${slug} (${why}): not run, its daily budget of ${formatUsd(dailyBudgetUsd)} is spent (${formatUsd(spentToday)} today); it runs again tomorrow, or once dailyBudgetUsd is raised in jobs.json`);
       state.lastResult = 'over budget';

@@ -2,8 +2,9 @@
  * The session engine: the one entry point of the core. It spawns agents in tmux, keeps their
  * true status, and talks to them, as a thin facade over the parts that do each:
  * the store (records and their change event), the spawner, the status tracker (hooks, exits,
- * screens), the usage tracker (tokens, cost, context, budgets), session worktrees (review, merge,
- * discard), input, output and snapshots, long-prompt delivery, and the lifecycle (kill, remove).
+ * screens), the usage tracker (tokens, cost, context, budgets), session worktrees, input, output
+ * and snapshots, long-prompt delivery, and the lifecycle (kill, remove). Usage, worktrees and
+ * terminals have small facades of their own (`engine.usage`, `.worktrees`, `.terminals`).
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,20 +12,14 @@ import * as path from 'node:path';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import { ConversationReader } from '../agent/conversationReader';
-import type { DiscardLoss, DiscardResult, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
 import { isEnded, type SessionRecord } from '../model/sessionRecord';
-import { dayOf, formatUsd } from '../model/usage';
 import type { EngineEventName } from '../status/hookEvents';
-import { TerminalBinding } from '../terminal/terminalBinding';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
 import { TmuxServers } from '../tmux/tmuxServers';
-import { validateBudget } from '../usage/budgets';
 import { PriceTable } from '../usage/priceTable';
-import { jobCostOn, UsageReport, usageReport } from '../usage/usageReport';
 import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner';
 import { InstarError } from '../util/errors';
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
-import { shellQuote } from '../util/shellQuote';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 import { AgentLauncher } from './agentLauncher';
 import { SearchResult, searchSessions } from './conversationSearch';
@@ -38,7 +33,10 @@ import { SessionsChange, SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
 import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
-import { KeptWorktree, KeptWorktrees } from './keptWorktrees';
+import { KeptWorktrees } from './keptWorktrees';
+import { EngineTerminals } from './engineTerminals';
+import { EngineUsage } from './engineUsage';
+import { EngineWorktrees } from './engineWorktrees';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
 import { UsageLedger } from './usageLedger';
@@ -74,10 +72,14 @@ export class SessionEngine {
   private readonly tracker: StatusTracker;
   private readonly spawner: Spawner;
   private readonly lifecycle: SessionLifecycle;
-  private readonly usage: UsageTracker;
-  private readonly worktrees: SessionWorktrees;
-  private readonly ledger: UsageLedger;
-  private readonly kept: KeptWorktrees;
+  private readonly usageTracker: UsageTracker;
+  private readonly sessionWorktrees: SessionWorktrees;
+  /** Usage totals, job costs, budgets. */
+  readonly usage: EngineUsage;
+  /** Worktree sessions' review, commit, merge and discard, and the worktrees kept after them. */
+  readonly worktrees: EngineWorktrees;
+  /** Terminal bindings, and the commands that attach to a session or resume it. */
+  readonly terminals: EngineTerminals;
   private prices: PriceTable;
   /** Fires when a session or the day nears (80 %) or reaches a budget. */
   readonly onBudget: (listener: (notice: BudgetNotice) => void) => { dispose(): void };
@@ -96,6 +98,7 @@ export class SessionEngine {
     this.files = new SessionFiles(options.stateDir);
     this.servers = new TmuxServers(this.runner, this.logger, this.tmuxSettings());
     this.outputs = new SessionOutput(this.servers, this.files, this.logger);
+    this.terminals = new EngineTerminals(this.store, this.servers, this.tools, this.logger);
     this.input = new SessionInput(this.store, this.servers, {
       submitDelayMs: () => this.options.submitDelayMs ?? 150,
       onGone: () => void this.refresh().catch(() => undefined),
@@ -121,31 +124,33 @@ export class SessionEngine {
         return undefined;
       });
     };
-    this.ledger = new UsageLedger(options.storage);
-    this.kept = new KeptWorktrees(options.stateDir);
-    this.usage = new UsageTracker(this.store, this.files, {
+    const ledger = new UsageLedger(options.storage);
+    const kept = new KeptWorktrees(options.stateDir);
+    this.usageTracker = new UsageTracker(this.store, this.files, {
       clock: this.clock,
       logger: this.logger,
       prices: () => this.prices,
       dailyBudgetUsd: () => this.options.dailyBudgetUsd,
-      removedCostOn: (day) => this.ledger.costOn(day),
+      removedCostOn: (day) => ledger.costOn(day),
       stop: (record, detail) => this.lifecycle.stopForBudget(record.name, detail),
     });
-    this.onBudget = this.usage.onBudget;
-    const checkMayStart = () => this.checkMayStart();
+    this.onBudget = this.usageTracker.onBudget;
+    this.usage = new EngineUsage({ store: this.store, tracker: this.usageTracker, ledger, dailyBudgetUsd: () => this.options.dailyBudgetUsd, clock: this.clock, logger: this.logger });
+    const checkMayStart = () => this.usage.checkMayStart();
     const versions = new AgentVersions(this.tools, this.logger);
     const launcher = new AgentLauncher(this.files, () => this.options);
     const onStarted = (record: SessionRecord) => this.tracker.noteSpawned(record.id);
-    this.worktrees = new SessionWorktrees(this.store, {
+    this.sessionWorktrees = new SessionWorktrees(this.store, {
       runner: this.tools,
       logger: this.logger,
       clock: this.clock,
       root: () => this.options.worktreeRoot ?? path.join(this.options.stateDir, 'worktrees'),
       setup: () => this.options.worktreeSetup ?? { files: [], mode: 'copy' },
       gitPath: () => this.options.gitPath,
-      kept: this.kept,
+      kept,
     });
-    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, this.worktrees, {
+    this.worktrees = new EngineWorktrees(this.store, this.sessionWorktrees, kept);
+    this.spawner = new Spawner(this.store, this.files, this.servers, this.agents, versions, launcher, this.sessionWorktrees, {
       options: () => this.options,
       clock: this.clock,
       logger: this.logger,
@@ -155,7 +160,7 @@ export class SessionEngine {
       engineId: this.engineId,
     });
     this.lifecycle = new SessionLifecycle({
-      kept: this.kept,
+      kept,
       store: this.store,
       files: this.files,
       servers: this.servers,
@@ -169,7 +174,7 @@ export class SessionEngine {
       onStarted,
       announce,
       checkMayStart,
-      ledger: this.ledger,
+      ledger,
       clock: this.clock,
       logger: this.logger,
     });
@@ -198,8 +203,8 @@ export class SessionEngine {
       await fs.mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
       await this.files.prepare();
       await this.tracker.start();
-      this.usage.start();
-      this.worktrees.start();
+      this.usageTracker.start();
+      this.sessionWorktrees.start();
       // Not on the way to a working engine: a stat of every event file (what is gone meanwhile is fine).
       void this.files.pruneEvents(this.clock.now()).then(
         (pruned) => pruned > 0 && this.logger.debug(`Removed ${pruned} events older than a week`),
@@ -317,42 +322,6 @@ export class SessionEngine {
     return searchSessions(this.store.list(), query, limit);
   }
 
-  /** Totals of usage per session, job and day; `today` is the local day of now. */
-  usageReport(): UsageReport {
-    return usageReport(this.store.list(), this.ledger.days(), dayOf(this.clock.now()), this.options.dailyBudgetUsd);
-  }
-
-  /** Resolves once no usage read is under way: what the start found new has been read (tests, benchmarks). */
-  usageRead(): Promise<void> {
-    return this.usage.idle();
-  }
-
-  /** What a job's runs have cost today (removed runs included), for its daily budget. */
-  jobCostToday(slug: string): number {
-    return jobCostOn(this.store.all(), this.ledger.days(), slug, dayOf(this.clock.now()));
-  }
-
-  /** Sets (or with undefined, lifts) a session's budget in USD; one already spent stops it. */
-  async setBudget(name: string, budgetUsd: number | undefined): Promise<SessionRecord> {
-    const record = this.store.require(name);
-    const limit = validateBudget(budgetUsd);
-    const next = this.store.update(name, record.id, (current) => ({ ...current, budgetUsd: limit, budgetWarned: undefined }));
-    if (next) await this.store.commit([next]);
-    this.usage.update(record.id);
-    this.logger.info(limit === undefined ? `${name}: no budget` : `${name}: budget ${formatUsd(limit)}`);
-    return this.store.get(name) ?? record;
-  }
-
-  /** Throws when the workspace's daily budget is spent: no session starts until it is raised or the day ends. */
-  private checkMayStart(): void {
-    const daily = this.options.dailyBudgetUsd;
-    if (daily === undefined) return;
-    const spent = this.usage.costOn(dayOf(this.clock.now()));
-    if (spent >= daily) {
-      throw new InstarError('over-budget', `The daily budget of ${formatUsd(daily)} is spent (${formatUsd(spent)} today): no session starts until tomorrow, unless the budget (instar.budget.dailyUsd) is raised.`);
-    }
-  }
-
   /** The last answer of a session and its turn count, from its events (there after it ended, or tmux was lost). */
   async result(name: string): Promise<SessionResult> {
     const record = this.store.require(name);
@@ -384,51 +353,9 @@ export class SessionEngine {
     const record = this.store.require(name);
     if (options.discardWorktree && record.worktree && !record.worktreeDiscarded) {
       if (!isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status}; kill it before removing it.`);
-      await this.worktrees.discard(name, { force: options.force });
+      await this.sessionWorktrees.discard(name, { force: options.force });
     }
     return this.lifecycle.remove(name);
-  }
-
-  /** The repository that holds `cwd`, or undefined outside one: where a session can get a worktree. */
-  repository(cwd: string): Promise<RepositoryInfo | undefined> {
-    return this.worktrees.repository(cwd);
-  }
-
-  /** Every file a worktree session changed against its base (committed and uncommitted), with the commit to compare with. */
-  review(name: string): Promise<WorktreeReview> {
-    return this.worktrees.review(name);
-  }
-
-  /** A file of the session's repository as it was at `commit` (for a diff's left side); undefined where it did not exist. */
-  fileAt(name: string, commit: string, file: string): Promise<Buffer | undefined> {
-    return this.worktrees.show(name, commit, file);
-  }
-
-  /** Commits what the session left uncommitted in its worktree (before a merge); the commit, or undefined for nothing. */
-  commitWorktree(name: string, message?: string): Promise<string | undefined> {
-    return this.worktrees.commitAll(name, message);
-  }
-
-  /** Merges the session's branch into its base in the main tree: fast-forward, a merge commit, or the conflict left to resolve. */
-  mergeWorktree(name: string): Promise<MergeResult> {
-    return this.worktrees.merge(name);
-  }
-
-  /** What discarding the session's worktree would lose: uncommitted files and commits its base does not have. */
-  worktreeLoss(name: string): Promise<DiscardLoss> {
-    return this.worktrees.lossIfDiscarded(name);
-  }
-
-  /** Removes the session's worktree and branch (or a kept one's); refuses, naming what would be lost, unless `force`. */
-  async discardWorktree(name: string, options: { force?: boolean } = {}): Promise<DiscardResult> {
-    const record = this.store.get(name);
-    if (record && !isEnded(record)) throw new InstarError('session-live', `Session "${name}" is still ${record.status} in its worktree; kill it before discarding the worktree.`);
-    return this.worktrees.discard(name, options);
-  }
-
-  /** The worktrees kept when their sessions were removed (review, merge, open and discard them by the session's name). */
-  keptWorktrees(): Promise<KeptWorktree[]> {
-    return this.kept.list();
   }
 
   /** Takes over a tmux session of the configured server that Instar did not start. */
@@ -446,42 +373,10 @@ export class SessionEngine {
     return listTmuxSessions(this.servers.client(), (name) => this.store.get(name)?.tmuxSocket === this.socket, workspaceKeyOf(this.options));
   }
 
-  /** The shell command that attaches a terminal to a session. */
-  attachCommand(name: string): string {
-    const record = this.store.require(name);
-    return this.servers.client(record.tmuxSocket).attachCommand(record.tmuxSession);
-  }
-
-  /** The shell command that resumes a Claude Code session's conversation. */
-  resumeCommand(name: string): string | undefined {
-    const record = this.store.require(name);
-    if (!record.claudeSessionId) return undefined;
-    return `cd ${shellQuote(record.cwd)} && ${shellQuote(record.agentCommand)} --resume ${record.claudeSessionId}`;
-  }
-
-  /**
-   * A terminal binding to a session (not started: subscribe to its events, then start it).
-   * The VS Code side builds editor terminals on it without knowing tmux.
-   */
-  terminalBinding(name: string, size: { cols: number; rows: number }): TerminalBinding {
-    const record = this.store.require(name);
-    const client = this.servers.client(record.tmuxSocket);
-    return new TerminalBinding({
-      binary: client.binary,
-      socketArgs: client.socketArgs(),
-      session: record.tmuxSession,
-      cols: size.cols,
-      rows: size.rows,
-      bracketedPaste: record.agentKind === 'claude',
-      logger: this.logger,
-      runner: this.tools,
-    });
-  }
-
   dispose(): void {
     this.tracker.dispose();
-    this.usage.dispose();
-    this.worktrees.dispose();
+    this.usageTracker.dispose();
+    this.sessionWorktrees.dispose();
     this.outputs.dispose();
     this.store.dispose();
   }

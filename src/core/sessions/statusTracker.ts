@@ -2,7 +2,7 @@
  * Keeps every session's status true. Three sources, strongest first: Claude Code hooks (seen
  * through the events folder within milliseconds), the pane's exit status (one `list-panes` per
  * server per refresh, whatever the number of sessions), and, only where those cannot tell, the
- * screen of the few sessions in a transitional state.
+ * screen of the few sessions in a transitional state (ScreenChecks).
  *
  * Several engines (windows of one workspace, a host that reloads or crashed) keep the same
  * sessions: each reads every event (none consumes them), and tmux's tags are the record of what
@@ -13,9 +13,7 @@ import { FSWatcher, watch } from 'node:fs';
 import { idleEndAt, isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
 import { HookWatcher } from '../status/hookWatcher';
-import { classifyScreen, ScreenState } from '../status/screen';
-import { CLAUDE_QUIET_MS, StatusInput, transition } from '../status/transitions';
-import * as tmux from '../tmux/commands';
+import { StatusInput, transition } from '../status/transitions';
 import { TmuxChangeWatch } from '../tmux/changeWatch';
 import { exitCodeOf, PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -26,6 +24,7 @@ import type { SessionFiles } from './sessionFiles';
 import type { SessionOutput } from './sessionOutput';
 import type { SessionStore } from './sessionStore';
 import { MonitorSchedule } from './monitorSchedule';
+import { ScreenChecks } from './screenChecks';
 import { TagReconciler } from './tagReconciler';
 
 /** A session whose pane is gone this soon after its record was made may still be spawning. */
@@ -36,8 +35,6 @@ const ARCHIVE_AFTER_MS = 10 * 60_000;
 const EXIT_STATUS_WAIT_MS = 3000;
 /** A clean exit on Claude Code's last screen: its resume hint, or /exit (/quit) in its input box. */
 const CLEAN_EXIT = /Resume this session with:\s*\n\s*claude (.* )?--resume |^\s*❯[\u00a0 ]\/(exit|quit)\s*$/m;
-/** A generic agent that printed nothing this long is ready for a waiting prompt. */
-const GENERIC_READY_QUIET_MS = 2000;
 
 export interface StatusTrackerOptions {
   clock: Clock;
@@ -66,8 +63,7 @@ export class StatusTracker {
   private disposed = false;
   /** Dead panes whose exit status has not arrived yet, since when. */
   private readonly deadWithoutStatus = new Map<string, number>();
-  /** The last screen captured of each session, with the pane activity it reflects. */
-  private readonly screens = new Map<string, { paneId: string; activityAt: number | undefined; readAt: number; screen: ScreenState }>();
+  private readonly screens: ScreenChecks;
   /** Runs (id:run) whose events this engine has archived. */
   private readonly archived = new Set<string>();
   /** When each recent spawn's tmux session was up; until a listing shows it, by id. */
@@ -83,7 +79,7 @@ export class StatusTracker {
     private readonly files: SessionFiles,
     private readonly servers: TmuxServers,
     private readonly output: SessionOutput,
-    private readonly delivery: PromptDelivery,
+    delivery: PromptDelivery,
     options: StatusTrackerOptions,
   ) {
     this.clock = options.clock;
@@ -105,6 +101,7 @@ export class StatusTracker {
       this.monitor.wake();
       void this.refresh().catch(() => undefined);
     });
+    this.screens = new ScreenChecks({ store, servers, delivery, clock: this.clock, apply: (record, input) => this.apply(record, input), printed: () => this.monitor.wake() });
     // Any change means the sessions are not quiet: the monitor checks at its period again.
     store.onDidChange(() => this.monitor.wake());
     this.tags = new TagReconciler({
@@ -223,7 +220,7 @@ export class StatusTracker {
       list.push(record);
       bySocket.set(record.tmuxSocket, list);
     }
-    for (const id of this.screens.keys()) if (!live.has(id)) this.screens.delete(id);
+    this.screens.keepOnly(live);
     const screenChecks: Promise<void>[] = [];
     // Each change is announced as soon as it is made (the store, which the API reads, has it already): not after the other sessions' checks.
     const announce = (record: SessionRecord) => void this.store.commit([record]);
@@ -287,7 +284,7 @@ export class StatusTracker {
             current = this.store.update(record.name, record.id, (latest) => ({ ...latest, attached: attached || undefined, detachedAt: attached ? latest.detachedAt : now })) ?? current;
             announce(current);
           }
-          if (this.needsScreen(current, pane, now)) screenChecks.push(this.checkScreen(current, pane));
+          if (this.screens.needed(current, pane, now)) screenChecks.push(this.screens.check(current, pane));
           else if (current.status === 'idle') void this.onIdle(current, pane);
         }
       }
@@ -301,63 +298,6 @@ export class StatusTracker {
     if (record.endedAt === undefined || now - record.endedAt < ARCHIVE_AFTER_MS || this.archived.has(run)) return;
     this.archived.add(run);
     void this.files.archiveEvents(record.id).catch((error) => this.logger.debug(`Could not archive the events of ${record.name}: ${(error as Error).message}`));
-  }
-
-  /** Whether only the screen can tell this session's state now. */
-  private needsScreen(record: SessionRecord, pane: PaneInfo, now: number): boolean {
-    if (record.agentKind !== 'claude' || record.adopted) return true;
-    if (record.pendingPrompt) return true;
-    switch (record.status) {
-      case 'starting':
-        // Until a hook came: a first-run dialog shows before any. After SessionStart the hooks tell.
-        return record.statusSignal !== 'hook' && now - (record.resumedAt ?? record.createdAt) >= 1000;
-      case 'waiting':
-        return true;
-      case 'running':
-        return (record.toolPending !== undefined && record.permissionMode !== 'bypassPermissions') || quietFor(pane, now) >= CLAUDE_QUIET_MS;
-      default:
-        return false;
-    }
-  }
-
-  /**
-   * Reads and applies a session's screen. The screen is captured again only where the pane printed
-   * since the last capture (tmux keeps each window's last activity, in whole seconds): a quiet pane
-   * shows what it showed, only quieter, so quiet sessions of agents without hooks cost no tmux call.
-   */
-  private async checkScreen(record: SessionRecord, pane: PaneInfo): Promise<void> {
-    let screen = this.unchangedScreen(record.id, pane);
-    // When the screen was as read: now for one unchanged since, else when its capture began.
-    const readAt = this.clock.now();
-    if (!screen) {
-      let text: string;
-      try {
-        text = await this.servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
-      } catch {
-        return; // Gone meanwhile: the next refresh sees it.
-      }
-      screen = classifyScreen(text);
-      this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
-      this.monitor.wake(); // the pane printed
-    }
-    const now = this.clock.now();
-    const next = this.apply(record, { kind: 'screen', screen, at: readAt, quietMs: quietFor(pane, now) });
-    if (next) await this.store.commit([next]);
-    const latest = this.store.get(record.name);
-    if (latest?.pendingPrompt && latest.id === record.id) {
-      const ready = latest.agentKind === 'claude' ? screen.kind === 'idle' : quietFor(pane, now) >= GENERIC_READY_QUIET_MS;
-      if (ready) void this.delivery.deliver(latest);
-    }
-  }
-
-  /**
-   * The screen last captured, if the pane cannot have printed since: the capture began after the
-   * end of the second of its last activity, so any later output would have moved that second.
-   */
-  private unchangedScreen(id: string, pane: PaneInfo): ScreenState | undefined {
-    const last = this.screens.get(id);
-    if (!last || last.paneId !== pane.paneId || pane.activityAt === undefined || last.activityAt !== pane.activityAt) return undefined;
-    return last.readAt >= pane.activityAt + 1000 ? last.screen : undefined;
   }
 
   /**
@@ -408,9 +348,4 @@ export class StatusTracker {
     this.exitWatcher?.close();
     this.watcher.dispose();
   }
-}
-
-function quietFor(pane: PaneInfo, now: number): number {
-  // tmux counts activity in whole seconds: count from the end of that second.
-  return pane.activityAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, now - (pane.activityAt + 999));
 }

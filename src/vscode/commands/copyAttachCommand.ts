@@ -6,7 +6,7 @@ import type { CommandContext } from './commandContext';
 export async function copyAttachCommand(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
   const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Copy the attach command of which session?', none: 'There are no sessions yet.' });
   if (!record) return undefined;
-  const command = ctx.engine.attachCommand(record.name);
+  const command = ctx.engine.terminals.attachCommand(record.name);
   await vscode.env.clipboard.writeText(command);
   return command;
 }

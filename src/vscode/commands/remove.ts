@@ -17,7 +17,7 @@ export async function remove(ctx: CommandContext, arg: unknown, worktree?: unkno
   if (typeof arg !== 'string' && worktree === undefined) {
     const keep = 'Remove, Keep Worktree';
     const drop = 'Remove and Discard Worktree';
-    const loss = await ctx.engine.worktreeLoss(record.name);
+    const loss = await ctx.engine.worktrees.loss(record.name);
     const choice = await vscode.window.showWarningMessage(
       `Remove ${record.name}? Its worktree on ${record.worktree.branch} stays unless you discard it.`,
       { modal: true, detail: `Worktree: ${record.worktree.path}\nIf discarded: ${lossText(loss, record)}` },

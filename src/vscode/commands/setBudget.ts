@@ -27,5 +27,5 @@ export async function setBudget(ctx: CommandContext, arg: unknown, budget?: unkn
     if (text === undefined) return undefined;
     value = text.trim() === '' ? undefined : Number(text.trim().replace(/^\$/, ''));
   }
-  return ctx.engine.setBudget(record.name, value);
+  return ctx.engine.usage.setBudget(record.name, value);
 }

@@ -32,7 +32,7 @@ const keptOwner = (kept: KeptWorktree): WorktreeOwner => ({ name: kept.name, wor
 async function worktreeSession(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<WorktreeOwner | undefined> {
   const keptName = arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'keptWorktree' ? (arg as { name: string }).name : undefined;
   const sessionHasOne = typeof arg === 'string' && ctx.engine.get(arg)?.worktree !== undefined;
-  const kept = keptName !== undefined || arg === undefined || (typeof arg === 'string' && !sessionHasOne) ? await ctx.engine.keptWorktrees() : [];
+  const kept = keptName !== undefined || arg === undefined || (typeof arg === 'string' && !sessionHasOne) ? await ctx.engine.worktrees.kept() : [];
   if (keptName !== undefined) {
     const found = kept.find((entry) => entry.name === keptName);
     if (!found) throw new Error(`The worktree kept from ${keptName} is gone (discarded, or its folder removed).`);
@@ -74,7 +74,7 @@ const counts = (file: ChangedFile) => (file.added === undefined ? 'binary' : `+$
 export async function reviewChanges(ctx: CommandContext, arg: unknown): Promise<unknown> {
   const record = await worktreeSession(ctx, arg, 'Review the changes of which session?');
   if (!record) return undefined;
-  const review = await ctx.engine.review(record.name);
+  const review = await ctx.engine.worktrees.review(record.name);
   const worktree = record.worktree!;
   if (review.files.length === 0) {
     void vscode.window.showInformationMessage(`${record.name} has changed nothing on ${worktree.branch} against ${worktree.base} yet.`);
@@ -92,7 +92,7 @@ export async function reviewChanges(ctx: CommandContext, arg: unknown): Promise<
 export async function reviewFile(ctx: CommandContext, arg: unknown, file?: unknown): Promise<unknown> {
   const record = await worktreeSession(ctx, arg, 'Review a file of which session?');
   if (!record) return undefined;
-  const review = await ctx.engine.review(record.name);
+  const review = await ctx.engine.worktrees.review(record.name);
   const chosen =
     typeof file === 'string'
       ? review.files.find((changed) => changed.path === file)
@@ -128,13 +128,13 @@ export async function mergeWorktree(ctx: CommandContext, arg: unknown, options?:
   if (!record) return undefined;
   const { branch, base } = record.worktree!;
   if (!isEnded(record) && isWorking(record)) throw new Error(`${record.name} is still ${record.status} in its worktree: merge once its turn has ended (or kill it).`);
-  const { uncommitted } = await ctx.engine.worktreeLoss(record.name);
+  const { uncommitted } = await ctx.engine.worktrees.loss(record.name);
   if (uncommitted.length > 0) {
     const commit = optionsOf(options).commit ?? (await confirm(`${record.name} left ${uncommitted.length} uncommitted file${uncommitted.length === 1 ? '' : 's'} in its worktree. Commit them to ${branch} and merge into ${base}?`, list(uncommitted), 'Commit and Merge'));
     if (!commit) return undefined;
-    await ctx.engine.commitWorktree(record.name);
+    await ctx.engine.worktrees.commit(record.name);
   }
-  const result = await ctx.engine.mergeWorktree(record.name);
+  const result = await ctx.engine.worktrees.merge(record.name);
   if (result.kind === 'conflict') {
     const conflicts = result.conflicts ?? [];
     const repoRoot = record.worktree!.repoRoot;
@@ -157,10 +157,10 @@ export async function discardWorktree(ctx: CommandContext, arg: unknown, options
   const record = await worktreeSession(ctx, arg, 'Discard the worktree of which session?');
   if (!record) return undefined;
   if (!isEnded(record)) throw new Error(`${record.name} is still ${record.status} in its worktree: kill it before discarding the worktree.`);
-  const loss = await ctx.engine.worktreeLoss(record.name);
+  const loss = await ctx.engine.worktrees.loss(record.name);
   const ok = optionsOf(options).confirmed ?? (await confirm(`Discard the worktree of ${record.name} and its branch ${record.worktree!.branch}?`, lossText(loss, record), 'Discard'));
   if (!ok) return undefined;
-  const result = await ctx.engine.discardWorktree(record.name, { force: true });
+  const result = await ctx.engine.worktrees.discard(record.name, { force: true });
   ctx.refresh.listKept();
   return result;
 }

@@ -124,7 +124,7 @@ export const spawnDefaults = (settings: Settings): SpawnDefaults => ({ model: se
 export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaults: SpawnDefaults): Promise<SessionRecord | undefined> {
   const selection = selectedText();
   // In a git repository, one more step: where it runs.
-  const repo = await engine.repository(cwd).catch(() => undefined);
+  const repo = await engine.worktrees.repository(cwd).catch(() => undefined);
   const steps = repo?.head ? 4 : 3;
   const name = await vscode.window.showInputBox({
     title: `${TITLE} (1/${steps}): name`,
@@ -177,7 +177,7 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
   if (prompts.length === 0) return undefined;
   const chosen = await pickModel(picker, defaults.model, title, defaults.permissionMode, defaults.permissionMode);
   if (chosen === undefined) return undefined;
-  const repo = await engine.repository(cwd).catch(() => undefined);
+  const repo = await engine.worktrees.repository(cwd).catch(() => undefined);
   const worktree = repo?.head ? await pickWorktree(picker, repo, defaults.worktrees !== 'never', title, true) : false;
   if (worktree === undefined) return undefined;
   return spawnMany(engine, base, prompts, { model: chosen.model, permissionMode: chosen.mode, cwd, worktree });

@@ -30,7 +30,7 @@ export class SessionPty implements vscode.Pseudoterminal {
   /** Resolves when the tab has painted the session's screen (live or last); rejects if it closes first. */
   readonly painted: Promise<void>;
   private paintedSettle!: { resolve: () => void; reject: (error: Error) => void };
-  private binding: ReturnType<SessionEngine['terminalBinding']> | undefined;
+  private binding: ReturnType<SessionEngine['terminals']['binding']> | undefined;
   private mode: Mode = 'live';
   private size = DEFAULT_SIZE;
   /** The ended record shown, for the keys that follow. */
@@ -60,7 +60,7 @@ export class SessionPty implements vscode.Pseudoterminal {
     this.bindingStore.dispose();
     this.bindingStore = new DisposableStore();
     try {
-      const binding = this.engine.terminalBinding(this.record.name, this.size);
+      const binding = this.engine.terminals.binding(this.record.name, this.size);
       this.binding = binding;
       this.bindingStore.add(
         binding.onData((text) => {

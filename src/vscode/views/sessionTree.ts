@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import type { Logger } from '../../core/util/host';
-import { GROUP_ORDER, sessionAccessibleLabel, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+import { GROUP_ORDER, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { KeptWorktree, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
 import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
+import { groupTreeItem, lookNow, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
 
 export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode | KeptNode;
 
@@ -23,14 +24,6 @@ export const STALE_ROW_MS = 1000;
 const RELOG_MS = 30_000;
 /** How long a redraw may wait for VS Code to fetch it before the next goes anyway. */
 const IN_FLIGHT_MS = 1000;
-
-/** The parts of a session's row that must be true: its run, its state, what it offers. */
-function truthOf(record: SessionRecord): string {
-  return [record.status, record.id, sessionContextValue(record)].join('\u0000');
-}
-
-/** A truth in words, for the log: its state. */
-const stateOfTruth = (truth: string): string => STATUS_LOOKS[truth.split('\u0000')[0] as SessionStatus]?.label ?? 'nothing';
 
 export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<SessionNode | SessionNode[] | undefined>();
@@ -225,7 +218,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * for the next one.
    */
   private look(record: SessionRecord, now: number): string {
-    return lookOf(record, rowTexts(record, now));
+    return lookNow(record, now);
   }
 
   /** Redraws the rows whose description reads differently now (an age ticked over); returns how many. */
@@ -333,19 +326,11 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   private treeItem(element: SessionNode): vscode.TreeItem {
-    if (element.kind === 'group') {
-      const look = STATUS_LOOKS[element.status];
-      const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `group:${element.status}`;
-      item.description = String(this.engine.list().filter((record) => record.status === element.status).length);
-      item.iconPath = new vscode.ThemeIcon(look.icon.replace('~spin', ''), new vscode.ThemeColor(look.color));
-      item.contextValue = 'instar.group';
-      return item;
-    }
+    if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status).length);
     if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
     if (element.kind === 'kept' || element.kind === 'keptWorktree') return keptTreeItem(element, this.kept, Date.now());
     if (element.kind !== 'session') {
-      const costs = (slug: string) => ({ ofSession: (name: string) => this.engine.get(name)?.usage?.costUsd, today: this.engine.jobCostToday(slug) });
+      const costs = (slug: string) => ({ ofSession: (name: string) => this.engine.get(name)?.usage?.costUsd, today: this.engine.usage.jobCostToday(slug) });
       return jobTreeItem(element, this.scheduler, Date.now(), costs);
     }
     const record = this.engine.get(element.name);
@@ -357,22 +342,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       item.description = 'removed';
       return item;
     }
-    return this.sessionItem(record);
-  }
-
-  private sessionItem(record: SessionRecord): vscode.TreeItem {
-    const look = STATUS_LOOKS[record.status];
-    const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `session:${record.name}:${record.id}`;
-    const texts = rowTexts(record, Date.now());
-    this.drawn.set(record.name, lookOf(record, texts));
+    const { item, look } = sessionTreeItem(record, Date.now());
+    this.drawn.set(record.name, look);
     this.rows.drew(record.name, truthOf(record));
     this.ids.set(record.name, record.id);
-    item.description = texts.description;
-    item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
-    item.contextValue = texts.contextValue;
-    item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
-    item.accessibilityInformation = { label: texts.label };
     return item;
   }
 
@@ -383,7 +356,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (!record) return item;
     let attach: string | undefined;
     try {
-      attach = this.engine.attachCommand(record.name);
+      attach = this.engine.terminals.attachCommand(record.name);
     } catch {
       attach = undefined;
     }
@@ -395,14 +368,4 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.changeEmitter.dispose();
   }
-}
-
-/** The texts of a session's row. */
-function rowTexts(record: SessionRecord, now: number): { description: string; contextValue: string; label: string } {
-  return { description: sessionDescription(record, now), contextValue: sessionContextValue(record), label: sessionAccessibleLabel(record, now) };
-}
-
-/** A row's texts with the tooltip's parts that change apart from them, as one string to compare. */
-function lookOf(record: SessionRecord, texts: ReturnType<typeof rowTexts>): string {
-  return [record.id, record.status, texts.description, texts.contextValue, texts.label, record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
 }

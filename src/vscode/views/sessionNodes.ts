@@ -1,0 +1,56 @@
+/**
+ * The rows of sessions and of the state groups in the Sessions view, built from the pure
+ * presentation functions, and what the view compares to know a row is out of date: its look
+ * (every text it shows) and its truth (the state, run and actions a row must never get wrong).
+ */
+import * as vscode from 'vscode';
+import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
+import { sessionAccessibleLabel, sessionContextValue, sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
+
+/** The parts of a session's row that must be true: its run, its state, what it offers. */
+export function truthOf(record: SessionRecord): string {
+  return [record.status, record.id, sessionContextValue(record)].join('\u0000');
+}
+
+/** A truth in words, for the log: its state. */
+export const stateOfTruth = (truth: string): string => STATUS_LOOKS[truth.split('\u0000')[0] as SessionStatus]?.label ?? 'nothing';
+
+/** The texts of a session's row. */
+function rowTexts(record: SessionRecord, now: number): { description: string; contextValue: string; label: string } {
+  return { description: sessionDescription(record, now), contextValue: sessionContextValue(record), label: sessionAccessibleLabel(record, now) };
+}
+
+/** A row's texts with the tooltip's parts that change apart from them, as one string to compare. */
+function lookOf(record: SessionRecord, texts: ReturnType<typeof rowTexts>): string {
+  return [record.id, record.status, texts.description, texts.contextValue, texts.label, record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
+}
+
+/** What a session's row shows now, as one string to compare with what was drawn. */
+export function lookNow(record: SessionRecord, now: number): string {
+  return lookOf(record, rowTexts(record, now));
+}
+
+/** A session's row (a click opens its terminal), with the look it draws. */
+export function sessionTreeItem(record: SessionRecord, now: number): { item: vscode.TreeItem; look: string } {
+  const look = STATUS_LOOKS[record.status];
+  const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
+  item.id = `session:${record.name}:${record.id}`;
+  const texts = rowTexts(record, now);
+  item.description = texts.description;
+  item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
+  item.contextValue = texts.contextValue;
+  item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
+  item.accessibilityInformation = { label: texts.label };
+  return { item, look: lookOf(record, texts) };
+}
+
+/** A state's group, with the number of sessions in it. */
+export function groupTreeItem(status: SessionStatus, count: number): vscode.TreeItem {
+  const look = STATUS_LOOKS[status];
+  const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `group:${status}`;
+  item.description = String(count);
+  item.iconPath = new vscode.ThemeIcon(look.icon.replace('~spin', ''), new vscode.ThemeColor(look.color));
+  item.contextValue = 'instar.group';
+  return item;
+}
