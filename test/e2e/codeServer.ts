@@ -44,6 +44,8 @@ export interface CodeServerOptions {
   settings: Record<string, unknown>;
   env: Record<string, string>;
   log: (line: string) => void;
+  /** The user-data folder's name under root ("user-data" unless given): another name is a fresh VS Code profile. */
+  profile?: string;
 }
 
 export class CodeServer {
@@ -58,7 +60,7 @@ export class CodeServer {
 
   static async start(options: CodeServerOptions): Promise<CodeServer> {
     const port = await freePort();
-    const userData = join(options.root, 'user-data');
+    const userData = join(options.root, options.profile ?? 'user-data');
     await mkdir(join(options.root, 'runtime'), { recursive: true, mode: 0o700 });
     // Settings scoped "machine" or "machine-overridable" come from the remote's Machine settings.
     for (const scope of ['User', 'Machine']) {

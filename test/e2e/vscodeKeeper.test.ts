@@ -3,9 +3,12 @@
  * default) starts the background keeper as soon as there is something to keep; code-server's whole
  * process group is then killed with SIGKILL, as when the machine's VS Code quits or a Remote-SSH
  * host's grace time runs out. The keeper goes on: the job fires in later minutes and its runs end
- * once idle, an idle session ends at its limit, a surviving session's `instar spawn … --result`
- * gets its helper's answer through the keeper's API. A new window then follows the keeper and
- * shows what happened; Stop Background Keeper ends it and leaves the sessions in tmux.
+ * once idle, an idle session ends at its limit, a turn over its session's budget is stopped, a
+ * surviving session's `instar spawn … --result` gets its helper's answer through the keeper's API.
+ * A new window, from a fresh VS Code profile and browser, then follows the keeper and shows what
+ * happened; the survivor's `instar list` still works with the workspace's token, and after Rotate
+ * API Token; the keeper killed, the window leads at once; Stop Background Keeper ends it and
+ * leaves the sessions in tmux.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +33,7 @@ import { runCommand, sessionRow, WORKBENCH_SETTINGS } from './workbench';
 interface ApiSession {
   name: string;
   status: string;
+  statusDetail: string | null;
 }
 
 /** Ends every process whose command line names `text` (the keepers this test's windows started, whatever happened). */
@@ -57,6 +61,8 @@ describe('the team with every window gone (code-server killed, the background ke
   let stateDir: string;
   const servers: CodeServer[] = [];
   let keeperPid: number | undefined;
+  /** The token the first window's sessions were given. */
+  let firstToken: string;
 
   const config = async () => JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as { port: number; authToken: string };
   const http = async (method: string, route: string, body?: unknown) => {
@@ -67,10 +73,12 @@ describe('the team with every window gone (code-server killed, the background ke
   const sessions = async () => (await http('GET', '/sessions')).body as ApiSession[];
   const keeperInfo = async () => JSON.parse(await readFile(join(stateDir, 'keeper.json'), 'utf8')) as { pid: number; port?: number };
 
-  async function openWindow(): Promise<{ server: CodeServer; page: Page }> {
-    const server = await CodeServer.start({ tools, root, trust: false, log: () => undefined, env: {}, settings });
+  /** A window; with `profile`, from a fresh VS Code profile and a fresh browser (its own secret storage). */
+  async function openWindow(profile?: string): Promise<{ server: CodeServer; page: Page }> {
+    const server = await CodeServer.start({ tools, root, trust: false, log: () => undefined, env: {}, settings, profile });
     servers.push(server);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const context = profile === undefined ? browser : await browser.newContext();
+    const page = await context.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const tab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
@@ -132,7 +140,10 @@ describe('the team with every window gone (code-server killed, the background ke
 
     assert.equal((await http('POST', '/sessions/spawn', { name: 'ends-idle', prompt: 'Hello', endWhenIdleSeconds: 20 })).status, 201);
     assert.equal((await http('POST', '/sessions/spawn', { name: 'survivor', prompt: 'Hello', endWhenIdleSeconds: 0 })).status, 201);
-    await waitFor('both idle', async () => (await sessions()).filter((s) => ['ends-idle', 'survivor'].includes(s.name) && s.status === 'idle').length === 2, 90_000, 500);
+    assert.equal((await http('POST', '/sessions/spawn', { name: 'budgeted', prompt: 'A cheap first turn', endWhenIdleSeconds: 0, budgetUsd: 1 })).status, 201);
+    const three = ['ends-idle', 'survivor', 'budgeted'];
+    await waitFor('all three idle', async () => (await sessions()).filter((s) => three.includes(s.name) && s.status === 'idle').length === 3, 90_000, 500);
+    firstToken = (await config()).authToken;
 
     // Every window gone: code-server and everything in its process group, at once.
     const killedAt = Date.now();
@@ -141,6 +152,11 @@ describe('the team with every window gone (code-server killed, the background ke
     await new Promise((resolve) => setTimeout(resolve, 2000));
     assert.equal(isAlive(info.pid), true, 'the keeper outlives the window');
     assert.equal((await fetch(`http://127.0.0.1:${info.port}/health`)).status, 200, 'its API answers');
+
+    // The budget holds with no window: a turn that passes it is stopped and the session ends.
+    assert.equal((await http('POST', '/sessions/budgeted/input', { text: 'Now an EXPENSIVE-TURN' })).status, 200);
+    const budgeted = await waitFor('the budgeted session to be stopped', async () => (await sessions()).find((s) => s.name === 'budgeted' && s.status === 'error'), 90_000, 500);
+    assert.match(budgeted.statusDetail ?? '', /^budget: \$\d+\.\d\d spent of the session's \$1\.00$/);
 
     // An agent steers an agent through the keeper: the survivor's Bash runs instar spawn … --result.
     assert.equal((await http('POST', '/sessions/survivor/input', { text: 'SPAWN-A-HELPER now' })).status, 200);
@@ -159,8 +175,8 @@ describe('the team with every window gone (code-server killed, the background ke
     assert.match(log, /Spawned job-tick-/);
   });
 
-  it('a new window follows the keeper and shows what happened; Stop Background Keeper ends it, and the sessions go on in tmux', async () => {
-    const { page } = await openWindow();
+  it('a new window, from a fresh profile, follows the keeper and shows what happened; the token holds, rotated too; Stop Background Keeper ends it, and the sessions go on in tmux', async () => {
+    const { page } = await openWindow('fresh-profile');
     try {
       await nextWindow(page);
     } catch (error) {
@@ -169,6 +185,13 @@ describe('the team with every window gone (code-server killed, the background ke
       throw error;
     }
   });
+
+  /** The survivor runs `instar list` (its token read from the file its environment names): the `count`th listing has the team. */
+  async function survivorLists(count: number): Promise<void> {
+    const listings = () => fake.requests.filter((request) => !request.isSide && request.hasToolResult && /ends-idle/.test(request.toolResultText));
+    assert.equal((await http('POST', '/sessions/survivor/input', { text: 'LIST-THE-TEAM please' })).status, 200);
+    await waitFor(`listing ${count} of the team in the survivor`, () => listings().length >= count, 90_000, 500);
+  }
 
   async function nextWindow(page: Page): Promise<void> {
     await page.locator('.action-label[aria-label^="Kept in the Background"]').first().waitFor({ timeout: 60_000 });
@@ -179,6 +202,16 @@ describe('the team with every window gone (code-server killed, the background ke
     const text = await waitFor('the summary of what happened', async () => /While you were away: [^\n]*/.exec(await extensionLog(root))?.[0], 30_000, 500);
     console.log(text);
     assert.match(text, /While you were away: [2-9]\d* job runs, .*\d+ sessions? ended/);
+    await sessionRow(page, 'budgeted, Error').first().waitFor({ timeout: 30_000 });
+
+    // The token is the workspace's, not the profile's: a session that survived still gets its answers.
+    assert.equal((await config()).authToken, firstToken, 'a fresh profile keeps the workspace token');
+    await survivorLists(1);
+    await runCommand(page, 'Instar Sessions: Rotate API Token');
+    await waitFor('the keeper to take the rotated token', async () => (await config()).authToken !== firstToken && (await http('GET', '/sessions')).status === 200, 30_000, 200);
+    const { port } = await config();
+    assert.equal((await fetch(`http://127.0.0.1:${port}/sessions`, { headers: { authorization: `Bearer ${firstToken}` } })).status, 403, 'the old token is refused');
+    await survivorLists(2);
 
     // The keeper killed with SIGKILL while this window is open: the window leads at once (its API
     // in the workspace's file), then starts a new keeper, which takes the lead back.

@@ -174,4 +174,35 @@ describe('the keeper, with no VS Code at all', () => {
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /Unknown keeper command "restart": use status, start or stop/);
   });
+
+  it('ends by itself after its linger once its last session ended and no job is enabled, and not before', async () => {
+    const quiet = join(root, 'quiet-workspace');
+    await mkdir(join(quiet, '.vscode'), { recursive: true });
+    await writeFile(join(quiet, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.agent.environment': home.env, 'instar.api.port': 0 }));
+    // As a window starts it: detached, with a linger (here 6 s).
+    let log = '';
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', quiet, '--linger-minutes', '0.1'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await waitFor('its API', () => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1], 30_000, 50);
+      const { authToken } = JSON.parse(await readFile(join(quiet, '.instar', 'config.json'), 'utf8')) as { authToken: string };
+      const agent = (args: string[]) => instar(args, { INSTAR_SERVER_URL: url, INSTAR_AUTH_TOKEN: authToken });
+      const spawned = await agent(['spawn', 'short-lived', 'Hello']);
+      assert.equal(spawned.code, 0, `${spawned.stderr}\n${log}`);
+      // A live session: the keeper stays past its linger.
+      await new Promise((resolve) => setTimeout(resolve, 9000));
+      assert.equal(child.exitCode, null, `it stayed while a session was live:\n${log}`);
+      const killedAt = Date.now();
+      assert.equal((await agent(['kill', 'short-lived'])).code, 0);
+      assert.equal(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))]), 0, log);
+      const after = Date.now() - killedAt;
+      console.log(`the keeper ended ${after} ms after its last session did (linger 6 s)`);
+      assert.ok(after >= 5000, `not before its linger: ${after} ms`);
+      assert.match(log, /nothing left to keep for 6 s \(no live session, no enabled job\)/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });

@@ -30,6 +30,10 @@ export function scriptedReply(request: FakeRequest): FakeReply {
   if (newest.includes('ASK-A-QUESTION')) return { kind: 'tool', name: 'AskUserQuestion', input: { questions: [QUESTION] } };
   // An agent steering an agent: the instar command on its PATH, its answer in the tool's output.
   if (newest.includes('SPAWN-A-HELPER')) return { kind: 'tool', name: 'Bash', input: { command: 'instar spawn helper "Hello helper" --result --timeout 100', description: 'Ask a helper', timeout: 120000 } };
+  // An agent asking the workspace's API what the team is doing (through the token file its environment names).
+  if (newest.includes('LIST-THE-TEAM')) return { kind: 'tool', name: 'Bash', input: { command: 'instar list', description: 'List the sessions' } };
+  // A turn that costs about $6 on sonnet: over any small budget.
+  if (newest.includes('EXPENSIVE-TURN')) return { kind: 'text', text: 'That was a costly answer.', usage: { input_tokens: 2_000_000, output_tokens: 10 } };
   if (newest.includes('TAKE-YOUR-TIME')) return { kind: 'text', text: 'Slow answer.', delayMs: 4000 };
   return { kind: 'text', text: `Answer to: ${request.lastUserText.slice(0, 30)}` };
 }
