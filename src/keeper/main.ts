@@ -90,10 +90,14 @@ async function main(): Promise<void> {
     onEnd: () => process.exit(0),
   });
   if (args.settingsFile) followSettingsFile(args.settingsFile, (next) => void keeper.setSettings(next), (message) => logger.warn(message));
+  // What it keeps does not hold the process (the engine's timers and watchers never do; the API,
+  // when there is one, would): it runs until stopped or it ends by itself, whatever it serves.
+  const hold = setInterval(() => undefined, 60 * 60_000);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(hold);
     logger.info(`${signal}: stopping`);
     void keeper.dispose().finally(() => process.exit(0));
   };
