@@ -12,9 +12,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findWorkspace } from '../../src/core/lead/workspaceDirectory';
+import { leadSecret } from '../../src/core/lead/workspaceLeader';
 import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { HostProcess } from '../support/hostProcess';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
@@ -173,6 +176,48 @@ describe('the keeper, with no VS Code at all', () => {
     const wrong = await instar(['keeper', 'restart']);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /Unknown keeper command "restart": use status, start or stop/);
+  });
+
+  it('runs with no API until it is stopped (nothing it keeps holds the process)', async () => {
+    const folder = join(root, 'no-api-workspace');
+    await mkdir(folder);
+    let log = '';
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', folder, '--no-api'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('it to run', () => /The keeper of .* runs \(pid \d+\)/.test(log), 30_000, 50);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(child.exitCode, null, `still running:\n${log}`);
+      child.kill('SIGTERM');
+      assert.equal(await ended, 0);
+      assert.match(log, /The keeper stopped/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('leaves the lead to a window at once when it dies as it takes it (no wait for the hand-over to time out)', async () => {
+    const folder = join(root, 'handover-workspace');
+    await mkdir(join(folder, '.vscode'), { recursive: true });
+    await writeFile(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.api.port': 0 }));
+    const { stateDir } = await findWorkspace(folder, join(stateHome, 'instar-sessions'));
+    await mkdir(stateDir, { recursive: true });
+    const { host: window, leading } = await HostProcess.start({ label: 'window', stateDir, storageFile: join(root, 'handover-window.json'), socket, agentCommand: CLAUDE, cwd: folder, secret: await leadSecret(stateDir) });
+    try {
+      assert.equal(leading, true);
+      const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', folder, '--no-api'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: 'ignore' });
+      await waitFor('the window to hand the lead over', () => window.lostAt, 30_000, 1);
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor('the window to lead again', () => (window.leadingAt ?? 0) > window.lostAt!, 30_000, 5);
+      const gap = window.leadingAt! - killedAt;
+      console.log(`the window led ${gap} ms after the keeper died taking the lead`);
+      assert.ok(gap < 4000, `before the hand-over's 5 s wait would have ended: ${gap} ms\n${window.logs.join('\n')}`);
+    } finally {
+      await window.kill9();
+    }
   });
 
   it('ends by itself after its linger once its last session ended and no job is enabled, and not before', async () => {

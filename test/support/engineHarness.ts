@@ -1,12 +1,18 @@
 /** An engine on a private tmux server with its own state folder, for one test file. */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MemoryStorage } from './storage';
 import { EngineOptions, SessionEngine } from '../../src/core/sessions/sessionEngine';
 import { cleanupSocket, privateSocket } from './tmuxServer';
 
-export const REPO = resolve(__dirname, '..', '..', '..');
+/** The project's folder: the nearest above this bundle with a package.json (out/test/… for tests, out/bench for the benchmark). */
+export const REPO = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 export const RECORDER_AGENT = join(REPO, 'test', 'fixtures', 'recorder-agent.cjs');
 
 export interface Harness {

@@ -28,6 +28,12 @@ export interface HostConfig {
   /** The text of .instar/jobs.json, run while this host leads. */
   jobs?: string;
   api?: { port: number; token: string };
+  /** The workspace's lead secret: with it, this host hands the lead to a keeper that asks (as a window does). */
+  secret?: string;
+  /** The key the workspace's sessions are tagged with (a keeper's, to share its sessions). */
+  workspaceKey?: string;
+  /** The monitor's period (250 ms unless given; a window's is 1000). */
+  monitorIntervalMs?: number;
 }
 
 export type HostRequest =
@@ -47,6 +53,7 @@ export interface HostState {
 export type HostMessage =
   | { kind: 'ready'; leading: boolean; engineId: string }
   | { kind: 'leading'; at: number }
+  | { kind: 'lost'; at: number }
   | { kind: 'reply'; id: number; value?: unknown; error?: string }
   | { kind: 'log'; line: string };
 
@@ -71,14 +78,24 @@ async function main(): Promise<void> {
     socket: config.socket,
     agentCommand: config.agentCommand,
     tmuxBinary: config.tmuxBinary,
-    monitorIntervalMs: 250,
+    monitorIntervalMs: config.monitorIntervalMs ?? 250,
+    workspaceKey: config.workspaceKey,
     logger,
   });
-  const leader = new WorkspaceLeader({ workspace: engine.workspaceKey, logger, retryMs: 1000, label: config.label });
+  const leader = new WorkspaceLeader({ workspace: engine.workspaceKey, logger, retryMs: 1000, label: config.label, secret: config.secret });
   let api: ApiServer | undefined;
   let scheduler: JobScheduler | undefined;
   leader.onDidChange(async (leading) => {
-    if (!leading) return;
+    if (!leading) {
+      // Handed over to a keeper: what runs once per workspace stops here.
+      send({ kind: 'lost', at: Date.now() });
+      scheduler?.stop();
+      scheduler = undefined;
+      const server = api;
+      api = undefined;
+      await server?.stop();
+      return;
+    }
     send({ kind: 'leading', at: Date.now() });
     if (config.jobs !== undefined) {
       scheduler = new JobScheduler(engine, { cwd: config.cwd, storage, clock: systemClock, logger, runMissed: true });

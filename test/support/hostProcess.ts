@@ -11,6 +11,8 @@ export class HostProcess {
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   readonly logs: string[] = [];
   leadingAt: number | undefined;
+  /** When it last gave the lead up (handed to a keeper). */
+  lostAt: number | undefined;
   readonly exited: Promise<NodeJS.Signals | number | null>;
 
   private constructor(
@@ -20,6 +22,7 @@ export class HostProcess {
     child.on('message', (message: HostMessage) => {
       if (message.kind === 'log') this.logs.push(message.line);
       if (message.kind === 'leading') this.leadingAt = message.at;
+      if (message.kind === 'lost') this.lostAt = message.at;
       if (message.kind === 'reply') {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);

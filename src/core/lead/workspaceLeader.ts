@@ -8,8 +8,9 @@
  *
  * The keeper leads whenever it runs: a leading window hands the lead over when the keeper asks
  * (a line with the workspace's lead secret, a file only the user reads), telling its followers
- * first so that they leave the lead to the keeper; a keeper that finds another keeper leading
- * hears so. A leader tells every follower who it is (`leader <role> <pid>`) when it connects.
+ * first so that they leave the lead to the keeper (for a few seconds, or until that keeper's
+ * process is gone); a keeper that finds another keeper leading hears so. A leader tells every
+ * follower who it is (`leader <role> <pid>`) when it connects.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createConnection, createServer, Server, Socket } from 'node:net';
@@ -18,6 +19,7 @@ import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Emitter } from '../util/emitter';
 import type { Logger } from '../util/host';
+import { isAlive } from './keeperProcess';
 
 export interface WorkspaceLeaderOptions {
   /** The workspace's key (as tagged on its sessions): engines with the same key elect one leader. */
@@ -62,6 +64,8 @@ export class WorkspaceLeader {
   private readonly address: string;
   /** Until when this engine leaves the lead to a keeper taking it (ms since the epoch). */
   private leaveUntil = 0;
+  /** The keeper the lead is being handed to, where it said its pid: its death ends the wait. */
+  private handingTo: number | undefined;
   private secret: string | undefined;
   private leaderInfo: LeaderInfo | undefined;
   private readonly leaderEmitter = new Emitter<LeaderInfo | undefined>();
@@ -113,8 +117,8 @@ export class WorkspaceLeader {
       socket.unref();
       socket.write(`leader ${this.role} ${process.pid}\n`);
       onLines(socket, (line) => {
-        const [word, secret] = line.split(' ');
-        if (word === 'yield' && this.role === 'window' && this.server === server && this.secretMatches(secret)) this.handOver();
+        const [word, secret, pid] = line.split(' ');
+        if (word === 'yield' && this.role === 'window' && this.server === server && this.secretMatches(secret)) this.handOver(/^\d+$/.test(pid ?? '') ? Number(pid) : undefined);
       });
     });
     const listened = await listen(server, this.address);
@@ -156,26 +160,35 @@ export class WorkspaceLeader {
       socket.on('connect', () => {
         connected = true;
         // The keeper asks a leading window for the lead (another keeper ignores it).
-        if (this.role === 'keeper' && this.secret) socket.write(`yield ${this.secret}\n`);
+        if (this.role === 'keeper' && this.secret) socket.write(`yield ${this.secret} ${process.pid}\n`);
       });
       onLines(socket, (line) => {
         const [word, role, pid] = line.split(' ');
         if (word === 'leader' && (role === 'window' || role === 'keeper') && /^\d+$/.test(pid)) {
           this.setLeaderInfo({ role, pid: Number(pid) });
           // The keeper leads: a hand-over is done, and its end is this window's to take at once.
-          if (role === 'keeper') this.leaveUntil = 0;
+          if (role === 'keeper') {
+            this.leaveUntil = 0;
+            this.handingTo = undefined;
+          }
         }
-        // The leader hands the lead over to the keeper: a window leaves it to the keeper.
-        if (word === 'handover' && this.role === 'window') this.leaveUntil = Date.now() + HANDOVER_MS;
+        // The leader hands the lead over to the keeper (`handover <pid>`): a window leaves it to the keeper.
+        if (word === 'handover' && this.role === 'window') this.leaveFor(/^\d+$/.test(role ?? '') ? Number(role) : undefined);
       });
       socket.on('error', () => undefined);
       socket.on('close', () => {
         if (this.watch === socket) this.watch = undefined;
         this.setLeaderInfo(undefined);
         if (this.disposed) return;
-        // The leader ended: take over now (unless it handed the lead to the keeper). A connection
-        // that never came up (the leader was just going) tries again shortly, never in a tight loop.
-        if (Date.now() < this.leaveUntil) this.watchSoon();
+        // The leader ended: take over now (unless it handed the lead to a keeper that still lives).
+        // A connection that never came up (the leader was just going) tries again shortly, never
+        // in a tight loop.
+        if (this.handingTo !== undefined && !isAlive(this.handingTo)) {
+          this.options.logger.info(`The keeper (pid ${this.handingTo}) ended while taking the lead; a window takes it`);
+          this.leaveUntil = 0;
+          this.handingTo = undefined;
+          void this.tryLead();
+        } else if (Date.now() < this.leaveUntil) this.watchSoon();
         else if (connected) void this.tryLead();
         else this.retryIn(FAILED_WATCH_RETRY_MS);
       });
@@ -196,13 +209,19 @@ export class WorkspaceLeader {
     this.timer.unref();
   }
 
+  /** Leaves the lead to a keeper taking it, for HANDOVER_MS or until that keeper (its pid, where known) is gone. */
+  private leaveFor(pid: number | undefined): void {
+    this.leaveUntil = Date.now() + HANDOVER_MS;
+    this.handingTo = pid;
+  }
+
   /** Gives the lead to the keeper that asked: the followers hear first, then the lock goes. */
-  private handOver(): void {
+  private handOver(pid: number | undefined): void {
     const server = this.server;
     if (!server) return;
     this.options.logger.info(`${this.options.label ?? 'This window'} hands the lead to the background keeper`);
-    this.leaveUntil = Date.now() + HANDOVER_MS;
-    for (const socket of this.followers) socket.end('handover\n');
+    this.leaveFor(pid);
+    for (const socket of this.followers) socket.end(`handover${pid === undefined ? '' : ` ${pid}`}\n`);
     this.server = undefined;
     server.close();
     this.emitter.fire(false);
