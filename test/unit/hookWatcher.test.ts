@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -125,5 +125,18 @@ describe('hook events', () => {
     for (const name of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) await runHook(hookCommand(dir), 'order', { hook_event_name: name });
     await seenAll(watcher, 'four events', () => batch.length >= 4);
     assert.deepEqual(batch.map((e) => e.name), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
+  });
+
+  it('gives events written in the same clock tick in the order their cursors compare (none skipped on a replay)', async () => {
+    // Seen with 100 sessions: an agent's SessionStart and the engine's instar:spawn in one tick of
+    // the file system's clock; sorted one way and compared another, the replay skipped SessionStart.
+    const id = 'same-tick';
+    await writeFile(join(dir, `${id}.GqMjSK6G.json`), JSON.stringify({ hook_event_name: 'SessionStart', session_id: id }));
+    await writeFile(join(dir, `${id}.a4ff6373e9aa.json`), JSON.stringify({ hook_event_name: 'instar:spawn', engine: 'other' }));
+    const tick = new Date('2026-12-06T12:00:00.000Z');
+    for (const name of [`${id}.GqMjSK6G.json`, `${id}.a4ff6373e9aa.json`]) await utimes(join(dir, name), tick, tick);
+    const events = await watcher.eventsOf(id);
+    assert.equal(events.length, 2);
+    assert.ok(events[0].order < events[1].order, `each event's cursor after the one before: ${events.map((event) => event.order).join(' then ')}`);
   });
 });

@@ -156,7 +156,8 @@ export class HookWatcher {
   }
 }
 
-const byOrder = (a: EventFile, b: EventFile): number => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name));
+/** As eventOrder's texts compare (by code unit, not by locale): a cursor skips exactly what sorted before it. */
+const byOrder = (a: EventFile, b: EventFile): number => (a.mtimeNs !== b.mtimeNs ? (a.mtimeNs < b.mtimeNs ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** A text that sorts as the events were written: the time in ns (fixed width), then the file name. */
 export function eventOrder(mtimeNs: bigint, name: string): string {
