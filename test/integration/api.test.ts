@@ -95,9 +95,13 @@ describe('HTTP API', () => {
   it('lists sessions, filtered by status, and the tmux server sessions', async () => {
     const all = await call('GET', '/sessions');
     assert.deepEqual(all.json.map((s: { name: string }) => s.name), ['api-one']);
-    // Its state may change between two calls (it is starting): it is under exactly one of them.
-    const counts = await Promise.all(['starting', 'running', 'waiting', 'idle'].map(async (status) => (await call('GET', `/sessions?status=${status}`)).json.length as number));
-    assert.equal(counts.reduce((sum, count) => sum + count, 0), 1, `api-one under exactly one live state: ${counts.join(', ')}`);
+    // It is under exactly one live state; its state may change between the four calls (starting →
+    // running), so the four are asked again until a round falls between two changes.
+    const listing = () => Promise.all(['starting', 'running', 'waiting', 'idle'].map(async (status) => (await call('GET', `/sessions?status=${status}`)).json.length as number));
+    let counts: number[] = [];
+    await waitFor('api-one under exactly one live state', async () => ((counts = await listing()).reduce((sum, count) => sum + count, 0) === 1 ? true : undefined), 15_000, 100).catch((error: Error) => {
+      throw new Error(`${error.message}: ${counts.join(', ')}`);
+    });
     assert.equal((await call('GET', '/sessions?status=completed')).json.length, 0);
     assert.equal((await call('GET', '/sessions?status=bogus')).status, 400);
     const tmux = await call('GET', '/sessions/tmux');
