@@ -130,8 +130,14 @@ describe('inside a real VS Code (code-server)', () => {
       // Its cost comes from the transcript just after the turn ends: that redraw done, the row
       // stays as it is under the click (a row redrawn between press and release loses the click).
       await page.locator(`.monaco-list-row[aria-label^="session-1, Idle"][aria-label*="cost $"]`).waitFor({ timeout: 30_000 });
-      await row('Idle').click(); // opens the session as an editor terminal
       const screen = page.locator('.editor-instance .xterm-rows, .terminal-wrapper .xterm-rows').first();
+      // A click opens the session as an editor terminal; one that a redraw of the row took (its age
+      // or cost changing under the pointer) opens nothing, and the row is clicked again.
+      await waitFor('the session to open as an editor terminal', async () => {
+        if ((await screen.count()) > 0) return true;
+        await row('Idle').click();
+        return screen.waitFor({ timeout: 5000 }).then(() => true, () => undefined);
+      }, 60_000, 0);
       await waitFor('the terminal to show the conversation', async () => ((await screen.textContent()) ?? '').includes('Answer to: Hello from the UI test'), 60_000, 200);
       await page.locator('.xterm-helper-textarea').first().focus();
       await page.keyboard.type('A follow-up typed in the terminal');
