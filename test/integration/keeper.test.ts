@@ -63,6 +63,23 @@ describe('the keeper, with no VS Code at all', () => {
     }
   };
 
+  /** A workspace folder of its own with these settings in its .vscode/settings.json. */
+  const workspaceWith = async (name: string, settings: Record<string, unknown>) => {
+    const folder = join(root, name);
+    await mkdir(join(folder, '.vscode'), { recursive: true });
+    await writeFile(join(folder, '.vscode', 'settings.json'), JSON.stringify(settings));
+    return folder;
+  };
+  /** dist/keeper.js started as a window starts it (not through the CLI), its output gathered. */
+  const startKeeperProcess = (args: string[]) => {
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), ...args], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, log: () => log, ended };
+  };
+
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'instar-keeper-'));
     workspace = join(root, 'workspace');
@@ -181,33 +198,27 @@ describe('the keeper, with no VS Code at all', () => {
   it('runs with no API until it is stopped (nothing it keeps holds the process)', async () => {
     const folder = join(root, 'no-api-workspace');
     await mkdir(folder);
-    let log = '';
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', folder, '--no-api'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, log, ended } = startKeeperProcess(['--workspace', folder, '--no-api']);
     try {
-      await waitFor('it to run', () => /The keeper of .* runs \(pid \d+\)/.test(log), 30_000, 50);
+      await waitFor('it to run', () => /The keeper of .* runs \(pid \d+\)/.test(log()), 30_000, 50);
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      assert.equal(child.exitCode, null, `still running:\n${log}`);
+      assert.equal(child.exitCode, null, `still running:\n${log()}`);
       child.kill('SIGTERM');
       assert.equal(await ended, 0);
-      assert.match(log, /The keeper stopped/);
+      assert.match(log(), /The keeper stopped/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 
   it('leaves the lead to a window at once when it dies as it takes it (no wait for the hand-over to time out)', async () => {
-    const folder = join(root, 'handover-workspace');
-    await mkdir(join(folder, '.vscode'), { recursive: true });
-    await writeFile(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.api.port': 0 }));
+    const folder = await workspaceWith('handover-workspace', { 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.api.port': 0 });
     const { stateDir } = await findWorkspace(folder, join(stateHome, 'instar-sessions'));
     await mkdir(stateDir, { recursive: true });
     const { host: window, leading } = await HostProcess.start({ label: 'window', stateDir, storageFile: join(root, 'handover-window.json'), socket, agentCommand: CLAUDE, cwd: folder, secret: await leadSecret(stateDir) });
     try {
       assert.equal(leading, true);
-      const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', folder, '--no-api'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: 'ignore' });
+      const { child } = startKeeperProcess(['--workspace', folder, '--no-api']);
       await waitFor('the window to hand the lead over', () => window.lostAt, 30_000, 1);
       child.kill('SIGKILL');
       const killedAt = Date.now();
@@ -221,31 +232,25 @@ describe('the keeper, with no VS Code at all', () => {
   });
 
   it('ends by itself after its linger once its last session ended and no job is enabled, and not before', async () => {
-    const quiet = join(root, 'quiet-workspace');
-    await mkdir(join(quiet, '.vscode'), { recursive: true });
-    await writeFile(join(quiet, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.agent.environment': home.env, 'instar.api.port': 0 }));
-    // As a window starts it: detached, with a linger (here 6 s).
-    let log = '';
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'keeper.js'), '--workspace', quiet, '--linger-minutes', '0.1'], { env: { ...process.env, XDG_STATE_HOME: stateHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const quiet = await workspaceWith('quiet-workspace', { 'instar.tmux.socket': socket, 'instar.agent.command': CLAUDE, 'instar.agent.environment': home.env, 'instar.api.port': 0 });
+    // As a window starts it, with a linger (here 6 s).
+    const { child, log, ended } = startKeeperProcess(['--workspace', quiet, '--linger-minutes', '0.1']);
     try {
-      const url = await waitFor('its API', () => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1], 30_000, 50);
+      const url = await waitFor('its API', () => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log())?.[1], 30_000, 50);
       const { authToken } = JSON.parse(await readFile(join(quiet, '.instar', 'config.json'), 'utf8')) as { authToken: string };
       const agent = (args: string[]) => instar(args, { INSTAR_SERVER_URL: url, INSTAR_AUTH_TOKEN: authToken });
       const spawned = await agent(['spawn', 'short-lived', 'Hello']);
-      assert.equal(spawned.code, 0, `${spawned.stderr}\n${log}`);
+      assert.equal(spawned.code, 0, `${spawned.stderr}\n${log()}`);
       // A live session: the keeper stays past its linger.
       await new Promise((resolve) => setTimeout(resolve, 9000));
-      assert.equal(child.exitCode, null, `it stayed while a session was live:\n${log}`);
+      assert.equal(child.exitCode, null, `it stayed while a session was live:\n${log()}`);
       const killedAt = Date.now();
       assert.equal((await agent(['kill', 'short-lived'])).code, 0);
-      assert.equal(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))]), 0, log);
+      assert.equal(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))]), 0, log());
       const after = Date.now() - killedAt;
       console.log(`the keeper ended ${after} ms after its last session did (linger 6 s)`);
       assert.ok(after >= 5000, `not before its linger: ${after} ms`);
-      assert.match(log, /nothing left to keep for 6 s \(no live session, no enabled job\)/);
+      assert.match(log(), /nothing left to keep for 6 s \(no live session, no enabled job\)/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
