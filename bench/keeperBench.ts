@@ -10,18 +10,19 @@
  * - how late a job's run starts after its cron minute, run by the keeper with no window and by a
  *   window's host, against a bare timer aimed at the same minutes.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { AddressInfo, createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMinuteOf } from '../src/core/jobs/jobScheduler';
 import { findWorkspace } from '../src/core/lead/workspaceDirectory';
 import { leadSecret } from '../src/core/lead/workspaceLeader';
 import type { SessionRecord } from '../src/core/model/sessionRecord';
+import { freePort } from '../test/support/freePort';
 import { HostProcess } from '../test/support/hostProcess';
+import { processCpuMs, residentKiB } from './measure';
 import { writeQuietAgent } from '../test/support/quietAgent';
 import { killServer } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
@@ -185,17 +186,10 @@ async function health(port: number): Promise<true | undefined> {
 
 /** CPU of a process and the children it waited for (% of one core) over `seconds`, and its resident memory at the end. */
 async function processUse(pid: number, seconds: number): Promise<{ cpuPercent: number; rssMiB: number }> {
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const used = () => {
-    // After the command in parentheses: utime, stime, cutime, cstime are fields 14 to 17 of /proc/<pid>/stat.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / ticks;
-  };
-  const before = { cpu: used(), at: performance.now() };
+  const before = { cpu: processCpuMs(pid, true), at: performance.now() };
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const cpuPercent = ((used() - before.cpu) / (performance.now() - before.at)) * 100;
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuPercent, rssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN };
+  const cpuPercent = ((processCpuMs(pid, true) - before.cpu) / (performance.now() - before.at)) * 100;
+  return { cpuPercent, rssMiB: (residentKiB(pid) ?? Number.NaN) / 1024 };
 }
 
 /** The least a hand-over needs: a process that holds an abstract socket killed, until a client connected to it hears (ms). */
@@ -245,14 +239,3 @@ async function keeperCall(workspace: string, method: string, route: string): Pro
 
 const keeperList = async (workspace: string) => (await keeperCall(workspace, 'GET', '/sessions')) as { name: string; status: string; startedAt: string }[];
 const LIVE = new Set(['starting', 'running', 'waiting', 'idle']);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

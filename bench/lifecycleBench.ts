@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { hookSettings } from '../src/core/agent/hookSettings';
 import { startClaudeRig } from '../test/support/claudeRig';
 import { waitFor, waitForStatus } from '../test/support/wait';
+import { residentKiB } from './measure';
 
 export interface LifecycleFigures {
   /** ms until SessionStart of the resumed conversation: engine.resume, and bare `claude --resume` in tmux. */
@@ -33,10 +34,7 @@ function agentProcesses(panePid: number | undefined): { count: number; kib: numb
     return { count: 0, kib: 0 };
   }
   let kib = 0;
-  for (const pid of children) {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    if (match) kib += Number(match[1]);
-  }
+  for (const pid of children) kib += residentKiB(Number(pid)) ?? 0;
   return { count: children.length, kib };
 }
 

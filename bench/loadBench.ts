@@ -4,7 +4,6 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +14,7 @@ import { defaultHandler } from '../test/support/fakeMessagesApi';
 import { MemoryStorage } from '../test/support/storage';
 import { killServer } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
-import { timeRefreshes, writeEvent } from './measure';
+import { processCpuMs, timeRefreshes, writeEvent } from './measure';
 
 const run = promisify(execFile);
 
@@ -158,12 +157,7 @@ async function settle(engine: SessionEngine, done: () => boolean): Promise<void>
 
 /** CPU time of this process and of the tmux server over `seconds`, as % of one core. */
 async function cpuPercent(serverPid: number, seconds: number): Promise<number> {
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const serverMs = () => {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): utime and stime, in ticks.
-    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-  };
+  const serverMs = () => processCpuMs(serverPid);
   const ownMs = () => {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;

@@ -1,6 +1,7 @@
 /** Small measuring tools the benchmark's modules share. */
 import { randomUUID } from 'node:crypto';
-import { watch } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, watch } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
@@ -12,6 +13,30 @@ export async function time<T>(fn: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * The CPU time a process has used, in ms, from /proc/<pid>/stat (fields 14 and 15 after the
+ * command in parentheses: utime and stime, in clock ticks); with `children`, also that of the
+ * children it waited for (fields 16 and 17).
+ */
+export function processCpuMs(pid: number, children = false): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+  return (ticks * 1000) / clockTicks;
+}
+
+/** A process's resident memory (VmRSS) in KiB; undefined when /proc does not say (it is gone). */
+export function residentKiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `runs` refreshes of the engine, each beside one bare `list-panes` of its server (in ms). */

@@ -4,10 +4,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { Browser, chromium, Page } from 'playwright-core';
+import { freePort } from '../support/freePort';
 
 /** Workbench chatter unrelated to the tests (it has no network and no accounts here). */
 const WORKBENCH_NOISE = /AgentHost|ChatModelSelection|AccountPolicyGate|open-vsx\.org|socket \(renderer|connection token|reconnection-grace-time|Service Worker|builtin extensions cache|Long running operations during shutdown|Unable to read file .*\.vscode\/|^\s+at /;
@@ -23,17 +23,6 @@ export function toolchain(repo: string): Toolchain {
   const output = execFileSync('bash', [join(repo, 'scripts', 'vscode-test-env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
   const values = Object.fromEntries(output.trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
   return { node24: values.NODE24, codeServer: values.CODE_SERVER, chromium: values.CHROMIUM };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface CodeServerOptions {

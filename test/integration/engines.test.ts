@@ -5,8 +5,6 @@
  * in processes of their own (engineHost.child.ts).
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +15,7 @@ import { CommandRunner, ProcessRunner } from '../../src/core/util/commandRunner'
 import { isInstarError } from '../../src/core/util/errors';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
 import type { HostState } from '../support/engineHost.child';
+import { freePort } from '../support/freePort';
 import { HostProcess } from '../support/hostProcess';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { FileStorage, MemoryStorage } from '../support/storage';
@@ -244,14 +243,6 @@ describe('two hosts of one workspace in two processes, with a minutely job and t
     console.log(`two hosts of one workspace ran for ${Math.round((Date.now() - started) / 1000)} s`);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('agents without hooks', () => {
   it('cost one list-panes per refresh once quiet: a screen is read again only where the pane printed', async () => {
