@@ -144,6 +144,10 @@ export async function measureKeeper(repo: string, sizes: KeeperSizes, log: (line
     const lateKeeper = lateness(keeperSessions.map((session) => ({ name: session.name, createdAt: Date.parse(session.startedAt) })), minutes);
     const lateWindow = lateness(await otherWindow.request<SessionRecord[]>({ op: 'list' }), minutes);
     const lateTimer = timed.map((entry) => entry.late);
+    if (lateKeeper.length === 0) {
+      const keeperLog = await readFile(join(stateDir, 'keeper.log'), 'utf8').catch((error: Error) => error.message);
+      throw new Error(`The keeper made no run of the tick job in minutes ${[...minutes].map((minute) => new Date(minute).toISOString()).join(', ')}; its sessions: ${keeperSessions.map((session) => session.name).join(', ')}; the end of its log:\n${keeperLog.split('\n').slice(-30).join('\n')}`);
+    }
     return {
       cpuKeeper: keeperUse.cpuPercent,
       cpuWindow: windowUse.cpuPercent,

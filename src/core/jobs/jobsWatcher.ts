@@ -17,9 +17,11 @@ export async function readJobsFile(file: string): Promise<string | undefined> {
 export async function watchJobsFile(workspace: string, scheduler: JobScheduler, debounceMs = 200): Promise<Disposable> {
   const dir = path.join(workspace, '.instar');
   const file = path.join(dir, 'jobs.json');
-  scheduler.load(await readJobsFile(file));
   await fs.mkdir(dir, { recursive: true });
-  return watchFileIn(dir, 'jobs.json', () => void readJobsFile(file).then((text) => scheduler.load(text)), debounceMs);
+  // The watch first, then the read: a file written between a read and a watch would wait for its next change.
+  const watcher = watchFileIn(dir, 'jobs.json', () => void readJobsFile(file).then((text) => scheduler.load(text)), debounceMs);
+  scheduler.load(await readJobsFile(file));
+  return watcher;
 }
 
 /** The file the jobs' state is shared in (which jobs are disabled, when each last ran), for every host of the workspace. */
