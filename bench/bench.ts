@@ -123,9 +123,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log('sessions for refresh…');
     const names: string[] = [];
     for (let i = 0; i < sizes.sessions; i += 1) {
-      const name = `live-${i}`;
-      names.push(name);
-      await engine.spawn({ name, prompt: '', cwd });
+      // The per-session probes go to tmux's name for it.
+      names.push((await engine.spawn({ name: `live-${i}`, prompt: '', cwd })).tmuxSession);
     }
     // Every session idle through a real hook event file, as Claude Code would leave it.
     await Promise.all(engine.list().map((record) => writeEvent(join(stateDir, 'events'), record.id, 'SessionStart')));

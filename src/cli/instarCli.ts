@@ -47,6 +47,11 @@ interface Context {
   json: boolean;
 }
 
+/** GET /workspaces: the other workspaces' live sessions on the tmux server. */
+interface MachineWorkspaces {
+  others: { key: string; folder: string | null; sessions: { name: string; status: string | null; costUsd: number | null }[] }[];
+}
+
 const ENDED = new Set(['completed', 'error', 'killed', 'lost']);
 
 const COMMANDS: Record<string, Command> = {
@@ -71,15 +76,22 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   list: {
-    usage: 'instar list [--status <status>] [--label <label>]',
-    summary: 'List the sessions: name, state, model, turns, label.',
+    usage: 'instar list [--status <status>] [--label <label>] [--all]',
+    summary: "List the sessions: name, state, model, turns, label; --all adds the live sessions of this machine's other workspaces on the same tmux server.",
+    flags: ['all'],
     options: ['status', 'label'],
     async run(c) {
       words(c, 0, 0);
       const sessions = await c.api.call<Session[]>('GET', `/sessions${queryOf(c, ['status', 'label'])}`);
-      if (c.json) return show(c, sessions, '');
+      const all = c.flags.has('all') ? await c.api.call<MachineWorkspaces>('GET', '/workspaces') : undefined;
+      if (c.json) return show(c, all ? { sessions, others: all.others } : sessions, '');
       if (sessions.length === 0) c.io.out('No sessions.');
       else c.io.out(table([['NAME', 'STATE', 'MODEL', 'TURNS', 'LABEL', 'DETAIL'], ...sessions.map((s) => [s.name, s.status, s.model, String(s.turns ?? 0), s.label ?? '', s.statusDetail ?? ''])]));
+      for (const other of all?.others ?? []) {
+        c.io.out(`\n${other.folder ?? `workspace ${other.key.slice(0, 8)} (folder not noted on this machine)`}:`);
+        c.io.out(table([['NAME', 'STATE', 'COST'], ...other.sessions.map((s) => [s.name, s.status === 'waiting' ? 'waiting for you' : (s.status ?? 'live'), s.costUsd === null ? '' : `$${s.costUsd.toFixed(2)}`])]));
+      }
+      if (all && all.others.length === 0) c.io.out('\nNo other workspace has live sessions on this tmux server.');
       return EXIT.ok;
     },
   },

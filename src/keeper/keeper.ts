@@ -66,6 +66,7 @@ export class Keeper {
       SessionEngine.open({
         stateDir,
         workspaceKey: options.workspaceKey,
+        workspaceLabel: path.basename(options.workspace),
         storage: this.storage,
         ...engineSettings(settings, {}, (message) => logger.warn(message)),
         socket: settings.socket,
@@ -154,6 +155,7 @@ export class Keeper {
 
   private async followOnce(): Promise<void> {
     if (this.disposed) return;
+    this.engine.publisher.setPublishing(this.leader.leading);
     if (!this.leader.leading) {
       await this.stopApi();
       return;

@@ -4,6 +4,7 @@
  * activation (the view, the commands, the document schemes) is registered by extension.ts and
  * answered from here.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { noteWorkspace, stateFolderFor } from '../core/lead/workspaceDirectory';
 import { leadSecret, WorkspaceLeader } from '../core/lead/workspaceLeader';
@@ -17,6 +18,7 @@ import type { CommandId } from './commands/commandIds';
 import { EnvironmentCheck } from './environmentCheck';
 import type { InstarApi } from './instarApi';
 import { JobsHost } from './jobsHost';
+import { OtherWorkspaces } from './otherWorkspaces';
 import { LostSessions } from './lostSessions';
 import { sharedStateDir } from './stateFolder';
 import { offerSkill } from './commands/skill';
@@ -71,9 +73,11 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   // The instar command on every agent's PATH runs with this host's own runtime (Node, or Electron as Node).
   const cli = { runtime: process.execPath, script: context.asAbsolutePath('dist/cli.js') };
   const skillSource = context.asAbsolutePath('media/skills/instar-session/SKILL.md');
-  const engine = store.add(SessionEngine.open({ stateDir, workspaceKey, storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
+  const engine = store.add(SessionEngine.open({ stateDir, workspaceKey, workspaceLabel: folderPath && path.basename(folderPath), storage: context.workspaceState, ...engineSettings(settings.value), socket: settings.value.socket, logger, cli }));
   const gate = store.add(new WorkspaceGate());
   const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
+  // The workspace's leader tells the other workspaces on the tmux server how its sessions are.
+  store.add(leader.onDidChange(() => engine.publisher.setPublishing(leader.leading)));
   const environment = new EnvironmentCheck(engine, logger);
   const configureEngine = () => engine.configure(engineSettings(settings.value, api.agentEnv));
   const api = store.add(new ApiService(engine, gate, settings, leader, {
@@ -100,6 +104,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   // Its jobs are read when it checks, after the jobs host below is built.
   const keeper = store.add(new BackgroundKeeper(engine, gate, leader, settings, { stateDir, script: context.asAbsolutePath('dist/keeper.js'), logger, jobs: () => jobs.scheduler }));
   const statusBar = store.add(new SessionStatusBar(engine, () => keeper.summary()));
+  const others = store.add(new OtherWorkspaces(engine, (sessions, folderOf) => tree.setOthers(sessions, folderOf), logger));
   store.add(new WaitingBadge(engine, view));
   const selection = store.add(new SelectionContext(engine, view));
   const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
@@ -137,7 +142,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
-  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations, keeper }));
+  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations, keeper, others }));
   // Not in this turn: the tmux probe forks this (large) process, 4 to 19 ms measured.
   setTimeout(() => void environment.check(), 0);
   const loadedMs = Date.now() - activatedAt;

@@ -11,7 +11,6 @@
  * leaves the sessions in tmux.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +24,7 @@ import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { scriptedReply } from '../support/scriptedReplies';
-import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { cleanupSocket, privateSocket, tmuxSessionsNamed } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
 import { CodeServer, extensionLog, launchBrowser, Toolchain, toolchain } from './codeServer';
 import { runCommand, sessionRow, WORKBENCH_SETTINGS } from './workbench';
@@ -238,7 +237,7 @@ describe('the team with every window gone (code-server killed, the background ke
     assert.equal(existsSync(join(stateDir, 'keeper.json')), false);
     // The window leads now: its API answers at the workspace's file.
     await waitFor('the window to serve the API', async () => (await http('GET', '/sessions')).status === 200 && (await config()).port !== (await keeperInfo().catch(() => ({ port: -1 }))).port, 30_000, 500);
-    execFileSync('tmux', ['-L', socket, 'has-session', '-t', '=survivor']);
+    assert.equal(tmuxSessionsNamed(socket, 'survivor').length, 1, 'survivor still runs in tmux');
     await page.waitForTimeout(1500);
     assert.equal(isAlive(keeperPid!), false, 'no window starts it again until Start Background Keeper');
   }

@@ -79,16 +79,22 @@ describe('session engine on real tmux', () => {
       await rejects(spawn('meta', 'again'), 'name-taken', /"meta" already exists \((starting|running|idle)/);
     });
 
-    it('refuses a name held by a tmux session it did not start', async () => {
+    it("leaves a tmux session it did not start alone, one of the same name spawned beside it (the workspace's own tmux name)", async () => {
       tmuxOn(h.socket, 'new-session', '-d', '-s', 'foreign', 'sleep', '600');
-      await rejects(spawn('foreign', 'x'), 'name-taken', /did not start/);
+      const ours = await spawn('foreign', 'x');
+      assert.notEqual(ours.tmuxSession, 'foreign');
       const sessions = await engine.listTmuxSessions();
-      assert.deepEqual(sessions.map((s) => [s.name, s.known]).sort(), [['foreign', false], ['meta', true]]);
+      assert.deepEqual(sessions.map((s) => [s.name, s.known]).sort(), [['foreign', false], [ours.tmuxSession, true], [engine.get('meta')!.tmuxSession, true]].sort());
+      await engine.kill('foreign');
+      await engine.remove('foreign');
+      assert.equal(tmuxOn(h.socket, 'display-message', '-p', '-t', '=foreign:', '#{pane_dead}').trim(), '0', 'the one Instar did not start still runs');
     });
 
     it('creates the tmux session as the product needs it', async () => {
       const format = '#{window_width}x#{window_height} #{history_limit} #{remain-on-exit} #{focus-events}';
-      const [size, history, remain, focus] = tmuxOn(h.socket, 'display-message', '-p', '-t', '=meta:', format).trim().split(' ');
+      const tmuxName = engine.get('meta')!.tmuxSession;
+      assert.match(tmuxName, /^instar-[0-9a-f]{4}\/meta$/, "the workspace's label and key, then the session's name");
+      const [size, history, remain, focus] = tmuxOn(h.socket, 'display-message', '-p', '-t', `=${tmuxName}:`, format).trim().split(' ');
       assert.equal(size, '200x50');
       assert.ok(Number(history) >= 50_000, `history-limit ${history}`);
       assert.match(remain, /^(on|1)$/, 'remain-on-exit');
@@ -138,7 +144,7 @@ describe('session engine on real tmux', () => {
       for (const record of results) assert.equal(record.status, 'starting', 'each spawn returns a starting session');
       for (const name of names) assert.equal(engine.get(name)?.endedAt, undefined, `${name} is live`);
       const tmuxNames = (await engine.listTmuxSessions()).map((s) => s.name);
-      for (const name of names) assert.ok(tmuxNames.includes(name), `${name} in tmux`);
+      for (const record of results) assert.ok(tmuxNames.includes(record.tmuxSession), `${record.name} in tmux`);
       const restored = await h.restart();
       engine = restored;
       for (const name of names) assert.ok(engine.get(name), `${name} kept in the registry`);
@@ -235,11 +241,12 @@ describe('session engine on real tmux', () => {
       await argvArrived('par-9');
       // The state the screen settles on (a read taken mid-turn could change across the restart).
       const before = (await waitForStatus(engine, 'par-8', 'idle', 15_000)).record.status;
+      const [par9, par10] = [`=${engine.get('par-9')!.tmuxSession}:`, `=${engine.get('par-10')!.tmuxSession}`];
       engine.dispose();
-      tmuxOn(h.socket, 'send-keys', '-t', '=par-9:', '-l', 'EXIT 7');
-      tmuxOn(h.socket, 'send-keys', '-t', '=par-9:', 'Enter');
-      await waitFor('par-9 to exit', () => tmuxOn(h.socket, 'display-message', '-p', '-t', '=par-9:', '#{pane_dead}').trim() === '1');
-      tmuxOn(h.socket, 'kill-session', '-t', '=par-10');
+      tmuxOn(h.socket, 'send-keys', '-t', par9, '-l', 'EXIT 7');
+      tmuxOn(h.socket, 'send-keys', '-t', par9, 'Enter');
+      await waitFor('par-9 to exit', () => tmuxOn(h.socket, 'display-message', '-p', '-t', par9, '#{pane_dead}').trim() === '1');
+      tmuxOn(h.socket, 'kill-session', '-t', par10);
       engine = await h.restart();
       assert.equal(engine.get('par-8')?.status, before);
       assert.equal(engine.get('par-8')?.endedAt, undefined);

@@ -19,7 +19,7 @@ import { freePort } from '../support/freePort';
 import { HostProcess } from '../support/hostProcess';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { FileStorage, MemoryStorage } from '../support/storage';
-import { tmuxOn } from '../support/tmuxServer';
+import { tmuxOn, tmuxSessionsNamed } from '../support/tmuxServer';
 import { writeQuietAgent } from '../support/quietAgent';
 import { waitFor, waitForStatus } from '../support/wait';
 
@@ -91,9 +91,10 @@ describe('several engines on one workspace', () => {
     assert.ok(late.get('from-a') && late.get('from-b'));
     assert.equal(late.get('elsewhere'), undefined, "another workspace's session is not this one's");
     assert.equal(h.engine.get('elsewhere'), undefined);
-    const listed = (await late.listTmuxSessions()).find((session) => session.name === 'elsewhere');
+    const elsewhere = otherWorkspace.get('elsewhere')!.tmuxSession;
+    const listed = (await late.listTmuxSessions()).find((session) => session.name === elsewhere);
     assert.ok(listed?.known && listed.otherWorkspace, 'nor is it taken for one Instar did not start');
-    await assert.rejects(late.adopt('elsewhere'), (error: unknown) => isInstarError(error, 'name-taken') && /another workspace/.test((error as Error).message));
+    await assert.rejects(late.adopt(elsewhere), (error: unknown) => isInstarError(error, 'name-taken') && /another workspace/.test((error as Error).message));
     assert.equal(otherWorkspace.get('before-late'), undefined);
   });
 
@@ -127,7 +128,7 @@ describe('several engines on one workspace', () => {
 
         // The next engine, on what the dead host left (its storage, the state folder, tmux): as a reload.
         const next = await second(await FileStorage.open(storageFile));
-        const inTmux = tmuxOn(h.socket, 'list-sessions', '-F', '#{session_name}').split('\n').includes(name);
+        const inTmux = tmuxSessionsNamed(h.socket, name).length > 0;
         if (step === 'before new-session') {
           assert.equal(inTmux, false);
           assert.equal(next.get(name), undefined);
@@ -137,7 +138,7 @@ describe('several engines on one workspace', () => {
           assert.ok(record, 'and the next engine knows it');
           assert.equal(record.endedAt, undefined);
           assert.equal(record.prompt, 'crash test');
-          assert.ok((await next.listTmuxSessions()).find((session) => session.name === name)?.known, 'not shown as one Instar did not start');
+          assert.ok((await next.listTmuxSessions()).find((session) => session.name === record.tmuxSession)?.known, 'not shown as one Instar did not start');
           await waitForStatus(h.engine, name, () => true, 10_000); // the first engine too
           const killed = await next.kill(name);
           assert.equal(killed.status, 'killed');
@@ -348,7 +349,7 @@ describe('Claude Code sessions on a server tmux watches', () => {
       // No checks at all from here: what ends is heard from tmux alone.
       h.engine.setMonitorInterval(0);
       let started = performance.now();
-      tmuxOn(h.socket, 'kill-session', '-t', '=calm-1');
+      tmuxOn(h.socket, 'kill-session', '-t', `=${h.engine.get('calm-1')!.tmuxSession}`);
       const gone = await waitForStatus(h.engine, 'calm-1', (r) => r.endedAt !== undefined, 20_000);
       console.log(`a session killed from a shell seen ended ${Math.round(performance.now() - started)} ms later, with the monitor off`);
       assert.equal(gone.record.status, 'lost');

@@ -6,7 +6,7 @@
  * workspace's scheduled jobs. Stopped, the sessions go on in tmux.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { HostProcess } from '../support/hostProcess';
 import { scriptedReply } from '../support/scriptedReplies';
-import { cleanupSocket, privateSocket } from '../support/tmuxServer';
+import { cleanupSocket, privateSocket, tmuxSessionsNamed } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
 
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -54,14 +54,7 @@ describe('the keeper, with no VS Code at all', () => {
     // As a session's Bash would: the API in its environment.
     return instar(args, { INSTAR_SERVER_URL: `http://127.0.0.1:${port}`, INSTAR_AUTH_TOKEN: authToken });
   };
-  const tmuxHas = (name: string) => {
-    try {
-      execFileSync('tmux', ['-L', socket, 'has-session', '-t', `=${name}`], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const tmuxHas = (name: string) => tmuxSessionsNamed(socket, name).length > 0;
 
   /** A workspace folder of its own with these settings in its .vscode/settings.json. */
   const workspaceWith = async (name: string, settings: Record<string, unknown>) => {

@@ -49,3 +49,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 export function tmuxOn(socket: string, ...args: string[]): string {
   return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 10_000 });
 }
+
+/** The tmux sessions of a server that run the Instar session `name` (of any workspace: `<label>-<key>/name`). */
+export function tmuxSessionsNamed(socket: string, name: string): string[] {
+  let listed: string;
+  try {
+    listed = tmuxOn(socket, 'list-sessions', '-F', '#{session_name}');
+  } catch {
+    return []; // No server.
+  }
+  return listed.split('\n').filter((session) => session === name || session.endsWith(`/${name}`));
+}

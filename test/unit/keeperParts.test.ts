@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findWorkspace, machineStateRoot, noteWorkspace, stateFolderFor } from '../../src/core/lead/workspaceDirectory';
+import { findWorkspace, machineStateRoot, notedWorkspaces, noteWorkspace, stateFolderFor } from '../../src/core/lead/workspaceDirectory';
 import { readSettings } from '../../src/core/settings/instarSettings';
 import { FileStorage } from '../../src/core/util/fileStorage';
 import { readWorkspaceSettings } from '../../src/keeper/workspaceSettings';
@@ -85,6 +85,20 @@ describe("where a workspace's state is", () => {
     mkdirSync(noted, { recursive: true });
     assert.deepEqual(stateFolderFor(workspace, '/own', machine), { stateDir: noted, workspaceKey: 'k1' });
     assert.deepEqual(stateFolderFor(undefined, '/own', machine), { stateDir: '/own' }, 'no folder on disk');
+  });
+
+  it('lists every workspace noted, for the view of the other projects, skipping notes it cannot read', async () => {
+    const machine = join(root, 'machine-3');
+    assert.deepEqual(await notedWorkspaces(machine), [], 'none noted yet (no folder)');
+    await noteWorkspace({ folder: '/work/alpha', stateDir: '/state/alpha', workspaceKey: 'k-alpha' }, machine);
+    await noteWorkspace({ folder: '/work/beta', stateDir: '/state/beta' }, machine);
+    writeFileSync(join(machine, 'workspaces', 'damaged.json'), '{"folder": "/work/x"');
+    writeFileSync(join(machine, 'workspaces', 'relative.json'), JSON.stringify({ folder: 'work/y', stateDir: '/state/y' }));
+    const listed = (await notedWorkspaces(machine)).sort((a, b) => a.folder.localeCompare(b.folder));
+    assert.deepEqual(listed, [
+      { folder: '/work/alpha', stateDir: '/state/alpha', workspaceKey: 'k-alpha' },
+      { folder: '/work/beta', stateDir: '/state/beta', workspaceKey: undefined },
+    ]);
   });
 
   it('lives under XDG_STATE_HOME, or ~/.local/state', () => {

@@ -49,12 +49,13 @@ describe('session tags', () => {
   });
 
   it('rebuild a record that says where it came from, and keep what a tag can hold of a long prompt', () => {
-    const record = recordFromTag(tag, 'instar', 1795938000000);
+    const record = recordFromTag(tag, 'instar', 'web-3f2a/review-1', 1795938000000);
     assert.equal(record.status, 'starting');
     assert.equal(record.statusSignal, 'reconcile');
-    assert.equal(record.tmuxSession, 'review-1');
+    assert.equal(record.tmuxSession, 'web-3f2a/review-1', "tmux's name for it, not the tag's name");
+    assert.equal(record.name, 'review-1');
     assert.equal(record.runs, 2);
-    assert.equal(recordFromTag({ ...tag, adopted: true }, 'instar', 0).status, 'running', 'an adopted session has no hooks to say it started');
+    assert.equal(recordFromTag({ ...tag, adopted: true }, 'instar', 'review-1', 0).status, 'running', 'an adopted session has no hooks to say it started');
     const long = taggedRecordOf({ ...record, prompt: 'x'.repeat(5000), promptBytes: 5000 });
     assert.equal(long.prompt.length, 200);
     assert.equal(long.promptBytes, 5000);

@@ -26,12 +26,12 @@ describe('toArgv', () => {
 describe('parseListPanes', () => {
   it('parses live and dead panes, skipping blank, CRLF-damaged and garbage lines', () => {
     const output = [
-      row('%0', '1986', '1', '3', '', '1795572423', '1795572423', '1795572420', '0', '200', '50', '', '', '', 'a'),
+      row('%0', '1986', '1', '3', '', '1795572423', '1795572423', '1795572420', '0', '200', '50', '', '', '', '', 'a'),
       '',
       'garbage without separators',
-      row('%2', '1995', '0', '', '', '', '1795572424', '1795572421', '1', '200', '50', '5b0c-id', '0f3a9c', '2', 'q') + '\r',
-      row('%x', 'bad', 'pane', 'id', '', '', '', '', '', '', '', '', '', '', 'nope'),
-      row('%3', '2001', '1', '', '15', '1795572430', '1795572430', '1795572421', '0', '80', '24', '', '', '', `name${FIELD_SEPARATOR}with separator`),
+      row('%2', '1995', '0', '', '', '', '1795572424', '1795572421', '1', '200', '50', '5b0c-id', '0f3a9c', '2', 'waiting 0.1250', 'q') + '\r',
+      row('%x', 'bad', 'pane', 'id', '', '', '', '', '', '', '', '', '', '', '', 'nope'),
+      row('%3', '2001', '1', '', '15', '1795572430', '1795572430', '1795572421', '0', '80', '24', '', '', '', '', `name${FIELD_SEPARATOR}with separator`),
       '',
     ].join('\n');
     const panes = parseListPanes(output);
@@ -48,10 +48,10 @@ describe('parseListPanes', () => {
       attachedClients: 0,
       width: 200,
       height: 50,
-      tags: { id: undefined, workspace: undefined, run: undefined },
+      tags: { id: undefined, workspace: undefined, run: undefined, state: undefined },
       sessionName: 'a',
     });
-    assert.deepEqual(panes[1].tags, { id: '5b0c-id', workspace: '0f3a9c', run: 2 }, 'the tags of a session Instar started');
+    assert.deepEqual(panes[1].tags, { id: '5b0c-id', workspace: '0f3a9c', run: 2, state: 'waiting 0.1250' }, 'the tags of a session Instar started');
     assert.equal(panes[1].sessionName, 'q');
     assert.equal(panes[1].dead, false);
     assert.equal(panes[1].deadStatus, undefined);

@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   cwd: string;
   version: string;
   logger: Logger;
+  /** The folders of the workspaces noted on this machine, by key (for the other workspaces' sessions). */
+  workspaceFolders?: () => Promise<ReadonlyMap<string, string>>;
   /** Requests a client may make per minute (a token bucket). */
   requestsPerMinute?: number;
   /** The largest request body read (MAX_BODY_BYTES unless set). */
@@ -91,6 +93,7 @@ export class ApiServer {
         methods: { GET: async ({ params, query, signal }) => waitForSession(this.engine, params.name, parseWaitQuery(query), signal) },
       },
       { path: /^\/sessions\/tmux$/, auth: true, methods: { GET: async () => [200, { sessions: await this.engine.listTmuxSessions() }] } },
+      { path: /^\/workspaces$/, auth: true, methods: { GET: async () => [200, await this.workspaces()] } },
       {
         path: /^\/sessions\/([^/]+)\/output$/,
         auth: true,
@@ -206,6 +209,23 @@ export class ApiServer {
 
   setToken(token: string): void {
     this.token = digest(token);
+  }
+
+  /**
+   * This workspace and the others whose sessions run on its tmux server (read-only: their live
+   * sessions with state and cost as each one's leader publishes them, those waiting first).
+   */
+  private async workspaces(): Promise<unknown> {
+    const folders = (await this.options.workspaceFolders?.().catch(() => undefined)) ?? new Map<string, string>();
+    const others = new Map<string, { key: string; folder: string | null; sessions: unknown[] }>();
+    const sessions = [...this.engine.others.list].sort((a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name));
+    for (const session of sessions) {
+      const entry = others.get(session.workspaceKey) ?? { key: session.workspaceKey, folder: folders.get(session.workspaceKey) ?? null, sessions: [] };
+      entry.sessions.push({ name: session.name, status: session.status ?? null, costUsd: session.costUsd ?? null, attached: session.attached, tmuxSession: session.tmuxSession });
+      others.set(session.workspaceKey, entry);
+    }
+    const live = this.engine.list().filter((record) => !isEnded(record)).length;
+    return { workspace: { key: this.engine.workspaceKey, folder: this.options.cwd, live }, others: [...others.values()] };
   }
 
   private health(): Record<string, unknown> {

@@ -82,3 +82,25 @@ export async function findWorkspace(folder: string, root = machineStateRoot()): 
   const noted = notedIn(await fs.readFile(file, 'utf8').catch(() => ''));
   return noted ? { folder, ...noted, noted: true } : { folder, stateDir: file.replace(/\.json$/, ''), noted: false };
 }
+
+/** Every workspace noted on this machine (the other projects open, or opened before), as noted. */
+export async function notedWorkspaces(root = machineStateRoot()): Promise<WorkspaceEntry[]> {
+  const dir = path.join(root, 'workspaces');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const entries = await Promise.all(
+    names
+      .filter((name) => name.endsWith('.json'))
+      .map(async (name) => {
+        const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => '');
+        const noted = notedIn(text);
+        let folder: unknown;
+        try {
+          folder = (JSON.parse(text) as Partial<WorkspaceEntry>).folder;
+        } catch {
+          folder = undefined;
+        }
+        return noted && typeof folder === 'string' && path.isAbsolute(folder) ? { folder, ...noted } : undefined;
+      }),
+  );
+  return entries.filter((entry): entry is WorkspaceEntry => entry !== undefined);
+}

@@ -66,13 +66,13 @@ export class AgentLauncher {
       pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
     });
     return createAgentSession(client, {
-      name: record.name,
+      name: record.tmuxSession,
       cwd: record.cwd,
       command,
       width: options.width ?? 200,
       height: options.height ?? 50,
       historyLimit: Math.max(MIN_HISTORY_LINES, options.historyLimit ?? MIN_HISTORY_LINES),
-      tags: tagCommands(record.name, workspaceKeyOf(options), taggedRecordOf(record)),
+      tags: tagCommands(record.tmuxSession, workspaceKeyOf(options), taggedRecordOf(record)),
     });
   }
 }

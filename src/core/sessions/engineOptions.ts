@@ -14,6 +14,11 @@ export interface EngineOptions {
    * key (windows of one workspace) share their sessions. Default: one per state folder.
    */
   workspaceKey?: string;
+  /**
+   * The workspace's name as `tmux ls` shows it (the folder's name): its sessions run in tmux as
+   * `<label>-<4 hex of the key>/<name>`, so two workspaces on one server can use the same names.
+   */
+  workspaceLabel?: string;
   /** tmux -L socket name; '' for the user's default server. */
   socket: string;
   tmuxBinary?: string;

@@ -26,7 +26,7 @@ import { delay } from '../util/delay';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
 import type { EngineOptions } from './engineOptions';
-import { taggedRecordOf, workspaceKeyOf } from './recordTags';
+import { taggedRecordOf, tmuxSessionName, workspaceKeyOf } from './recordTags';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionInput } from './sessionInput';
 import type { SessionOutput } from './sessionOutput';
@@ -202,9 +202,11 @@ export class SessionLifecycle {
     await files.clearExitStatus(record.id);
     if (text) await files.writePrompt(record.id, text);
     const now = clock.now();
-    const restarted = store.update(name, record.id, (current) =>
-      newRun(current, { runs: (current.runs ?? 1) + 1, at: now, signal: 'spawn', detail: 'resuming', pendingPrompt: text !== undefined && text !== '', agentVersion: version?.text }),
-    );
+    // Back under the workspace's tmux name, whatever its last run's was (one from before that naming, or adopted): that session is gone.
+    const restarted = store.update(name, record.id, (current) => ({
+      ...newRun(current, { runs: (current.runs ?? 1) + 1, at: now, signal: 'spawn', detail: 'resuming', pendingPrompt: text !== undefined && text !== '', agentVersion: version?.text }),
+      tmuxSession: tmuxSessionName(options(), name),
+    }));
     if (!restarted) throw new InstarError('not-found', `Session "${name}" changed while it was being resumed; try again.`);
     try {
       const paneId = await launcher.launch(client, {
@@ -236,26 +238,32 @@ export class SessionLifecycle {
    */
   async adopt(tmuxSession: string): Promise<SessionRecord> {
     const { store, servers, clock, logger } = this.parts;
+    const client = servers.client();
+    // Looked up by its exact tmux name first: a session of another workspace (`<label>-<key>/<name>`) says whose it is
+    // before its name is judged. tmux allows no ":" or "." in a session's name (a target would read them as a window or pane).
+    if (typeof tmuxSession !== 'string' || !/^[^:.\0\n]+$/.test(tmuxSession)) throw invalidInput(`There is no tmux session named ${JSON.stringify(tmuxSession)}: tmux session names have no ":" or ".".`);
+    const details = parsePaneDetails(await client.run([tmux.displayMessage(tmux.sessionPane(tmuxSession), tmux.PANE_DETAILS)]).catch((error: unknown) => {
+      if (isGone(error)) return '';
+      throw error;
+    }));
+    if (details?.workspace !== undefined) {
+      throw new InstarError(
+        'name-taken',
+        details.workspace === workspaceKeyOf(this.parts.options())
+          ? `The tmux session "${tmuxSession}" is already this workspace's (another window started it); it shows in the Sessions view at the next refresh.`
+          : `The tmux session "${tmuxSession}" belongs to Instar in another workspace; adopt it from there.`,
+      );
+    }
     let name: string;
     try {
       name = validateName(tmuxSession);
     } catch (error) {
       throw invalidInput(`The tmux session ${JSON.stringify(tmuxSession)} cannot be adopted under its name (${(error as Error).message.replace(/^Invalid session name \S+ /, '')}). Rename it first: tmux rename-session -t ${shellQuote(tmuxSession)} NEW-NAME`);
     }
+    if (!details) throw new InstarError('not-found', `There is no tmux session named "${tmuxSession}" on ${client.socket ? `the tmux server "${client.socket}"` : 'the default tmux server'}.`);
     const holder = store.get(name);
     if (holder) throw new InstarError('name-taken', `A session named "${name}" is already Instar's (${holder.status}).`);
-    const client = servers.client();
-    const details = parsePaneDetails(await client.run([tmux.displayMessage(tmux.sessionPane(name), tmux.PANE_DETAILS)]));
-    if (!details) throw new InstarError('not-found', `There is no tmux session named "${name}" on ${client.socket ? `the tmux server "${client.socket}"` : 'the default tmux server'}.`);
     if (details.dead) throw new InstarError('session-ended', `The tmux session "${name}" has no live program to adopt: it has exited.`);
-    if (details.workspace !== undefined) {
-      throw new InstarError(
-        'name-taken',
-        details.workspace === workspaceKeyOf(this.parts.options())
-          ? `The tmux session "${name}" is already this workspace's (another window started it); it shows in the Sessions view at the next refresh.`
-          : `The tmux session "${name}" belongs to Instar in another workspace; adopt it from there.`,
-      );
-    }
     const now = clock.now();
     const agentKind = agentKindOf(details.command);
     const record: SessionRecord = {

@@ -14,6 +14,26 @@ export function workspaceKeyOf(options: Pick<EngineOptions, 'workspaceKey' | 'st
   return options.workspaceKey ?? createHash('sha256').update(options.stateDir).digest('hex').slice(0, 16);
 }
 
+/** The longest workspace label a tmux name carries. */
+const LABEL_CHARS = 24;
+
+/**
+ * The tmux session of `name` in this workspace: `<label>-<4 hex of its key>/<name>`. The label (the
+ * folder's name, lower-case letters, digits and "-") tells a person the project in `tmux ls`; the
+ * key keeps two folders of the same name apart. Sessions started before this naming keep their
+ * own (`record.tmuxSession`): nothing else ever builds a tmux name from a session's name.
+ */
+export function tmuxSessionName(options: Pick<EngineOptions, 'workspaceKey' | 'stateDir' | 'workspaceLabel'>, name: string): string {
+  const label =
+    (options.workspaceLabel ?? '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, LABEL_CHARS)
+      .replace(/-+$/, '') || 'instar';
+  return `${label}-${workspaceKeyOf(options).slice(0, 4)}/${name}`;
+}
+
 export function taggedRecordOf(record: SessionRecord): TaggedRecord {
   return {
     v: 1,
@@ -40,8 +60,8 @@ export function taggedRecordOf(record: SessionRecord): TaggedRecord {
   };
 }
 
-/** A record for a tagged session this engine had none of: starting, until its events and pane tell more. */
-export function recordFromTag(tag: TaggedRecord, socket: string, now: number): SessionRecord {
+/** A record for a tagged session this engine had none of (tmux's name for it: `tmuxSession`): starting, until its events and pane tell more. */
+export function recordFromTag(tag: TaggedRecord, socket: string, tmuxSession: string, now: number): SessionRecord {
   return {
     name: tag.name,
     id: tag.id,
@@ -61,7 +81,7 @@ export function recordFromTag(tag: TaggedRecord, socket: string, now: number): S
     agentVersion: tag.agentVersion,
     createdAt: tag.createdAt,
     tmuxSocket: socket,
-    tmuxSession: tag.name,
+    tmuxSession,
     claudeSessionId: tag.claudeSessionId,
     idleLimitMs: tag.idleLimitMs,
     runs: tag.runs,

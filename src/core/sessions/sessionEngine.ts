@@ -39,6 +39,7 @@ import { EngineUsage } from './engineUsage';
 import { EngineWorktrees } from './engineWorktrees';
 import { logTransitions } from './transitionLog';
 import { StatusTracker } from './statusTracker';
+import { OtherWorkspaces, StatePublisher } from './workspacePresence';
 import { UsageLedger } from './usageLedger';
 import { BudgetNotice, UsageTracker } from './usageTracker';
 
@@ -53,6 +54,7 @@ export type { ConversationReader } from '../agent/conversationReader';
 export type { UsageReport } from '../usage/usageReport';
 export type { ChangedFile, DiscardLoss, MergeResult, RepositoryInfo, WorktreeReview } from '../git/worktrees';
 export type { KeptWorktree } from './keptWorktrees';
+export type { OtherSession } from './workspacePresence';
 
 export class SessionEngine {
   /** Fires after records change, with the changed records and the names removed. */
@@ -68,6 +70,10 @@ export class SessionEngine {
   private readonly servers: TmuxServers;
   private readonly agents = new AgentLocator();
   private readonly outputs: SessionOutput;
+  /** The live sessions of the other workspaces on this engine's tmux server, as of its last listing, and their changes. */
+  readonly others: OtherWorkspaces;
+  /** Publishes this workspace's sessions' states for the others on the server: on while this engine leads. */
+  readonly publisher: StatePublisher;
   private readonly input: SessionInput;
   private readonly tracker: StatusTracker;
   private readonly spawner: Spawner;
@@ -98,6 +104,8 @@ export class SessionEngine {
     this.files = new SessionFiles(options.stateDir);
     this.servers = new TmuxServers(this.runner, this.logger, this.tmuxSettings());
     this.outputs = new SessionOutput(this.servers, this.files, this.logger);
+    this.others = new OtherWorkspaces(workspaceKeyOf(options));
+    this.publisher = new StatePublisher(this.store, this.servers, this.logger);
     this.terminals = new EngineTerminals(this.store, this.servers, this.tools, this.logger);
     this.input = new SessionInput(this.store, this.servers, {
       submitDelayMs: () => this.options.submitDelayMs ?? 150,
@@ -114,6 +122,7 @@ export class SessionEngine {
       socket: () => this.options.socket,
       workspace: workspaceKeyOf(options),
       engineId: this.engineId,
+      onListing: (panes) => this.others.take(panes),
     });
     const announce = (record: SessionRecord, event: EngineEventName, fields: Record<string, string> = {}) => {
       // This engine did it already: its own watcher need not read it back.
@@ -370,7 +379,8 @@ export class SessionEngine {
 
   /** The sessions of the configured tmux server, including ones the engine did not start. */
   listTmuxSessions(): Promise<TmuxSessionInfo[]> {
-    return listTmuxSessions(this.servers.client(), (name) => this.store.get(name)?.tmuxSocket === this.socket, workspaceKeyOf(this.options));
+    const ours = new Set(this.store.all().filter((record) => record.tmuxSocket === this.socket).map((record) => record.tmuxSession));
+    return listTmuxSessions(this.servers.client(), (tmuxName) => ours.has(tmuxName), workspaceKeyOf(this.options));
   }
 
   dispose(): void {

@@ -19,6 +19,7 @@ import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
 import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
+import { tmuxSessionName } from './recordTags';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
@@ -101,7 +102,7 @@ export class Spawner {
       agentVersion: version?.text,
       createdAt: now,
       tmuxSocket: client.socket,
-      tmuxSession: name,
+      tmuxSession: tmuxSessionName(options, name),
       claudeSessionId: agentKind === 'claude' ? id : undefined,
       pendingPrompt: pasted || undefined,
       idleLimitMs: idleLimitMs || undefined,
@@ -139,7 +140,7 @@ export class Spawner {
       await this.files.remove(id).catch(() => undefined);
       // One tmux call creates the session; tmux itself refuses a name it already has.
       if (isInstarError(error, 'tmux-failed') && /duplicate session/i.test(error.message)) {
-        throw new InstarError('name-taken', `The tmux server already has a session named "${name}" (one Instar did not start, another workspace's, or one another window has just started). Choose another name.`);
+        throw new InstarError('name-taken', `The tmux server already has a session named "${record.tmuxSession}" (one another window of this workspace has just started). Choose another name.`);
       }
       throw error;
     }

@@ -49,11 +49,14 @@ export interface StatusTrackerOptions {
   workspace: string;
   /** This engine's id, in the events it writes. */
   engineId: string;
+  /** Each listing of the configured server, every session of it (other workspaces' too). */
+  onListing?: (panes: readonly PaneInfo[]) => void;
 }
 
 export class StatusTracker {
   private readonly watcher: HookWatcher;
   private readonly onIdle: StatusTrackerOptions['onIdle'];
+  private readonly onListing: StatusTrackerOptions['onListing'];
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly monitor: MonitorSchedule;
@@ -88,6 +91,7 @@ export class StatusTracker {
     this.monitorIntervalMs = options.monitorIntervalMs;
     this.socket = options.socket;
     this.engineId = options.engineId;
+    this.onListing = options.onListing;
     this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
     this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
     // Each check also reads the events folder: a change notification can be lost (an inotify
@@ -227,6 +231,7 @@ export class StatusTracker {
     for (const [socket, records] of bySocket) {
       const listedAt = this.clock.now();
       const panes = await this.servers.client(socket).listPanes();
+      if (socket === this.socket()) this.onListing?.(panes);
       // After this turn: the wait's process is not this refresh's (nor the start's) to wait for.
       if (panes.length > 0) setImmediate(() => this.changes.arm(socket));
       const bySession = new Map<string, PaneInfo>();

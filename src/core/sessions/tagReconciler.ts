@@ -46,8 +46,9 @@ export class TagReconciler {
       } catch {
         continue; // Gone meanwhile.
       }
-      if (!tag || tag.id !== id || tag.name !== pane.sessionName) continue;
-      const record = known ? this.restart(known, tag.runs, tag.resumedAt) : await this.adopt(recordFromTag(tag, socket, clock.now()));
+      // Its tmux name is the workspace's for the tag's name, or (started before that naming) the name itself.
+      if (!tag || tag.id !== id) continue;
+      const record = known ? this.restart(known, tag.runs, tag.resumedAt, pane.sessionName) : await this.adopt(recordFromTag(tag, socket, pane.sessionName, clock.now()));
       if (record) found.push(record);
     }
     return found;
@@ -75,10 +76,10 @@ export class TagReconciler {
     return store.get(record.name);
   }
 
-  private restart(known: SessionRecord, runs: number, resumedAt: number | undefined): SessionRecord | undefined {
+  private restart(known: SessionRecord, runs: number, resumedAt: number | undefined, tmuxSession: string): SessionRecord | undefined {
     const { store, watcher, clock, logger } = this.parts;
     // Its resume time is when the other window started it; a tag from before that field says now.
-    const restarted = store.update(known.name, known.id, (current) => newRun(current, { runs, at: resumedAt ?? clock.now(), signal: 'reconcile', detail: 'resumed in another window' }));
+    const restarted = store.update(known.name, known.id, (current) => ({ ...newRun(current, { runs, at: resumedAt ?? clock.now(), signal: 'reconcile', detail: 'resumed in another window' }), tmuxSession }));
     if (!restarted) return undefined;
     this.parts.noteStarted(known.id);
     logger.info(`${known.name} was resumed in another window (run ${runs}); tracking it`);

@@ -44,6 +44,7 @@ export const PANE_FIELDS = [
   '@instar-id',
   '@instar-ws',
   '@instar-run',
+  '@instar-state',
   'session_name',
 ] as const;
 

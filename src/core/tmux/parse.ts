@@ -46,7 +46,7 @@ export function parseListPanes(stdout: string): PaneInfo[] {
     const parts = line.split(FIELD_SEPARATOR);
     if (parts.length < fieldCount) continue;
     const fields = [...parts.slice(0, fieldCount - 1), parts.slice(fieldCount - 1).join(FIELD_SEPARATOR)];
-    const [paneId, pid, dead, deadStatus, deadSignal, deadTime, activity, created, attached, width, height, tagId, tagWorkspace, tagRun, sessionName] = fields;
+    const [paneId, pid, dead, deadStatus, deadSignal, deadTime, activity, created, attached, width, height, tagId, tagWorkspace, tagRun, tagState, sessionName] = fields;
     if (!/^%\d+$/.test(paneId)) continue;
     const isDead = dead === '1';
     panes.push({
@@ -61,7 +61,7 @@ export function parseListPanes(stdout: string): PaneInfo[] {
       attachedClients: intOrUndefined(attached) ?? 0,
       width: intOrUndefined(width),
       height: intOrUndefined(height),
-      tags: { id: tagId || undefined, workspace: tagWorkspace || undefined, run: intOrUndefined(tagRun) },
+      tags: { id: tagId || undefined, workspace: tagWorkspace || undefined, run: intOrUndefined(tagRun), state: tagState || undefined },
       sessionName,
     });
   }

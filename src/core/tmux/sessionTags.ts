@@ -1,9 +1,10 @@
 /**
  * The tags that make tmux the record of what runs: user options on each session Instar starts,
  * set in the same tmux call that creates it, so no crash can leave a session without them.
- * `@instar-id`, `@instar-ws` and `@instar-run` ride in every `list-panes` (short); the rest of
- * what rebuilds a record sits in `@instar-record` (JSON, ASCII only), read only when some engine
- * finds a session it has no record of.
+ * `@instar-id`, `@instar-ws`, `@instar-run` and `@instar-state` ride in every `list-panes`
+ * (short); the rest of what rebuilds a record sits in `@instar-record` (JSON, ASCII only), read
+ * only when some engine finds a session it has no record of. `@instar-state` is the session's
+ * state and cost as its workspace's leader last saw them, for the other workspaces on the server.
  */
 import * as tmux from './commands';
 
@@ -11,6 +12,7 @@ export const TAG_ID = '@instar-id';
 export const TAG_WORKSPACE = '@instar-ws';
 export const TAG_RUN = '@instar-run';
 export const TAG_RECORD = '@instar-record';
+export const TAG_STATE = '@instar-state';
 
 /** The prompt shown in a record rebuilt from tags is cut to this many characters. */
 export const TAGGED_PROMPT_CHARS = 200;
@@ -50,7 +52,29 @@ export interface PaneTags {
   id: string | undefined;
   workspace: string | undefined;
   run: number | undefined;
+  /** `@instar-state`: "<status> <cost in USD>", as the workspace's leader last published it. */
+  state: string | undefined;
 }
+
+/** A session's state as its workspace's leader publishes it for the others on the server. */
+export interface PublishedState {
+  status: string;
+  costUsd: number | undefined;
+}
+
+export function encodeStateTag(state: PublishedState): string {
+  return state.costUsd === undefined ? state.status : `${state.status} ${state.costUsd.toFixed(4)}`;
+}
+
+/** The state a tag holds; undefined for an empty or damaged one. */
+export function decodeStateTag(text: string | undefined): PublishedState | undefined {
+  const match = text === undefined ? null : /^([a-z]+)(?: (\d+(?:\.\d+)?))?$/.exec(text.trim());
+  if (!match) return undefined;
+  return { status: match[1], costUsd: match[2] === undefined ? undefined : Number(match[2]) };
+}
+
+/** Sets a session's published state. */
+export const setStateTag = (sessionName: string, state: PublishedState): tmux.TmuxArgs => tmux.setSessionOption(tmux.sessionPane(sessionName), TAG_STATE, encodeStateTag(state));
 
 /** JSON with every non-ASCII character escaped: tmux prints option values as they are. */
 export function encodeRecordTag(record: TaggedRecord): string {

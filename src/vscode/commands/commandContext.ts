@@ -4,6 +4,7 @@ import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionEngine } from '../../core/sessions/sessionEngine';
 import type { ApiService } from '../apiService';
 import type { BackgroundKeeper } from '../backgroundKeeper';
+import type { OtherWorkspaces } from '../otherWorkspaces';
 import type { ConversationDocuments } from '../conversationDocuments';
 import type { EnvironmentCheck } from '../environmentCheck';
 import type { QuickPicker } from '../pickers/quickPicker';
@@ -37,6 +38,8 @@ export interface CommandContext {
   conversations: ConversationDocuments;
   /** The background keeper of the workspace. */
   keeper: BackgroundKeeper;
+  /** The other workspaces' live sessions on the tmux server, and their folders. */
+  others: OtherWorkspaces;
 }
 
 /** A command's handler: the context, then the command's arguments. */

@@ -17,6 +17,7 @@ export const COMMAND_IDS = [
   'instar.removeEnded',
   'instar.refresh',
   'instar.showTmuxSessions',
+  'instar.openOtherWorkspace',
   'instar.adopt',
   'instar.copyAttachCommand',
   'instar.copyResumeCommand',

@@ -17,6 +17,7 @@ import { copyResumeCommand } from './copyResumeCommand';
 import { disableJob, enableJob, runJobNow } from './jobs';
 import { showKeeper, showKeeperLog, startKeeper, stopKeeper } from './keeper';
 import { kill } from './kill';
+import { openOtherWorkspace } from './openOtherWorkspace';
 import { openSettings } from './openSettings';
 import { openTerminal } from './openTerminal';
 import { refresh } from './refresh';
@@ -53,6 +54,7 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.adopt': adopt,
   'instar.refresh': refresh,
   'instar.showTmuxSessions': showTmuxSessions,
+  'instar.openOtherWorkspace': openOtherWorkspace,
   'instar.copyAttachCommand': copyAttachCommand,
   'instar.copyResumeCommand': copyResumeCommand,
   'instar.copyLastAnswer': copyLastAnswer,

@@ -8,14 +8,15 @@ import type { JobScheduler } from '../../core/jobs/jobScheduler';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import type { Logger } from '../../core/util/host';
 import { GROUP_ORDER, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
-import type { KeptWorktree, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
+import type { KeptWorktree, OtherSession, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
+import { otherChildren, OtherNode, otherParent, OthersShown, otherTreeItem } from './otherNodes';
 import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 import { groupTreeItem, lookNow, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
 
-export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode | KeptNode;
+export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode | KeptNode | OtherNode;
 
 const GROUPED_KEY = 'instar.groupByState';
 /** How long a row may disagree with the engine before it is redrawn (and the log says so). */
@@ -40,6 +41,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly jobsNode: JobNode = { kind: 'jobs' };
   private readonly foreignNode: ForeignNode = { kind: 'foreign' };
   private readonly keptNode: KeptNode = { kind: 'kept' };
+  private readonly othersNode: OtherNode = { kind: 'others' };
+  /** The other workspaces' live sessions on the server, as last listed, and their rows' nodes. */
+  private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: (key, tmuxSession) => this.otherNode(key, tmuxSession) };
+  private readonly otherNodes = new Map<string, OtherNode>();
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
   private listedTop = '';
   /**
@@ -81,6 +86,28 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (this.foreign.map((session) => `${session.name}:${session.dead}:${session.attached}`).join() !== before) this.redrawPart(this.foreignNode);
   }
 
+  /** Shows the other workspaces' live sessions (and, by key, the folder of each) in their group. */
+  setOthers(sessions: readonly OtherSession[], folderOf: (key: string) => string | undefined): void {
+    this.others.sessions = sessions;
+    this.others.folderOf = folderOf;
+    // The group coming, going, or opening by itself while someone waits (its id) changes the top: the whole list is redrawn.
+    this.redrawPart(this.othersNode);
+  }
+
+  private get othersId(): string {
+    return this.others.sessions.some((session) => session.status === 'waiting') ? 'waiting' : 'quiet';
+  }
+
+  private otherNode(key: string, tmuxSession?: string): OtherNode {
+    const id = tmuxSession === undefined ? key : `${key}\n${tmuxSession}`;
+    let node = this.otherNodes.get(id);
+    if (!node) {
+      node = tmuxSession === undefined ? { kind: 'otherWorkspace', key } : { kind: 'otherSession', key, tmuxSession };
+      this.otherNodes.set(id, node);
+    }
+    return node;
+  }
+
   /** Shows these kept worktrees in their group. */
   setKept(kept: KeptWorktree[]): void {
     const key = (list: readonly KeptWorktree[]) => list.map((entry) => `${entry.name}:${entry.worktree.path}`).join();
@@ -102,7 +129,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   /** What the top of the list is now (see listedTop). */
   private top(): string {
-    const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : '', this.kept.length > 0 ? 'kept' : ''];
+    const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : '', this.kept.length > 0 ? 'kept' : '', this.others.sessions.length > 0 ? `others-${this.othersId}` : ''];
     if (!this.grouped) return [...parts, 'flat'].join(',');
     const statuses = new Set(this.engine.list().map((record) => record.status));
     return [...parts, ...GROUP_ORDER.filter((status) => statuses.has(status))].join(',');
@@ -279,7 +306,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
-      const foreign = [...(this.kept.length > 0 ? [this.keptNode] : []), ...(this.foreign.length > 0 ? [this.foreignNode] : [])];
+      const foreign = [...(this.kept.length > 0 ? [this.keptNode] : []), ...(this.foreign.length > 0 ? [this.foreignNode] : []), ...(this.others.sessions.length > 0 ? [this.othersNode] : [])];
       this.listedTop = this.top();
       this.rows.listedRoot(this.grouped ? 'groups' : records.map((record) => record.name));
       if (!this.grouped) return [...jobs, ...records.map((record) => this.sessionNode(record.name)), ...foreign];
@@ -294,6 +321,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
     if (element.kind === 'foreign') return foreignChildren(this.foreign);
     if (element.kind === 'kept') return keptChildren(this.kept);
+    if (element.kind === 'others' || element.kind === 'otherWorkspace') return otherChildren(element, this.others);
     return [];
   }
 
@@ -301,6 +329,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (element.kind === 'job' || element.kind === 'jobProblems') return this.jobsNode;
     if (element.kind === 'tmux') return this.foreignNode;
     if (element.kind === 'keptWorktree') return this.keptNode;
+    if (element.kind === 'otherWorkspace' || element.kind === 'otherSession') return otherParent(element, this.othersNode, this.others);
     if (element.kind !== 'session' || !this.grouped) return undefined;
     const record = this.engine.get(element.name);
     return record ? this.groupNode(record.status) : undefined;
@@ -329,6 +358,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status).length);
     if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
     if (element.kind === 'kept' || element.kind === 'keptWorktree') return keptTreeItem(element, this.kept, Date.now());
+    if (element.kind === 'others' || element.kind === 'otherWorkspace' || element.kind === 'otherSession') return otherTreeItem(element, this.others);
     if (element.kind !== 'session') {
       const costs = (slug: string) => ({ ofSession: (name: string) => this.engine.get(name)?.usage?.costUsd, today: this.engine.usage.jobCostToday(slug) });
       return jobTreeItem(element, this.scheduler, Date.now(), costs);

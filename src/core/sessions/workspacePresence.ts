@@ -1,0 +1,113 @@
+/**
+ * What the workspaces sharing a tmux server see of one another (several projects open at once).
+ * The leader of each workspace publishes its live sessions' state and cost in their
+ * `@instar-state` tag as they change (one tmux call per changed session); a session that starts or
+ * stops waiting for a person also signals the server's change channel, so that every engine on
+ * the server lists at once. Every engine reads the other workspaces' sessions from the listing it
+ * makes anyway (the tag rides in `list-panes`): no call of its own.
+ */
+import { isEnded, SessionRecord } from '../model/sessionRecord';
+import { CHANGE_CHANNEL } from '../tmux/changeWatch';
+import type { PaneInfo } from '../tmux/parse';
+import { decodeStateTag, encodeStateTag, PublishedState, setStateTag } from '../tmux/sessionTags';
+import type { TmuxServers } from '../tmux/tmuxServers';
+import { Emitter } from '../util/emitter';
+import type { Logger } from '../util/host';
+import type { SessionStore } from './sessionStore';
+
+/** A live session of another workspace on this engine's tmux server. */
+export interface OtherSession {
+  /** Its workspace's key (as tagged). */
+  workspaceKey: string;
+  /** Its name in its workspace. */
+  name: string;
+  tmuxSession: string;
+  /** As its workspace's leader last published it; undefined where none did (an earlier version). */
+  status: string | undefined;
+  costUsd: number | undefined;
+  attached: boolean;
+}
+
+export class StatePublisher {
+  private publishing = false;
+  /** What was last written for each session (by id). */
+  private readonly published = new Map<string, string>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly servers: TmuxServers,
+    private readonly logger: Logger,
+  ) {
+    store.onDidChange(({ changed }) => {
+      if (this.publishing) this.publish(changed);
+    });
+  }
+
+  /** On while this engine leads its workspace: it publishes every live session's state at once, then each change. */
+  setPublishing(on: boolean): void {
+    if (on === this.publishing) return;
+    this.publishing = on;
+    this.published.clear();
+    if (on) this.publish(this.store.all());
+  }
+
+  private publish(records: readonly SessionRecord[]): void {
+    for (const record of records) {
+      // A session not yet in tmux (its spawn under way) is published at its next change.
+      if (isEnded(record) || record.paneId === undefined) continue;
+      const state: PublishedState = { status: record.status, costUsd: record.usage?.costUsd };
+      const value = encodeStateTag(state);
+      const before = this.published.get(record.id);
+      if (before === value) continue;
+      this.published.set(record.id, value);
+      const waitingChanged = (before?.startsWith('waiting') ?? false) !== (record.status === 'waiting');
+      const commands = [setStateTag(record.tmuxSession, state), ...(waitingChanged ? [['wait-for', '-S', CHANGE_CHANNEL]] : [])];
+      void this.servers
+        .client(record.tmuxSocket)
+        .run(commands)
+        .catch((error: Error) => {
+          if (this.published.get(record.id) === value) this.published.delete(record.id);
+          this.logger.debug(`Could not publish the state of ${record.name}: ${error.message}`);
+        });
+    }
+  }
+}
+
+/** The other workspaces' live sessions, from each listing of the engine's server; fires when they change. */
+export class OtherWorkspaces {
+  private sessions: OtherSession[] = [];
+  private key = '';
+  private readonly changes = new Emitter<readonly OtherSession[]>();
+  readonly onDidChange = this.changes.event;
+
+  constructor(private readonly workspace: string) {}
+
+  get list(): readonly OtherSession[] {
+    return this.sessions;
+  }
+
+  /** Takes a listing of the engine's server. */
+  take(panes: readonly PaneInfo[]): void {
+    const seen = new Map<string, OtherSession>();
+    for (const pane of panes) {
+      const { id, workspace, state } = pane.tags;
+      if (!id || !workspace || workspace === this.workspace || pane.dead || seen.has(pane.sessionName)) continue;
+      const published = decodeStateTag(state);
+      seen.set(pane.sessionName, {
+        workspaceKey: workspace,
+        // `<label>-<key>/<name>`, or (started before that naming) the name itself.
+        name: pane.sessionName.slice(pane.sessionName.lastIndexOf('/') + 1),
+        tmuxSession: pane.sessionName,
+        status: published?.status,
+        costUsd: published?.costUsd,
+        attached: pane.attachedClients > 0,
+      });
+    }
+    const sessions = [...seen.values()].sort((a, b) => a.workspaceKey.localeCompare(b.workspaceKey) || a.name.localeCompare(b.name));
+    const key = JSON.stringify(sessions);
+    if (key === this.key) return;
+    this.key = key;
+    this.sessions = sessions;
+    this.changes.fire(sessions);
+  }
+}
