@@ -24,6 +24,7 @@ import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
 import { measureWorktreeSpawn } from './worktreeBench';
 import { measureKeeper } from './keeperBench';
+import { measureWorkspaces } from './workspacesBench';
 import { measureInVsCode } from './vscodeBench';
 import { openSoakWindow, soak, SoakResult } from '../test/e2e/soak';
 
@@ -89,8 +90,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -294,6 +295,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const lateDetail = (figures: number[]) => `a job on * * * * *, ${figures.length} runs over ${sizes.keeper.firings} minutes (each run killed 5 s after its minute: the quiet agent never takes its prompt), from the cron minute to the run's record made, p50 ${round(percentile(figures, 50), 0)} ms; baseline: a bare setTimeout aimed at the same minutes (p50 ${round(percentile(kept.lateTimer, 50), 1)} ms)`;
   rows.push(ratioRow('Job start lateness p95, the keeper with no window', percentile(kept.lateKeeper, 95), percentile(kept.lateTimer, 95), 'ms', 1000, 'absolute', lateDetail(kept.lateKeeper)));
   rows.push(ratioRow("Job start lateness p95, a window's engine host", percentile(kept.lateWindow, 95), percentile(kept.lateTimer, 95), 'ms', 1000, 'absolute', `another workspace at the same minutes; ${lateDetail(kept.lateWindow)}`));
+  const shared = await measureWorkspaces(options.repo, sizes.workspaces, log);
+  const ofThree = `3 workspaces of ${sizes.workspaces.sessions} quiet hooked sessions on one tmux server`;
+  rows.push(
+    ratioRow(
+      `Refresh with ${ofThree}, all three, vs one workspace of ${3 * sizes.workspaces.sessions}`,
+      median(shared.threeRefresh),
+      median(shared.oneRefresh),
+      'ms',
+      1.2,
+      'lower',
+      `the three engines' refreshes one after another (what the machine does at a monitor tick with three windows open: each lists the whole server, checks its own sessions and takes the others' published states) vs one engine of ${3 * sizes.workspaces.sessions} sessions on a server of its own; median of ${sizes.workspaces.refreshRuns} in alternating order; one of the three alone: ${round(median(shared.oneOfThree), 1)} ms`,
+    ),
+  );
+  rows.push(ratioRow(`Keepers' resident memory, ${ofThree} (a keeper each)`, shared.threeKeepersMiB, shared.oneKeeperMiB, 'MiB', 3, 'lower', `VmRSS of the three dist/keeper.js together, 5 s after each started; baseline: one keeper of one workspace of ${3 * sizes.workspaces.sessions} sessions (the least a keeper per machine would hold)`));
   const usage = await measureUsage(options.repo, sizes.usage, log);
   const usageMB = sizes.usage.transcriptBytes / 1e6;
   const latencyDetail = (what: string, figures: number[], watch: number[]) =>
