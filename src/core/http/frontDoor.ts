@@ -174,7 +174,11 @@ export class FrontDoor {
   private forward(entry: DoorEntry, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<'answered' | 'refused'> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean) => {
-        const upstream = request({ host: '127.0.0.1', port: entry.port, method: req.method, path: req.url, headers: forwardedHeaders(req.headers, body.length), agent: this.agent });
+        // A request that changes something goes on a connection of its own: on a kept-alive one,
+        // closed by the API as it was reused, it could not be told from one the API had carried
+        // out before its host died, and must not be sent twice.
+        const reading = req.method === 'GET' || req.method === 'HEAD';
+        const upstream = request({ host: '127.0.0.1', port: entry.port, method: req.method, path: req.url, headers: forwardedHeaders(req.headers, body.length), agent: reading ? this.agent : false });
         // The client went away before its answer ended: so does the request (a wait stops waiting).
         const onGone = () => {
           if (!res.writableFinished) upstream.destroy();
@@ -203,8 +207,8 @@ export class FrontDoor {
           if (res.headersSent || res.destroyed) return void res.destroy();
           if (error.code === 'ECONNREFUSED') return resolve('refused');
           // A kept-alive connection the API closed as it was reused: once more on a new one.
-          if (!again && upstream.reusedSocket && error.code === 'ECONNRESET') return attempt(true);
-          reject(new HttpError(502, `This workspace's API (127.0.0.1:${entry.port}) broke off: ${error.message}.`));
+          if (!again && reading && upstream.reusedSocket && error.code === 'ECONNRESET') return attempt(true);
+          reject(new HttpError(502, `This workspace's API (127.0.0.1:${entry.port}) broke off before it answered (${error.message})${reading ? '' : ': the request may or may not have been carried out'}.`));
         });
         upstream.end(body);
       };
