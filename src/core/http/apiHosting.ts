@@ -229,7 +229,7 @@ export class ApiHosting {
     // then, so that the workspace joins the others once that host has the port.
     clearTimeout(this.recheck);
     if (problem !== undefined && this.election && !this.stopped) {
-      this.recheck = setTimeout(() => void this.findPublicPort(), 2 * (this.options.blockedRetryMs ?? RECHECK_MS / 2));
+      this.recheck = setTimeout(() => void this.findPublicPort(), this.options.blockedRetryMs === undefined ? RECHECK_MS : 2 * this.options.blockedRetryMs);
       this.recheck.unref();
     }
   }
