@@ -8,8 +8,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ApiServer } from '../core/http/apiServer';
-import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
+import { ApiHosting } from '../core/http/apiHosting';
+import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken } from '../core/http/instarConfig';
 import { JobScheduler } from '../core/jobs/jobScheduler';
 import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
 import { hasWorkToKeep, KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
@@ -50,7 +50,7 @@ export class Keeper {
   readonly engine: SessionEngine;
   private readonly leader: WorkspaceLeader;
   private readonly storage: FileStorage;
-  private api: { server: ApiServer; port: number; token: string; watcher?: Disposable } | undefined;
+  private api: { hosting: ApiHosting; watcher?: Disposable } | undefined;
   private scheduler: JobScheduler | undefined;
   private readonly startedAt = new Date();
   private disposed = false;
@@ -101,7 +101,8 @@ export class Keeper {
   }
 
   private apiEnvironment(): Record<string, string> {
-    return this.api ? agentApiEnvironment({ port: this.api.port, token: this.api.token }, this.options.workspace) : {};
+    const hosting = this.api?.hosting;
+    return hosting?.publicPort !== undefined ? agentApiEnvironment({ port: hosting.publicPort, token: hosting.token }, this.options.workspace) : {};
   }
 
   /** Whether there is anything to keep: a live session, or an enabled job. */
@@ -138,9 +139,9 @@ export class Keeper {
     return this.leader.leading;
   }
 
-  /** Where its API listens (undefined while it does not). */
+  /** Where scripts and agents call its API (undefined while it serves none). */
   get apiPort(): number | undefined {
-    return this.api?.port;
+    return this.api?.hosting.publicPort;
   }
 
   get jobs(): JobScheduler | undefined {
@@ -167,21 +168,26 @@ export class Keeper {
 
   private async startApi(): Promise<void> {
     const { workspace, logger } = this.options;
-    const settings = this.settings;
     // The workspace's token, as every window and every running session knows it; a new one only where there is none.
     const token = (await readWorkspaceToken(workspace)) ?? generateToken();
-    const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: workspace, version: this.options.version, logger });
+    const hosting = new ApiHosting({ engine: this.engine, port: this.settings.apiPort, token, folder: workspace, workspaceKey: this.engine.workspaceKey, version: this.options.version, logger, label: 'The keeper' });
+    // The port moved (the shared one taken or let go) or the token was renewed: agents and keeper.json follow.
+    hosting.onDidChange(() => {
+      if (this.api?.hosting !== hosting) return;
+      this.engine.configure(engineSettings(this.settings, this.apiEnvironment(), () => undefined));
+      void this.writeInfo();
+    });
     try {
-      const port = await server.start();
-      this.api = { server, port, token };
-      await writeInstarConfig(workspace, { port, token });
-      this.api.watcher = this.followToken(server);
-      this.engine.configure(engineSettings(settings, this.apiEnvironment(), () => undefined));
-      await this.writeInfo();
-      logger.info(`API listening on http://127.0.0.1:${port}`);
+      await hosting.start();
     } catch (error) {
-      logger.error(`The keeper could not start the API on port ${settings.apiPort}: ${(error as Error).message}. Set instar.api.port in .vscode/settings.json to a free port (0 for any).`);
+      logger.error(`The keeper could not start the API: ${(error as Error).message}`);
+      await hosting.stop();
+      return;
     }
+    this.api = { hosting };
+    this.api.watcher = this.followToken(hosting);
+    this.engine.configure(engineSettings(this.settings, this.apiEnvironment(), () => undefined));
+    await this.writeInfo();
   }
 
   /**
@@ -189,22 +195,19 @@ export class Keeper {
    * once), and puts its own port back where another host wrote its own (a window that was starting
    * its API as it handed the lead over).
    */
-  private followToken(server: ApiServer): Disposable | undefined {
+  private followToken(hosting: ApiHosting): Disposable | undefined {
     const { workspace, logger } = this.options;
     try {
       return watchFileIn(path.join(workspace, '.instar'), 'config.json', () => {
         void Promise.all([readWorkspaceToken(workspace), readInstarConfig(workspace)]).then(async ([token, config]) => {
-          const api = this.api;
-          if (!api || api.server !== server) return;
-          if (token && token !== api.token) {
-            api.token = token;
-            server.setToken(token);
+          if (this.api?.hosting !== hosting) return;
+          if (token && token !== hosting.token) {
+            await hosting.setToken(token);
             this.engine.configure(engineSettings(this.settings, this.apiEnvironment(), () => undefined));
             logger.info('The API token was rotated: the old one is refused from now on');
           }
-          if (config?.port !== api.port) {
-            logger.info(`.instar/config.json named port ${config?.port ?? 'none'}; the API is on ${api.port}, written back`);
-            await writeInstarConfig(workspace, { port: api.port, token: api.token });
+          if (config?.port !== hosting.publicPort && (await hosting.republish())) {
+            logger.info(`.instar/config.json named port ${config?.port ?? 'none'}; the API is on ${hosting.publicPort}, written back`);
           }
         }).catch((error: Error) => logger.warn(`Could not follow .instar/config.json: ${error.message}`));
       });
@@ -219,7 +222,7 @@ export class Keeper {
     if (!api) return;
     this.api = undefined;
     api.watcher?.dispose();
-    await api.server.stop();
+    await api.hosting.stop();
     this.engine.configure({ agentEnv: this.settings.agentEnv });
   }
 
@@ -242,7 +245,7 @@ export class Keeper {
   }
 
   private async writeInfo(): Promise<void> {
-    const info: KeeperInfo = { pid: process.pid, startedAt: this.startedAt.toISOString(), workspace: this.options.workspace, port: this.api?.port };
+    const info: KeeperInfo = { pid: process.pid, startedAt: this.startedAt.toISOString(), workspace: this.options.workspace, port: this.api?.hosting.publicPort };
     await writeFileAtomic(path.join(this.options.stateDir, KEEPER_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`).catch((error: Error) => this.options.logger.warn(`Could not write ${KEEPER_INFO_FILE}: ${error.message}`));
   }
 

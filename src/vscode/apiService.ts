@@ -6,7 +6,7 @@
  * INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN (in a window that does not lead, those of the leader's API).
  */
 import * as vscode from 'vscode';
-import { ApiServer } from '../core/http/apiServer';
+import { ApiHosting } from '../core/http/apiHosting';
 import { agentApiEnvironment, generateToken, readInstarConfig, readWorkspaceToken, writeInstarConfig } from '../core/http/instarConfig';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
@@ -31,12 +31,15 @@ export interface ApiServiceHost {
 
 export class ApiService implements vscode.Disposable {
   private readonly store = new DisposableStore();
-  private server: ApiServer | undefined;
-  /** The port it listens on, the one the settings asked for (0: any free one) and the folder. */
-  private running: { port: number; requested: number; folder: string } | undefined;
+  /** The API as this window serves it, with the port the settings asked for and the folder. */
+  private running: { hosting: ApiHosting; requested: number; folder: string } | undefined;
   private pendingToken: Promise<string> | undefined;
   /** The variables agents get while the API runs. */
   agentEnv: Record<string, string> = {};
+  private currentProblem: string | undefined;
+  private readonly problemEmitter = this.store.add(new vscode.EventEmitter<string | undefined>());
+  /** Fires when `problem` changes. */
+  readonly onDidChangeProblem = this.problemEmitter.event;
 
   constructor(
     private readonly engine: SessionEngine,
@@ -62,6 +65,7 @@ export class ApiService implements vscode.Disposable {
     const enabled = settings.apiEnabled && folder !== undefined;
     const wanted = enabled && this.leader.leading;
     if (this.running && (!wanted || this.running.requested !== settings.apiPort || this.running.folder !== folder)) await this.stop();
+    if (!wanted) this.setProblem(undefined);
     if (enabled && !wanted) {
       // Another window of the workspace runs the API: agents spawned here call it.
       const config = await readInstarConfig(folder);
@@ -72,18 +76,54 @@ export class ApiService implements vscode.Disposable {
     }
     if (!wanted || this.running) return;
     const token = await this.token();
-    const server = new ApiServer(this.engine, { port: settings.apiPort, token, cwd: folder, version: this.host.version, logger: this.host.logger });
+    const hosting = new ApiHosting({
+      engine: this.engine,
+      port: settings.apiPort,
+      token,
+      folder,
+      workspaceKey: this.engine.workspaceKey,
+      version: this.host.version,
+      logger: this.host.logger,
+      label: 'This window',
+      onToken: (renewed) => void this.host.secrets.store(TOKEN_KEY, renewed),
+    });
+    // The port moved (the shared one taken or let go) or the token was renewed: agents follow.
+    hosting.onDidChange(() => {
+      if (this.running?.hosting !== hosting) return;
+      this.publishEnvironment(hosting, folder);
+      this.setProblem(hosting.problem);
+    });
     try {
-      const port = await server.start();
-      this.server = server;
-      this.running = { port, requested: settings.apiPort, folder };
-      await writeInstarConfig(folder, { port, token });
-      this.setEnvironment(agentApiEnvironment({ port, token }, folder));
-      this.host.logger.info(`API listening on http://127.0.0.1:${port}`);
-      this.host.onListening?.(folder);
+      await hosting.start();
     } catch (error) {
+      await hosting.stop();
+      this.setProblem((error as Error).message);
       void vscode.window.showErrorMessage(`Instar Sessions could not start its API: ${(error as Error).message}`);
+      return;
     }
+    this.running = { hosting, requested: settings.apiPort, folder };
+    this.publishEnvironment(hosting, folder);
+    this.setProblem(hosting.problem);
+    this.host.onListening?.(folder);
+  }
+
+  /**
+   * What is wrong with this window's API: it could not start (a port set and taken), or it
+   * answers elsewhere than the port every workspace shares. Undefined when nothing is (or another
+   * host serves the API).
+   */
+  get problem(): string | undefined {
+    return this.currentProblem;
+  }
+
+  private setProblem(problem: string | undefined): void {
+    if (problem === this.currentProblem) return;
+    this.currentProblem = problem;
+    this.problemEmitter.fire(problem);
+  }
+
+  private publishEnvironment(hosting: ApiHosting, folder: string): void {
+    if (hosting.publicPort !== undefined) this.setEnvironment(agentApiEnvironment({ port: hosting.publicPort, token: hosting.token }, folder));
   }
 
   async copyToken(): Promise<string> {
@@ -99,10 +139,10 @@ export class ApiService implements vscode.Disposable {
   async rotateToken(): Promise<string> {
     const token = generateToken();
     await this.host.secrets.store(TOKEN_KEY, token);
-    if (this.server && this.running) {
-      this.server.setToken(token);
-      await writeInstarConfig(this.running.folder, { port: this.running.port, token });
-      this.setEnvironment(agentApiEnvironment({ port: this.running.port, token }, this.running.folder));
+    if (this.running) {
+      const { hosting, folder } = this.running;
+      await hosting.setToken(token);
+      this.publishEnvironment(hosting, folder);
       return token;
     }
     const folder = this.gate.trustedFolder();
@@ -143,14 +183,15 @@ export class ApiService implements vscode.Disposable {
   }
 
   private async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = undefined;
+    const hosting = this.running?.hosting;
     this.running = undefined;
+    await hosting?.stop();
+    this.setProblem(undefined);
     this.setEnvironment({});
   }
 
   dispose(): void {
     this.store.dispose();
-    void this.server?.stop();
+    void this.running?.hosting.stop();
   }
 }

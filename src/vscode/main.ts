@@ -90,6 +90,8 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
       if (settings.value.notifications !== 'off') void offerSkill(skillSource, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`));
     },
   }));
+  // What keeps the API off its port, at the top of the view until it is solved.
+  store.add(api.onDidChangeProblem((problem) => (view.message = problem === undefined ? undefined : `API: ${problem}`)));
   store.add(settings.onDidChange(() => {
     configureEngine();
     void environment.check();

@@ -7,6 +7,7 @@
  * Configuration comes as JSON in INSTAR_HOST_CONFIG. A host started with `crashBeforeSaving` kills
  * itself (SIGKILL) when it is about to save that session: a host that dies before saving a spawn.
  */
+import { ApiHosting } from '../../src/core/http/apiHosting';
 import { ApiServer } from '../../src/core/http/apiServer';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { WorkspaceLeader } from '../../src/core/lead/workspaceLeader';
@@ -27,7 +28,8 @@ export interface HostConfig {
   crashBeforeSaving?: string;
   /** The text of .instar/jobs.json, run while this host leads. */
   jobs?: string;
-  api?: { port: number; token: string };
+  /** The API while it leads; `shared`: behind the front door on `port` (ApiHosting), with the door registry under that state root. */
+  api?: { port: number; token: string; shared?: { stateRoot: string }; requestsPerMinute?: number };
   /** The workspace's lead secret: with it, this host hands the lead to a keeper that asks (as a window does). */
   secret?: string;
   /** The key the workspace's sessions are tagged with (a keeper's, to share its sessions). */
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     logger,
   });
   const leader = new WorkspaceLeader({ workspace: engine.workspaceKey, logger, retryMs: 1000, label: config.label, secret: config.secret });
-  let api: ApiServer | undefined;
+  let api: ApiServer | ApiHosting | undefined;
   let scheduler: JobScheduler | undefined;
   leader.onDidChange(async (leading) => {
     if (!leading) {
@@ -102,8 +104,12 @@ async function main(): Promise<void> {
       scheduler.load(config.jobs);
       await scheduler.start();
     }
-    if (config.api) {
-      api = new ApiServer(engine, { port: config.api.port, token: config.api.token, cwd: config.cwd, version: 'test', logger });
+    if (config.api?.shared) {
+      const { port, token, shared, requestsPerMinute } = config.api;
+      api = new ApiHosting({ engine, port, sharedPort: port, token, folder: config.cwd, workspaceKey: engine.workspaceKey, version: 'test', logger, label: config.label, stateRoot: shared.stateRoot, requestsPerMinute });
+      await api.start();
+    } else if (config.api) {
+      api = new ApiServer(engine, { port: config.api.port, token: config.api.token, cwd: config.cwd, version: 'test', logger, requestsPerMinute: config.api.requestsPerMinute });
       await api.start();
     }
   });

@@ -4,7 +4,7 @@
  * from browsers (an Origin header) and from non-loopback Host names refused; bodies bounded;
  * a per-client rate limit. Errors are JSON `{"error": message}`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InstarError } from '../util/errors';
@@ -12,6 +12,7 @@ import type { Logger } from '../util/host';
 import type { SessionEngine, SessionResult } from '../sessions/sessionEngine';
 import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
 import { MAX_PROMPT_BYTES } from '../sessions/validation';
+import { bearerToken, MISSING_TOKEN, refuseForeignRequest, tokenDigest, WRONG_TOKEN } from './apiGuards';
 import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten, STATUS_OF_CODE } from './httpRequest';
 import { countByStatus, isEnded, SESSION_STATUSES } from '../model/sessionRecord';
 import { ApiSession, toApiSession, withDialog } from './apiSession';
@@ -54,8 +55,6 @@ export const MAX_BODY_BYTES = 6 * Math.max(MAX_PROMPT_BYTES, MAX_INPUT_BYTES) + 
 const KEYS_RULE =
   '1 to 100 key names, such as ["Escape"], ["1"] or ["C-c"]: a single printable character, Enter, Escape, Tab, BTab, BSpace, Space, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1–F12, or C-/M-/S- with a letter or digit';
 
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
-
 /** Event streams open at once, at most. */
 const MAX_STREAMS = 64;
 
@@ -70,7 +69,7 @@ export class ApiServer {
     private readonly engine: SessionEngine,
     private readonly options: ApiServerOptions,
   ) {
-    this.token = digest(options.token);
+    this.token = tokenDigest(options.token);
     this.routes = [
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
       { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
@@ -189,9 +188,10 @@ export class ApiServer {
     return new Promise((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         this.server = undefined;
+        // The code stays on the error: a host says in its own words what to do about a port taken.
         reject(
           error.code === 'EADDRINUSE'
-            ? new Error(`Port ${this.options.port} on 127.0.0.1 is already in use: choose another port in instar.api.port, or stop what is using it.`)
+            ? Object.assign(new Error(`Port ${this.options.port} on 127.0.0.1 is already in use: choose another port in instar.api.port, or stop what is using it.`), { code: 'EADDRINUSE' })
             : error,
         );
       });
@@ -208,7 +208,7 @@ export class ApiServer {
   }
 
   setToken(token: string): void {
-    this.token = digest(token);
+    this.token = tokenDigest(token);
   }
 
   /**
@@ -267,8 +267,7 @@ export class ApiServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown] | undefined> {
-    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, 'The Host header must name this machine (127.0.0.1 or localhost).');
-    if (req.headers.origin !== undefined) throw new HttpError(403, 'Requests from web pages are refused.');
+    refuseForeignRequest(req);
     this.limit(req.socket.remoteAddress ?? 'unknown');
     const url = parseTarget(req.url ?? '/');
     // The first route that matches and takes the method: POST /sessions/batch, and GET of a session named "batch".
@@ -289,9 +288,9 @@ export class ApiServer {
   }
 
   private authorize(header: string | undefined): void {
-    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (!match) throw new HttpError(401, 'Missing "Authorization: Bearer <token>" (the token is in .instar/config.json).');
-    if (!timingSafeEqual(digest(match[1].trim()), this.token)) throw new HttpError(403, 'The token is wrong.');
+    const token = bearerToken(header);
+    if (token === undefined) throw new HttpError(401, MISSING_TOKEN);
+    if (!timingSafeEqual(tokenDigest(token), this.token)) throw new HttpError(403, WRONG_TOKEN);
   }
 
   private limit(client: string): void {
@@ -313,8 +312,4 @@ export class ApiServer {
 function apiResult(result: SessionResult): Record<string, unknown> {
   const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
   return { ...result, session: result.name, answeredAt: iso(result.answeredAt), endedAt: iso(result.endedAt) };
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -20,12 +20,25 @@ export class HttpError extends Error {
 
 /** A request's body as a JSON object, read up to `max` bytes; every way it can be wrong is a 4xx. */
 export async function readJsonBody(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+  const text = await readBody(req, max);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'The body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
+  return parsed as Record<string, unknown>;
+}
+
+/** A request's body, read up to `max` bytes: 413 over it, 400 when it is cut short or cannot be read. */
+export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   // Connection: close, so that the rest of a body too large is not read to keep the connection.
   const tooLarge = () => new HttpError(413, `The body is over ${max} bytes (${formatBytes(max)}).`, { Connection: 'close' });
   if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
   const cutShort = () => new HttpError(400, 'The body was cut short: the client closed the connection.');
   if (req.destroyed) throw cutShort();
-  const text = await new Promise<Buffer>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (error?: Error) => {
@@ -46,14 +59,6 @@ export async function readJsonBody(req: IncomingMessage, max: number): Promise<R
     const onAborted = () => done(cutShort());
     req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('close', onAborted);
   });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'The body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
-  return parsed as Record<string, unknown>;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface WorkspaceLeaderOptions {
   role?: LeaderRole;
   /** The workspace's lead secret (leadSecret()): a window hands the lead over only to a keeper that gives it. */
   secret?: string;
+  /** What it leads, for the log ("the workspace: scheduled jobs and the API run here" unless given). */
+  leads?: string;
 }
 
 export type LeaderRole = 'window' | 'keeper';
@@ -145,7 +147,7 @@ export class WorkspaceLeader {
     this.clearTimer();
     this.watch?.destroy();
     this.watch = undefined;
-    this.options.logger.info(`${this.options.label ?? 'This window'} leads the workspace: scheduled jobs and the API run here`);
+    this.options.logger.info(`${this.options.label ?? 'This window'} leads ${this.options.leads ?? 'the workspace: scheduled jobs and the API run here'}`);
     this.emitter.fire(true);
   }
 
