@@ -4,8 +4,7 @@
  * noted on the machine (read again when a workspace it does not know appears), handed to the view.
  */
 import * as vscode from 'vscode';
-import { notedWorkspaces } from '../core/lead/workspaceDirectory';
-import { workspaceKeyOf } from '../core/sessions/recordTags';
+import { workspaceFolders } from '../core/lead/workspaceDirectory';
 import type { OtherSession, SessionEngine } from '../core/sessions/sessionEngine';
 import type { Logger } from '../core/util/host';
 
@@ -46,8 +45,7 @@ export class OtherWorkspaces implements vscode.Disposable {
   private async readNotes(): Promise<void> {
     this.readAt = Date.now();
     try {
-      const entries = await notedWorkspaces();
-      this.folders = new Map(entries.map((entry) => [workspaceKeyOf(entry), entry.folder]));
+      this.folders = await workspaceFolders();
     } catch (error) {
       this.logger.debug(`Could not read the workspaces noted on this machine: ${(error as Error).message}`);
     }

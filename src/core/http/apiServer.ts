@@ -7,6 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { workspaceFolders } from '../lead/workspaceDirectory';
 import { InstarError } from '../util/errors';
 import type { Logger } from '../util/host';
 import type { SessionEngine, SessionResult } from '../sessions/sessionEngine';
@@ -33,7 +34,7 @@ export interface ApiServerOptions {
   cwd: string;
   version: string;
   logger: Logger;
-  /** The folders of the workspaces noted on this machine, by key (for the other workspaces' sessions). */
+  /** The folders of the workspaces noted on this machine, by key (for the other workspaces' sessions; default: the machine's notes). */
   workspaceFolders?: () => Promise<ReadonlyMap<string, string>>;
   /** Requests a client may make per minute (a token bucket). */
   requestsPerMinute?: number;
@@ -216,7 +217,7 @@ export class ApiServer {
    * sessions with state and cost as each one's leader publishes them, those waiting first).
    */
   private async workspaces(): Promise<unknown> {
-    const folders = (await this.options.workspaceFolders?.().catch(() => undefined)) ?? new Map<string, string>();
+    const folders = await (this.options.workspaceFolders ?? workspaceFolders)().catch(() => new Map<string, string>());
     const others = new Map<string, { key: string; folder: string | null; sessions: unknown[] }>();
     const sessions = [...this.engine.others.list].sort((a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name));
     for (const session of sessions) {

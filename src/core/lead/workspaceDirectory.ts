@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { workspaceKeyOf } from '../sessions/recordTags';
 import { writeFileAtomic } from '../util/atomicWrite';
 
 export interface WorkspaceEntry {
@@ -103,4 +104,9 @@ export async function notedWorkspaces(root = machineStateRoot()): Promise<Worksp
       }),
   );
   return entries.filter((entry): entry is WorkspaceEntry => entry !== undefined);
+}
+
+/** The folder of each workspace noted on this machine, by the key its sessions are tagged with. */
+export async function workspaceFolders(root = machineStateRoot()): Promise<Map<string, string>> {
+  return new Map((await notedWorkspaces(root)).map((entry) => [workspaceKeyOf(entry), entry.folder]));
 }
