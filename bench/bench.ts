@@ -25,6 +25,7 @@ import { measureUsage } from './usageBench';
 import { measureWorktreeSpawn } from './worktreeBench';
 import { measureKeeper } from './keeperBench';
 import { measureWorkspaces } from './workspacesBench';
+import { measureDoor } from './doorBench';
 import { measureInVsCode } from './vscodeBench';
 import { openSoakWindow, soak, SoakResult } from '../test/e2e/soak';
 
@@ -90,8 +91,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 500 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -309,6 +310,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     ),
   );
   rows.push(ratioRow(`Keepers' resident memory, ${ofThree} (a keeper each)`, shared.threeKeepersMiB, shared.oneKeeperMiB, 'MiB', 3, 'lower', `VmRSS of the three dist/keeper.js together, 5 s after each started; baseline: one keeper of one workspace of ${3 * sizes.workspaces.sessions} sessions (the least a keeper per machine would hold)`));
+  const door = await measureDoor({ sessions: sizes.workspaces.sessions, calls: sizes.workspaces.doorCalls, log });
+  rows.push(ratioRow('API call p95 through the shared port (4040), the workspace of the host that holds it, vs straight to its own port', door.sameHostDoorP95, door.sameHostDirectP95, 'ms', 1.1, 'lower', `GET /sessions on a kept-alive connection, the two taken in turn, ${door.sameHostCalls} calls each after a warm-up; the door hands the call to the API of its own process (no second connection); p50 ${round(door.sameHostDoorP50, 2)} ms vs ${round(door.sameHostDirectP50, 2)} ms`));
+  rows.push(ratioRow(`API call p95 through the shared port (4040), a workspace of another host (${door.sessions} sessions), vs straight to its own port`, door.doorP95, door.directP95, 'ms', 1.1, 'lower', `GET /sessions on a kept-alive connection, the two taken in turn, ${door.calls} calls each after a warm-up; the door (in another engine host's process, as another window's) forwards it to the workspace's API on a kept-alive connection; p50 ${round(door.doorP50, 2)} ms vs ${round(door.directP50, 2)} ms`));
   const usage = await measureUsage(options.repo, sizes.usage, log);
   const usageMB = sizes.usage.transcriptBytes / 1e6;
   const latencyDetail = (what: string, figures: number[], watch: number[]) =>

@@ -44,6 +44,11 @@ export interface DoorFigures {
   ratio: number;
   /** The same where the workspace's own host holds the door (few records: its workspace has none). */
   sameHostRatio: number;
+  sameHostCalls: number;
+  sameHostDoorP50: number;
+  sameHostDoorP95: number;
+  sameHostDirectP50: number;
+  sameHostDirectP95: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -135,7 +140,7 @@ export async function measureDoor(sizes: DoorSizes = {}): Promise<DoorFigures> {
     }
     spawner.destroy();
     const other = await compare(doorPort, measured.own, measured.token, calls);
-    const same = await compare(doorPort, holder.own, holder.token, Math.max(20, Math.round(calls / 4)));
+    const same = await compare(doorPort, holder.own, holder.token, calls);
     const figures: DoorFigures = {
       sessions,
       calls,
@@ -145,6 +150,11 @@ export async function measureDoor(sizes: DoorSizes = {}): Promise<DoorFigures> {
       directP95: percentile(other.direct, 95),
       ratio: percentile(other.door, 95) / percentile(other.direct, 95),
       sameHostRatio: percentile(same.door, 95) / percentile(same.direct, 95),
+      sameHostCalls: same.door.length,
+      sameHostDoorP50: percentile(same.door, 50),
+      sameHostDoorP95: percentile(same.door, 95),
+      sameHostDirectP50: percentile(same.direct, 50),
+      sameHostDirectP95: percentile(same.direct, 95),
     };
     log(`door bench: p95 ${figures.doorP95.toFixed(2)} ms through the door, ${figures.directP95.toFixed(2)} ms straight (×${figures.ratio.toFixed(2)}; ×${figures.sameHostRatio.toFixed(2)} where the door is in the workspace's own host)`);
     return figures;

@@ -59,6 +59,17 @@ const KEYS_RULE =
 /** Event streams open at once, at most. */
 const MAX_STREAMS = 64;
 
+/**
+ * The APIs this process serves, by port: the front door, when this process holds it, hands a
+ * request for one of them to its handler at once, not through a second connection.
+ */
+const IN_PROCESS = new Map<number, (req: IncomingMessage, res: ServerResponse) => void>();
+
+/** The handler of the API this process serves on `port`, if it serves one there. */
+export function inProcessApi(port: number): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+  return IN_PROCESS.get(port);
+}
+
 export class ApiServer {
   private server: Server | undefined;
   private token: Buffer;
@@ -184,8 +195,13 @@ export class ApiServer {
 
   /** Listens on 127.0.0.1; resolves with the port, or rejects with a readable error. */
   start(): Promise<number> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const server = createServer(handler);
     this.server = server;
+    server.once('listening', () => IN_PROCESS.set((server.address() as AddressInfo).port, handler));
+    server.once('close', () => {
+      for (const [port, held] of IN_PROCESS) if (held === handler) IN_PROCESS.delete(port);
+    });
     return new Promise((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         this.server = undefined;

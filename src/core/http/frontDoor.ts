@@ -14,7 +14,7 @@
 import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../util/host';
 import { bearerToken, MISSING_TOKEN, refuseForeignRequest, tokenDigest, WRONG_TOKEN } from './apiGuards';
-import { MAX_BODY_BYTES } from './apiServer';
+import { inProcessApi, MAX_BODY_BYTES } from './apiServer';
 import { DoorEntry, DoorRegistry, registryId } from './doorRegistry';
 import { HttpError, readBody, send } from './httpRequest';
 
@@ -123,6 +123,9 @@ export class FrontDoor {
       if (isHealth) return send(res, 200, this.health());
       throw new HttpError(403, WRONG_TOKEN);
     }
+    // The API of this very process (the host that holds the door serves its own workspace): no second connection.
+    const own = found.length === 1 && found[0].pid === process.pid ? inProcessApi(found[0].port) : undefined;
+    if (own) return own(req, res);
     // A request with neither length nor chunks has no body (GET, DELETE): nothing to wait for.
     const body = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined ? NO_BODY : await readBody(req, MAX_BODY_BYTES);
     const deadline = Date.now() + takeoverMs;
