@@ -25,6 +25,8 @@ import { systemClock, type Logger } from '../core/util/host';
 
 export interface KeeperOptions {
   workspace: string;
+  /** The other folders of a multi-root workspace: their jobs run too, and a spawn may name them. */
+  folders?: readonly string[];
   stateDir: string;
   /** The key the workspace's sessions are tagged with (undefined: the default for the state folder). */
   workspaceKey?: string;
@@ -170,7 +172,7 @@ export class Keeper {
     const { workspace, logger } = this.options;
     // The workspace's token, as every window and every running session knows it; a new one only where there is none.
     const token = (await readWorkspaceToken(workspace)) ?? generateToken();
-    const hosting = new ApiHosting({ engine: this.engine, port: this.settings.apiPort, token, folder: workspace, workspaceKey: this.engine.workspaceKey, version: this.options.version, logger, label: 'The keeper' });
+    const hosting = new ApiHosting({ engine: this.engine, port: this.settings.apiPort, token, folder: workspace, folders: [workspace, ...(this.options.folders ?? [])], workspaceKey: this.engine.workspaceKey, version: this.options.version, logger, label: 'The keeper' });
     // The port moved (the shared one taken or let go) or the token was renewed: agents and keeper.json follow.
     hosting.onDidChange(() => {
       if (this.api?.hosting !== hosting) return;
@@ -234,7 +236,7 @@ export class Keeper {
     const scheduler = this.store.add(new JobScheduler(this.engine, { cwd: workspace, storage, clock: systemClock, logger, runMissed: settings.runMissedJobs }));
     this.scheduler = scheduler;
     try {
-      this.store.add(await watchJobsFile(workspace, scheduler));
+      for (const folder of [workspace, ...(this.options.folders ?? [])]) this.store.add(await watchJobsFile(folder, scheduler));
       this.store.add(watchJobsState(this.options.stateDir, scheduler));
       await scheduler.start();
       const enabled = scheduler.list().filter((job) => job.enabled).length;

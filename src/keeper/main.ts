@@ -19,10 +19,12 @@ import { Keeper } from './keeper';
 import { keeperLogger } from './keeperLog';
 import { readWorkspaceSettings } from './workspaceSettings';
 
-const USAGE = 'Usage: instar keeper [status | start | stop] [--workspace <folder>] [--state-dir <folder>] [--no-api] [--debug]';
+const USAGE = 'Usage: instar keeper [status | start | stop] [--workspace <folder>] [--folder <another folder of a multi-root workspace>]… [--state-dir <folder>] [--no-api] [--debug]';
 
 interface KeeperArgs {
   workspace: string;
+  /** The other folders of a multi-root workspace (their jobs run too; spawns may name them). */
+  folders: string[];
   stateDir?: string;
   api: boolean;
   debug: boolean;
@@ -32,7 +34,7 @@ interface KeeperArgs {
 }
 
 function parse(argv: readonly string[]): KeeperArgs {
-  const args: KeeperArgs = { workspace: process.cwd(), api: true, debug: false };
+  const args: KeeperArgs = { workspace: process.cwd(), folders: [], api: true, debug: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -41,6 +43,7 @@ function parse(argv: readonly string[]): KeeperArgs {
       return path.resolve(found);
     };
     if (name === '--workspace') args.workspace = value();
+    else if (name === '--folder') args.folders.push(value());
     else if (name === '--state-dir') args.stateDir = value();
     else if (name === '--settings-file') args.settingsFile = value();
     else if (name === '--linger-minutes') {
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     .catch(() => 'unknown');
   const keeper = new Keeper({
     workspace: args.workspace,
+    folders: args.folders,
     stateDir: found.stateDir,
     workspaceKey: found.workspaceKey,
     settings,

@@ -81,6 +81,7 @@ export class ApiService implements vscode.Disposable {
       port: settings.apiPort,
       token,
       folder,
+      folders: this.gate.trustedFolders(),
       workspaceKey: this.engine.workspaceKey,
       version: this.host.version,
       logger: this.host.logger,

@@ -107,6 +107,7 @@ export class BackgroundKeeper implements vscode.Disposable {
       runtime: process.execPath,
       script: this.options.script,
       workspace: folder,
+      folders: this.gate.trustedFolders().slice(1),
       stateDir: this.options.stateDir,
       lingerMinutes: settings.keeperLingerMinutes,
       settingsFile: path.join(this.options.stateDir, SETTINGS_FILE),

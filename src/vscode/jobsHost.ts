@@ -93,7 +93,8 @@ export class JobsHost implements vscode.Disposable {
       }),
     );
     try {
-      this.store.add(await watchJobsFile(folder, scheduler));
+      // Each folder's jobs (a multi-root workspace's), the first one's first.
+      for (const each of [folder, ...this.gate.trustedFolders().filter((other) => other !== folder)]) this.store.add(await watchJobsFile(each, scheduler));
       this.loaded.fire(scheduler);
     } catch (error) {
       logger.error(`Jobs: ${(error as Error).message}`);

@@ -24,6 +24,12 @@ export class WorkspaceGate implements vscode.Disposable {
     return vscode.workspace.isTrusted && folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
   }
 
+  /** Every folder of the workspace on disk (a multi-root workspace has several), the first first, when agents may run in them. */
+  trustedFolders(): string[] {
+    if (!vscode.workspace.isTrusted) return [];
+    return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+  }
+
   /**
    * The folder to spawn `what` in: the active editor's workspace folder, or the first one.
    * Untrusted: shows why and returns undefined. No folder on disk: throws.

@@ -156,6 +156,34 @@ describe('job scheduler', () => {
     assert.equal(sessionsOf('every5').length, 2);
   });
 
+  it("runs each folder's jobs of a multi-root workspace in that folder, and refuses a slug another folder has", async () => {
+    const lib = join(h.root, 'lib');
+    await mkdir(join(lib, '.instar'), { recursive: true });
+    await writeFile(join(lib, '.instar', 'jobs.json'), JSON.stringify([{ slug: 'lib-lint', schedule: '0 0 1 1 *', prompt: 'Lint the library' }, { slug: 'every5', schedule: '0 0 1 1 *', prompt: 'Not this one' }]));
+    const other = new JobScheduler(h.engine, { cwd: h.root, storage: new MemoryStorage(), clock, logger: silentLogger, runMissed: false });
+    try {
+      other.load(JSON.stringify([{ slug: 'every5', schedule: '0 0 1 1 *', prompt: 'The first folder has it' }]));
+      const watching = await watchJobsFile(lib, other);
+      try {
+        assert.deepEqual(other.list().map((state) => [state.definition.slug, state.folder]), [['every5', h.root], ['lib-lint', lib]]);
+        assert.equal(other.get('every5')?.definition.prompt, 'The first folder has it');
+        assert.equal(other.problems.length, 1);
+        assert.match(other.problems[0], new RegExp(`^${lib}: slug "every5" is already a job of ${h.root}/\\.instar/jobs\\.json: slugs are the workspace's, give this one another`));
+        const run = await other.runNow('lib-lint');
+        assert.equal(run?.cwd, lib, "the run starts in its folder");
+        await h.engine.kill(run!.name);
+        // The first folder's jobs come back untouched when the library's file changes.
+        other.loadFolder(lib, undefined);
+        assert.deepEqual(other.list().map((state) => state.definition.slug), ['every5']);
+        assert.deepEqual(other.problems, []);
+      } finally {
+        watching.dispose();
+      }
+    } finally {
+      other.dispose();
+    }
+  });
+
   it('respawns keepAlive jobs when their session ends, backing off after errors', async () => {
     clock.t = at('2026-11-25T11:00:30');
     scheduler.load(JSON.stringify([{ slug: 'keeper', schedule: '0 0 1 1 *', prompt: 'Stay up', keepAlive: true }]));

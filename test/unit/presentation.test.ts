@@ -134,6 +134,7 @@ describe('session presentation', () => {
 describe('job presentation', () => {
   const state: JobState = {
     definition: { slug: 'nightly', name: 'Nightly audit', schedule: '0 2 * * *', prompt: 'Audit', enabled: true, keepAlive: false, endWhenIdleMs: 30_000 },
+    folder: '/w',
     enabled: true,
     nextRunAt: NOW + 3_600_000,
     failures: 0,

@@ -33,6 +33,8 @@ export interface ApiHostingOptions {
   token: string;
   /** The workspace folder (sessions run there; `.instar/config.json` is written there). */
   folder: string;
+  /** Every folder of a multi-root workspace, the first first: a spawn may name any. */
+  folders?: readonly string[];
   workspaceKey: string;
   version: string;
   logger: Logger;
@@ -119,8 +121,8 @@ export class ApiHosting {
   }
 
   private newServer(port: number): ApiServer {
-    const { engine, folder, version, logger, requestsPerMinute } = this.options;
-    return new ApiServer(engine, { port, token: this.currentToken, cwd: folder, version, logger, requestsPerMinute });
+    const { engine, folder, folders, version, logger, requestsPerMinute } = this.options;
+    return new ApiServer(engine, { port, token: this.currentToken, cwd: folder, folders, version, logger, requestsPerMinute });
   }
 
   private async startAlone(): Promise<number> {

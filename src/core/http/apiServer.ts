@@ -20,7 +20,7 @@ import { ApiSession, toApiSession, withDialog } from './apiSession';
 import { spawnBatch } from './batchSpawn';
 import { streamEvents } from './eventStream';
 import { parseWaitQuery, waitForLabel, waitForSession } from './sessionWaits';
-import { spawnRequestOf } from './spawnBody';
+import { SpawnFolders, spawnRequestOf } from './spawnBody';
 import type { HandlerRequest, Route } from './route';
 import { usageRoutes } from './usageRoutes';
 import { worktreeRoutes } from './worktreeRoutes';
@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   cwd: string;
   version: string;
   logger: Logger;
+  /** Every folder of the workspace (a multi-root workspace's): a spawn's cwd may name any, or a folder inside one (default: cwd alone). */
+  folders?: readonly string[];
   /** The folders of the workspaces noted on this machine, by key (for the other workspaces' sessions; default: the machine's notes). */
   workspaceFolders?: () => Promise<ReadonlyMap<string, string>>;
   /** Requests a client may make per minute (a token bucket). */
@@ -85,8 +87,8 @@ export class ApiServer {
     this.routes = [
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
       { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
-      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, toApiSession(await this.engine.spawn(spawnRequestOf(await body(), this.options.cwd)))] } },
-      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => spawnBatch(this.engine, await body(), this.options.cwd) } },
+      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, toApiSession(await this.engine.spawn(spawnRequestOf(await body(), this.place())))] } },
+      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => spawnBatch(this.engine, await body(), this.place()) } },
       { path: /^\/events$/, auth: true, methods: { GET: async (request) => this.events(request) } },
       {
         path: /^\/labels\/([^/]+)\/wait$/,
@@ -226,6 +228,10 @@ export class ApiServer {
 
   setToken(token: string): void {
     this.token = tokenDigest(token);
+  }
+
+  private place(): SpawnFolders {
+    return { cwd: this.options.cwd, folders: this.options.folders };
   }
 
   /**

@@ -9,12 +9,12 @@ import { validateName } from '../sessions/validation';
 import { InstarError } from '../util/errors';
 import { toApiSession } from './apiSession';
 import { describeValue, HttpError, STATUS_OF_CODE } from './httpRequest';
-import { spawnRequestOf } from './spawnBody';
+import { SpawnFolders, spawnRequestOf } from './spawnBody';
 
 /** Sessions one batch may spawn, at most. */
 export const MAX_BATCH = 50;
 
-export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, body: Record<string, unknown>, cwd: string): Promise<[number, unknown]> {
+export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, body: Record<string, unknown>, place: SpawnFolders): Promise<[number, unknown]> {
   const { sessions } = body;
   if (!Array.isArray(sessions) || sessions.length === 0 || sessions.length > MAX_BATCH) {
     throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
@@ -32,7 +32,7 @@ export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, b
   const problems: string[] = [];
   const requests = sessions.map((session: unknown, index) => {
     try {
-      return spawnRequestOf(session as Record<string, unknown>, cwd, defaults, `sessions[${index}]: `);
+      return spawnRequestOf(session as Record<string, unknown>, place, defaults, `sessions[${index}]: `);
     } catch (error) {
       problems.push((error as Error).message);
       return undefined;

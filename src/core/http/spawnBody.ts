@@ -3,6 +3,7 @@
  * /sessions/batch), checked in full before anything starts: each refusal names the field and
  * what it takes.
  */
+import * as path from 'node:path';
 import type { SpawnRequest } from '../sessions/engineOptions';
 import { SessionWorktrees } from '../sessions/sessionWorktrees';
 import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
@@ -20,8 +21,14 @@ export interface SpawnDefaults {
   worktree?: unknown;
 }
 
+/** Where a spawn may run: the workspace's folder (the default), and every folder of it (a multi-root workspace's). */
+export interface SpawnFolders {
+  cwd: string;
+  folders?: readonly string[];
+}
+
 /** A spawn body as a request for the engine; throws HttpError 400 naming what is wrong. `where` prefixes messages ("sessions[2]: "). */
-export function spawnRequestOf(body: Record<string, unknown>, cwd: string, defaults: SpawnDefaults = {}, where = ''): SpawnRequest {
+export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolders, defaults: SpawnDefaults = {}, where = ''): SpawnRequest {
   const fail = (message: string): never => {
     throw new HttpError(400, `${where}${message}`);
   };
@@ -44,7 +51,7 @@ export function spawnRequestOf(body: Record<string, unknown>, cwd: string, defau
     model: (pick('model') as string | null | undefined) ?? undefined,
     jobSlug: (body.jobSlug as string | null | undefined) ?? undefined,
     batch: (pick('label') as string | null | undefined) ?? undefined,
-    cwd,
+    cwd: spawnFolder(body.cwd, place, fail),
     idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
     budgetUsd: (pick('budgetUsd') as number | null | undefined) ?? undefined,
     worktree: (pick('worktree') as SpawnRequest['worktree'] | null | undefined) ?? undefined,
@@ -63,4 +70,22 @@ export function spawnRequestOf(body: Record<string, unknown>, cwd: string, defau
     throw error;
   }
   return request;
+}
+
+/**
+ * The folder a spawn body names (`cwd`): one of the workspace's folders or a folder inside one,
+ * never outside them; none named, the workspace's folder.
+ */
+function spawnFolder(cwd: unknown, place: SpawnFolders, fail: (message: string) => never): string {
+  if (cwd === undefined || cwd === null) return place.cwd;
+  const folders = place.folders && place.folders.length > 0 ? place.folders : [place.cwd];
+  const allowed = `one of the workspace's folders (${folders.join(', ')}) or a folder inside one`;
+  if (typeof cwd !== 'string' || !path.isAbsolute(cwd)) return fail(`"cwd" must be an absolute path: ${allowed}; got ${describeValue(cwd)}.`);
+  const resolved = path.resolve(cwd);
+  const inside = folders.some((folder) => {
+    const relative = path.relative(folder, resolved);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  });
+  if (!inside) return fail(`"cwd" ${JSON.stringify(cwd)} is outside the workspace: it must be ${allowed}.`);
+  return resolved;
 }

@@ -44,6 +44,8 @@ export class JobScheduler {
   /** Fires when jobs, their state or the problems change. */
   readonly onDidChange = this.emitter.event;
   private states = new Map<string, JobState>();
+  /** Each folder's jobs.json text, as last loaded. */
+  private readonly sources = new Map<string, string | undefined>();
   private problemList: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly subscription: Disposable;
@@ -71,31 +73,58 @@ export class JobScheduler {
     return this.states.get(slug);
   }
 
-  /** Replaces the jobs with those of a jobs.json text; returns the problems found. */
+  /** Replaces the jobs of the first folder (options.cwd) with those of a jobs.json text; returns the problems found. */
   load(text: string | undefined): string[] {
-    const { jobs, problems } = text === undefined ? { jobs: [], problems: [] } : parseJobs(text);
+    return this.loadFolder(this.options.cwd, text);
+  }
+
+  /**
+   * Replaces the jobs of one workspace folder with those of its jobs.json text (undefined: it has
+   * none); returns the problems found. A multi-root workspace's folders each have theirs; a slug
+   * is the workspace's (its runs, its state), so a slug another folder has already is refused there.
+   */
+  loadFolder(folder: string, text: string | undefined): string[] {
+    this.sources.set(folder, text);
+    // The first folder first, then the others in the order they came.
+    const folders = [...new Set([this.options.cwd, ...this.sources.keys()])].filter((candidate) => this.sources.has(candidate));
     const stored = this.stored();
     const now = this.options.clock.now();
     const next = new Map<string, JobState>();
-    for (const definition of jobs) {
-      const previous = this.states.get(definition.slug);
-      const state: JobState = {
-        ...previous,
-        definition,
-        enabled: definition.enabled && !stored.disabled.includes(definition.slug),
-        lastRunAt: previous?.lastRunAt ?? stored.lastRunAt[definition.slug],
-        failures: previous?.failures ?? 0,
-        runs: previous?.runs ?? [],
-      };
-      state.nextRunAt = nextRun(definition.schedule, now);
-      next.set(definition.slug, state);
+    const problems: string[] = [];
+    for (const source of folders) {
+      const parsed = this.sources.get(source) === undefined ? { jobs: [], problems: [] } : parseJobs(this.sources.get(source)!);
+      const where = source === this.options.cwd ? '' : `${source}: `;
+      problems.push(...parsed.problems.map((problem) => `${where}${problem}`));
+      for (const definition of parsed.jobs) {
+        const holder = next.get(definition.slug);
+        if (holder) {
+          problems.push(`${where}slug "${definition.slug}" is already a job of ${holder.folder}/.instar/jobs.json: slugs are the workspace's, give this one another`);
+          continue;
+        }
+        next.set(definition.slug, this.stateOf(definition, source, stored, now));
+      }
     }
+    const changed = problems.join('\n') !== this.problemList.join('\n');
     this.states = next;
     this.problemList = problems;
-    for (const problem of problems) this.options.logger.warn(`jobs.json: ${problem}`);
+    if (changed) for (const problem of problems) this.options.logger.warn(`jobs.json: ${problem}`);
     this.emitter.fire();
     this.schedule();
     return problems;
+  }
+
+  private stateOf(definition: JobState['definition'], folder: string, stored: StoredJobs, now: number): JobState {
+    const previous = this.states.get(definition.slug);
+    return {
+      ...previous,
+      definition,
+      folder,
+      enabled: definition.enabled && !stored.disabled.includes(definition.slug),
+      lastRunAt: previous?.lastRunAt ?? stored.lastRunAt[definition.slug],
+      failures: previous?.failures ?? 0,
+      runs: previous?.runs ?? [],
+      nextRunAt: nextRun(definition.schedule, now),
+    };
   }
 
   /** Starts the timer; with runMissed, runs once each enabled job whose run was missed. */
@@ -259,7 +288,7 @@ export class JobScheduler {
         prompt: state.definition.prompt,
         model: state.definition.model,
         jobSlug: slug,
-        cwd: this.options.cwd,
+        cwd: state.folder,
         idleLimitMs: state.definition.endWhenIdleMs,
         // A run may spend what is left of the day's budget, and no more than a run's.
         budgetUsd: minOf(budgetUsd, dailyBudgetUsd === undefined ? undefined : dailyBudgetUsd - spentToday),

@@ -13,14 +13,14 @@ export async function readJobsFile(file: string): Promise<string | undefined> {
   }
 }
 
-/** Loads `<workspace>/.instar/jobs.json` now and again on every change. */
+/** Loads `<workspace>/.instar/jobs.json` now and again on every change (a workspace folder's jobs, to the scheduler of its workspace). */
 export async function watchJobsFile(workspace: string, scheduler: JobScheduler, debounceMs = 200): Promise<Disposable> {
   const dir = path.join(workspace, '.instar');
   const file = path.join(dir, 'jobs.json');
   await fs.mkdir(dir, { recursive: true });
   // The watch first, then the read: a file written between a read and a watch would wait for its next change.
-  const watcher = watchFileIn(dir, 'jobs.json', () => void readJobsFile(file).then((text) => scheduler.load(text)), debounceMs);
-  scheduler.load(await readJobsFile(file));
+  const watcher = watchFileIn(dir, 'jobs.json', () => void readJobsFile(file).then((text) => scheduler.loadFolder(workspace, text)), debounceMs);
+  scheduler.loadFolder(workspace, await readJobsFile(file));
   return watcher;
 }
 

@@ -65,6 +65,8 @@ export interface KeeperStart {
   runtime: string;
   script: string;
   workspace: string;
+  /** The other folders of a multi-root workspace. */
+  folders?: readonly string[];
   stateDir: string;
   lingerMinutes: number;
   /** A window's settings file, which the keeper follows. */
@@ -74,7 +76,7 @@ export interface KeeperStart {
 /** Starts the keeper detached (started by hand: windows may start it again after a stop); resolves with its pid. */
 export async function startKeeper(start: KeeperStart): Promise<number> {
   await fs.rm(path.join(start.stateDir, STOPPED_FILE), { force: true });
-  const args = [start.script, '--workspace', start.workspace, '--state-dir', start.stateDir, '--linger-minutes', String(start.lingerMinutes), ...(start.settingsFile ? ['--settings-file', start.settingsFile] : [])];
+  const args = [start.script, '--workspace', start.workspace, ...(start.folders ?? []).flatMap((folder) => ['--folder', folder]), '--state-dir', start.stateDir, '--linger-minutes', String(start.lingerMinutes), ...(start.settingsFile ? ['--settings-file', start.settingsFile] : [])];
   const { execa } = await import('execa');
   const child = execa(start.runtime, args, { detached: true, stdio: 'ignore', cleanup: false, cwd: start.workspace, env: { ELECTRON_RUN_AS_NODE: '1' }, reject: false });
   child.catch(() => undefined);

@@ -32,6 +32,8 @@ export interface JobRun {
 
 export interface JobState {
   definition: JobDefinition;
+  /** The workspace folder whose `.instar/jobs.json` has it: its runs start there. */
+  folder: string;
   /** Enabled in the file and not disabled from the UI. */
   enabled: boolean;
   nextRunAt?: number;
