@@ -152,6 +152,24 @@ describe('two workspaces on one tmux server', () => {
     await waitFor("asker gone from beta's list", () => !beta.engine.others.list.some((other) => other.name === 'asker') || undefined, 10_000);
   });
 
+  it("publishes every live session's state when it starts leading, one gone behind its back or not", async () => {
+    const agent = await writeQuietAgent(join(root, 'quiet-bin'));
+    const delta = await SessionEngine.create({ stateDir: join(root, 'delta-state'), workspaceLabel: 'delta', storage: new MemoryStorage(), socket, agentCommand: agent, monitorIntervalMs: 0 });
+    engines.push(delta);
+    const [gone, kept] = [await delta.spawn({ name: 'gone', prompt: '', cwd: root }), await delta.spawn({ name: 'kept', prompt: '', cwd: root })];
+    await waitFor('both up', async () => {
+      await delta.refresh();
+      return (delta.get('gone')?.paneId !== undefined && delta.get('kept')?.paneId !== undefined) || undefined;
+    }, 15_000);
+    // Killed behind the engine's back, before it looked again: the one call that tags both fails at it.
+    tmuxOn(socket, 'kill-session', '-t', `=${gone.tmuxSession}`);
+    delta.publisher.setPublishing(true);
+    const tag = () => tmuxOn(socket, 'show-options', '-qv', '-t', `=${kept.tmuxSession}:`, '@instar-state').trim();
+    const published = await waitFor("kept's state in its tag", () => tag() || undefined, 10_000);
+    assert.match(published, /^(starting|idle)$/);
+    await delta.kill('kept');
+  });
+
   it("keeps a session started before the workspace naming (tmux's name is its name) known, steerable and killable", async () => {
     // As an earlier version left it: the tmux session named as the session, tagged for alpha's workspace.
     const stateDir = join(root, 'alpha-state');

@@ -8,6 +8,7 @@
  */
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { CHANGE_CHANNEL } from '../tmux/changeWatch';
+import type { TmuxArgs } from '../tmux/commands';
 import type { PaneInfo } from '../tmux/parse';
 import { decodeStateTag, encodeStateTag, PublishedState, setStateTag } from '../tmux/sessionTags';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -52,6 +53,8 @@ export class StatePublisher {
   }
 
   private publish(records: readonly SessionRecord[]): void {
+    const bySocket = new Map<string, { record: SessionRecord; value: string; commands: TmuxArgs[] }[]>();
+    let waitingChanged = false;
     for (const record of records) {
       // A session not yet in tmux (its spawn under way) is published at its next change.
       if (isEnded(record) || record.paneId === undefined) continue;
@@ -60,16 +63,31 @@ export class StatePublisher {
       const before = this.published.get(record.id);
       if (before === value) continue;
       this.published.set(record.id, value);
-      const waitingChanged = (before?.startsWith('waiting') ?? false) !== (record.status === 'waiting');
-      const commands = [setStateTag(record.tmuxSession, state), ...(waitingChanged ? [['wait-for', '-S', CHANGE_CHANNEL]] : [])];
-      void this.servers
-        .client(record.tmuxSocket)
-        .run(commands)
-        .catch((error: Error) => {
-          if (this.published.get(record.id) === value) this.published.delete(record.id);
-          this.logger.debug(`Could not publish the state of ${record.name}: ${error.message}`);
-        });
+      waitingChanged ||= (before?.startsWith('waiting') ?? false) !== (record.status === 'waiting');
+      const list = bySocket.get(record.tmuxSocket) ?? [];
+      list.push({ record, value, commands: [setStateTag(record.tmuxSession, state)] });
+      bySocket.set(record.tmuxSocket, list);
     }
+    // One tmux call per server (every session at a lead's start); the change channel signalled last.
+    for (const [socket, items] of bySocket) void this.write(socket, items, waitingChanged);
+  }
+
+  private async write(socket: string, items: { record: SessionRecord; value: string; commands: TmuxArgs[] }[], signal: boolean): Promise<void> {
+    const client = this.servers.client(socket);
+    const tail: TmuxArgs[] = signal ? [['wait-for', '-S', CHANGE_CHANNEL]] : [];
+    try {
+      await client.run([...items.flatMap((item) => item.commands), ...tail]);
+      return;
+    } catch {
+      // One session gone meanwhile stops the call at its command: each on its own then.
+    }
+    for (const item of items) {
+      await client.run(item.commands).catch((error: Error) => {
+        if (this.published.get(item.record.id) === item.value) this.published.delete(item.record.id);
+        this.logger.debug(`Could not publish the state of ${item.record.name}: ${error.message}`);
+      });
+    }
+    if (signal) await client.run(tail).catch(() => undefined);
   }
 }
 
