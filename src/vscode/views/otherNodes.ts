@@ -19,6 +19,20 @@ export interface OthersShown {
   node: (key: string, tmuxSession?: string) => OtherNode;
 }
 
+/** One node object per row, made once (VS Code knows a node by its object). */
+export function otherNodeCache(): OthersShown['node'] {
+  const nodes = new Map<string, OtherNode>();
+  return (key, tmuxSession) => {
+    const id = tmuxSession === undefined ? key : `${key}\n${tmuxSession}`;
+    let node = nodes.get(id);
+    if (!node) {
+      node = tmuxSession === undefined ? { kind: 'otherWorkspace', key } : { kind: 'otherSession', key, tmuxSession };
+      nodes.set(id, node);
+    }
+    return node;
+  };
+}
+
 const waitingFirst = (a: OtherSession, b: OtherSession) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name);
 
 /** The workspaces, those with a session waiting for a person first. */

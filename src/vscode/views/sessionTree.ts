@@ -10,7 +10,7 @@ import type { Logger } from '../../core/util/host';
 import { GROUP_ORDER, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { KeptWorktree, OtherSession, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
-import { otherChildren, OtherNode, otherParent, OthersShown, otherTreeItem } from './otherNodes';
+import { otherChildren, OtherNode, otherNodeCache, otherParent, OthersShown, otherTreeItem } from './otherNodes';
 import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
@@ -43,8 +43,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly keptNode: KeptNode = { kind: 'kept' };
   private readonly othersNode: OtherNode = { kind: 'others' };
   /** The other workspaces' live sessions on the server, as last listed, and their rows' nodes. */
-  private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: (key, tmuxSession) => this.otherNode(key, tmuxSession) };
-  private readonly otherNodes = new Map<string, OtherNode>();
+  private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: otherNodeCache() };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
   private listedTop = '';
   /**
@@ -96,16 +95,6 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   private get othersId(): string {
     return this.others.sessions.some((session) => session.status === 'waiting') ? 'waiting' : 'quiet';
-  }
-
-  private otherNode(key: string, tmuxSession?: string): OtherNode {
-    const id = tmuxSession === undefined ? key : `${key}\n${tmuxSession}`;
-    let node = this.otherNodes.get(id);
-    if (!node) {
-      node = tmuxSession === undefined ? { kind: 'otherWorkspace', key } : { kind: 'otherSession', key, tmuxSession };
-      this.otherNodes.set(id, node);
-    }
-    return node;
   }
 
   /** Shows these kept worktrees in their group. */
