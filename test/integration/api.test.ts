@@ -105,7 +105,7 @@ describe('HTTP API', () => {
     assert.equal((await call('GET', '/sessions?status=completed')).json.length, 0);
     assert.equal((await call('GET', '/sessions?status=bogus')).status, 400);
     const tmux = await call('GET', '/sessions/tmux');
-    assert.ok(tmux.json.sessions.some((s: { name: string }) => s.name === 'api-one'));
+    assert.ok(tmux.json.sessions.some((s: { name: string }) => s.name.endsWith('/api-one')));
   });
 
   it('reads output and sends input', async () => {
