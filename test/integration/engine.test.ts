@@ -223,15 +223,17 @@ describe('session engine on real tmux', () => {
       const record = await engine.kill('par-6');
       assert.equal(record.status, 'killed');
       assert.ok(record.endedAt);
-      assert.ok(!(await engine.listTmuxSessions()).some((s) => s.name === 'par-6'));
+      assert.ok(!(await engine.listTmuxSessions()).some((s) => s.name === record.tmuxSession));
       assert.match(await engine.output('par-6', { lines: 1 }), /ready>/, 'the snapshot taken at kill');
     });
 
     it('removes only ended sessions, with their tmux remains', async () => {
       await rejects(engine.remove('par-7'), 'session-live', /kill it before removing it/);
+      const tmuxName = engine.get('par-4')!.tmuxSession;
+      assert.ok((await engine.listTmuxSessions()).some((s) => s.name === tmuxName && s.dead && s.session === 'par-4'), 'its dead pane is there before');
       await engine.remove('par-4');
       assert.equal(engine.get('par-4'), undefined);
-      assert.ok(!(await engine.listTmuxSessions()).some((s) => s.name === 'par-4'), 'the dead pane is gone from tmux');
+      assert.ok(!(await engine.listTmuxSessions()).some((s) => s.name === tmuxName), 'the dead pane is gone from tmux');
       await engine.spawn({ name: 'par-4', prompt: 'reused', cwd });
       assert.equal(engine.get('par-4')?.status, 'starting', 'a removed name can be used again');
     });

@@ -379,8 +379,8 @@ export class SessionEngine {
 
   /** The sessions of the configured tmux server, including ones the engine did not start. */
   listTmuxSessions(): Promise<TmuxSessionInfo[]> {
-    const ours = new Set(this.store.all().filter((record) => record.tmuxSocket === this.socket).map((record) => record.tmuxSession));
-    return listTmuxSessions(this.servers.client(), (tmuxName) => ours.has(tmuxName), workspaceKeyOf(this.options));
+    const ours = new Map(this.store.all().filter((record) => record.tmuxSocket === this.socket).map((record) => [record.tmuxSession, record.name]));
+    return listTmuxSessions(this.servers.client(), (tmuxName) => ours.get(tmuxName), workspaceKeyOf(this.options));
   }
 
   dispose(): void {

@@ -12,14 +12,16 @@ export interface TmuxSessionInfo {
   height: number | undefined;
   /** Instar's: the engine has a record of it, or it carries Instar's tags (this workspace's or another's). */
   known: boolean;
+  /** The name of this workspace's session that runs in it (its tmux name is `<folder>-<key>/<name>`), if one does. */
+  session: string | undefined;
   /** Started by Instar for another workspace (its tags say so): neither this workspace's nor foreign. */
   otherWorkspace: boolean;
   /** The shell command that attaches a terminal to it. */
   attachCommand: string;
 }
 
-/** One `list-panes` call; a session is dead when every pane of it is. `workspace`: the engine's key (its tags). */
-export async function listTmuxSessions(client: TmuxClient, isKnown: (name: string) => boolean, workspace: string): Promise<TmuxSessionInfo[]> {
+/** One `list-panes` call; a session is dead when every pane of it is. `sessionOf`: the engine's session in a tmux session; `workspace`: the engine's key (its tags). */
+export async function listTmuxSessions(client: TmuxClient, sessionOf: (tmuxName: string) => string | undefined, workspace: string): Promise<TmuxSessionInfo[]> {
   const sessions = new Map<string, TmuxSessionInfo>();
   for (const pane of await client.listPanes()) {
     const existing = sessions.get(pane.sessionName);
@@ -36,7 +38,8 @@ export async function listTmuxSessions(client: TmuxClient, isKnown: (name: strin
       createdAt: pane.createdAt,
       width: pane.width,
       height: pane.height,
-      known: isKnown(pane.sessionName) || pane.tags.workspace !== undefined,
+      known: sessionOf(pane.sessionName) !== undefined || pane.tags.workspace !== undefined,
+      session: sessionOf(pane.sessionName),
       otherWorkspace: pane.tags.workspace !== undefined && pane.tags.workspace !== workspace,
       attachCommand: client.attachCommand(pane.sessionName),
     });

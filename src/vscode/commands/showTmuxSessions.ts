@@ -12,10 +12,10 @@ export async function showTmuxSessions(ctx: CommandContext): Promise<unknown> {
   }
   const picked = await ctx.picker.pick(
     sessions.map((session) => {
-      const record = session.known ? ctx.engine.get(session.name) : undefined;
+      const record = session.session === undefined ? undefined : ctx.engine.get(session.session);
       return {
         label: session.name,
-        description: [record ? STATUS_LOOKS[record.status].label : 'not started by Instar', session.dead ? 'exited' : 'running', session.attached ? 'attached' : undefined].filter(Boolean).join(' · '),
+        description: [record ? `${record.name}: ${STATUS_LOOKS[record.status].label}` : session.otherWorkspace ? "another workspace's" : session.known ? 'Instar' : 'not started by Instar', session.dead ? 'exited' : 'running', session.attached ? 'attached' : undefined].filter(Boolean).join(' · '),
         detail: `${session.panes} pane${session.panes === 1 ? '' : 's'}${session.createdAt ? ` · created ${new Date(session.createdAt).toLocaleString()}` : ''}`,
         session,
       };

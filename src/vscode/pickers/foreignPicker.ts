@@ -5,7 +5,7 @@ import type { CommandContext } from '../commands/commandContext';
 export async function resolveForeign(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
   if (typeof arg === 'string') return arg;
   if (arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string') return arg.name;
-  const foreign = (await ctx.engine.listTmuxSessions()).filter((session) => !session.known && !session.dead && ctx.engine.get(session.name) === undefined);
+  const foreign = (await ctx.engine.listTmuxSessions()).filter((session) => !session.known && !session.dead);
   if (foreign.length === 0) {
     void vscode.window.showInformationMessage('Every live tmux session on Instar\'s server is already Instar\'s.');
     return undefined;

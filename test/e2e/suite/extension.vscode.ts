@@ -77,7 +77,7 @@ describe('Instar Sessions in VS Code', () => {
     assert.equal(vscode.window.terminals.length, count);
     await api.terminals.whenPainted('vs-one');
     // The tmux window follows the terminal's size: hiding the side bar widens the editor.
-    const width = async () => (await api.engine.listTmuxSessions()).find((session) => session.name === 'vs-one')?.width;
+    const width = async () => (await api.engine.listTmuxSessions()).find((session) => session.session === 'vs-one')?.width;
     const before = await width();
     assert.equal(typeof before, 'number');
     await vscode.commands.executeCommand('workbench.action.toggleSidebarVisibility');
@@ -95,7 +95,7 @@ describe('Instar Sessions in VS Code', () => {
     terminal.dispose();
     await waitFor('the tab to close', () => !vscode.window.terminals.includes(terminal));
     assert.equal(api.engine.get('vs-one')?.endedAt, undefined, 'closing the tab leaves the agent running');
-    assert.ok((await api.engine.listTmuxSessions()).some((session) => session.name === 'vs-one' && !session.dead));
+    assert.ok((await api.engine.listTmuxSessions()).some((session) => session.name === api.engine.get('vs-one')?.tmuxSession && !session.dead));
     const reopened = (await vscode.commands.executeCommand('instar.openTerminal', 'vs-one')) as vscode.Terminal;
     assert.notEqual(reopened, terminal);
     reopened.dispose();
@@ -204,10 +204,10 @@ describe('Instar Sessions in VS Code', () => {
     const shown = nextEvent(api.onDidShowQuickPick);
     const listing = vscode.commands.executeCommand('instar.showTmuxSessions');
     const quickPick = await shown;
-    assert.ok(quickPick.items.some((entry) => entry.label === 'vs-one'));
+    assert.ok(quickPick.items.some((entry) => entry.label === api.engine.get('vs-one')?.tmuxSession && entry.description?.startsWith('vs-one: ')));
     quickPick.hide();
-    const sessions = (await listing) as { name: string }[];
-    assert.ok(sessions.some((session) => session.name === 'vs-one'));
+    const sessions = (await listing) as { name: string; session?: string }[];
+    assert.ok(sessions.some((session) => session.session === 'vs-one' && session.name === api.engine.get('vs-one')?.tmuxSession));
     // Go to Session lists every session with its state in words, the live ones first.
     const switcherShown = nextEvent(api.onDidShowQuickPick);
     const switching = vscode.commands.executeCommand('instar.switchSession');
