@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tokenDigest } from '../../src/core/http/apiGuards';
-import { DoorRegistration, DoorRegistry, doorsFolder, readDoorEntries, tokenHash } from '../../src/core/http/doorRegistry';
+import { DoorRegistration, DoorRegistry, doorsFolder, processStart, readDoorEntries, tokenHash } from '../../src/core/http/doorRegistry';
 import { generateToken } from '../../src/core/http/instarConfig';
 
 const root = mkdtempSync(join(tmpdir(), 'instar-doors-'));
@@ -29,7 +29,8 @@ describe('the door registry', () => {
     const text = await readFile(registration.path, 'utf8');
     assert.ok(!text.includes(token), 'the token itself is not written');
     const entry = JSON.parse(text);
-    assert.deepEqual({ ...entry, updatedAt: undefined }, { workspaceKey: 'ws-a', tokenHash: tokenHash(token), port: 41001, pid: process.pid, folder: '/work/a', updatedAt: undefined });
+    assert.deepEqual({ ...entry, updatedAt: undefined }, { workspaceKey: 'ws-a', tokenHash: tokenHash(token), port: 41001, pid: process.pid, pidStart: processStart(process.pid), folder: '/work/a', updatedAt: undefined });
+    assert.match(entry.pidStart, /^\d+$/, "this process's start time, from /proc");
     assert.ok(Date.now() - Date.parse(entry.updatedAt) < 60_000);
     assert.equal((await stat(registration.path)).mode & 0o777, 0o600);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
@@ -56,12 +57,16 @@ describe('the door registry', () => {
     const live = await DoorRegistration.create(dir, { workspaceKey: 'ws-live', token: 'live', port: 41010, folder: '/work/live' });
     const dead = join(dir, 'ws-dead.1.json');
     await writeFile(dead, JSON.stringify({ workspaceKey: 'ws-dead', tokenHash: tokenHash('dead'), port: 41011, pid: deadPid(), folder: '/work/dead', updatedAt: new Date().toISOString() }));
+    // This very pid, but started at another time: another process given a dead host's pid.
+    const reused = join(dir, 'ws-reused.3.json');
+    await writeFile(reused, JSON.stringify({ workspaceKey: 'ws-reused', tokenHash: tokenHash('reused'), port: 41012, pid: process.pid, pidStart: String(Number(processStart(process.pid)) - 1), folder: '/work/reused', updatedAt: new Date().toISOString() }));
     await writeFile(join(dir, 'garbage.json'), '{not json');
     await writeFile(join(dir, 'bad-port.json'), JSON.stringify({ workspaceKey: 'x', tokenHash: tokenHash('x'), port: 0, pid: process.pid }));
     await writeFile(join(dir, 'ws-half.2.json.123.1.tmp'), '{"workspaceKey": "ws-half"');
     const entries = await readDoorEntries(dir);
     assert.deepEqual(entries.map(({ entry }) => entry.workspaceKey), ['ws-live']);
     assert.equal(existsSync(dead), false, "the dead host's file is removed");
+    assert.equal(existsSync(reused), false, 'and the file of a host whose pid another process has now');
     assert.ok((await readdir(dir)).includes('garbage.json'), 'an unreadable file is left alone');
     await live.dispose();
   });

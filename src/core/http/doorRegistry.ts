@@ -9,7 +9,7 @@
  * workspace over writes its own while the one that leaves removes its own, never each other's.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { promises as fs, watch } from 'node:fs';
+import { promises as fs, readFileSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { coalesce } from '../util/coalesce';
@@ -25,6 +25,8 @@ export interface DoorEntry {
   port: number;
   /** The host that serves it. */
   pid: number;
+  /** When that process started (Linux: /proc/<pid>/stat's start time): a pid used again by another process is not the host. */
+  pidStart?: string;
   folder: string;
   updatedAt: string;
 }
@@ -58,6 +60,24 @@ export function isOwnProcess(pid: number): boolean {
   }
 }
 
+/** When a process started, in the kernel's clock ticks since boot (Linux); undefined where that cannot be read. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (in parentheses, which may hold anything): the start time is the 20th of them.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an entry's host still runs: its pid alive, and the same process (not another one given that pid since). */
+export function isHostAlive(entry: Pick<DoorEntry, 'pid' | 'pidStart'>): boolean {
+  if (!isOwnProcess(entry.pid)) return false;
+  const started = entry.pidStart === undefined ? undefined : processStart(entry.pid);
+  return started === undefined || started === entry.pidStart;
+}
+
 /** The folder, made only the user's (it names ports that take the user's tokens). */
 async function ensureFolder(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -79,7 +99,7 @@ export class DoorRegistration {
 
   static async create(dir: string, entry: { workspaceKey: string; token: string; port: number; folder: string }): Promise<DoorRegistration> {
     await ensureFolder(dir);
-    const registration = new DoorRegistration(dir, { workspaceKey: entry.workspaceKey, tokenHash: tokenHash(entry.token), port: entry.port, pid: process.pid, folder: entry.folder, updatedAt: '' });
+    const registration = new DoorRegistration(dir, { workspaceKey: entry.workspaceKey, tokenHash: tokenHash(entry.token), port: entry.port, pid: process.pid, pidStart: processStart(process.pid), folder: entry.folder, updatedAt: '' });
     await registration.write();
     return registration;
   }
@@ -124,7 +144,7 @@ function parseEntry(text: string): DoorEntry | undefined {
     const value = JSON.parse(text) as Partial<DoorEntry>;
     if (typeof value.workspaceKey !== 'string' || typeof value.tokenHash !== 'string' || !/^[0-9a-f]{64}$/.test(value.tokenHash)) return undefined;
     if (!Number.isInteger(value.port) || value.port! < 1 || value.port! > 65_535 || !Number.isInteger(value.pid) || value.pid! < 1) return undefined;
-    return { workspaceKey: value.workspaceKey, tokenHash: value.tokenHash, port: value.port!, pid: value.pid!, folder: typeof value.folder === 'string' ? value.folder : '', updatedAt: typeof value.updatedAt === 'string' ? value.updatedAt : '' };
+    return { workspaceKey: value.workspaceKey, tokenHash: value.tokenHash, port: value.port!, pid: value.pid!, pidStart: typeof value.pidStart === 'string' ? value.pidStart : undefined, folder: typeof value.folder === 'string' ? value.folder : '', updatedAt: typeof value.updatedAt === 'string' ? value.updatedAt : '' };
   } catch {
     return undefined;
   }
@@ -142,7 +162,7 @@ export async function readDoorEntries(dir: string): Promise<{ file: string; entr
       .map(async (name) => {
         const file = path.join(dir, name);
         const entry = parseEntry(await fs.readFile(file, 'utf8').catch(() => ''));
-        if (entry && !isOwnProcess(entry.pid)) {
+        if (entry && !isHostAlive(entry)) {
           await fs.rm(file, { force: true }).catch(() => undefined);
           return undefined;
         }
@@ -245,7 +265,7 @@ export class DoorRegistry implements Disposable {
       await this.refresh();
       found = this.match(digest);
     }
-    const live = found.filter((entry) => isOwnProcess(entry.pid));
+    const live = found.filter((entry) => isHostAlive(entry));
     if (live.length < found.length) {
       // A host that died since the last read: gone as if its file went (another host of its
       // workspace may be taking over); the file goes at the next read.
