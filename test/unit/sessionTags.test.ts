@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeRecordTag, encodeRecordTag, tagCommands, TaggedRecord } from '../../src/core/tmux/sessionTags';
+import { decodeRecordTag, decodeStateTag, encodeRecordTag, encodeStateTag, tagCommands, TaggedRecord } from '../../src/core/tmux/sessionTags';
 import { recordFromTag, taggedRecordOf, workspaceKeyOf } from '../../src/core/sessions/recordTags';
 
 const tag: TaggedRecord = {
@@ -29,6 +29,14 @@ describe('session tags', () => {
     assert.match(text, /^[\x20-\x7e]+$/, 'printable ASCII only: tmux prints option values as they are');
     assert.deepEqual(decodeRecordTag(text), tag);
     assert.deepEqual(decodeRecordTag(`${text}\n`), tag, 'a trailing newline from show-options');
+  });
+
+  it('hold a published state with its cost exactly, sub-cent costs too', () => {
+    for (const costUsd of [undefined, 0, 0.000336, 0.0000004, 1.5, 12.3456789]) {
+      assert.deepEqual(decodeStateTag(encodeStateTag({ status: 'waiting', costUsd })), { status: 'waiting', costUsd }, String(costUsd));
+    }
+    assert.equal(decodeStateTag('idle 0.0003'.concat('\n'))?.costUsd, 0.0003, 'as an earlier version wrote it');
+    for (const text of ['', 'Idle', 'idle -1', 'idle 1e5', 'idle $0.01']) assert.equal(decodeStateTag(text), undefined, text);
   });
 
   it('refuse what is not a record of theirs', () => {

@@ -62,13 +62,14 @@ export interface PublishedState {
   costUsd: number | undefined;
 }
 
+/** The cost as it is, not rounded: other windows show what the session's own shows (two significant digits under a cent). */
 export function encodeStateTag(state: PublishedState): string {
-  return state.costUsd === undefined ? state.status : `${state.status} ${state.costUsd.toFixed(4)}`;
+  return state.costUsd === undefined ? state.status : `${state.status} ${String(state.costUsd)}`;
 }
 
 /** The state a tag holds; undefined for an empty or damaged one. */
 export function decodeStateTag(text: string | undefined): PublishedState | undefined {
-  const match = text === undefined ? null : /^([a-z]+)(?: (\d+(?:\.\d+)?))?$/.exec(text.trim());
+  const match = text === undefined ? null : /^([a-z]+)(?: (\d+(?:\.\d+)?(?:e-\d+)?))?$/.exec(text.trim());
   if (!match) return undefined;
   return { status: match[1], costUsd: match[2] === undefined ? undefined : Number(match[2]) };
 }
