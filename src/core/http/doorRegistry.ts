@@ -71,11 +71,23 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
+/** A pid's start time as last read, and when: read again at most once a second (the door asks at every call). */
+const startsRead = new Map<number, { start: string | undefined; at: number }>();
+
 /** Whether an entry's host still runs: its pid alive, and the same process (not another one given that pid since). */
 export function isHostAlive(entry: Pick<DoorEntry, 'pid' | 'pidStart'>): boolean {
-  if (!isOwnProcess(entry.pid)) return false;
-  const started = entry.pidStart === undefined ? undefined : processStart(entry.pid);
-  return started === undefined || started === entry.pidStart;
+  if (!isOwnProcess(entry.pid)) {
+    startsRead.delete(entry.pid);
+    return false;
+  }
+  if (entry.pidStart === undefined) return true;
+  const now = Date.now();
+  let read = startsRead.get(entry.pid);
+  if (!read || now - read.at > 1000) {
+    read = { start: processStart(entry.pid), at: now };
+    startsRead.set(entry.pid, read);
+  }
+  return read.start === undefined || read.start === entry.pidStart;
 }
 
 /** The folder, made only the user's (it names ports that take the user's tokens). */
