@@ -1,7 +1,8 @@
 /**
  * What the workspaces sharing a tmux server see of one another (several projects open at once).
  * The leader of each workspace publishes its live sessions' state and cost in their
- * `@instar-state` tag as they change (one tmux call per changed session); a session that starts or
+ * `@instar-state` tag as they change (one tmux call per server for each change, the calls one
+ * after another so that a later state is never overwritten by an earlier); a session that starts or
  * stops waiting for a person also signals the server's change channel, so that every engine on
  * the server lists at once. Every engine reads the other workspaces' sessions from the listing it
  * makes anyway (the tag rides in `list-panes`): no call of its own.
@@ -33,6 +34,8 @@ export class StatePublisher {
   private publishing = false;
   /** What was last written for each session (by id). */
   private readonly published = new Map<string, string>();
+  /** The writes, one after another. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: SessionStore,
@@ -69,7 +72,7 @@ export class StatePublisher {
       bySocket.set(record.tmuxSocket, list);
     }
     // One tmux call per server (every session at a lead's start); the change channel signalled last.
-    for (const [socket, items] of bySocket) void this.write(socket, items, waitingChanged);
+    for (const [socket, items] of bySocket) this.writing = this.writing.then(() => this.write(socket, items, waitingChanged));
   }
 
   private async write(socket: string, items: { record: SessionRecord; value: string; commands: TmuxArgs[] }[], signal: boolean): Promise<void> {
