@@ -159,7 +159,9 @@ describe('Instar Sessions in VS Code', () => {
 
   it('copies the attach and resume commands', async () => {
     const attach = (await vscode.commands.executeCommand('instar.copyAttachCommand', 'vs-one')) as string;
-    assert.match(attach, /^tmux -L \S+ attach -t =vs-one$/);
+    // The workspace's tmux name for it: the folder's name and a short key, then its own.
+    assert.match(attach, /^tmux -L \S+ attach -t =[a-z0-9-]+-[0-9a-f]{4}\/vs-one$/);
+    assert.equal(attach.split(' =')[1], api.engine.get('vs-one')?.tmuxSession);
     assert.equal(await vscode.env.clipboard.readText(), attach);
     const resume = (await vscode.commands.executeCommand('instar.copyResumeCommand', 'vs-one')) as string;
     assert.match(resume, /claude --resume [0-9a-f-]{36}$/);
