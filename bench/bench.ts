@@ -124,9 +124,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // ---- 1. Refresh of N live sessions.
     log('sessions for refresh…');
     const names: string[] = [];
+    /** Each one's tmux name, where the per-session probes go. */
+    const tmuxNames: string[] = [];
     for (let i = 0; i < sizes.sessions; i += 1) {
-      // The per-session probes go to tmux's name for it.
-      names.push((await engine.spawn({ name: `live-${i}`, prompt: '', cwd })).tmuxSession);
+      const spawned = await engine.spawn({ name: `live-${i}`, prompt: '', cwd });
+      names.push(spawned.name);
+      tmuxNames.push(spawned.tmuxSession);
     }
     // Every session idle through a real hook event file, as Claude Code would leave it.
     await Promise.all(engine.list().map((record) => writeEvent(join(stateDir, 'events'), record.id, 'SessionStart')));
@@ -138,7 +141,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < sizes.probeRuns; i += 1) {
       probing.push(
         await time(async () => {
-          for (const name of names) {
+          for (const name of tmuxNames) {
             await tmux('has-session', '-t', `=${name}`);
             await tmux('display-message', '-p', '-t', `=${name}:`, '#{pane_dead} #{pane_dead_status} #{pane_pid}');
             await tmux('capture-pane', '-p', '-t', `=${name}:`);
