@@ -241,8 +241,7 @@ export class ApiServer {
   private async workspaces(): Promise<unknown> {
     const folders = await (this.options.workspaceFolders ?? workspaceFolders)().catch(() => new Map<string, string>());
     const others = new Map<string, { key: string; folder: string | null; sessions: unknown[] }>();
-    const sessions = [...this.engine.others.list].sort((a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name));
-    for (const session of sessions) {
+    for (const session of this.engine.others.list) {
       const entry = others.get(session.workspaceKey) ?? { key: session.workspaceKey, folder: folders.get(session.workspaceKey) ?? null, sessions: [] };
       entry.sessions.push({ name: session.name, status: session.status ?? null, costUsd: session.costUsd ?? null, attached: session.attached, tmuxSession: session.tmuxSession });
       others.set(session.workspaceKey, entry);

@@ -94,7 +94,7 @@ export class StatePublisher {
   }
 }
 
-/** The other workspaces' live sessions, from each listing of the engine's server; fires when they change. */
+/** The other workspaces' live sessions (waiting ones first), from each listing of the engine's server; fires when they change. */
 export class OtherWorkspaces {
   private sessions: OtherSession[] = [];
   private key = '';
@@ -124,7 +124,8 @@ export class OtherWorkspaces {
         attached: pane.attachedClients > 0,
       });
     }
-    const sessions = [...seen.values()].sort((a, b) => a.workspaceKey.localeCompare(b.workspaceKey) || a.name.localeCompare(b.name));
+    // Those waiting for a person first, then by name: the order every list of them shows.
+    const sessions = [...seen.values()].sort((a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name) || a.workspaceKey.localeCompare(b.workspaceKey));
     const key = JSON.stringify(sessions);
     if (key === this.key) return;
     this.key = key;

@@ -10,7 +10,7 @@ import type { CommandContext } from './commandContext';
 export async function openOtherWorkspace(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
   let key = isOtherNode(arg) && arg.kind !== 'others' ? arg.key : undefined;
   if (key === undefined) {
-    const sessions = [...ctx.others.sessions].sort((a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting'));
+    const sessions = ctx.others.sessions;
     if (sessions.length === 0) {
       void vscode.window.showInformationMessage('No other workspace has live sessions on this tmux server.');
       return undefined;

@@ -33,8 +33,6 @@ export function otherNodeCache(): OthersShown['node'] {
   };
 }
 
-const waitingFirst = (a: OtherSession, b: OtherSession) => Number(b.status === 'waiting') - Number(a.status === 'waiting') || a.name.localeCompare(b.name);
-
 /** The workspaces, those with a session waiting for a person first. */
 export function otherChildren(node: OtherNode, shown: OthersShown): OtherNode[] {
   if (node.kind === 'others') {
@@ -45,8 +43,8 @@ export function otherChildren(node: OtherNode, shown: OthersShown): OtherNode[] 
   }
   if (node.kind === 'otherWorkspace') {
     return shown.sessions
+      // In the engine's order: those waiting first.
       .filter((session) => session.workspaceKey === node.key)
-      .sort(waitingFirst)
       .map((session) => shown.node(node.key, session.tmuxSession));
   }
   return [];
