@@ -5,8 +5,10 @@
  * real tmux server), through the door (held by the other host: the common case with several
  * workspaces) against the same call straight to the workspace's own port, each on a kept-alive
  * connection, the two taken in turn so that both see the same machine. The same for the first
- * workspace, whose host holds the door itself. Target: the door's p95 within 1.1× the straight one.
+ * workspace, whose host holds the door itself. Then the call made as the skill makes it: curl to
+ * localhost, a new process and connection each time. Target: the door's p95 within 1.1× the straight one.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
@@ -25,6 +27,8 @@ export interface DoorSizes {
   sessions?: number;
   /** Calls each way, after a warm-up; 500 unless given. */
   calls?: number;
+  /** Calls each way with curl as the skill makes them (a new process and connection each); 100 unless given. */
+  curlCalls?: number;
   /** A tmux server to use (one of its own, removed after, unless given). */
   socket?: string;
   /** The quiet agent to run (written anew unless given). */
@@ -49,6 +53,13 @@ export interface DoorFigures {
   sameHostDoorP95: number;
   sameHostDirectP50: number;
   sameHostDirectP95: number;
+  /** The same call made as the skill makes it (curl, to localhost, a new process and connection each), through the door held by another host and straight. */
+  curlCalls: number;
+  curlDoorP50: number;
+  curlDoorP95: number;
+  curlDirectP50: number;
+  curlDirectP95: number;
+  curlRatio: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -71,29 +82,43 @@ function timed(agent: Agent, port: number, method: string, path: string, token: 
   });
 }
 
+/** GET /sessions with curl as the skill calls it (`localhost`, a bearer token), read to its end; resolves with how long it took in ms. */
+function curled(port: number, token: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-sS', '--fail', '-o', '/dev/null', '-H', `Authorization: Bearer ${token}`, `http://localhost:${port}/sessions`], (error, _out, stderr) =>
+      error ? reject(new Error(`curl of port ${port}: ${stderr || error.message}`)) : resolve(performance.now() - started),
+    );
+  });
+}
+
+/** The two ways taken in turn, the first of each pair alternating, after a warm-up. */
+async function inTurn(direct: () => Promise<number>, throughDoor: () => Promise<number>, calls: number, warmUp: number): Promise<{ door: number[]; direct: number[] }> {
+  for (let i = 0; i < warmUp; i += 1) {
+    await direct();
+    await throughDoor();
+  }
+  const door: number[] = [];
+  const straight: number[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    if (i % 2 === 0) {
+      straight.push(await direct());
+      door.push(await throughDoor());
+    } else {
+      door.push(await throughDoor());
+      straight.push(await direct());
+    }
+  }
+  return { door, direct: straight };
+}
+
 /** p95s of GET /sessions through the door and straight, taken in turn. */
 async function compare(doorPort: number, own: number, token: string, calls: number): Promise<{ door: number[]; direct: number[] }> {
   const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
   const direct = () => timed(agents[0], own, 'GET', '/sessions', token);
   const throughDoor = () => timed(agents[1], doorPort, 'GET', '/sessions', token);
   try {
-    for (let i = 0; i < Math.min(50, calls); i += 1) {
-      await direct();
-      await throughDoor();
-    }
-    const door: number[] = [];
-    const straight: number[] = [];
-    for (let i = 0; i < calls; i += 1) {
-      // The first of each pair alternating.
-      if (i % 2 === 0) {
-        straight.push(await direct());
-        door.push(await throughDoor());
-      } else {
-        door.push(await throughDoor());
-        straight.push(await direct());
-      }
-    }
-    return { door, direct: straight };
+    return await inTurn(direct, throughDoor, calls, Math.min(50, calls));
   } finally {
     for (const agent of agents) agent.destroy();
   }
@@ -144,6 +169,8 @@ export async function measureDoor(sizes: DoorSizes = {}): Promise<DoorFigures> {
     spawner.destroy();
     const other = await compare(doorPort, measured.own, measured.token, calls);
     const same = await compare(doorPort, holder.own, holder.token, calls);
+    const curlCalls = sizes.curlCalls ?? 100;
+    const curl = await inTurn(() => curled(measured.own, measured.token), () => curled(doorPort, measured.token), curlCalls, Math.min(10, curlCalls));
     const figures: DoorFigures = {
       sessions,
       calls,
@@ -158,8 +185,14 @@ export async function measureDoor(sizes: DoorSizes = {}): Promise<DoorFigures> {
       sameHostDoorP95: percentile(same.door, 95),
       sameHostDirectP50: percentile(same.direct, 50),
       sameHostDirectP95: percentile(same.direct, 95),
+      curlCalls,
+      curlDoorP50: percentile(curl.door, 50),
+      curlDoorP95: percentile(curl.door, 95),
+      curlDirectP50: percentile(curl.direct, 50),
+      curlDirectP95: percentile(curl.direct, 95),
+      curlRatio: percentile(curl.door, 95) / percentile(curl.direct, 95),
     };
-    log(`door bench: p95 ${figures.doorP95.toFixed(2)} ms through the door, ${figures.directP95.toFixed(2)} ms straight (×${figures.ratio.toFixed(2)}; ×${figures.sameHostRatio.toFixed(2)} where the door is in the workspace's own host)`);
+    log(`door bench: p95 ${figures.doorP95.toFixed(2)} ms through the door, ${figures.directP95.toFixed(2)} ms straight (×${figures.ratio.toFixed(2)}; ×${figures.sameHostRatio.toFixed(2)} where the door is in the workspace's own host; with curl as the skill calls it ×${figures.curlRatio.toFixed(2)})`);
     return figures;
   } finally {
     for (const host of hosts) await host.kill9();
