@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { idleEndAt } from '../../src/core/model/sessionRecord';
@@ -17,6 +18,7 @@ import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
 import type { Harness } from '../support/engineHarness';
 import type { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { writeHookEvent } from '../support/quietAgent';
 import { MemoryStorage } from '../support/storage';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -99,8 +101,16 @@ function lifecycleSuite(version: string, binary: string): void {
       await status('again', 'idle');
       // Killed at once after its Stop hook: kill lets the transcript settle, or 2.1.197 could not resume it.
       await h.engine.kill('again');
-      await h.engine.resume('again');
+      const resumed = await h.engine.resume('again');
       await status('again', 'idle');
+      // The killed claude's SessionEnd, written before the resume but read after it, is the old run's: the new one stays idle, with no end reason.
+      const events = join(h.stateDir, 'events');
+      await writeHookEvent(events, resumed.id, { hook_event_name: 'SessionEnd', reason: 'other' }, new Date(resumed.resumedAt! - 200));
+      // Then one of this run, read after it: once it is applied, so was (or was not) the late one.
+      await writeHookEvent(events, resumed.id, { hook_event_name: 'Stop', last_assistant_message: 'marker of this run' });
+      await status('again', (record) => record.lastAnswer === 'marker of this run');
+      assert.equal(h.engine.get('again')?.endReason, undefined, "an earlier run's event is not applied to this run");
+      assert.equal(h.engine.get('again')?.status, 'idle');
       // The agent dies of a signal: an error.
       const pid = h.engine.get('again')?.panePid;
       assert.ok(pid, 'the pane pid is known');

@@ -1,10 +1,11 @@
 /** An engine on a private tmux server with its own state folder, for one test file. */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MemoryStorage } from './storage';
 import { EngineOptions, SessionEngine } from '../../src/core/sessions/sessionEngine';
+import type { Logger } from '../../src/core/util/host';
 import { cleanupSocket, privateSocket } from './tmuxServer';
 
 /** The project's folder: the nearest above this bundle with a package.json (out/test/… for tests, out/bench for the benchmark). */
@@ -26,12 +27,25 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
+/**
+ * With INSTAR_TEST_TRACE=<file>, the engine's log at every level (each tmux call included),
+ * appended to that file with times: what a flaky run did, read after it failed.
+ */
+function traceLogger(label: string): Logger | undefined {
+  const file = process.env.INSTAR_TEST_TRACE;
+  if (!file) return undefined;
+  const at = (level: string) => (message: string | Error, ...args: unknown[]) =>
+    appendFileSync(file, `${new Date().toISOString()} ${label} ${level} ${String(message)}${args.map((arg) => ` ${JSON.stringify(arg)}`).join('')}\n`);
+  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 export async function startHarness(label: string, overrides: Partial<EngineOptions> = {}): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), `instar-${label}-`));
   const socket = privateSocket(label);
   const stateDir = join(root, 'state');
   const storage = new MemoryStorage();
-  const options = (extra: Partial<EngineOptions> = {}): EngineOptions => ({ stateDir, storage, socket, monitorIntervalMs: 250, ...overrides, ...extra });
+  const logger = traceLogger(label);
+  const options = (extra: Partial<EngineOptions> = {}): EngineOptions => ({ stateDir, storage, socket, monitorIntervalMs: 250, ...(logger ? { logger } : {}), ...overrides, ...extra });
   const harness: Harness = {
     engine: await SessionEngine.create(options()),
     socket,

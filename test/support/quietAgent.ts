@@ -6,7 +6,7 @@
  * The tests then play Claude Code's part by writing hook events (writeHookEvent).
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export async function writeQuietAgent(bin: string): Promise<string> {
@@ -37,10 +37,12 @@ export async function writeQuietAgent(bin: string): Promise<string> {
  * resolves with the wall-clock time just before the rename, in ms with a fraction (one clock for
  * every process of the machine, a browser page's included).
  */
-export async function writeHookEvent(eventsDir: string, sessionId: string, payload: Record<string, unknown>): Promise<number> {
+export async function writeHookEvent(eventsDir: string, sessionId: string, payload: Record<string, unknown>, writtenAt?: Date): Promise<number> {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
   const temporary = join(eventsDir, `.${sessionId}.${suffix}`);
   await writeFile(temporary, JSON.stringify({ session_id: sessionId, ...payload }));
+  // An event written earlier and read late (a hook of an exiting agent): its file's time says when.
+  if (writtenAt) await utimes(temporary, writtenAt, writtenAt);
   const at = performance.timeOrigin + performance.now();
   await rename(temporary, join(eventsDir, `${sessionId}.${suffix}.json`));
   return at;

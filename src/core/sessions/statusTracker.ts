@@ -256,7 +256,7 @@ export class StatusTracker {
           if (!drained) await this.watcher.drain();
           drained = true;
           const status = await this.files.readExitStatus(record.id);
-          const next = this.apply(record, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
+          const next = this.applyToRun(record, listedAt, status === undefined ? { kind: 'vanished', at: now } : { kind: 'exit', exitCode: status, at: now });
           if (next) announce(next);
         } else if (pane.dead) {
           // The wrapper's status file is written just before the pane closes; tmux's own status
@@ -274,7 +274,7 @@ export class StatusTracker {
           const lastScreen = await this.output.finalSnapshot(record, 20);
           // No status (an adopted session has no wrapper to write it): Claude Code's parting words tell a clean exit.
           const cleanExit = exitCode === null && record.agentKind === 'claude' && CLEAN_EXIT.test(lastScreen);
-          const next = this.apply(record, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
+          const next = this.applyToRun(record, listedAt, { kind: 'exit', exitCode, at: pane.deadAt ?? now, cleanExit });
           if (next) announce(next);
         } else {
           let current = this.store.get(record.name) ?? record;
@@ -320,6 +320,8 @@ export class StatusTracker {
         continue;
       }
       if (replay && record.eventCursor !== undefined && event.order !== '' && event.order <= record.eventCursor) continue;
+      // An event of an earlier run (the old claude's SessionEnd, read after the session was resumed) is not this run's.
+      if (record.resumedAt !== undefined && event.at < record.resumedAt) continue;
       this.logger.trace(`hook ${record.name} ${event.name}${event.toolName ? ` ${event.toolName}` : ''}${event.notificationType ? ` ${event.notificationType}` : ''}`);
       if (isEngineEvent(event) && event.engine !== this.engineId) {
         if (event.name === 'instar:spawn' || event.name === 'instar:resume') this.refreshSoon(0);
@@ -344,6 +346,15 @@ export class StatusTracker {
   /** Applies a status input to the store's current record; returns the changed record, if any. */
   apply(record: SessionRecord, input: StatusInput): SessionRecord | undefined {
     return this.store.update(record.name, record.id, (current) => transition(current, input));
+  }
+
+  /**
+   * What a listing saw (a session gone, its pane dead), applied only to the run it saw: a session
+   * resumed while the listing was read or judged (its old run killed, a new one started) is not
+   * ended by it.
+   */
+  private applyToRun(record: SessionRecord, listedAt: number, input: StatusInput): SessionRecord | undefined {
+    return this.store.update(record.name, record.id, (current) => ((current.runs ?? 1) !== (record.runs ?? 1) || (current.resumedAt ?? Number.NEGATIVE_INFINITY) >= listedAt ? undefined : transition(current, input)));
   }
 
   dispose(): void {
