@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/util/host';
 import { TerminalBinding } from '../../src/core/terminal/terminalBinding';
+import { ControlClient } from '../../src/core/tmux/controlClient';
 import { RECORDER_AGENT } from '../support/engineHarness';
 import { cleanupSocket, privateSocket, tmuxOn } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
@@ -110,6 +111,20 @@ describe('terminal binding through tmux control mode', () => {
     }
     assert.equal(tmuxOn(socket, 'display-message', '-p', '-t', '=rec:', '#{pane_dead}').trim(), '0', 'the server and its sessions are still there');
     console.log(`30 rounds of overlapping bindings: ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('a failing command of a batch fails the commands tmux then skips, and later replies stay with their commands', async () => {
+    const client = await ControlClient.attach({ binary: 'tmux', socketArgs: ['-L', socket], session: 'echo', logger: silentLogger });
+    try {
+      // Unsettled, a reply would be waited for for ever: a bound only so that the test ends.
+      const bounded = <T>(work: Promise<T>, what: string) =>
+        Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} never settled`)), 20_000).unref())]);
+      const batch = client.batch({ commands: [['display-message', '-p', 'first'], ['capture-pane', '-p', '-t', '%999999'], ['display-message', '-p', 'skipped']] });
+      await assert.rejects(bounded(batch, 'the batch'), /capture-pane: can't find pane/);
+      assert.deepEqual(await bounded(client.command(['display-message', '-p', 'after']), 'the next command'), ['after'], "the next reply is the next command's");
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses a session that does not exist', async () => {

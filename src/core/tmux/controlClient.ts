@@ -15,6 +15,8 @@ interface Pending {
   command: string;
   resolve(lines: string[]): void;
   reject(error: Error): void;
+  /** The batch it was sent in: tmux skips the rest of a line after a command of it fails. */
+  batch?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export class ControlClient {
   private exited = false;
   private exitReason = '';
   private closed = false;
+  private batches = 0;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -117,6 +120,7 @@ export class ControlClient {
   batch(batch: Batch): Promise<string[][]> {
     if (this.exited) return Promise.reject(new InstarError('session-ended', 'The tmux control client has ended.'));
     const lines = batch.commands.map(controlLine);
+    const id = ++this.batches;
     const replies: Promise<string[]>[] = lines.map(
       (line, index) =>
         new Promise<string[]>((resolve, reject) =>
@@ -127,6 +131,7 @@ export class ControlClient {
               resolve(reply);
             },
             reject,
+            batch: id,
           }),
         ),
     );
@@ -197,8 +202,17 @@ export class ControlClient {
         if (!reply?.ours) break;
         const pending = this.pending.shift();
         if (!pending) break;
-        if (message.error) pending.reject(new InstarError('tmux-failed', `tmux ${pending.command.split(' ')[0]}: ${reply.lines.join(' ')}`));
-        else pending.resolve(reply.lines);
+        if (!message.error) {
+          pending.resolve(reply.lines);
+          break;
+        }
+        const failure = `tmux ${pending.command.split(' ')[0]}: ${reply.lines.join(' ')}`;
+        pending.reject(new InstarError('tmux-failed', failure));
+        // The commands after it in its line never run, and get no reply: the next reply is not theirs.
+        while (pending.batch !== undefined && this.pending[0]?.batch === pending.batch) {
+          const skipped = this.pending.shift()!;
+          skipped.reject(new InstarError('tmux-failed', `tmux ${skipped.command.split(' ')[0]} did not run: ${failure}`));
+        }
         break;
       }
       case 'exit':
