@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: tmux (with apt-get when root, or
-# sudo), Node packages from package-lock.json (including the pinned Claude Code CLI), then
+# sudo), Node packages from package-lock.json (including the pinned Claude Code, Codex and Gemini CLIs), then
 # builds. Sourced by scripts/test and scripts/launch; safe to run again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,0 +1,111 @@
+/**
+ * A fake Gemini API on loopback for the real Gemini CLI (GOOGLE_GEMINI_BASE_URL, an API key):
+ * streamed turns (`:streamGenerateContent?alt=sse`) with the usage each reports, one-shot side
+ * requests (`:generateContent`, which the CLI asks for JSON) and token counts. Tests script the
+ * replies by the text of the last user message.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GeminiUsage {
+  promptTokenCount: number;
+  candidatesTokenCount: number;
+}
+
+export type GeminiReply = { kind: 'text'; text: string; delayMs?: number; usage?: GeminiUsage } | { kind: 'error'; status: number; message?: string };
+
+export interface GeminiRequest {
+  model: string;
+  /** The text of the last user message. */
+  lastUserText: string;
+  body: Record<string, unknown>;
+}
+
+export type GeminiHandler = (request: GeminiRequest) => GeminiReply;
+
+export const DEFAULT_GEMINI_USAGE: GeminiUsage = { promptTokenCount: 17, candidatesTokenCount: 7 };
+
+const defaultHandler: GeminiHandler = (request) => ({ kind: 'text', text: `OK: ${request.lastUserText.slice(0, 40)}` });
+
+interface Content {
+  role?: string;
+  parts?: { text?: string }[];
+}
+
+export class FakeGeminiApi {
+  /** The streamed turns (not side requests), in order. */
+  readonly requests: GeminiRequest[] = [];
+  private handler: GeminiHandler = defaultHandler;
+
+  private constructor(
+    private readonly server: Server,
+    /** What GOOGLE_GEMINI_BASE_URL takes. */
+    readonly url: string,
+  ) {}
+
+  static async start(handler?: GeminiHandler): Promise<FakeGeminiApi> {
+    let api: FakeGeminiApi | undefined;
+    const server = createServer((req, res) => void api?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    api = new FakeGeminiApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (handler) api.handler = handler;
+    return api;
+  }
+
+  setHandler(handler: GeminiHandler): void {
+    this.handler = handler;
+  }
+
+  /** The prompts of conversation turns, in order. */
+  userPrompts(): string[] {
+    return this.requests.map((request) => request.lastUserText);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const route = /\/models\/([^/:]+):(streamGenerateContent|generateContent|countTokens)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !route) return json(res, 404, { error: { code: 404, message: `${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    const [, model, method] = route;
+    if (method === 'countTokens') return json(res, 200, { totalTokens: 42 });
+    const request = describe(model, body);
+    if (method === 'generateContent') {
+      // The CLI's own questions (whose turn is next, a summary), asked for JSON: the user's.
+      return json(res, 200, answer('{"reasoning":"The model answered.","next_speaker":"user"}', DEFAULT_GEMINI_USAGE, model));
+    }
+    this.requests.push(request);
+    const reply = this.handler(request);
+    if (reply.kind === 'error') return json(res, reply.status, { error: { code: reply.status, message: reply.message ?? 'fake failure', status: 'INTERNAL' } });
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(`data: ${JSON.stringify(answer(reply.text, { ...DEFAULT_GEMINI_USAGE, ...reply.usage }, model))}\n\n`);
+    res.end();
+  }
+}
+
+function answer(text: string, usage: GeminiUsage, model: string): Record<string, unknown> {
+  return {
+    candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { ...usage, totalTokenCount: usage.promptTokenCount + usage.candidatesTokenCount },
+    modelVersion: model,
+  };
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+}
+
+function describe(model: string, body: Record<string, unknown>): GeminiRequest {
+  const contents = (Array.isArray(body.contents) ? body.contents : []) as Content[];
+  const lastUser = [...contents].reverse().find((content) => content.role === 'user');
+  // The first turn's message opens with the CLI's <session_context> part; the prompt is the last part.
+  const texts = (lastUser?.parts ?? []).filter((part) => typeof part.text === 'string' && !part.text.startsWith('<session_context>')).map((part) => part.text!);
+  return { model, lastUserText: (texts[texts.length - 1] ?? '').trim(), body };
+}
