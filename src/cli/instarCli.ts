@@ -3,6 +3,8 @@
  * curl. Each command wraps one route (or two: spawn and wait); errors are one line on stderr and
  * an exit status a script can test.
  */
+import { describeAgentClis, surveyAgentClis } from '../core/agent/agentClis';
+import { ExecaRunner } from '../core/util/commandRunner';
 import { ApiClient, ApiError, UnreachableError } from './apiClient';
 import { parseArgs, UsageError } from './cliArgs';
 import { serverSentEvents } from './serverSentEvents';
@@ -256,6 +258,22 @@ const COMMANDS: Record<string, Command> = {
       }
       for await (const event of serverSentEvents(response.body as unknown as AsyncIterable<Uint8Array>)) c.io.out(JSON.stringify(event));
       return EXIT.ok;
+    },
+  },
+  doctor: {
+    usage: 'instar doctor',
+    summary: 'Say what this machine has for Instar Sessions: tmux and each agent CLI (Claude Code, Codex, Gemini CLI), where and which version, and what to install for a missing one. Exit status 1 when tmux or every agent CLI is missing.',
+    async run(c) {
+      words(c, 0, 0);
+      const runner = new ExecaRunner();
+      const [tmux, agents] = await Promise.all([runner.run('tmux', ['-V'], { timeoutMs: 10_000 }), surveyAgentClis(runner, { envPath: c.io.env.PATH ?? '' })]);
+      const tmuxVersion = tmux.exitCode === 0 ? tmux.stdout.trim() : undefined;
+      if (c.json) c.io.out(JSON.stringify({ tmux: tmuxVersion ?? null, agents }, null, 2));
+      else {
+        c.io.out(tmuxVersion ? `✓ ${tmuxVersion}` : '✗ tmux: not found. Install it (for example "sudo apt-get install tmux" or "brew install tmux"): every session runs in tmux.');
+        for (const line of describeAgentClis(agents)) c.io.out(line);
+      }
+      return tmuxVersion && agents.some((agent) => agent.version) ? EXIT.ok : EXIT.refused;
     },
   },
   keeper: {

@@ -35,6 +35,7 @@ export const COMMAND_IDS = [
   'instar.groupByState',
   'instar.showFlat',
   'instar.showLog',
+  'instar.checkEnvironment',
   'instar.api.copyToken',
   'instar.api.rotateToken',
   'instar.keeper.stop',

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { isInstarError } from '../../core/util/errors';
 import { DisposableStore } from '../../core/util/disposables';
 import { adopt } from './adopt';
+import { checkEnvironment } from './checkEnvironment';
 import { copyApiToken, rotateApiToken } from './apiToken';
 import type { CommandContext, CommandHandler } from './commandContext';
 import type { CommandId } from './commandIds';
@@ -71,6 +72,7 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.groupByState': groupByState,
   'instar.showFlat': showFlat,
   'instar.showLog': showLog,
+  'instar.checkEnvironment': checkEnvironment,
   'instar.openSettings': openSettings,
   'instar.job.runNow': runJobNow,
   'instar.job.enable': enableJob,

@@ -36,6 +36,17 @@ describe('Instar Sessions in VS Code', () => {
     assert.ok(vscode.workspace.isTrusted);
   });
 
+  it('checks the environment: tmux and each agent CLI, found with its version or with what to install', async () => {
+    const editor = (await vscode.commands.executeCommand('instar.checkEnvironment')) as vscode.TextEditor;
+    const text = editor.document.getText();
+    assert.match(text, /^- ✓ tmux \d+\.\d+/m);
+    assert.match(text, /^- ✓ Claude Code \d+\.\d+\.\d+ \(/m);
+    for (const [name, pkg] of [['Codex', '@openai/codex'], ['Gemini CLI', '@google/gemini-cli']]) {
+      assert.match(text, new RegExp(`^- (✓ ${name} \\d+\\.\\d+\\.\\d+ \\(|✗ ${name}: not found: .*npm install -g ${pkg})`, 'm'));
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('shows a spawned session in the tree, turning idle', async () => {
     const record = await api.engine.spawn({ name: 'vs-one', prompt: 'Hello from VS Code', cwd: cwd() });
     assert.ok(names().includes('vs-one'));

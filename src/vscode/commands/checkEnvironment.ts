@@ -1,0 +1,34 @@
+/**
+ * instar.checkEnvironment: what this machine has for Instar Sessions, in a Markdown document:
+ * tmux, each agent CLI (Claude Code, Codex, Gemini CLI) with where it is and its version, and
+ * what to install for a missing one. The Sessions view's own check runs again with it.
+ */
+import * as vscode from 'vscode';
+import { describeAgentClis, surveyAgentClis } from '../../core/agent/agentClis';
+import { agentKindOf } from '../../core/agent/launchSpec';
+import { ExecaRunner } from '../../core/util/commandRunner';
+import type { CommandContext } from './commandContext';
+
+export async function checkEnvironment(ctx: CommandContext): Promise<vscode.TextEditor> {
+  const command = ctx.engine.agentCommand;
+  const [tmux, agents] = await Promise.all([
+    ctx.engine.checkTmux().then(
+      (version) => `✓ tmux ${version}`,
+      (error: Error) => `✗ ${error.message}`,
+    ),
+    surveyAgentClis(new ExecaRunner(), { commands: agentKindOf(command) === 'claude' ? { claude: command } : {} }),
+    ctx.environment.check(),
+  ]);
+  const lines = [
+    '# Instar Sessions: this machine',
+    '',
+    `- ${tmux}`,
+    ...describeAgentClis(agents).map((line) => `- ${line}`),
+    '',
+    `Agent command (instar.agent.command): \`${command}\`. PATH of this ${vscode.env.remoteName ? `remote (${vscode.env.remoteName}) ` : ''}extension host: \`${process.env.PATH ?? ''}\``,
+    '',
+  ];
+  ctx.channel.info(`Environment: ${[tmux, ...describeAgentClis(agents)].join('; ')}`);
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
+  return vscode.window.showTextDocument(document, { preview: true });
+}
