@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentVersions, isAtLeast, parseAgentVersion } from '../../src/core/agent/agentVersion';
 import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
-import { launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
+import { CODEX_DEFAULT_MODEL, codexHookOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
+import { agentKindOf, launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
 import { ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 import { silentLogger } from '../../src/core/util/host';
 
@@ -19,6 +20,20 @@ describe('launch', () => {
     dir = await mkdtemp(join(tmpdir(), 'instar-launch-'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
+
+  it('knows Codex by its program, and starts it with its per-session overrides, its model unless the default, and the prompt after --', () => {
+    assert.equal(agentKindOf('/usr/lib/node_modules/.bin/codex'), 'codex');
+    assert.equal(agentKindOf('claude'), 'claude');
+    assert.equal(agentKindOf('aider'), 'generic');
+    const base = { agentCommand: '/bin/codex', agentKind: 'codex' as const, sessionId: 'id', permissionMode: 'default' as const, settingsFile: undefined, statusFile: '/s', extraArgs: ['--x'], env: {} };
+    const overrides = [...codexHookOverrides('hook "cmd"', ['Stop']), ...codexSessionOverrides('/work/a "b"')];
+    const argv = launchArgv({ ...base, model: 'gpt-6-sol', prompt: '-dash first', codexOverrides: overrides });
+    assert.deepEqual(argv.slice(argv.indexOf('/bin/codex') + 1), [...overrides, '-m', 'gpt-6-sol', '--x', '--', '-dash first']);
+    assert.deepEqual(overrides.slice(0, 2), ['-c', 'hooks.Stop=[{hooks=[{type="command",command="hook \\"cmd\\"",timeout=10}]}]'], 'a TOML string, quotes escaped');
+    assert.ok(overrides.includes('projects."/work/a \\"b\\"".trust_level="trusted"'));
+    const byDefault = launchArgv({ ...base, model: CODEX_DEFAULT_MODEL, prompt: undefined });
+    assert.ok(!byDefault.includes('-m') && byDefault[byDefault.length - 1] === '--x', 'no -m, no prompt');
+  });
 
   it('routes a prompt by its size: tmux command, a file read by the wrapper, or a paste', () => {
     assert.equal(promptRoute(''), 'none');

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { AgentKind } from '../model/sessionRecord';
 import type { PermissionMode } from '../model/permissionMode';
 import { DROPPED_VARIABLES } from '../util/environment';
+import { CODEX_DEFAULT_MODEL } from './codexConfig';
 import { SESSION_ID_VARIABLE } from './hookSettings';
 
 /** tmux carries a whole command in one message of at most 16 KiB: prompts up to this size ride in it. */
@@ -62,10 +63,13 @@ export interface LaunchInput {
   env: Readonly<Record<string, string>>;
   /** A folder put first on the agent's PATH (where the `instar` command is). */
   pathDir?: string;
+  /** Codex's per-session configuration (`-c` overrides: hooks, their trust, the folder's trust). */
+  codexOverrides?: readonly string[];
 }
 
 export function agentKindOf(agentCommand: string): AgentKind {
-  return /^claude(\.exe|\.cmd)?$/i.test(path.basename(agentCommand)) ? 'claude' : 'generic';
+  const program = path.basename(agentCommand).replace(/\.(exe|cmd)$/i, '').toLowerCase();
+  return program === 'claude' ? 'claude' : program === 'codex' ? 'codex' : 'generic';
 }
 
 export function launchArgv(input: LaunchInput): string[] {
@@ -84,10 +88,14 @@ export function launchArgv(input: LaunchInput): string[] {
     if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
     else argv.push('--permission-mode', input.permissionMode);
   }
+  if (input.agentKind === 'codex') {
+    argv.push(...(input.codexOverrides ?? []));
+    if (input.model !== CODEX_DEFAULT_MODEL) argv.push('-m', input.model);
+  }
   argv.push(...input.extraArgs);
   const inline = input.prompt !== undefined && input.prompt !== '';
   // "--" keeps a prompt that starts with "-" from being read as an option; the wrapper adds a file's.
-  if ((inline || input.promptFile) && input.agentKind === 'claude') argv.push('--');
+  if ((inline || input.promptFile) && input.agentKind !== 'generic') argv.push('--');
   if (inline) argv.push(input.prompt!);
   return argv;
 }

@@ -19,7 +19,7 @@ export const SESSION_STATUSES: readonly SessionStatus[] = [
 /** What decided the current status. */
 export type StatusSignal = 'spawn' | 'hook' | 'exit' | 'screen' | 'activity' | 'user' | 'reconcile';
 
-export type AgentKind = 'claude' | 'generic';
+export type AgentKind = 'claude' | 'codex' | 'generic';
 
 export interface SessionRecord {
   /** The session's name; also its tmux session name. */

@@ -5,7 +5,9 @@
  * call. Spawns and resumes both go through here.
  */
 import type { AgentVersion } from '../agent/agentVersion';
-import { hookEventsFor, hookSettings } from '../agent/hookSettings';
+import { promises as fs } from 'node:fs';
+import { CodexHookTrust, codexHookOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
+import { hookCommand, hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
 import { statusLineSetting, USER_STATUS_LINE_VARIABLE, userStatusLine } from '../agent/statusLine';
 import type { SessionRecord } from '../model/sessionRecord';
@@ -35,6 +37,8 @@ export interface Launch {
 }
 
 export class AgentLauncher {
+  private readonly codexTrust = new CodexHookTrust();
+
   constructor(
     private readonly files: SessionFiles,
     private readonly options: () => EngineOptions,
@@ -45,13 +49,14 @@ export class AgentLauncher {
     const { record } = launch;
     const options = this.options();
     const claude = record.agentKind === 'claude';
+    const codexOverrides = record.agentKind === 'codex' ? await this.codexOverrides(launch) : undefined;
     const settingsFile = claude
       ? await this.files.settingsFile({ ...hookSettings(this.files.eventsDir, hookEventsFor(launch.version)), statusLine: statusLineSetting(this.files.usageDir) })
       : undefined;
     // Ours replaces the user's own status line (--settings comes first): ours runs theirs.
     const userLine = claude ? await userStatusLine(record.cwd, { ...process.env, ...launch.env }) : undefined;
     const command = launchArgv({
-      agentCommand: claude ? launch.agentPath : record.agentCommand,
+      agentCommand: record.agentKind === 'generic' ? record.agentCommand : launch.agentPath,
       agentKind: record.agentKind,
       sessionId: record.id,
       resumeId: launch.resumeId,
@@ -64,6 +69,7 @@ export class AgentLauncher {
       promptFile: launch.promptFile,
       env: { ...launch.env, INSTAR_SESSION_NAME: record.name, ...(userLine ? { [USER_STATUS_LINE_VARIABLE]: userLine } : {}) },
       pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
+      codexOverrides,
     });
     return createAgentSession(client, {
       name: record.tmuxSession,
@@ -74,5 +80,18 @@ export class AgentLauncher {
       historyLimit: Math.max(MIN_HISTORY_LINES, options.historyLimit ?? MIN_HISTORY_LINES),
       tags: tagCommands(record.tmuxSession, workspaceKeyOf(options), taggedRecordOf(record)),
     });
+  }
+
+  /** Codex's per-session configuration: our hooks, marked trusted with the hashes its installed version gives them, and the folder trusted. */
+  private async codexOverrides(launch: Launch): Promise<string[]> {
+    const { record } = launch;
+    const hooks = codexHookOverrides(hookCommand(this.files.eventsDir));
+    const stat = await fs.stat(launch.agentPath).catch(() => undefined);
+    const env = { ...process.env, ...launch.env };
+    const trusted = await this.codexTrust.of(launch.agentPath, stat ? `${stat.mtimeMs}:${stat.size}` : '', [...hooks, ...launch.extraArgs], record.cwd, env).catch((error: Error) => {
+      this.options().logger?.warn(`Codex did not say how it trusts our hooks (${error.message}): ${record.name} may ask to review them before its state can be told`);
+      return [];
+    });
+    return [...hooks, ...codexTrustOverrides(trusted), ...codexSessionOverrides(record.cwd)];
   }
 }

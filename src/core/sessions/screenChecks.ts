@@ -42,7 +42,8 @@ export class ScreenChecks {
 
   /** Whether only the screen can tell this session's state now. */
   needed(record: SessionRecord, pane: PaneInfo, now: number): boolean {
-    if (record.agentKind !== 'claude' || record.adopted) return true;
+    // Without hooks (another program, an adopted session) only the screen tells.
+    if (record.agentKind === 'generic' || record.adopted) return true;
     if (record.pendingPrompt) return true;
     switch (record.status) {
       case 'starting':

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { agentKindOf, promptRoute } from '../agent/launchSpec';
+import { CODEX_DEFAULT_MODEL } from '../agent/codexConfig';
 import type { SetupCommandError } from '../git/worktreeSetup';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -23,7 +24,7 @@ import { tmuxSessionName } from './recordTags';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
-import { DEFAULT_MODEL, MAX_PROMPT_BYTES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
+import { DEFAULT_MODEL, MAX_PROMPT_BYTES, MODEL_ALIASES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
 
 /** The prompt shown in records and lists is cut to this many characters. */
 const RECORD_PROMPT_CHARS = 16 * 1024;
@@ -77,6 +78,8 @@ export class Spawner {
     const agentCommand = agentCommandOf(options);
     const agentPath = await this.agents.locate(agentCommand);
     const agentKind = agentKindOf(agentCommand);
+    // Claude Code's aliases (the default model included) mean nothing to Codex: its own default then.
+    const agentModel = agentKind === 'codex' && (MODEL_ALIASES as readonly string[]).includes(model) ? CODEX_DEFAULT_MODEL : model;
     const version = agentKind === 'claude' ? await this.versions.of(agentPath) : undefined;
 
     const id = randomUUID();
@@ -90,7 +93,7 @@ export class Spawner {
       status: 'starting',
       statusSince: now,
       statusSignal: 'spawn',
-      model,
+      model: agentModel,
       prompt: prompt.length > RECORD_PROMPT_CHARS ? prompt.slice(0, RECORD_PROMPT_CHARS) : prompt,
       promptBytes,
       jobSlug,

@@ -175,7 +175,7 @@ export class StatusTracker {
    * (its exits are told by their status files too).
    */
   private watched(): boolean {
-    return this.store.all().every((record) => isEnded(record) || (record.agentKind === 'claude' && !record.adopted && this.changes.watching(record.tmuxSocket)));
+    return this.store.all().every((record) => isEnded(record) || (record.agentKind !== 'generic' && !record.adopted && this.changes.watching(record.tmuxSocket)));
   }
 
   /** The first end of an idle limit among the live sessions: a check must come by then. */

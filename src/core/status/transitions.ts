@@ -68,7 +68,10 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
       // A screen older than what a hook said is not news: it would turn an idle session running again.
       if (record.statusSignal === 'hook' && input.at < record.statusSince) return undefined;
       if (record.agentKind === 'claude') applyClaudeScreen(next, input.screen, input.at, input.quietMs);
-      else applyGenericScreen(next, input.screen, input.at, input.quietMs);
+      // Codex's turns are told by its hooks (not an adopted one's: it has none); its screen only by a dialog that waits for the user.
+      else if (record.agentKind === 'codex' && !record.adopted) {
+        if (needsUser(input.screen.kind)) set(next, 'waiting', 'screen', input.at, input.screen.detail);
+      } else applyGenericScreen(next, input.screen, input.at, input.quietMs);
       break;
   }
   return changed(record, next) ? next : undefined;

@@ -1,0 +1,107 @@
+/**
+ * What a Codex session is started with, per session and without touching the user's own
+ * `~/.codex` (Codex takes `-c key=value` overrides as a layer of their own, "session flags"):
+ * our hooks for the events that tell its state, each marked trusted (Codex asks the user to
+ * review hooks it has not seen, and keeps their trust by a hash of each), the session's folder
+ * trusted (else a first-run dialog asks), and no update check.
+ *
+ * The trust hash is Codex's own: asked of the installed `codex app-server` (`hooks/list` answers
+ * each hook's key and current hash), once per binary, version and hook command.
+ */
+import { childEnvironment } from '../util/environment';
+
+/** What a Codex session's model is when none of Codex's was asked for: Codex's own default (no -m). */
+export const CODEX_DEFAULT_MODEL = 'default';
+
+/** The Codex hook events the engine listens to (their names and payloads are Claude Code's). */
+export const CODEX_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop'];
+
+/** A TOML basic string. */
+function tomlString(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** `-c` overrides that give Codex our hooks (the same command for each event). */
+export function codexHookOverrides(command: string, events: readonly string[] = CODEX_HOOK_EVENTS): string[] {
+  return events.flatMap((event) => ['-c', `hooks.${event}=[{hooks=[{type="command",command=${tomlString(command)},timeout=10}]}]`]);
+}
+
+/** `-c` overrides that mark hooks trusted, from `hooks/list`'s keys and hashes. */
+export function codexTrustOverrides(trusted: readonly { key: string; hash: string }[]): string[] {
+  if (trusted.length === 0) return [];
+  return ['-c', `hooks.state={${trusted.map(({ key, hash }) => `${tomlString(key)}={trusted_hash=${tomlString(hash)}}`).join(',')}}`];
+}
+
+/** `-c` overrides that keep first-run questions away from a session started in `cwd`. */
+export function codexSessionOverrides(cwd: string): string[] {
+  return ['-c', `projects.${tomlString(cwd)}.trust_level="trusted"`, '-c', 'check_for_update_on_startup=false'];
+}
+
+interface ListedHook {
+  key?: string;
+  currentHash?: string;
+  source?: string;
+}
+
+/**
+ * Asks `codex app-server` which hooks these overrides make and their hashes: JSON-RPC lines on
+ * its stdin, kept open until it answered (closed early, it exits unanswered).
+ */
+export async function listCodexHooks(binary: string, overrides: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<{ key: string; hash: string }[]> {
+  // Loaded on first use, as ExecaRunner does: off the way to activation.
+  const { execa } = await import('execa');
+  return new Promise((resolve, reject) => {
+    const child = execa(binary, ['app-server', ...overrides], { cwd, env: { ...childEnvironment(), ...env }, extendEnv: false, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore', reject: false, windowsHide: true });
+    let buffered = '';
+    let settled = false;
+    const finish = (error: Error | undefined, hooks?: { key: string; hash: string }[]) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdin?.end();
+      child.kill();
+      if (error) reject(error);
+      else resolve(hooks ?? []);
+    };
+    const timer = setTimeout(() => finish(new Error(`codex app-server did not list its hooks within ${timeoutMs / 1000} s`)), timeoutMs);
+    child.on('error', (error) => finish(error));
+    child.on('exit', (code) => finish(new Error(`codex app-server ended (${code ?? 'signal'}) before it listed its hooks`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        let message: { id?: number; result?: { data?: { hooks?: ListedHook[] }[] }; error?: { message?: string } };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          continue;
+        }
+        if (message.id !== 2) continue;
+        if (message.error) return finish(new Error(`codex app-server: ${message.error.message ?? 'hooks/list failed'}`));
+        const hooks = (message.result?.data ?? []).flatMap((entry) => entry.hooks ?? []);
+        return finish(undefined, hooks.filter((hook) => hook.source === 'sessionFlags' && hook.key && hook.currentHash).map((hook) => ({ key: hook.key!, hash: hook.currentHash! })));
+      }
+    });
+    const send = (message: Record<string, unknown>) => child.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    send({ id: 1, method: 'initialize', params: { clientInfo: { name: 'instar-sessions', version: '0' } } });
+    send({ method: 'initialized' });
+    send({ id: 2, method: 'hooks/list', params: { cwd } });
+  });
+}
+
+/** The trust of our hooks, asked once per binary (and its file's stamp) and hook command. */
+export class CodexHookTrust {
+  private readonly known = new Map<string, Promise<{ key: string; hash: string }[]>>();
+
+  of(binary: string, stamp: string, overrides: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ key: string; hash: string }[]> {
+    const id = `${binary}\0${stamp}\0${overrides.join('\0')}`;
+    let trust = this.known.get(id);
+    if (!trust) {
+      trust = listCodexHooks(binary, overrides, cwd, env);
+      this.known.set(id, trust);
+      trust.catch(() => this.known.delete(id));
+    }
+    return trust;
+  }
+}
