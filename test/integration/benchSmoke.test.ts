@@ -15,7 +15,10 @@ describe('benchmark smoke run', () => {
       assert.ok(names.some((name) => expected.test(name)), `a row matching ${expected}`);
     }
     for (const row of result.rows) {
-      assert.ok(Number.isFinite(row.ours) && row.ours >= 0, `${row.name}: ours ${row.ours}`);
+      // A growth measured with no forced GC (node --test runs without --expose-gc) can come out below
+      // zero: the collector ran in between and freed more than the sessions took.
+      const deltaWithoutGc = /growth/i.test(row.name) && typeof (globalThis as { gc?: unknown }).gc !== 'function';
+      assert.ok(Number.isFinite(row.ours) && (row.ours >= 0 || deltaWithoutGc), `${row.name}: ours ${row.ours}`);
       assert.ok(Number.isFinite(row.baseline) && row.baseline > 0, `${row.name}: baseline ${row.baseline}`);
       assert.ok(Number.isFinite(row.ratio), `${row.name}: ratio ${row.ratio}`);
     }
