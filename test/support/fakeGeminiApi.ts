@@ -4,8 +4,8 @@
  * requests (`:generateContent`, which the CLI asks for JSON) and token counts. Tests script the
  * replies by the text of the last user message.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
 
 export interface GeminiUsage {
   promptTokenCount: number;
@@ -45,9 +45,8 @@ export class FakeGeminiApi {
 
   static async start(handler?: GeminiHandler): Promise<FakeGeminiApi> {
     let api: FakeGeminiApi | undefined;
-    const server = createServer((req, res) => void api?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = new FakeGeminiApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const { server, base } = await listenOnLoopback((req, res) => void api?.handle(req, res));
+    api = new FakeGeminiApi(server, base);
     if (handler) api.handler = handler;
     return api;
   }
@@ -62,8 +61,7 @@ export class FakeGeminiApi {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -71,18 +69,18 @@ export class FakeGeminiApi {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const route = /\/models\/([^/:]+):(streamGenerateContent|generateContent|countTokens)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !route) return json(res, 404, { error: { code: 404, message: `${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+    if (req.method !== 'POST' || !route) return sendJson(res, 404, { error: { code: 404, message: `${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
     const [, model, method] = route;
-    if (method === 'countTokens') return json(res, 200, { totalTokens: 42 });
+    if (method === 'countTokens') return sendJson(res, 200, { totalTokens: 42 });
     const request = describe(model, body);
     if (method === 'generateContent') {
       // The CLI's own questions (whose turn is next, a summary), asked for JSON: the user's.
-      return json(res, 200, answer('{"reasoning":"The model answered.","next_speaker":"user"}', DEFAULT_GEMINI_USAGE, model));
+      return sendJson(res, 200, answer('{"reasoning":"The model answered.","next_speaker":"user"}', DEFAULT_GEMINI_USAGE, model));
     }
     this.requests.push(request);
     const reply = this.handler(request);
-    if (reply.kind === 'error') return json(res, reply.status, { error: { code: reply.status, message: reply.message ?? 'fake failure', status: 'INTERNAL' } });
+    if (reply.kind === 'error') return sendJson(res, reply.status, { error: { code: reply.status, message: reply.message ?? 'fake failure', status: 'INTERNAL' } });
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write(`data: ${JSON.stringify(answer(reply.text, { ...DEFAULT_GEMINI_USAGE, ...reply.usage }, model))}\n\n`);
@@ -98,9 +96,6 @@ function answer(text: string, usage: GeminiUsage, model: string): Record<string,
   };
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-}
 
 function describe(model: string, body: Record<string, unknown>): GeminiRequest {
   const contents = (Array.isArray(body.contents) ? body.contents : []) as Content[];

@@ -3,8 +3,8 @@
  * plain replies, text or a tool call, errors, token counting and the model list. Tests script
  * the replies by the text of the last user message.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
 
 /** The usage a reply reports (the API's names); what is not given is the default's. */
 export interface FakeUsage {
@@ -60,9 +60,8 @@ export class FakeMessagesApi {
 
   static async start(handler?: Handler): Promise<FakeMessagesApi> {
     let api: FakeMessagesApi | undefined;
-    const server = createServer((req, res) => void api?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = new FakeMessagesApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const { server, base } = await listenOnLoopback((req, res) => void api?.handle(req, res));
+    api = new FakeMessagesApi(server, base);
     if (handler) api.handler = handler;
     return api;
   }
@@ -77,8 +76,7 @@ export class FakeMessagesApi {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,17 +85,17 @@ export class FakeMessagesApi {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method === 'HEAD' || (req.method === 'GET' && url.pathname === '/')) return void res.writeHead(200).end();
     if (req.method === 'GET' && url.pathname.startsWith('/v1/models')) {
-      return json(res, 200, { data: ['claude-sonnet-5', 'claude-opus-5', 'claude-haiku-5'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2026-01-01T00:00:00Z' })), has_more: false });
+      return sendJson(res, 200, { data: ['claude-sonnet-5', 'claude-opus-5', 'claude-haiku-5'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2026-01-01T00:00:00Z' })), has_more: false });
     }
-    if (req.method !== 'POST' || !url.pathname.startsWith('/v1/messages')) return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `${req.method} ${url.pathname}` } });
+    if (req.method !== 'POST' || !url.pathname.startsWith('/v1/messages')) return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `${req.method} ${url.pathname}` } });
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    if (url.pathname.endsWith('/count_tokens')) return json(res, 200, { input_tokens: 42 });
+    if (url.pathname.endsWith('/count_tokens')) return sendJson(res, 200, { input_tokens: 42 });
     const request = describe(body);
     this.requests.push(request);
     const reply: FakeReply = request.isSide ? { kind: 'text', text: '{"title": "Test session"}' } : this.handler(request);
     if (!request.isSide) this.replies.push(reply);
     if (reply.kind === 'error') {
-      return json(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } }, reply.headers);
+      return sendJson(res, reply.status, { type: 'error', error: { type: reply.type ?? 'api_error', message: reply.message ?? 'fake failure' } }, reply.headers);
     }
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const id = `msg_fake_${++this.counter}`;
@@ -108,7 +106,7 @@ export class FakeMessagesApi {
     const stopReason = reply.kind === 'text' ? 'end_turn' : 'tool_use';
     const usage = { ...DEFAULT_USAGE, ...reply.usage };
     if (!request.stream) {
-      return json(res, 200, { id, type: 'message', role: 'assistant', model: request.model, content: [block], stop_reason: stopReason, stop_sequence: null, usage });
+      return sendJson(res, 200, { id, type: 'message', role: 'assistant', model: request.model, content: [block], stop_reason: stopReason, stop_sequence: null, usage });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -127,9 +125,6 @@ export class FakeMessagesApi {
   }
 }
 
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
-}
 
 function textOf(message: Message | undefined): { text: string; toolResult: boolean; toolResultText: string } {
   if (!message) return { text: '', toolResult: false, toolResultText: '' };

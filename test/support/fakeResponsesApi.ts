@@ -3,8 +3,8 @@
  * base_url is this server, wire_api "responses"): streamed replies (SSE) with the usage each
  * reports, and the model list. Tests script the replies by the text of the last user message.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
 
 export interface ResponsesUsage {
   input_tokens: number;
@@ -48,9 +48,8 @@ export class FakeResponsesApi {
 
   static async start(handler?: ResponsesHandler): Promise<FakeResponsesApi> {
     let api: FakeResponsesApi | undefined;
-    const server = createServer((req, res) => void api?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = new FakeResponsesApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+    const { server, base } = await listenOnLoopback((req, res) => void api?.handle(req, res));
+    api = new FakeResponsesApi(server, `${base}/v1`);
     if (handler) api.handler = handler;
     return api;
   }
@@ -65,8 +64,7 @@ export class FakeResponsesApi {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -74,14 +72,14 @@ export class FakeResponsesApi {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method === 'GET' && url.pathname.endsWith('/models')) {
-      return json(res, 200, { object: 'list', data: ['gpt-5.5', 'gpt-5.5-mini'].map((id) => ({ id, object: 'model', created: 1_767_225_600, owned_by: 'fake' })) });
+      return sendJson(res, 200, { object: 'list', data: ['gpt-5.5', 'gpt-5.5-mini'].map((id) => ({ id, object: 'model', created: 1_767_225_600, owned_by: 'fake' })) });
     }
-    if (req.method !== 'POST' || !url.pathname.endsWith('/responses')) return json(res, 404, { error: { message: `${req.method} ${url.pathname}`, type: 'not_found' } });
+    if (req.method !== 'POST' || !url.pathname.endsWith('/responses')) return sendJson(res, 404, { error: { message: `${req.method} ${url.pathname}`, type: 'not_found' } });
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
     const request = describe(body);
     this.requests.push(request);
     const reply: ResponsesReply = request.isSide ? { kind: 'text', text: '{"title":"Test session"}' } : this.handler(request);
-    if (reply.kind === 'error') return json(res, reply.status, { error: { message: reply.message ?? 'fake failure', type: 'server_error' } });
+    if (reply.kind === 'error') return sendJson(res, reply.status, { error: { message: reply.message ?? 'fake failure', type: 'server_error' } });
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const n = ++this.counter;
     const id = `resp_fake_${n}`;
@@ -118,9 +116,6 @@ export class FakeResponsesApi {
   }
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-}
 
 function describe(body: Record<string, unknown>): ResponsesRequest {
   const input = (Array.isArray(body.input) ? body.input : []) as InputItem[];
