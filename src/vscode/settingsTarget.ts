@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 
 /** The settings VS Code takes per machine (scope machine-overridable in package.json). */
-const MACHINE_SETTINGS = new Set(['agent.command', 'agent.extraArgs', 'agent.environment', 'tmux.socket', 'tmux.path']);
+const MACHINE_SETTINGS = new Set(['agent.command', 'agent.extraArgs', 'agent.codex.command', 'agent.codex.extraArgs', 'agent.gemini.command', 'agent.gemini.extraArgs', 'agent.environment', 'tmux.socket', 'tmux.path']);
 
 /** Where the user-level value of a setting lives in this window. */
 export function userSettingsName(key: string): string {

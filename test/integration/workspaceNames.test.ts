@@ -10,6 +10,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { AgentKind } from '../../src/core/model/sessionRecord';
 import { ApiServer } from '../../src/core/http/apiServer';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { taggedRecordOf, workspaceKeyOf } from '../../src/core/sessions/recordTags';
@@ -176,13 +177,14 @@ describe('two workspaces on one tmux server', () => {
     const id = '0f6a2b1c-3d4e-4f50-8a9b-0c1d2e3f4a5b';
     const tagged = taggedRecordOf({
       name: 'legacy-1', id, status: 'starting', statusSince: 0, statusSignal: 'spawn', model: 'sonnet', prompt: '', promptBytes: 0, cwd: alpha.folder,
-      permissionMode: 'default', agentKind: 'generic', agentCommand: echo, createdAt: Date.now(), tmuxSocket: socket, tmuxSession: 'legacy-1', runs: 1,
+      permissionMode: 'default', agentKind: 'generic' as AgentKind, agentCommand: echo, createdAt: Date.now(), tmuxSocket: socket, tmuxSession: 'legacy-1', runs: 1,
     });
     const tags = tagCommands('legacy-1', workspaceKeyOf({ stateDir }), tagged);
     execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'legacy-1', '-c', alpha.folder, echo, ';', ...tags.flatMap((command, i) => (i === 0 ? command : [';', ...command]))]);
     await alpha.engine.refresh();
     const found = alpha.engine.get('legacy-1');
     assert.ok(found, 'found from its tags');
+    assert.equal(found.agentKind, 'other', 'the kind "generic" of earlier versions is "other" now');
     assert.equal(found.tmuxSession, 'legacy-1', 'under the tmux name it has');
     assert.equal(beta.engine.get('legacy-1'), undefined, "not the other workspace's");
     await waitFor('its first line', async () => (await alpha.engine.output('legacy-1')).includes('agent in'), 15_000);

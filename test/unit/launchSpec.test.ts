@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentVersions, isAtLeast, parseAgentVersion } from '../../src/core/agent/agentVersion';
 import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
-import { CODEX_DEFAULT_MODEL, codexHookOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
-import { agentKindOf, launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
+import { agentKindOf, CLI_DEFAULT_MODEL } from '../../src/core/agent/agentKinds';
+import { codexHookOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
+import { launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
 import { ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 import { silentLogger } from '../../src/core/util/host';
 
@@ -24,14 +25,18 @@ describe('launch', () => {
   it('knows Codex by its program, and starts it with its per-session overrides, its model unless the default, and the prompt after --', () => {
     assert.equal(agentKindOf('/usr/lib/node_modules/.bin/codex'), 'codex');
     assert.equal(agentKindOf('claude'), 'claude');
-    assert.equal(agentKindOf('aider'), 'generic');
+    assert.equal(agentKindOf('/opt/bin/gemini'), 'gemini');
+    assert.equal(agentKindOf('aider'), 'other');
     const base = { agentCommand: '/bin/codex', agentKind: 'codex' as const, sessionId: 'id', permissionMode: 'default' as const, settingsFile: undefined, statusFile: '/s', extraArgs: ['--x'], env: {} };
     const overrides = [...codexHookOverrides('hook "cmd"', ['Stop']), ...codexSessionOverrides('/work/a "b"')];
-    const argv = launchArgv({ ...base, model: 'gpt-6-sol', prompt: '-dash first', codexOverrides: overrides });
-    assert.deepEqual(argv.slice(argv.indexOf('/bin/codex') + 1), [...overrides, '-m', 'gpt-6-sol', '--x', '--', '-dash first']);
+    const argv = launchArgv({ ...base, model: 'gpt-6-sol', prompt: '-dash first', kindConfig: overrides });
+    assert.deepEqual(argv.slice(argv.indexOf('/bin/codex') + 1), [...overrides, '-m', 'gpt-6-sol', '--ask-for-approval', 'untrusted', '--x', '--', '-dash first']);
+    const resumed = launchArgv({ ...base, model: 'gpt-6-sol', permissionMode: 'bypassPermissions', prompt: undefined, resumeId: 'c0ffee', kindConfig: overrides });
+    assert.deepEqual(resumed.slice(resumed.indexOf('/bin/codex') + 1, resumed.indexOf('/bin/codex') + 3), ['resume', 'c0ffee'], 'resume is a subcommand: first');
+    assert.ok(resumed.includes('--dangerously-bypass-approvals-and-sandbox'));
     assert.deepEqual(overrides.slice(0, 2), ['-c', 'hooks.Stop=[{hooks=[{type="command",command="hook \\"cmd\\"",timeout=10}]}]'], 'a TOML string, quotes escaped');
     assert.ok(overrides.includes('projects."/work/a \\"b\\"".trust_level="trusted"'));
-    const byDefault = launchArgv({ ...base, model: CODEX_DEFAULT_MODEL, prompt: undefined });
+    const byDefault = launchArgv({ ...base, model: CLI_DEFAULT_MODEL, prompt: undefined });
     assert.ok(!byDefault.includes('-m') && byDefault[byDefault.length - 1] === '--x', 'no -m, no prompt');
   });
 
@@ -53,7 +58,7 @@ describe('launch', () => {
     const statusFile = join(dir, 'status');
     const argv = launchArgv({
       agentCommand: process.execPath,
-      agentKind: 'generic',
+      agentKind: 'other',
       sessionId: 'id-1',
       model: 'sonnet',
       permissionMode: 'default',

@@ -244,7 +244,7 @@ describe('status from the screen', () => {
   });
 
   it('decides alone for agents that are not Claude Code, by screen and then by activity', () => {
-    const generic = record({ agentKind: 'generic' });
+    const generic = record({ agentKind: 'other' });
     assert.equal(transition(generic, screen('unknown', T0, 100))?.status, 'running');
     const idle = transition(generic, screen('unknown', T0, QUIET_MS))!;
     assert.equal(idle.status, 'idle');

@@ -7,11 +7,10 @@
  * constant; the agent's argv reaches it as positional parameters and is never parsed by a
  * shell. `env` then gives the agent its variables and removes the ones it must not inherit.
  */
-import * as path from 'node:path';
 import type { AgentKind } from '../model/sessionRecord';
 import type { PermissionMode } from '../model/permissionMode';
 import { DROPPED_VARIABLES } from '../util/environment';
-import { CODEX_DEFAULT_MODEL } from './codexConfig';
+import { CLI_DEFAULT_MODEL } from './agentKinds';
 import { SESSION_ID_VARIABLE } from './hookSettings';
 
 /** tmux carries a whole command in one message of at most 16 KiB: prompts up to this size ride in it. */
@@ -47,7 +46,7 @@ export interface LaunchInput {
   agentCommand: string;
   agentKind: AgentKind;
   sessionId: string;
-  /** Resume this Claude Code conversation instead of starting one with --session-id. */
+  /** Resume this conversation (the agent CLI's own id) instead of starting one. */
   resumeId?: string;
   model: string;
   permissionMode: PermissionMode;
@@ -63,14 +62,12 @@ export interface LaunchInput {
   env: Readonly<Record<string, string>>;
   /** A folder put first on the agent's PATH (where the `instar` command is). */
   pathDir?: string;
-  /** Codex's per-session configuration (`-c` overrides: hooks, their trust, the folder's trust). */
-  codexOverrides?: readonly string[];
+  /** The kind's per-session configuration in argv (Codex: `-c` overrides of hooks, their trust, the folder's trust). */
+  kindConfig?: readonly string[];
 }
 
-export function agentKindOf(agentCommand: string): AgentKind {
-  const program = path.basename(agentCommand).replace(/\.(exe|cmd)$/i, '').toLowerCase();
-  return program === 'claude' ? 'claude' : program === 'codex' ? 'codex' : 'generic';
-}
+/** A kind whose prompt cannot come from the wrapper's file (a flag must carry it whole): longer ones are pasted. */
+export const promptFileAllowed = (kind: AgentKind): boolean => kind !== 'gemini';
 
 export function launchArgv(input: LaunchInput): string[] {
   const argv = ['sh', '-c', STATUS_WRAPPER, 'instar-agent', input.statusFile, input.promptFile ?? '', input.pathDir ?? '', 'env'];
@@ -80,22 +77,59 @@ export function launchArgv(input: LaunchInput): string[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name ${JSON.stringify(name)}`);
     argv.push(`${name}=${value}`);
   }
-  argv.push(input.agentCommand);
-  if (input.agentKind === 'claude') {
-    // --resume cannot be combined with --session-id (Claude Code then asks for --fork-session).
-    argv.push('--model', input.model, ...(input.resumeId ? ['--resume', input.resumeId] : ['--session-id', input.sessionId]));
-    if (input.settingsFile) argv.push('--settings', input.settingsFile);
-    if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
-    else argv.push('--permission-mode', input.permissionMode);
-  }
-  if (input.agentKind === 'codex') {
-    argv.push(...(input.codexOverrides ?? []));
-    if (input.model !== CODEX_DEFAULT_MODEL) argv.push('-m', input.model);
-  }
-  argv.push(...input.extraArgs);
+  argv.push(input.agentCommand, ...kindArgs(input), ...input.extraArgs);
   const inline = input.prompt !== undefined && input.prompt !== '';
+  if (input.agentKind === 'gemini') {
+    // -i takes the prompt as its value (a lone prompt would be one-shot); "=" keeps a leading "-" its own.
+    if (inline) argv.push(`--prompt-interactive=${input.prompt!}`);
+    return argv;
+  }
   // "--" keeps a prompt that starts with "-" from being read as an option; the wrapper adds a file's.
-  if ((inline || input.promptFile) && input.agentKind !== 'generic') argv.push('--');
+  if ((inline || input.promptFile) && input.agentKind !== 'other') argv.push('--');
   if (inline) argv.push(input.prompt!);
   return argv;
 }
+
+/** What each kind is told besides its prompt: its conversation, model, permission mode and configuration. */
+function kindArgs(input: LaunchInput): string[] {
+  const config = input.kindConfig ?? [];
+  const model = input.model === CLI_DEFAULT_MODEL ? [] : ['-m', input.model];
+  switch (input.agentKind) {
+    case 'claude': {
+      // --resume cannot be combined with --session-id (Claude Code then asks for --fork-session).
+      const argv = ['--model', input.model, ...(input.resumeId ? ['--resume', input.resumeId] : ['--session-id', input.sessionId])];
+      if (input.settingsFile) argv.push('--settings', input.settingsFile);
+      if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
+      else argv.push('--permission-mode', input.permissionMode);
+      return argv;
+    }
+    case 'codex':
+      // `resume <id>` is a subcommand: it comes first, its options after it.
+      return [...(input.resumeId ? ['resume', input.resumeId] : []), ...config, ...model, ...CODEX_PERMISSIONS[input.permissionMode]];
+    case 'gemini':
+      // --skip-trust: the folder's trust for this session only (else a first-run question).
+      return [...model, '--skip-trust', ...(input.resumeId ? ['--resume', input.resumeId] : ['--session-id', input.sessionId]), ...GEMINI_PERMISSIONS[input.permissionMode], ...config];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Claude Code's permission modes in Codex's terms: "default" asks before any command it does not
+ * know to be safe (untrusted), "acceptEdits" lets the model ask when it needs to (on-request),
+ * "plan" reads only.
+ */
+const CODEX_PERMISSIONS: Record<PermissionMode, string[]> = {
+  bypassPermissions: ['--dangerously-bypass-approvals-and-sandbox'],
+  default: ['--ask-for-approval', 'untrusted'],
+  acceptEdits: ['--ask-for-approval', 'on-request'],
+  plan: ['--sandbox', 'read-only', '--ask-for-approval', 'on-request'],
+};
+
+/** Claude Code's permission modes in Gemini CLI's (--approval-mode). */
+const GEMINI_PERMISSIONS: Record<PermissionMode, string[]> = {
+  bypassPermissions: ['--approval-mode', 'yolo'],
+  default: ['--approval-mode', 'default'],
+  acceptEdits: ['--approval-mode', 'auto_edit'],
+  plan: ['--approval-mode', 'plan'],
+};

@@ -19,7 +19,15 @@ export const SESSION_STATUSES: readonly SessionStatus[] = [
 /** What decided the current status. */
 export type StatusSignal = 'spawn' | 'hook' | 'exit' | 'screen' | 'activity' | 'user' | 'reconcile';
 
-export type AgentKind = 'claude' | 'codex' | 'generic';
+/** Which agent CLI a session runs: Claude Code, Codex, Gemini CLI, or any other program (screen and exit only). */
+export type AgentKind = 'claude' | 'codex' | 'gemini' | 'other';
+
+export const AGENT_KINDS: readonly AgentKind[] = ['claude', 'codex', 'gemini', 'other'];
+
+/** A kind as a record or a tag of any version says it ("generic" before Gemini CLI came: "other" now). */
+export function agentKindFrom(text: unknown): AgentKind {
+  return (AGENT_KINDS as readonly unknown[]).includes(text) ? (text as AgentKind) : 'other';
+}
 
 export interface SessionRecord {
   /** The session's name; also its tmux session name. */
@@ -133,7 +141,7 @@ type IdleFields = Pick<SessionRecord, 'status' | 'statusSince' | 'idleLimitMs' |
 
 /** Whether the session ends by itself once idle past its limit (a Claude Code session whose turn ended, with a limit). */
 export function endsWhenIdle(record: IdleFields): boolean {
-  return record.status === 'idle' && !!record.idleLimitMs && record.lastPromptAt !== undefined && record.agentKind === 'claude' && record.endedAt === undefined;
+  return record.status === 'idle' && !!record.idleLimitMs && record.lastPromptAt !== undefined && record.agentKind !== 'other' && record.endedAt === undefined;
 }
 
 /** When an idle session will be ended for being idle, if it will: its limit after it went idle or its last client went, whichever is later; never while one is attached. */

@@ -6,7 +6,10 @@
  */
 import type { AgentVersion } from '../agent/agentVersion';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CodexHookTrust, codexHookOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
+import { prepareGeminiHome } from '../agent/geminiHome';
 import { hookCommand, hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
 import { statusLineSetting, USER_STATUS_LINE_VARIABLE, userStatusLine } from '../agent/statusLine';
@@ -32,7 +35,7 @@ export interface Launch {
   prompt?: string;
   /** A file the wrapper hands to the agent as its prompt. */
   promptFile?: string;
-  /** The Claude Code conversation to resume. */
+  /** The agent's conversation to resume (its own id). */
   resumeId?: string;
 }
 
@@ -49,14 +52,15 @@ export class AgentLauncher {
     const { record } = launch;
     const options = this.options();
     const claude = record.agentKind === 'claude';
-    const codexOverrides = record.agentKind === 'codex' ? await this.codexOverrides(launch) : undefined;
+    const kindConfig = record.agentKind === 'codex' ? await this.codexOverrides(launch) : undefined;
+    const kindEnv = record.agentKind === 'gemini' ? await this.geminiEnvironment(launch) : {};
     const settingsFile = claude
       ? await this.files.settingsFile({ ...hookSettings(this.files.eventsDir, hookEventsFor(launch.version)), statusLine: statusLineSetting(this.files.usageDir) })
       : undefined;
     // Ours replaces the user's own status line (--settings comes first): ours runs theirs.
     const userLine = claude ? await userStatusLine(record.cwd, { ...process.env, ...launch.env }) : undefined;
     const command = launchArgv({
-      agentCommand: record.agentKind === 'generic' ? record.agentCommand : launch.agentPath,
+      agentCommand: record.agentKind === 'other' ? record.agentCommand : launch.agentPath,
       agentKind: record.agentKind,
       sessionId: record.id,
       resumeId: launch.resumeId,
@@ -67,9 +71,9 @@ export class AgentLauncher {
       extraArgs: launch.extraArgs,
       prompt: launch.prompt,
       promptFile: launch.promptFile,
-      env: { ...launch.env, INSTAR_SESSION_NAME: record.name, ...(userLine ? { [USER_STATUS_LINE_VARIABLE]: userLine } : {}) },
+      env: { ...launch.env, ...kindEnv, INSTAR_SESSION_NAME: record.name, ...(userLine ? { [USER_STATUS_LINE_VARIABLE]: userLine } : {}) },
       pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
-      codexOverrides,
+      kindConfig,
     });
     return createAgentSession(client, {
       name: record.tmuxSession,
@@ -93,5 +97,12 @@ export class AgentLauncher {
       return [];
     });
     return [...hooks, ...codexTrustOverrides(trusted), ...codexSessionOverrides(record.cwd)];
+  }
+
+  /** Gemini CLI's home for this workspace's sessions: the user's, with our hooks in its settings (see geminiHome.ts). */
+  private async geminiEnvironment(launch: Launch): Promise<Record<string, string>> {
+    const userHome = launch.env.GEMINI_CLI_HOME ?? process.env.GEMINI_CLI_HOME ?? launch.env.HOME ?? process.env.HOME ?? os.homedir();
+    const home = await prepareGeminiHome(path.join(this.files.stateDir, 'gemini-home'), userHome, hookCommand(this.files.eventsDir));
+    return { GEMINI_CLI_HOME: home };
   }
 }

@@ -1,5 +1,6 @@
 /** What the engine is built with, and what callers hand it. */
 import type { PermissionMode } from '../model/permissionMode';
+import type { AgentKind } from '../model/sessionRecord';
 import type { CommandRunner } from '../util/commandRunner';
 import type { Clock, Logger, Storage } from '../util/host';
 import type { PriceOverrides } from '../usage/priceTable';
@@ -23,8 +24,12 @@ export interface EngineOptions {
   socket: string;
   tmuxBinary?: string;
   tmuxTimeoutMs?: number;
-  /** The agent program (default "claude"). */
+  /** The default agent kind's program (default "claude"; see agentChoice.ts). */
   agentCommand?: string;
+  /** The kind a spawn that names none starts (default: the kind of agentCommand's program). */
+  defaultAgent?: AgentKind;
+  /** Each kind's program and arguments, where not its own name on PATH (and, for the default kind, agentCommand and agentArgs). */
+  agentPrograms?: Partial<Record<AgentKind, { command?: string; args?: string[] }>>;
   /** Variables every agent gets (API endpoint, INSTAR_SERVER_URL…). */
   agentEnv?: Record<string, string>;
   /** The `instar` command put on every agent's PATH: a JavaScript runtime (Node, or Electron run as Node) and the CLI's script. */
@@ -65,11 +70,13 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
+  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
 >;
 
 export interface SpawnRequest {
   name: string;
+  /** The agent CLI to start: claude, codex, gemini or other (default: the workspace's). */
+  agent?: AgentKind;
   prompt?: string;
   model?: string;
   cwd: string;

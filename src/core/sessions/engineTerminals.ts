@@ -3,6 +3,7 @@
  * its terminal on without knowing tmux, and the shell commands a person can run in one of their
  * own (attach to a session, resume its conversation).
  */
+import { kindFacts } from '../agent/agentKinds';
 import { TerminalBinding } from '../terminal/terminalBinding';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import type { CommandRunner } from '../util/commandRunner';
@@ -24,11 +25,11 @@ export class EngineTerminals {
     return this.servers.client(record.tmuxSocket).attachCommand(record.tmuxSession);
   }
 
-  /** The shell command that resumes a Claude Code session's conversation. */
+  /** The shell command that resumes a session's conversation with its agent CLI. */
   resumeCommand(name: string): string | undefined {
     const record = this.store.require(name);
-    if (!record.claudeSessionId) return undefined;
-    return `cd ${shellQuote(record.cwd)} && ${shellQuote(record.agentCommand)} --resume ${record.claudeSessionId}`;
+    if (!record.claudeSessionId || !kindFacts(record.agentKind).hooked) return undefined;
+    return `cd ${shellQuote(record.cwd)} && ${kindFacts(record.agentKind).resumeCommand(shellQuote(record.agentCommand), record.claudeSessionId)}`;
   }
 
   /** A binding to a session's terminal (not started: subscribe to its events, then start it). */
@@ -41,7 +42,7 @@ export class EngineTerminals {
       session: record.tmuxSession,
       cols: size.cols,
       rows: size.rows,
-      bracketedPaste: record.agentKind === 'claude',
+      bracketedPaste: kindFacts(record.agentKind).bracketedPaste,
       logger: this.logger,
       runner: this.tools,
     });

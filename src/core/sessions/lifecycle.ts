@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { agentKindOf } from '../agent/launchSpec';
+import { agentKindOf, kindFacts } from '../agent/agentKinds';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { formatDuration } from '../model/duration';
 import { endSummary, idleEndAt, isEnded, newRun, SessionRecord } from '../model/sessionRecord';
 import { formatUsd } from '../model/usage';
 import type { EngineEventName } from '../status/hookEvents';
-import { classifyScreen, inputBoxText } from '../status/screen';
+import { classifyScreen, inputBoxText, needsUser } from '../status/screen';
 import { transition } from '../status/transitions';
 import * as tmux from '../tmux/commands';
 import { PaneInfo, parsePaneDetails } from '../tmux/parse';
@@ -24,6 +24,7 @@ import { stripAnsi } from '../util/text';
 import type { CommandRunner } from '../util/commandRunner';
 import { delay } from '../util/delay';
 import type { Clock, Logger } from '../util/host';
+import { programFor } from './agentChoice';
 import type { AgentLauncher } from './agentLauncher';
 import type { EngineOptions } from './engineOptions';
 import { taggedRecordOf, tmuxSessionName, workspaceKeyOf } from './recordTags';
@@ -125,14 +126,16 @@ export class SessionLifecycle {
     this.ending.add(record.id);
     try {
       const screen = await servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: true })]);
-      if (inputBoxText(screen) !== '' || classifyScreen(stripAnsi(screen)).kind !== 'idle') return;
+      const shown = classifyScreen(stripAnsi(screen)).kind;
+      // Claude Code's screen says idle and an empty input box; another CLI's, at least no dialog (its Stop hook said idle).
+      if (record.agentKind === 'claude' ? inputBoxText(screen) !== '' || shown !== 'idle' : needsUser(shown)) return;
       const latest = store.get(record.name);
       if (!latest || latest.id !== record.id || idleEndAt(latest) !== due) return; // something happened meanwhile
       const marked = store.update(record.name, record.id, (current) => ({ ...current, endedWhenIdle: true }));
       if (marked) await Promise.all([store.commit([marked]), this.parts.announce(record, 'instar:end-idle')]);
       logger.info(`Ending ${record.name}: idle for ${formatDuration(record.idleLimitMs ?? 0)} after its turn`);
       await output.snapshot(record);
-      await input.sendInput(record.name, '/exit');
+      await input.sendInput(record.name, kindFacts(record.agentKind).exitCommand ?? '/exit');
     } catch (error) {
       logger.warn(`Could not end ${record.name} when idle: ${(error as Error).message}`);
     } finally {
@@ -155,7 +158,7 @@ export class SessionLifecycle {
     logger.warn(`Stopping ${name}: ${detail}`);
     await output.snapshot(record).catch(() => undefined);
     try {
-      if (record.agentKind === 'claude') {
+      if (kindFacts(record.agentKind).hooked) {
         await input.sendKeys(name, ['Escape']);
         await delay(BUDGET_INTERRUPT_MS);
         // The first Ctrl-C empties the input box (an interrupted turn hands its prompt back), the second exits.
@@ -192,6 +195,7 @@ export class SessionLifecycle {
     await this.requireConversation(record);
     const client = servers.client(record.tmuxSocket);
     await client.ensureVersion();
+    const agent = programFor(options(), record.agentKind);
     const agentPath = await agents.locate(record.agentCommand);
     const version = await versions.of(agentPath);
     // What is left of the last run: its dead pane (remain-on-exit), its exit status, and a claude
@@ -213,7 +217,7 @@ export class SessionLifecycle {
         record: restarted,
         agentPath,
         version,
-        extraArgs: options().agentArgs ?? [],
+        extraArgs: agent.args,
         env: { ...options().agentEnv },
         resumeId: record.claudeSessionId,
       });
@@ -273,7 +277,7 @@ export class SessionLifecycle {
       statusSince: now,
       statusSignal: 'reconcile',
       statusDetail: 'adopted',
-      model: agentKind === 'claude' ? 'unknown' : details.command,
+      model: agentKind === 'other' ? details.command : 'unknown',
       prompt: '',
       promptBytes: 0,
       cwd: details.path,
@@ -353,16 +357,17 @@ export class SessionLifecycle {
     await delay(500);
   }
 
-  /** Throws the reason when a session has no Claude Code conversation that can be resumed. */
+  /** Throws the reason when a session has no conversation its agent CLI can resume. */
   private async requireConversation(record: SessionRecord): Promise<void> {
-    if (record.agentKind !== 'claude') {
-      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: its agent (${record.agentCommand}) is not Claude Code.`);
+    const { title, hooked } = kindFacts(record.agentKind);
+    if (!hooked) {
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: its agent (${record.agentCommand}) is not Claude Code, Codex or Gemini CLI.`);
     }
     if (record.adopted && !record.transcriptPath) {
-      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: it was adopted, and Instar never learnt its Claude Code conversation (use "claude --resume" in a terminal).`);
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: it was adopted, and Instar never learnt its ${title} conversation (resume it in a terminal).`);
     }
     if (!record.claudeSessionId || !record.transcriptPath) {
-      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: Claude Code never reported a conversation for it (it ended before its first hook).`);
+      throw new InstarError('cannot-resume', `Session "${record.name}" cannot be resumed: ${title} never reported a conversation for it (it ended before its first hook).`);
     }
     try {
       await fs.access(record.transcriptPath);

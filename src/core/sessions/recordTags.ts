@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PermissionMode } from '../model/permissionMode';
-import type { AgentKind, SessionRecord } from '../model/sessionRecord';
+import { agentKindFrom, SessionRecord } from '../model/sessionRecord';
 import { TaggedRecord, TAGGED_PROMPT_CHARS, TAGGED_SETUP_FILES } from '../tmux/sessionTags';
 import type { EngineOptions } from './engineOptions';
 
@@ -76,7 +76,7 @@ export function recordFromTag(tag: TaggedRecord, socket: string, tmuxSession: st
     batch: tag.batch,
     cwd: tag.cwd,
     permissionMode: tag.permissionMode as PermissionMode,
-    agentKind: tag.agentKind as AgentKind,
+    agentKind: agentKindFrom(tag.agentKind),
     agentCommand: tag.agentCommand,
     agentVersion: tag.agentVersion,
     createdAt: tag.createdAt,

@@ -5,6 +5,7 @@
  * last activity, in whole seconds): a quiet pane shows what it showed, only quieter, so quiet
  * sessions of agents without hooks cost no tmux call.
  */
+import { isHooked } from '../agent/agentKinds';
 import type { SessionRecord } from '../model/sessionRecord';
 import { classifyScreen, ScreenState } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput } from '../status/transitions';
@@ -43,7 +44,7 @@ export class ScreenChecks {
   /** Whether only the screen can tell this session's state now. */
   needed(record: SessionRecord, pane: PaneInfo, now: number): boolean {
     // Without hooks (another program, an adopted session) only the screen tells.
-    if (record.agentKind === 'generic' || record.adopted) return true;
+    if (!isHooked(record)) return true;
     if (record.pendingPrompt) return true;
     switch (record.status) {
       case 'starting':

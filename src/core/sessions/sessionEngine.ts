@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import { ConversationReader } from '../agent/conversationReader';
-import { isEnded, type SessionRecord } from '../model/sessionRecord';
+import { isEnded, type AgentKind, type SessionRecord } from '../model/sessionRecord';
 import type { EngineEventName } from '../status/hookEvents';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
 import { TmuxServers } from '../tmux/tmuxServers';
@@ -21,6 +21,7 @@ import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner
 import { InstarError } from '../util/errors';
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
+import { defaultAgentKind, programFor } from './agentChoice';
 import { AgentLauncher } from './agentLauncher';
 import { SearchResult, searchSessions } from './conversationSearch';
 import { SessionLifecycle } from './lifecycle';
@@ -235,6 +236,20 @@ export class SessionEngine {
 
   get agentCommand(): string {
     return agentCommandOf(this.options);
+  }
+
+  /** The program sessions of `kind` run (its setting, else its name on PATH; none set for "other"). */
+  agentProgram(kind: AgentKind): string | undefined {
+    try {
+      return programFor(this.options, kind).command;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The kind a spawn that names none starts. */
+  get defaultAgent(): AgentKind {
+    return defaultAgentKind(this.options);
   }
 
   /**

@@ -8,7 +8,7 @@
  * made to the latest record and raises its `rev`. Writes to storage
  * are serialized and coalesced, and each caller can await the write that holds its change.
  */
-import { SessionRecord } from '../model/sessionRecord';
+import { agentKindFrom, SessionRecord } from '../model/sessionRecord';
 import { InstarError } from '../util/errors';
 import { Emitter } from '../util/emitter';
 import type { Logger, Storage } from '../util/host';
@@ -40,7 +40,7 @@ export class SessionStore {
   ) {
     const stored = storage.get<StoredRegistry>(key);
     for (const record of stored?.sessions ?? []) {
-      if (record && typeof record.name === 'string' && typeof record.id === 'string') this.records.set(record.name, record);
+      if (record && typeof record.name === 'string' && typeof record.id === 'string') this.records.set(record.name, { ...record, agentKind: agentKindFrom(record.agentKind) });
     }
   }
 

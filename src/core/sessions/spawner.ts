@@ -10,8 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
-import { agentKindOf, promptRoute } from '../agent/launchSpec';
-import { CODEX_DEFAULT_MODEL } from '../agent/codexConfig';
+import { promptFileAllowed, promptRoute } from '../agent/launchSpec';
 import type { SetupCommandError } from '../git/worktreeSetup';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -19,12 +18,13 @@ import { validateBudget } from '../usage/budgets';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
-import { agentCommandOf, EngineOptions, SpawnRequest } from './engineOptions';
+import { chooseAgent, modelFor } from './agentChoice';
+import type { EngineOptions, SpawnRequest } from './engineOptions';
 import { tmuxSessionName } from './recordTags';
 import type { SessionFiles } from './sessionFiles';
 import type { SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
-import { DEFAULT_MODEL, MAX_PROMPT_BYTES, MODEL_ALIASES, validateArgs, validateModel, validateName, validatePermissionMode, validateText } from './validation';
+import { MAX_PROMPT_BYTES, validateArgs, validateName, validatePermissionMode, validateText } from './validation';
 
 /** The prompt shown in records and lists is cut to this many characters. */
 const RECORD_PROMPT_CHARS = 16 * 1024;
@@ -63,11 +63,12 @@ export class Spawner {
     if (typeof request !== 'object' || request === null) throw invalidInput('A spawn request needs at least a name and a working directory.');
     const name = validateName(request.name);
     const prompt = request.prompt === undefined || request.prompt === null ? '' : validateText(request.prompt, 'prompt', MAX_PROMPT_BYTES);
-    const model = validateModel(request.model ?? options.defaultModel ?? DEFAULT_MODEL);
+    const agent = chooseAgent(options, request.agent);
+    const model = modelFor(agent.kind, request.model, options.defaultModel);
     const permissionMode = validatePermissionMode(request.permissionMode ?? options.defaultPermissionMode);
     const jobSlug = request.jobSlug === undefined || request.jobSlug === null || request.jobSlug === '' ? undefined : validateName(request.jobSlug, 'job slug');
     const batch = request.batch === undefined || request.batch === '' ? undefined : validateName(request.batch, 'label');
-    const extraArgs = [...(options.agentArgs ?? []), ...validateArgs(request.extraArgs)];
+    const extraArgs = [...agent.args, ...validateArgs(request.extraArgs)];
     const idleLimitMs = validateIdleLimit(request.idleLimitMs ?? options.defaultIdleLimitMs);
     const budgetUsd = validateBudget(request.budgetUsd ?? options.defaultBudgetUsd);
     const worktree = SessionWorktrees.validate(request.worktree);
@@ -75,17 +76,15 @@ export class Spawner {
     this.settings.checkMayStart();
     const client = this.servers.client();
     await client.ensureVersion();
-    const agentCommand = agentCommandOf(options);
+    const { kind: agentKind, command: agentCommand } = agent;
     const agentPath = await this.agents.locate(agentCommand);
-    const agentKind = agentKindOf(agentCommand);
-    // Claude Code's aliases (the default model included) mean nothing to Codex: its own default then.
-    const agentModel = agentKind === 'codex' && (MODEL_ALIASES as readonly string[]).includes(model) ? CODEX_DEFAULT_MODEL : model;
-    const version = agentKind === 'claude' ? await this.versions.of(agentPath) : undefined;
+    const version = agentKind === 'other' ? undefined : await this.versions.of(agentPath);
 
     const id = randomUUID();
     const now = this.settings.clock.now();
     const promptBytes = Buffer.byteLength(prompt, 'utf8');
-    const route = promptRoute(prompt);
+    const byRoute = promptRoute(prompt);
+    const route = byRoute === 'file' && !promptFileAllowed(agentKind) ? 'paste' : byRoute;
     const pasted = route === 'paste';
     const record: SessionRecord = {
       name,
@@ -93,7 +92,7 @@ export class Spawner {
       status: 'starting',
       statusSince: now,
       statusSignal: 'spawn',
-      model: agentModel,
+      model,
       prompt: prompt.length > RECORD_PROMPT_CHARS ? prompt.slice(0, RECORD_PROMPT_CHARS) : prompt,
       promptBytes,
       jobSlug,
@@ -106,7 +105,8 @@ export class Spawner {
       createdAt: now,
       tmuxSocket: client.socket,
       tmuxSession: tmuxSessionName(options, name),
-      claudeSessionId: agentKind === 'claude' ? id : undefined,
+      // Claude Code and Gemini CLI take our id as their conversation's; Codex tells its own at SessionStart.
+      claudeSessionId: agentKind === 'claude' || agentKind === 'gemini' ? id : undefined,
       pendingPrompt: pasted || undefined,
       idleLimitMs: idleLimitMs || undefined,
       budgetUsd,

@@ -9,6 +9,7 @@
  * runs, so a session some engine started shows in every engine at its next refresh, with the
  * events it had.
  */
+import { isHooked } from '../agent/agentKinds';
 import { FSWatcher, watch } from 'node:fs';
 import { idleEndAt, isEnded, SessionRecord } from '../model/sessionRecord';
 import { HookEvent, isEngineEvent } from '../status/hookEvents';
@@ -170,12 +171,12 @@ export class StatusTracker {
   }
 
   /**
-   * Whether nothing could change unseen between checks: every live session is Claude Code's
-   * (its hooks tell of its turns) on a server whose end of a session or pane tmux tells at once
+   * Whether nothing could change unseen between checks: every live session has hooks that tell
+   * of its turns on a server whose end of a session or pane tmux tells at once
    * (its exits are told by their status files too).
    */
   private watched(): boolean {
-    return this.store.all().every((record) => isEnded(record) || (record.agentKind !== 'generic' && !record.adopted && this.changes.watching(record.tmuxSocket)));
+    return this.store.all().every((record) => isEnded(record) || (isHooked(record) && this.changes.watching(record.tmuxSocket)));
   }
 
   /** The first end of an idle limit among the live sessions: a check must come by then. */

@@ -4,6 +4,7 @@
  * keeper. Out-of-range values are brought into range; a wrong price table is left out.
  */
 import type { PermissionMode } from '../model/permissionMode';
+import { AGENT_KINDS, AgentKind } from '../model/sessionRecord';
 import type { EngineSettings } from '../sessions/engineOptions';
 import { PriceOverrides, PriceTable } from '../usage/priceTable';
 
@@ -14,6 +15,10 @@ export type WorktreeDefault = 'never' | 'parallel' | 'always';
 export interface Settings {
   agentCommand: string;
   agentArgs: string[];
+  /** The kind a spawn that names none starts; undefined: the kind of agentCommand's program. */
+  defaultAgent: AgentKind | undefined;
+  /** Codex's and Gemini CLI's programs and arguments ('' and [] where not set). */
+  agentPrograms: Partial<Record<AgentKind, { command?: string; args?: string[] }>>;
   agentEnv: Record<string, string>;
   defaultModel: string;
   permissionMode: PermissionMode;
@@ -64,6 +69,11 @@ export function readSettings(value: SettingValue): Settings {
   return {
     agentCommand: text(value('agent.command'))?.trim() || 'claude',
     agentArgs: strings(value('agent.extraArgs')),
+    defaultAgent: (AGENT_KINDS as readonly unknown[]).includes(value('agent.default')) ? (value('agent.default') as AgentKind) : undefined,
+    agentPrograms: {
+      codex: { command: text(value('agent.codex.command'))?.trim() || undefined, args: strings(value('agent.codex.extraArgs')) },
+      gemini: { command: text(value('agent.gemini.command'))?.trim() || undefined, args: strings(value('agent.gemini.extraArgs')) },
+    },
     agentEnv: env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {},
     defaultModel: text(value('defaultModel')) || 'sonnet',
     permissionMode: (text(value('permissionMode')) as PermissionMode) || 'bypassPermissions',
@@ -100,6 +110,8 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
   return {
     agentCommand: settings.agentCommand,
     agentArgs: settings.agentArgs,
+    defaultAgent: settings.defaultAgent,
+    agentPrograms: settings.agentPrograms,
     agentEnv: { ...settings.agentEnv, ...extraEnv },
     defaultModel: settings.defaultModel,
     defaultPermissionMode: settings.permissionMode,

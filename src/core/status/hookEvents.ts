@@ -1,7 +1,10 @@
 /**
- * Claude Code hook payloads, as the hooks drop them into the events folder, and the events the
+ * Agent CLI hook payloads, as the hooks drop them into the events folder, and the events the
  * engines add to the same folder so that every engine of a workspace learns what one of them did
  * (a kill, a removal, a spawn): their names start with "instar:".
+ *
+ * Claude Code's names and fields are the engine's terms. Codex's hooks have the same; Gemini
+ * CLI's are read as the Claude Code events that mean the same (see GEMINI_EVENTS).
  */
 
 export interface HookEvent {
@@ -43,9 +46,13 @@ export function parseHookPayload(sessionId: string, text: string, at: number, or
   } catch {
     return undefined;
   }
-  const name = str(payload.hook_event_name);
-  if (!name) return undefined;
+  const native = str(payload.hook_event_name);
+  if (!native) return undefined;
+  const name = GEMINI_EVENTS[native] ?? native;
   const error = payload.error;
+  const notificationType = str(payload.notification_type);
+  const reason = str(payload.reason);
+  const answer = str(payload.last_assistant_message) ?? str(payload.prompt_response);
   return {
     sessionId,
     name,
@@ -57,15 +64,24 @@ export function parseHookPayload(sessionId: string, text: string, at: number, or
     source: str(payload.source),
     toolName: str(payload.tool_name),
     toolAsk: toolAskOf(str(payload.tool_name), payload.tool_input),
-    notificationType: str(payload.notification_type),
-    message: str(payload.message) ?? str(payload.last_assistant_message)?.slice(0, 200),
+    notificationType: notificationType === 'ToolPermission' ? 'permission_prompt' : notificationType,
+    message: str(payload.message) ?? answer?.slice(0, 200),
     error: typeof error === 'string' ? error : error && typeof error === 'object' ? JSON.stringify(error).slice(0, 200) : undefined,
-    reason: str(payload.reason),
+    // Gemini CLI's "exit" is Claude Code's prompt_input_exit: the person ended it (/quit, Ctrl-C twice).
+    reason: native === 'SessionEnd' && reason === 'exit' ? 'prompt_input_exit' : reason,
     prompt: str(payload.prompt),
-    answer: str(payload.last_assistant_message),
+    answer,
     engine: str(payload.engine),
   };
 }
+
+/**
+ * Gemini CLI's events (0.61.0) that Claude Code names otherwise: a turn begins (BeforeAgent,
+ * with its prompt) and ends (AfterAgent, with its answer as prompt_response), a tool call begins
+ * and ends. Its SessionStart, SessionEnd and Notification keep their names; a Notification of
+ * type ToolPermission is Claude Code's permission_prompt.
+ */
+const GEMINI_EVENTS: Record<string, string> = { BeforeAgent: 'UserPromptSubmit', AfterAgent: 'Stop', BeforeTool: 'PreToolUse', AfterTool: 'PostToolUse' };
 
 /** How much of what a tool call asks is kept. */
 export const TOOL_ASK_CHARS = 300;

@@ -5,6 +5,7 @@
  * for agents that are not Claude Code, decides alone.
  */
 import { ANSWER_PREVIEW_CHARS, exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
+import { AgentKindFacts, kindFacts } from '../agent/agentKinds';
 import { HookEvent, isEngineEvent } from './hookEvents';
 import { rateLimitDetail } from './rateLimit';
 import { needsUser, ScreenState } from './screen';
@@ -67,14 +68,26 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
     case 'screen':
       // A screen older than what a hook said is not news: it would turn an idle session running again.
       if (record.statusSignal === 'hook' && input.at < record.statusSince) return undefined;
-      if (record.agentKind === 'claude') applyClaudeScreen(next, input.screen, input.at, input.quietMs);
-      // Codex's turns are told by its hooks (not an adopted one's: it has none); its screen only by a dialog that waits for the user.
-      else if (record.agentKind === 'codex' && !record.adopted) {
-        if (needsUser(input.screen.kind)) set(next, 'waiting', 'screen', input.at, input.screen.detail);
-      } else applyGenericScreen(next, input.screen, input.at, input.quietMs);
+      switch (screenRole(record)) {
+        case 'turns':
+          applyClaudeScreen(next, input.screen, input.at, input.quietMs);
+          break;
+        case 'dialogs':
+          // Its turns are told by its hooks; its screen only by a dialog that waits for the user.
+          if (needsUser(input.screen.kind)) set(next, 'waiting', 'screen', input.at, input.screen.detail);
+          break;
+        default:
+          applyGenericScreen(next, input.screen, input.at, input.quietMs);
+      }
       break;
   }
   return changed(record, next) ? next : undefined;
+}
+
+/** What the screen decides for a session: an adopted one has no hooks, and Claude Code's screen tells its turns either way. */
+function screenRole(record: SessionRecord): AgentKindFacts['screenFor'] {
+  const { screenFor } = kindFacts(record.agentKind);
+  return record.adopted && screenFor === 'dialogs' ? 'everything' : screenFor;
 }
 
 function applyHook(next: SessionRecord, event: HookEvent): void {

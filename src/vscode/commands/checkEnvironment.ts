@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import { describeAgentClis, surveyAgentClis } from '../../core/agent/agentClis';
-import { agentKindOf } from '../../core/agent/launchSpec';
 import { ExecaRunner } from '../../core/util/commandRunner';
 import type { CommandContext } from './commandContext';
 
@@ -16,7 +15,7 @@ export async function checkEnvironment(ctx: CommandContext): Promise<vscode.Text
       (version) => `✓ tmux ${version}`,
       (error: Error) => `✗ ${error.message}`,
     ),
-    surveyAgentClis(new ExecaRunner(), { commands: agentKindOf(command) === 'claude' ? { claude: command } : {} }),
+    surveyAgentClis(new ExecaRunner(), { commands: { claude: ctx.engine.agentProgram('claude'), codex: ctx.engine.agentProgram('codex'), gemini: ctx.engine.agentProgram('gemini') } }),
     ctx.environment.check(),
   ]);
   const lines = [
@@ -25,7 +24,7 @@ export async function checkEnvironment(ctx: CommandContext): Promise<vscode.Text
     `- ${tmux}`,
     ...describeAgentClis(agents).map((line) => `- ${line}`),
     '',
-    `Agent command (instar.agent.command): \`${command}\`. PATH of this ${vscode.env.remoteName ? `remote (${vscode.env.remoteName}) ` : ''}extension host: \`${process.env.PATH ?? ''}\``,
+    `Default agent: ${ctx.engine.defaultAgent} (instar.agent.default); agent command (instar.agent.command): \`${command}\`. PATH of this ${vscode.env.remoteName ? `remote (${vscode.env.remoteName}) ` : ''}extension host: \`${process.env.PATH ?? ''}\``,
     '',
   ];
   ctx.channel.info(`Environment: ${[tmux, ...describeAgentClis(agents)].join('; ')}`);
