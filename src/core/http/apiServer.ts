@@ -231,7 +231,7 @@ export class ApiServer {
   }
 
   private place(): SpawnFolders {
-    return { cwd: this.options.cwd, folders: this.options.folders };
+    return { cwd: this.options.cwd, folders: this.options.folders, defaultAgent: this.engine.defaultAgent };
   }
 
   /**

@@ -1,5 +1,5 @@
 /** A session as the API shows it: Instar's fields, and what this product adds (the state's source, turns, label). */
-import { idleEndAt, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { AgentKind, idleEndAt, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import type { SessionUsage } from '../model/usage';
 import { waitingAsk } from '../presentation/sessionPresentation';
 import type { SessionEngine } from '../sessions/sessionEngine';
@@ -7,6 +7,8 @@ import type { SessionEngine } from '../sessions/sessionEngine';
 export interface ApiSession {
   name: string;
   status: SessionStatus;
+  /** The agent CLI it runs: claude, codex, gemini or other. */
+  agent: AgentKind;
   model: string;
   prompt: string;
   jobSlug: string | null;
@@ -16,12 +18,13 @@ export interface ApiSession {
   endedAt: string | null;
   exitCode: number | null;
   tmuxSession: string;
+  /** Its conversation in its agent CLI (Claude Code's, Codex's or Gemini CLI's id, whatever the name). */
   claudeSessionId: string | null;
   cwd: string;
   statusSince: string;
   statusSource: string;
   statusDetail: string | null;
-  /** The Claude Code version that runs it, when known. */
+  /** The version of the agent CLI that runs it, when known. */
   agentVersion: string | null;
   /** How many times it was started (1, and one more at each resume). */
   runs: number;
@@ -61,6 +64,7 @@ export function toApiSession(record: SessionRecord): ApiSession {
   return {
     name: record.name,
     status: record.status,
+    agent: record.agentKind,
     model: record.model,
     prompt: record.prompt,
     jobSlug: record.jobSlug ?? null,

@@ -17,7 +17,7 @@ export const MAX_BATCH = 50;
 export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, body: Record<string, unknown>, place: SpawnFolders): Promise<[number, unknown]> {
   const { sessions } = body;
   if (!Array.isArray(sessions) || sessions.length === 0 || sessions.length > MAX_BATCH) {
-    throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
+    throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, agent?, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
   }
   if (body.label !== undefined && body.label !== null && typeof body.label !== 'string') throw new HttpError(400, '"label" must be a string.');
   let label = (body.label as string | null | undefined) || undefined;
@@ -28,7 +28,7 @@ export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, b
       throw new HttpError(400, (error as Error).message);
     }
   } else label = `batch-${Date.now().toString(36)}`;
-  const defaults = { model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label, budgetUsd: body.budgetUsd, worktree: body.worktree };
+  const defaults = { agent: body.agent, model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label, budgetUsd: body.budgetUsd, worktree: body.worktree };
   const problems: string[] = [];
   const requests = sessions.map((session: unknown, index) => {
     try {

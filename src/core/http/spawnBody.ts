@@ -8,12 +8,15 @@ import type { SpawnRequest } from '../sessions/engineOptions';
 import { SessionWorktrees } from '../sessions/sessionWorktrees';
 import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
 import { validateBudget } from '../usage/budgets';
-import { MAX_PROMPT_BYTES, validateModel, validateName, validateText } from '../sessions/validation';
+import { modelFor, validateAgentKind } from '../sessions/agentChoice';
+import { MAX_PROMPT_BYTES, validateName, validateText } from '../sessions/validation';
+import type { AgentKind } from '../model/sessionRecord';
 import { InstarError } from '../util/errors';
 import { describeValue, HttpError } from './httpRequest';
 
 /** Defaults a batch gives every session of it. */
 export interface SpawnDefaults {
+  agent?: unknown;
   model?: unknown;
   endWhenIdleSeconds?: unknown;
   label?: unknown;
@@ -25,6 +28,8 @@ export interface SpawnDefaults {
 export interface SpawnFolders {
   cwd: string;
   folders?: readonly string[];
+  /** The kind a spawn that names none starts: its model is checked in that CLI's terms. */
+  defaultAgent?: AgentKind;
 }
 
 /** A spawn body as a request for the engine; throws HttpError 400 naming what is wrong. `where` prefixes messages ("sessions[2]: "). */
@@ -36,7 +41,7 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
   for (const field of ['name', 'prompt'] as const) {
     if (typeof body[field] !== 'string') fail(`The body needs "${field}", a string.`);
   }
-  for (const field of ['model', 'jobSlug', 'label'] as const) {
+  for (const field of ['agent', 'model', 'jobSlug', 'label'] as const) {
     if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') fail(`"${field}" must be a string.`);
   }
   const pick = (field: keyof SpawnDefaults) => (body[field] === undefined || body[field] === null ? defaults[field] : body[field]);
@@ -47,6 +52,7 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
   }
   const request: SpawnRequest = {
     name: body.name as string,
+    agent: (pick('agent') as AgentKind | null | undefined) ?? undefined,
     prompt: body.prompt as string,
     model: (pick('model') as string | null | undefined) ?? undefined,
     jobSlug: (body.jobSlug as string | null | undefined) ?? undefined,
@@ -62,7 +68,8 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
     SessionWorktrees.validate(request.worktree);
     validateName(request.name);
     validateText(request.prompt, 'prompt', MAX_PROMPT_BYTES);
-    if (request.model !== undefined) validateModel(request.model);
+    const kind = validateAgentKind(request.agent) ?? place.defaultAgent ?? 'claude';
+    if (request.model !== undefined) modelFor(kind, request.model, undefined);
     if (request.jobSlug) validateName(request.jobSlug, 'job slug');
     if (request.batch) validateName(request.batch, 'label');
   } catch (error) {

@@ -286,6 +286,7 @@ export class JobScheduler {
       const record = await this.engine.spawn({
         name: jobRunName(slug, at ?? now, (name) => this.engine.get(name) !== undefined),
         prompt: state.definition.prompt,
+        agent: state.definition.agent,
         model: state.definition.model,
         jobSlug: slug,
         cwd: state.folder,

@@ -4,6 +4,8 @@
  */
 import { Cron } from 'croner';
 import type { JobDefinition } from '../model/job';
+import type { AgentKind } from '../model/sessionRecord';
+import { modelFor, validateAgentKind } from '../sessions/agentChoice';
 import { validateModel, validateName } from '../sessions/validation';
 import { MAX_BUDGET_USD, validateBudget } from '../usage/budgets';
 
@@ -58,10 +60,16 @@ export function parseJobs(text: string): JobsFile {
     if (typeof job.prompt === 'string' && job.prompt.trim() !== '') prompt = job.prompt;
     else if (typeof job.skill === 'string' && /^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(job.skill)) prompt = `/${job.skill}`;
     else return void fail('prompt', 'is missing: give "prompt" (text) or "skill" (a skill or slash-command name)');
+    let agent: AgentKind | undefined;
+    try {
+      agent = validateAgentKind(job.agent);
+    } catch (error) {
+      return void fail('agent', (error as Error).message.replace(/^Unknown agent /, 'is unknown: '));
+    }
     let model: string | undefined;
     if (job.model !== undefined) {
       try {
-        model = validateModel(job.model);
+        model = agent ? modelFor(agent, job.model, undefined) : validateModel(job.model);
       } catch (error) {
         return void fail('model', (error as Error).message.replace(/^Invalid model /, 'is invalid: '));
       }
@@ -93,6 +101,7 @@ export function parseJobs(text: string): JobsFile {
       name: (job.name as string | undefined) ?? slug,
       schedule: job.schedule.trim(),
       prompt,
+      ...(agent ? { agent } : {}),
       model,
       enabled: job.enabled !== false,
       keepAlive: job.keepAlive === true,

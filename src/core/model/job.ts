@@ -1,5 +1,5 @@
 /** A scheduled job, as `.instar/jobs.json` defines it, and what the scheduler knows of it. */
-import type { SessionStatus } from './sessionRecord';
+import type { AgentKind, SessionStatus } from './sessionRecord';
 
 export interface JobDefinition {
   slug: string;
@@ -8,6 +8,8 @@ export interface JobDefinition {
   schedule: string;
   /** The prompt; a `skill` entry becomes the prompt "/<skill>". */
   prompt: string;
+  /** The agent CLI its runs start (default: the workspace's). */
+  agent?: AgentKind;
   model?: string;
   enabled: boolean;
   /** Respawn when the session ends, backing off after repeated errors. */

@@ -247,6 +247,14 @@ export class SessionEngine {
     }
   }
 
+  /** The agent CLIs this machine has (their programs found), the default kind's first. */
+  async installedAgents(): Promise<AgentKind[]> {
+    const first = this.defaultAgent;
+    const kinds = [first, ...(['claude', 'codex', 'gemini'] as const).filter((kind) => kind !== first)];
+    const found = await Promise.all(kinds.map((kind) => this.agents.locate(this.agentProgram(kind) ?? '').then(() => true, () => false)));
+    return kinds.filter((_, index) => found[index]);
+  }
+
   /** The kind a spawn that names none starts. */
   get defaultAgent(): AgentKind {
     return defaultAgentKind(this.options);

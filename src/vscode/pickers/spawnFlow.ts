@@ -8,9 +8,11 @@
 import * as vscode from 'vscode';
 import { nameFromPrompt, suggestName } from '../../core/model/sessionName';
 import { PERMISSION_MODES, PermissionMode } from '../../core/model/permissionMode';
-import type { SessionRecord } from '../../core/model/sessionRecord';
+import { CLI_DEFAULT_MODEL, kindFacts } from '../../core/agent/agentKinds';
+import type { AgentKind, SessionRecord } from '../../core/model/sessionRecord';
+import { modelFor } from '../../core/sessions/agentChoice';
 import type { RepositoryInfo, SessionEngine, SpawnRequest } from '../../core/sessions/sessionEngine';
-import { describeNameProblem, MODEL_ALIASES, validateModel } from '../../core/sessions/validation';
+import { describeNameProblem, MODEL_ALIASES } from '../../core/sessions/validation';
 import type { Settings, WorktreeDefault } from '../settings';
 import type { QuickPicker } from './quickPicker';
 
@@ -35,17 +37,37 @@ export const PERMISSION_WORDS: Record<PermissionMode, { label: string; detail: s
   plan: { label: 'Plans first, changes nothing', detail: 'plan: it reads and proposes a plan; it asks before acting on it' },
 };
 
-type ModelItem = vscode.QuickPickItem & { model?: string; other?: true; mode?: true };
+type ModelItem = vscode.QuickPickItem & { model?: string; other?: true; mode?: true; agent?: true };
+
+interface Chosen {
+  agent: AgentKind;
+  model: string;
+  mode: PermissionMode;
+}
+
+/** The models the step offers for a kind, its default first. */
+function modelsOf(agent: AgentKind, defaultModel: string): string[] {
+  if (agent !== 'claude') return [CLI_DEFAULT_MODEL];
+  return [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
+}
 
 /**
- * The model step, which also says how the agent will ask before it runs tools and lets that be
- * changed for this spawn; `title` is the flow's, as "Spawn Session (3/4)". Undefined when dismissed.
+ * The model step, which also says which agent CLI starts (where this machine has more than one)
+ * and how it will ask before it runs tools, and lets either be changed for this spawn; `title`
+ * is the flow's, as "Spawn Session (3/4)". Undefined when dismissed.
  */
-async function pickModel(picker: QuickPicker, defaultModel: string, title: string, mode: PermissionMode, defaultMode: PermissionMode): Promise<{ model: string; mode: PermissionMode } | undefined> {
-  const order = [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
+async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultModel: string, title: string, mode: PermissionMode, defaultMode: PermissionMode): Promise<Chosen | undefined> {
+  const installed = await engine.installedAgents();
+  let agent = engine.defaultAgent;
   for (;;) {
-    const items: ModelItem[] = order.map((model) => ({ label: model, description: model === defaultModel ? 'default' : undefined, model }));
-    items.push({ label: 'Other model id…', description: 'for example claude-sonnet-4-5', other: true });
+    const { title: agentTitle } = kindFacts(agent);
+    const order = modelsOf(agent, defaultModel);
+    const items: ModelItem[] = order.map((model) => ({ label: model, description: model === order[0] ? (model === CLI_DEFAULT_MODEL ? `${agentTitle}'s own` : 'default') : undefined, model }));
+    items.push({ label: 'Other model id…', description: agent === 'claude' ? 'for example claude-sonnet-4-5' : kindFacts(agent).modelsHelp, other: true });
+    if (installed.length > 1) {
+      items.push({ label: 'agent', kind: vscode.QuickPickItemKind.Separator });
+      items.push({ label: `$(hubot) ${agentTitle}`, description: `${agent === engine.defaultAgent ? 'the default (instar.agent.default)' : 'for this spawn'} · change…`, detail: `Installed here: ${installed.map((kind) => kindFacts(kind).title).join(', ')}`, agent: true });
+    }
     items.push({ label: 'permissions', kind: vscode.QuickPickItemKind.Separator });
     items.push({
       label: `$(shield) ${PERMISSION_WORDS[mode].label}`,
@@ -53,28 +75,38 @@ async function pickModel(picker: QuickPicker, defaultModel: string, title: strin
       detail: PERMISSION_WORDS[mode].detail,
       mode: true,
     });
-    const picked = await picker.pick(items, { title: `${title}: model · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the last item changes how it asks before it runs tools)', ignoreFocusOut: true });
+    const picked = await picker.pick(items, { title: `${title}: ${agentTitle} model · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the items below change the agent and how it asks before it runs tools)', ignoreFocusOut: true });
     if (!picked) return undefined;
     if (picked.mode) {
       mode = (await pickPermissionMode(picker, title, mode, defaultMode)) ?? mode;
       continue;
     }
-    if (picked.model) return { model: picked.model, mode };
+    if (picked.agent) {
+      agent = (await pickAgent(picker, title, installed, agent)) ?? agent;
+      continue;
+    }
+    if (picked.model) return { agent, model: picked.model, mode };
     const id = await vscode.window.showInputBox({
       title: `${title}: model id`,
       prompt: 'A full model id',
       ignoreFocusOut: true,
       validateInput: (value) => {
         try {
-          validateModel(value.trim());
+          modelFor(agent, value.trim(), undefined);
           return undefined;
         } catch (error) {
           return (error as Error).message;
         }
       },
     });
-    return id === undefined ? undefined : { model: id, mode };
+    return id === undefined ? undefined : { agent, model: id.trim(), mode };
   }
+}
+
+async function pickAgent(picker: QuickPicker, title: string, installed: readonly AgentKind[], current: AgentKind): Promise<AgentKind | undefined> {
+  const items = installed.map((agent) => ({ label: kindFacts(agent).title, description: `${agent}${agent === current ? ' · chosen' : ''}`, agent }));
+  const picked = await picker.pick(items, { title: `${title}: agent for this spawn`, placeHolder: 'Which agent CLI should it run?', ignoreFocusOut: true });
+  return picked?.agent;
 }
 
 async function pickPermissionMode(picker: QuickPicker, title: string, current: PermissionMode, defaultMode: PermissionMode): Promise<PermissionMode | undefined> {
@@ -141,11 +173,11 @@ export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd:
     ignoreFocusOut: true,
   });
   if (prompt === undefined) return undefined;
-  const chosen = await pickModel(picker, defaults.model, `${TITLE} (3/${steps})`, defaults.permissionMode, defaults.permissionMode);
+  const chosen = await pickModel(engine, picker, defaults.model, `${TITLE} (3/${steps})`, defaults.permissionMode, defaults.permissionMode);
   if (chosen === undefined) return undefined;
   const worktree = repo?.head ? await pickWorktree(picker, repo, defaults.worktrees === 'always', `${TITLE} (4/4)`, false) : false;
   if (worktree === undefined) return undefined;
-  return engine.spawn({ name, prompt, model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
+  return engine.spawn({ name, prompt, agent: chosen.agent, model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
 }
 
 export interface ParallelResult {
@@ -175,12 +207,12 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
     prompts.push(prompt);
   }
   if (prompts.length === 0) return undefined;
-  const chosen = await pickModel(picker, defaults.model, title, defaults.permissionMode, defaults.permissionMode);
+  const chosen = await pickModel(engine, picker, defaults.model, title, defaults.permissionMode, defaults.permissionMode);
   if (chosen === undefined) return undefined;
   const repo = await engine.worktrees.repository(cwd).catch(() => undefined);
   const worktree = repo?.head ? await pickWorktree(picker, repo, defaults.worktrees !== 'never', title, true) : false;
   if (worktree === undefined) return undefined;
-  return spawnMany(engine, base, prompts, { model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
+  return spawnMany(engine, base, prompts, { agent: chosen.agent, model: chosen.model, permissionMode: chosen.mode, cwd, worktree });
 }
 
 /** Spawns one session per prompt, named base-N with free numbers, all at once, as one batch. */
