@@ -2,7 +2,8 @@
  * A fake Gemini API on loopback for the real Gemini CLI (GOOGLE_GEMINI_BASE_URL, an API key):
  * streamed turns (`:streamGenerateContent?alt=sse`) with the usage each reports, one-shot side
  * requests (`:generateContent`, which the CLI asks for JSON) and token counts. Tests script the
- * replies by the text of the last user message.
+ * replies by the text of the last user message; a `tool` reply has the model call the CLI's shell
+ * tool, and the request that brings its result back carries it in `toolResponses`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
@@ -10,14 +11,31 @@ import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
 export interface GeminiUsage {
   promptTokenCount: number;
   candidatesTokenCount: number;
+  /** Part of promptTokenCount, as the API counts them. */
+  cachedContentTokenCount?: number;
+  /** Beside candidatesTokenCount (the API adds both into the total). */
+  thoughtsTokenCount?: number;
 }
 
-export type GeminiReply = { kind: 'text'; text: string; delayMs?: number; usage?: GeminiUsage } | { kind: 'error'; status: number; message?: string };
+export type GeminiReply =
+  | { kind: 'text'; text: string; delayMs?: number; usage?: GeminiUsage }
+  /** A functionCall of the shell tool the request declares, to run `command`. */
+  | { kind: 'tool'; command: string; delayMs?: number; usage?: GeminiUsage }
+  | { kind: 'error'; status: number; message?: string };
+
+/** A tool's result the CLI sent back (a functionResponse part). */
+export interface ToolResponse {
+  id?: string;
+  name: string;
+  response: unknown;
+}
 
 export interface GeminiRequest {
   model: string;
-  /** The text of the last user message. */
+  /** The text of the last user message that has text (the prompt; a tool's result has none). */
   lastUserText: string;
+  /** The functionResponse parts after that message: the turn's calls that ran, in order. */
+  toolResponses: ToolResponse[];
   body: Record<string, unknown>;
 }
 
@@ -29,7 +47,11 @@ const defaultHandler: GeminiHandler = (request) => ({ kind: 'text', text: `OK: $
 
 interface Content {
   role?: string;
-  parts?: { text?: string }[];
+  parts?: { text?: string; functionResponse?: { id?: string; name?: string; response?: unknown } }[];
+}
+
+interface FunctionDeclaration {
+  name?: string;
 }
 
 export class FakeGeminiApi {
@@ -76,22 +98,25 @@ export class FakeGeminiApi {
     const request = describe(model, body);
     if (method === 'generateContent') {
       // The CLI's own questions (whose turn is next, a summary), asked for JSON: the user's.
-      return sendJson(res, 200, answer('{"reasoning":"The model answered.","next_speaker":"user"}', DEFAULT_GEMINI_USAGE, model));
+      return sendJson(res, 200, answer({ text: '{"reasoning":"The model answered.","next_speaker":"user"}' }, DEFAULT_GEMINI_USAGE, model));
     }
     this.requests.push(request);
     const reply = this.handler(request);
     if (reply.kind === 'error') return sendJson(res, reply.status, { error: { code: reply.status, message: reply.message ?? 'fake failure', status: 'INTERNAL' } });
+    const call = reply.kind === 'tool' ? shellCall(body, reply.command, this.requests.length) : undefined;
+    if (reply.kind === 'tool' && !call) return sendJson(res, 400, { error: { code: 400, message: 'the fake was asked for a tool call, but the request declares no shell tool', status: 'INVALID_ARGUMENT' } });
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    res.write(`data: ${JSON.stringify(answer(reply.text, { ...DEFAULT_GEMINI_USAGE, ...reply.usage }, model))}\n\n`);
+    const usage = { ...DEFAULT_GEMINI_USAGE, ...reply.usage };
+    res.write(`data: ${JSON.stringify(answer(reply.kind === 'text' ? { text: reply.text } : call!, usage, model))}\n\n`);
     res.end();
   }
 }
 
-function answer(text: string, usage: GeminiUsage, model: string): Record<string, unknown> {
+function answer(part: Record<string, unknown>, usage: GeminiUsage, model: string): Record<string, unknown> {
   return {
-    candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
-    usageMetadata: { ...usage, totalTokenCount: usage.promptTokenCount + usage.candidatesTokenCount },
+    candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { ...usage, totalTokenCount: usage.promptTokenCount + usage.candidatesTokenCount + (usage.thoughtsTokenCount ?? 0) },
     modelVersion: model,
   };
 }
@@ -99,8 +124,18 @@ function answer(text: string, usage: GeminiUsage, model: string): Record<string,
 
 function describe(model: string, body: Record<string, unknown>): GeminiRequest {
   const contents = (Array.isArray(body.contents) ? body.contents : []) as Content[];
-  const lastUser = [...contents].reverse().find((content) => content.role === 'user');
+  const lastUser = [...contents].reverse().find((content) => content.role === 'user' && (content.parts ?? []).some((part) => typeof part.text === 'string'));
   // The first turn's message opens with the CLI's <session_context> part; the prompt is the last part.
   const texts = (lastUser?.parts ?? []).filter((part) => typeof part.text === 'string' && !part.text.startsWith('<session_context>')).map((part) => part.text!);
-  return { model, lastUserText: (texts[texts.length - 1] ?? '').trim(), body };
+  const after = lastUser ? contents.slice(contents.lastIndexOf(lastUser) + 1) : contents;
+  const toolResponses = after.flatMap((content) => (content.parts ?? []).flatMap((part) => (part.functionResponse ? [{ id: part.functionResponse.id, name: part.functionResponse.name ?? '', response: part.functionResponse.response }] : [])));
+  return { model, lastUserText: (texts[texts.length - 1] ?? '').trim(), toolResponses, body };
+}
+
+/** A functionCall part of the shell tool the request declares (Gemini CLI 0.61.0 offers `run_shell_command` when it may run commands). */
+function shellCall(body: Record<string, unknown>, command: string, n: number): Record<string, unknown> | undefined {
+  const tools = (Array.isArray(body.tools) ? body.tools : []) as { functionDeclarations?: FunctionDeclaration[] }[];
+  const names = tools.flatMap((tool) => tool.functionDeclarations ?? []).map((declaration) => declaration.name ?? '');
+  const name = names.find((candidate) => candidate === 'run_shell_command') ?? names.find((candidate) => /shell/.test(candidate));
+  return name ? { functionCall: { id: `call_fake_${n}`, name, args: { command, description: 'Run a command for the test' } } } : undefined;
 }

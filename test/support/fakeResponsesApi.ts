@@ -1,7 +1,9 @@
 /**
  * A fake OpenAI Responses API on loopback for the real Codex CLI (a model provider whose
  * base_url is this server, wire_api "responses"): streamed replies (SSE) with the usage each
- * reports, and the model list. Tests script the replies by the text of the last user message.
+ * reports, and the model list. Tests script the replies by the text of the last user message;
+ * a `tool` reply has the model run a shell command through the tool the request offers, and the
+ * request that brings its result back carries it in `toolOutputs`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, sendJson } from './loopbackServer';
@@ -10,9 +12,21 @@ export interface ResponsesUsage {
   input_tokens: number;
   output_tokens: number;
   cached_tokens?: number;
+  /** Part of output_tokens, as the API counts them. */
+  reasoning_tokens?: number;
 }
 
-export type ResponsesReply = { kind: 'text'; text: string; delayMs?: number; usage?: ResponsesUsage } | { kind: 'error'; status: number; message?: string };
+export type ResponsesReply =
+  | { kind: 'text'; text: string; delayMs?: number; usage?: ResponsesUsage }
+  /** A call of the request's command tool to run `command` (see commandCall). */
+  | { kind: 'tool'; command: string; delayMs?: number; usage?: ResponsesUsage }
+  | { kind: 'error'; status: number; message?: string };
+
+/** A tool's result the CLI sent back (function_call_output or custom_tool_call_output). */
+export interface ToolOutput {
+  callId: string;
+  output: string;
+}
 
 export interface ResponsesRequest {
   model: string;
@@ -20,6 +34,8 @@ export interface ResponsesRequest {
   lastUserText: string;
   /** A side request (the thread's title, asked with a JSON schema) rather than a turn. */
   isSide: boolean;
+  /** The tool results after the last user message: the turn's calls that ran, in order. */
+  toolOutputs: ToolOutput[];
   body: Record<string, unknown>;
 }
 
@@ -33,6 +49,15 @@ interface InputItem {
   type?: string;
   role?: string;
   content?: string | { type?: string; text?: string }[];
+  call_id?: string;
+  output?: string | { type?: string; text?: string }[];
+  tools?: ToolDeclaration[];
+}
+
+interface ToolDeclaration {
+  type?: string;
+  name?: string;
+  tools?: ToolDeclaration[];
 }
 
 export class FakeResponsesApi {
@@ -83,18 +108,21 @@ export class FakeResponsesApi {
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const n = ++this.counter;
     const id = `resp_fake_${n}`;
-    const item = `msg_fake_${n}`;
     const usage = { ...DEFAULT_RESPONSES_USAGE, ...reply.usage };
-    const message = (text: string, status: string) => ({ type: 'message', id: item, role: 'assistant', status, content: text === '' ? [] : [{ type: 'output_text', text, annotations: [] }] });
+    const item = reply.kind === 'tool' ? commandCall(request.body, reply.command, n) : message(`msg_fake_${n}`, reply.text);
+    if (!item) return sendJson(res, 400, { error: { message: 'the fake was asked for a tool call, but the request offers no command tool', type: 'invalid_request_error' } });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     let sequence = 0;
     const send = (data: Record<string, unknown>) => res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify({ ...data, sequence_number: sequence++ })}\n\n`);
     send({ type: 'response.created', response: { id, object: 'response', status: 'in_progress', model: request.model, output: [] } });
-    send({ type: 'response.output_item.added', output_index: 0, item: message('', 'in_progress') });
-    send({ type: 'response.content_part.added', item_id: item, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
-    send({ type: 'response.output_text.delta', item_id: item, output_index: 0, content_index: 0, delta: reply.text });
-    send({ type: 'response.output_text.done', item_id: item, output_index: 0, content_index: 0, text: reply.text });
-    send({ type: 'response.output_item.done', output_index: 0, item: message(reply.text, 'completed') });
+    send({ type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', ...(item.type === 'message' ? { content: [] } : {}) } });
+    if (item.type === 'message') {
+      const text = reply.kind === 'text' ? reply.text : '';
+      send({ type: 'response.content_part.added', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      send({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta: text });
+      send({ type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text });
+    }
+    send({ type: 'response.output_item.done', output_index: 0, item });
     send({
       type: 'response.completed',
       response: {
@@ -102,12 +130,12 @@ export class FakeResponsesApi {
         object: 'response',
         status: 'completed',
         model: request.model,
-        output: [message(reply.text, 'completed')],
+        output: [item],
         usage: {
           input_tokens: usage.input_tokens,
           input_tokens_details: { cached_tokens: usage.cached_tokens ?? 0 },
           output_tokens: usage.output_tokens,
-          output_tokens_details: { reasoning_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: usage.reasoning_tokens ?? 0 },
           total_tokens: usage.input_tokens + usage.output_tokens,
         },
       },
@@ -123,5 +151,28 @@ function describe(body: Record<string, unknown>): ResponsesRequest {
   const content = lastUser?.content;
   const text = typeof content === 'string' ? content : (content ?? []).filter((part) => typeof part.text === 'string').map((part) => part.text).join('\n');
   const format = (body.text as { format?: { type?: string } } | undefined)?.format;
-  return { model: typeof body.model === 'string' ? body.model : '', lastUserText: text.trim(), isSide: format?.type === 'json_schema', body };
+  const afterUser = lastUser ? input.slice(input.lastIndexOf(lastUser) + 1) : input;
+  const toolOutputs = afterUser
+    .filter((item) => (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && typeof item.call_id === 'string')
+    .map((item) => ({ callId: item.call_id!, output: typeof item.output === 'string' ? item.output : (item.output ?? []).map((part) => part.text ?? '').join('\n') }));
+  return { model: typeof body.model === 'string' ? body.model : '', lastUserText: text.trim(), isSide: format?.type === 'json_schema', toolOutputs, body };
+}
+
+const message = (id: string, text: string): Record<string, unknown> => ({ type: 'message', id, role: 'assistant', status: 'completed', content: text === '' ? [] : [{ type: 'output_text', text, annotations: [] }] });
+
+/**
+ * The call that runs `command` with the tool the request offers: Codex 0.169.0 gives most models
+ * the function `exec_command` ({cmd}) in `tools`, but GPT-6 ones only a freeform `exec` tool (in an
+ * `additional_tools` input item) whose input is JavaScript calling the same command as `tools.exec_command`.
+ */
+function commandCall(body: Record<string, unknown>, command: string, n: number): Record<string, unknown> | undefined {
+  const declared: ToolDeclaration[] = [...((Array.isArray(body.tools) ? body.tools : []) as ToolDeclaration[])];
+  for (const item of (Array.isArray(body.input) ? body.input : []) as InputItem[]) if (item.type === 'additional_tools') declared.push(...(item.tools ?? []));
+  const all = declared.flatMap((tool) => [tool, ...(tool.tools ?? [])]);
+  const base = { id: `fc_fake_${n}`, call_id: `call_fake_${n}`, status: 'completed' };
+  if (all.some((tool) => tool.type === 'function' && tool.name === 'exec_command')) return { type: 'function_call', ...base, name: 'exec_command', arguments: JSON.stringify({ cmd: command }) };
+  if (all.some((tool) => tool.type === 'custom' && tool.name === 'exec')) {
+    return { type: 'custom_tool_call', ...base, name: 'exec', input: `const result = await tools.exec_command({ cmd: ${JSON.stringify(command)} });\ntext(result.output);\n` };
+  }
+  return undefined;
 }
