@@ -34,7 +34,8 @@ export function codexTrustOverrides(trusted: readonly { key: string; hash: strin
 
 /** `-c` overrides that keep first-run questions away from a session started in `cwd`. */
 export function codexSessionOverrides(cwd: string): string[] {
-  return ['-c', `projects.${tomlString(cwd)}.trust_level="trusted"`, '-c', 'check_for_update_on_startup=false'];
+  // The screen reader check writes its result to the user's config.toml once done: said done, it writes nothing.
+  return ['-c', `projects.${tomlString(cwd)}.trust_level="trusted"`, '-c', 'check_for_update_on_startup=false', '-c', 'tui.screen_reader_detection_done=true'];
 }
 
 interface ListedHook {

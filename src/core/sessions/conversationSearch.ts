@@ -64,7 +64,7 @@ export async function searchSessions(records: readonly SessionRecord[], query: s
     if (prompt) found.push({ session: record.name, where: 'prompt', snippet: prompt });
     if (record.transcriptPath) {
       try {
-        await forEachItem(record.transcriptPath, (item, index) => {
+        await forEachItem(record.transcriptPath, record.agentKind, (item, index) => {
           if (found.length >= PER_SESSION) return;
           const snippet = snippetOf(itemText(item), needle);
           if (snippet) found.push({ session: record.name, where: 'conversation', item: index, kind: item.kind, at: item.at, snippet });

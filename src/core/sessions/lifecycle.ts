@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { agentKindOf, kindFacts } from '../agent/agentKinds';
+import { promptRoute } from '../agent/launchSpec';
 import type { AgentLocator } from '../agent/agentLocator';
 import type { AgentVersions } from '../agent/agentVersion';
 import { formatDuration } from '../model/duration';
@@ -204,11 +205,15 @@ export class SessionLifecycle {
     await this.killTmuxSession(record);
     await this.waitForConversationToClose(record.claudeSessionId!);
     await files.clearExitStatus(record.id);
-    if (text) await files.writePrompt(record.id, text);
+    // Codex and Gemini CLI take a resumed conversation's next prompt in their argv, as a new one's
+    // (pasted, it could come before their input box: Gemini CLI 0.61.0 lost it so). Claude Code's
+    // is pasted once its screen shows it back, as every version of the matrix is tested with.
+    const inline = text !== undefined && text !== '' && record.agentKind !== 'claude' && promptRoute(text) === 'inline' ? text : undefined;
+    if (text && !inline) await files.writePrompt(record.id, text);
     const now = clock.now();
     // Back under the workspace's tmux name, whatever its last run's was (one from before that naming, or adopted): that session is gone.
     const restarted = store.update(name, record.id, (current) => ({
-      ...newRun(current, { runs: (current.runs ?? 1) + 1, at: now, signal: 'spawn', detail: 'resuming', pendingPrompt: text !== undefined && text !== '', agentVersion: version?.text }),
+      ...newRun(current, { runs: (current.runs ?? 1) + 1, at: now, signal: 'spawn', detail: 'resuming', pendingPrompt: text !== undefined && text !== '' && inline === undefined, agentVersion: version?.text }),
       tmuxSession: tmuxSessionName(options(), name),
     }));
     if (!restarted) throw new InstarError('not-found', `Session "${name}" changed while it was being resumed; try again.`);
@@ -220,6 +225,7 @@ export class SessionLifecycle {
         extraArgs: agent.args,
         env: { ...options().agentEnv },
         resumeId: record.claudeSessionId,
+        prompt: inline,
       });
       this.parts.onStarted(restarted);
       store.update(name, record.id, (current) => ({ ...current, paneId }));

@@ -81,7 +81,7 @@ export class ScreenChecks {
     if (next) await store.commit([next]);
     const latest = store.get(record.name);
     if (latest?.pendingPrompt && latest.id === record.id) {
-      const ready = latest.agentKind === 'claude' ? screen.kind === 'idle' : quietFor(pane, now) >= GENERIC_READY_QUIET_MS;
+      const ready = latest.agentKind === 'claude' ? screen.kind === 'idle' : quietFor(pane, now) >= GENERIC_READY_QUIET_MS && (!isHooked(latest) || startedThisRun(latest));
       if (ready) void delivery.deliver(latest);
     }
   }
@@ -95,6 +95,11 @@ export class ScreenChecks {
     if (!last || last.paneId !== pane.paneId || pane.activityAt === undefined || last.activityAt !== pane.activityAt) return undefined;
     return last.readAt >= pane.activityAt + 1000 ? last.screen : undefined;
   }
+}
+
+/** A hook of this run came (its SessionStart): a CLI with hooks takes input once it says it started, not when its screen first goes quiet. */
+function startedThisRun(record: SessionRecord): boolean {
+  return record.lastEventAt !== undefined && record.lastEventAt >= (record.resumedAt ?? record.createdAt);
 }
 
 function quietFor(pane: PaneInfo, now: number): number {

@@ -346,7 +346,7 @@ export class SessionEngine {
    */
   conversation(name: string): ConversationReader | undefined {
     const record = this.store.require(name);
-    return record.transcriptPath ? new ConversationReader(record.transcriptPath) : undefined;
+    return record.transcriptPath ? new ConversationReader(record.transcriptPath, record.agentKind) : undefined;
   }
 
   /** Searches every session's name, prompt and conversation (ended ones too); at most `limit` matches. */

@@ -10,7 +10,7 @@
 import { FSWatcher, promises as fs, watch } from 'node:fs';
 import * as path from 'node:path';
 import { parseStatusLineInput } from '../agent/statusLine';
-import { parseTranscriptLine } from '../agent/transcript';
+import { LineParser, transcriptParser } from '../agent/transcriptFormats';
 import { readNewLines } from '../agent/transcriptReader';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { dayOf, formatUsd } from '../model/usage';
@@ -155,9 +155,10 @@ export class UsageTracker {
     let state: UsageState = record.usage && record.usageCursor ? { usage: record.usage, cursor: record.usageCursor } : emptyUsageState(clock.now());
     const before = state;
     state = await this.readStatusLine(id, state);
-    if (record.transcriptPath) state = await this.readTranscript(record.transcriptPath, state, prices());
+    if (record.transcriptPath) state = await this.readTranscript(record, record.transcriptPath, state, prices());
     if (ended) {
       this.settled.add(id);
+      this.parsers.delete(id);
       state = { usage: state.usage, cursor: { ...state.cursor, settledRun: record.runs ?? 1 } };
     }
     if (state === before) return;
@@ -180,13 +181,25 @@ export class UsageTracker {
     return figures ? addStatusLine(state, figures, at) : state;
   }
 
-  private async readTranscript(transcript: string, state: UsageState, prices: PriceTable): Promise<UsageState> {
+  /** The reader of each session's transcript, kept from one read to the next (Codex's and Gemini CLI's keep state between lines). */
+  private readonly parsers = new Map<string, { transcript: string; parse: LineParser }>();
+
+  private parserOf(record: SessionRecord, transcript: string, fromStart: boolean): LineParser {
+    const known = this.parsers.get(record.id);
+    if (known && known.transcript === transcript && !fromStart) return known.parse;
+    const parse = transcriptParser(record.agentKind, record.model);
+    this.parsers.set(record.id, { transcript, parse });
+    return parse;
+  }
+
+  private async readTranscript(record: SessionRecord, transcript: string, state: UsageState, prices: PriceTable): Promise<UsageState> {
     // Another file than the one read (a conversation moved): read it from its start, totals kept.
     let next: UsageState = state.cursor.transcript === transcript ? state : { usage: state.usage, cursor: { ...state.cursor, transcript, offset: 0, last: undefined } };
     const startedAt = next;
     const now = this.options.clock.now();
+    const parse = this.parserOf(record, transcript, next.cursor.offset === 0);
     const read = await readNewLines(transcript, next.cursor.offset, (line, truncated) => {
-      const parsed = parseTranscriptLine(line, truncated);
+      const parsed = parse(line, truncated);
       if (parsed.usage) next = addAnswer(next, parsed.usage, prices, now);
       if (parsed.claudeCostUsd !== undefined && parsed.claudeCostUsd !== next.cursor.claudeCostUsd) next = addClaudeCost(next, parsed.claudeCostUsd, now);
     });
@@ -194,7 +207,7 @@ export class UsageTracker {
       // Shorter than what was read: a file replaced. Its figures are counted again from nothing.
       this.options.logger.debug(`The transcript ${transcript} is shorter than was read; reading it again`);
       const fresh = emptyUsageState(now);
-      return this.readTranscript(transcript, { usage: fresh.usage, cursor: { ...fresh.cursor, transcript } }, prices);
+      return this.readTranscript(record, transcript, { usage: fresh.usage, cursor: { ...fresh.cursor, transcript } }, prices);
     }
     if (read.offset === next.cursor.offset && next === startedAt) return startedAt;
     return { usage: next.usage, cursor: { ...next.cursor, offset: read.offset } };

@@ -1,0 +1,165 @@
+/**
+ * Codex and Gemini CLI as agent kinds: the real CLIs (pinned) in tmux against fake model APIs on
+ * loopback, every other host behind a dead proxy. For each, the scenario Claude Code has: a
+ * prompt taken and answered with its state from its own hooks (no first-run dialog, the user's
+ * own settings untouched), the answer as the result, the conversation view and search, tokens
+ * counted from its transcript, a follow-up, the end when idle, and a lost tmux server resumed
+ * with the conversation intact.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { AgentKind, SessionRecord } from '../../src/core/model/sessionRecord';
+import type { EngineOptions } from '../../src/core/sessions/engineOptions';
+import { Harness, REPO, startHarness } from '../support/engineHarness';
+import { FakeGeminiApi } from '../support/fakeGeminiApi';
+import { FakeResponsesApi } from '../support/fakeResponsesApi';
+import { tmuxOn } from '../support/tmuxServer';
+import { waitFor, waitForStatus } from '../support/wait';
+
+const STATE_TIMEOUT = 90_000;
+const OFFLINE = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
+/** Distinct token counts for each turn, so that a count taken twice or not at all shows. */
+const INPUT_TOKENS = 1234;
+const OUTPUT_TOKENS = 56;
+
+/** What each kind's test needs: its fake API (the prompts it got, the bodies it was sent) and how its CLI is pointed at it. */
+interface Fake {
+  prompts(): string[];
+  bodies(): string[];
+  close(): Promise<void>;
+}
+interface KindSetup {
+  kind: AgentKind;
+  title: string;
+  model: string;
+  /** Starts its fake, answering "<title> heard: <prompt>"; returns it with the engine options that point the CLI at it. */
+  start(home: string): Promise<{ fake: Fake; options: Partial<EngineOptions> }>;
+  /** Where its transcript lives, as its hook says. */
+  transcript: RegExp;
+}
+
+const KINDS: KindSetup[] = [
+  {
+    kind: 'codex',
+    title: 'Codex',
+    // A model with no successor: another shows Codex's "try the new model" question.
+    model: 'gpt-6-sol',
+    transcript: /\.codex\/sessions\/.*rollout-.*\.jsonl$/,
+    async start(home) {
+      const api = await FakeResponsesApi.start((request) => ({ kind: 'text', text: `Codex heard: ${request.lastUserText}`, usage: { input_tokens: INPUT_TOKENS, output_tokens: OUTPUT_TOKENS } }));
+      const turns = () => api.requests.filter((request) => !request.isSide);
+      return {
+        fake: { prompts: () => api.userPrompts(), bodies: () => turns().map((request) => JSON.stringify(request.body)), close: () => api.close() },
+        options: {
+          agentCommand: join(REPO, 'node_modules', '.bin', 'codex'),
+          agentArgs: ['-c', 'model_provider="fake"', '-c', `model_providers.fake={name="fake",base_url="${api.url}",env_key="OPENAI_API_KEY",wire_api="responses"}`],
+          agentEnv: { HOME: home, OPENAI_API_KEY: 'sk-fake', ...OFFLINE },
+        },
+      };
+    },
+  },
+  {
+    kind: 'gemini',
+    title: 'Gemini',
+    model: 'gemini-2.5-flash',
+    transcript: /\.gemini\/tmp\/.*\/chats\/session-.*\.jsonl$/,
+    async start(home) {
+      // The user's own settings: an API key login, as a user of the API has.
+      await mkdir(join(home, '.gemini'), { recursive: true });
+      await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+      const api = await FakeGeminiApi.start((request) => ({ kind: 'text', text: `Gemini heard: ${request.lastUserText}`, usage: { promptTokenCount: INPUT_TOKENS, candidatesTokenCount: OUTPUT_TOKENS } }));
+      return {
+        fake: { prompts: () => api.userPrompts(), bodies: () => api.requests.map((request) => JSON.stringify(request.body)), close: () => api.close() },
+        options: { agentCommand: join(REPO, 'node_modules', '.bin', 'gemini'), agentEnv: { HOME: home, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url, ...OFFLINE } },
+      };
+    },
+  },
+];
+
+for (const setup of KINDS) {
+  describe(`${setup.title} sessions (the real CLI, a fake API)`, () => {
+    let h: Harness;
+    let fake: Fake;
+    let root: string;
+    let home: string;
+    let cwd: string;
+    const name = (suffix: string) => `${setup.kind}-${suffix}`;
+    const answerTo = (prompt: string) => `${setup.title} heard: ${prompt}`;
+    const idleWith = (session: string, answer: string) =>
+      waitForStatus(h.engine, session, (current) => current.status === 'idle' && current.lastAnswer === answer, STATE_TIMEOUT).then((seen) => seen.record);
+
+    before(async () => {
+      root = await mkdtemp(join(tmpdir(), `instar-${setup.kind}-`));
+      home = join(root, 'home');
+      cwd = join(root, 'project');
+      await mkdir(cwd, { recursive: true });
+      await mkdir(home, { recursive: true });
+      const started = await setup.start(home);
+      fake = started.fake;
+      h = await startHarness(setup.kind, started.options);
+    });
+    after(async () => {
+      await h?.dispose();
+      await fake?.close();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it('takes a prompt: idle from its hooks with the answer as the result; the conversation, search and tokens from its transcript; a follow-up', async () => {
+      // The user's own configuration (what the CLI itself keeps there aside) holds nothing of ours.
+      const ours = async () => {
+        const folder = join(home, `.${setup.kind}`);
+        const files = (await readdir(folder).catch(() => [] as string[])).filter((file) => /\.(json|toml)$/.test(file));
+        const texts = await Promise.all(files.map(async (file) => `${file}: ${await readFile(join(folder, file), 'utf8')}`));
+        return texts.filter((text) => /hook|trust|instar/i.test(text));
+      };
+      const spawned = await h.engine.spawn({ name: name('one'), prompt: 'Name a colour', model: setup.model, cwd });
+      assert.equal(spawned.agentKind, setup.kind);
+      const idle = await idleWith(name('one'), answerTo('Name a colour'));
+      assert.equal(idle.statusSignal, 'hook', 'idle from its turn-end hook');
+      assert.match(idle.transcriptPath ?? '', setup.transcript);
+      assert.equal((await h.engine.result(name('one'))).answer, answerTo('Name a colour'));
+
+      const reader = h.engine.conversation(name('one'))!;
+      await reader.update();
+      const said = reader.items.filter((item) => item.kind === 'prompt' || item.kind === 'answer').map((item) => `${item.kind}: ${'text' in item ? item.text : ''}`);
+      assert.deepEqual(said, ['prompt: Name a colour', `answer: ${answerTo('Name a colour')}`], 'its own context blocks are not shown as prompts');
+      const found = await h.engine.search('heard: Name');
+      assert.ok(found.matches.some((match) => match.session === name('one') && match.where === 'conversation'), `search finds the answer: ${JSON.stringify(found.matches.slice(0, 3))}`);
+
+      const counted = await waitForStatus(h.engine, name('one'), (current) => (current.usage?.tokens.output ?? 0) > 0, 30_000);
+      assert.equal(counted.record.usage?.tokens.output, OUTPUT_TOKENS, 'the turn counted once');
+      assert.equal(counted.record.usage?.tokens.input, INPUT_TOKENS);
+
+      await h.engine.sendInput(name('one'), 'And a shape');
+      await idleWith(name('one'), answerTo('And a shape'));
+      assert.deepEqual(fake.prompts(), ['Name a colour', 'And a shape']);
+      await waitForStatus(h.engine, name('one'), (current) => current.usage?.tokens.output === 2 * OUTPUT_TOKENS, 30_000);
+      assert.deepEqual(await ours(), [], "nothing of ours in the user's settings");
+    });
+
+    it('ends by itself once idle past its limit (completed, exit 0)', async () => {
+      await h.engine.spawn({ name: name('idle'), prompt: 'One thing', model: setup.model, cwd, idleLimitMs: 1500 });
+      const done = await waitForStatus(h.engine, name('idle'), 'completed', STATE_TIMEOUT);
+      assert.equal(done.record.exitCode, 0);
+      assert.equal(done.record.statusDetail, 'ended when idle');
+      assert.equal(done.record.lastAnswer, answerTo('One thing'));
+    });
+
+    it('is lost with its tmux server, then resumed under its name with the conversation intact; then killed', async () => {
+      const before = h.engine.get(name('one')) as SessionRecord;
+      tmuxOn(h.socket, 'kill-server');
+      await waitForStatus(h.engine, name('one'), 'lost', STATE_TIMEOUT);
+      const resumed = await h.engine.resume(name('one'), 'What did I ask first?');
+      assert.equal(resumed.runs, 2);
+      await idleWith(name('one'), answerTo('What did I ask first?'));
+      assert.equal(h.engine.get(name('one'))?.claudeSessionId, before.claudeSessionId, 'the same conversation');
+      const last = fake.bodies().at(-1) ?? '';
+      assert.match(last, /Name a colour[\s\S]*And a shape[\s\S]*What did I ask first\?/, 'the model got the earlier conversation');
+      await h.engine.kill(name('one'));
+      await waitFor('killed', () => h.engine.get(name('one'))?.status === 'killed', 30_000);
+    });
+  });
+}
