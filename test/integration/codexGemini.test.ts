@@ -4,18 +4,25 @@
  * prompt taken and answered with its state from its own hooks (no first-run dialog, the user's
  * own settings untouched), the answer as the result, the conversation view and search, tokens
  * counted from its transcript, a follow-up, the end when idle, and a lost tmux server resumed
- * with the conversation intact.
+ * with the conversation intact. Then the three kinds as one team.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ApiServer } from '../../src/core/http/apiServer';
+import { generateToken } from '../../src/core/http/instarConfig';
 import type { AgentKind, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { EngineOptions } from '../../src/core/sessions/engineOptions';
+import { silentLogger } from '../../src/core/util/host';
+import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
+import { claudesUnderTest } from '../support/claudeVersions';
 import { Harness, REPO, startHarness } from '../support/engineHarness';
 import { FakeGeminiApi } from '../support/fakeGeminiApi';
+import { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { FakeResponsesApi } from '../support/fakeResponsesApi';
+import { scriptedReply } from '../support/scriptedReplies';
 import { tmuxOn } from '../support/tmuxServer';
 import { waitFor, waitForStatus } from '../support/wait';
 
@@ -163,3 +170,67 @@ for (const setup of KINDS) {
     });
   });
 }
+
+describe('a mixed team: Claude Code, Codex and Gemini CLI spawned in one batch through the API, waited on by label', () => {
+  let h: Harness;
+  let api: ApiServer;
+  let base: string;
+  let claudeApi: FakeMessagesApi;
+  let codex: Fake;
+  let gemini: Fake;
+  let claudeHome: ClaudeHome;
+  const token = generateToken();
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, json: (await response.json()) as any };
+  };
+
+  before(async () => {
+    claudeApi = await FakeMessagesApi.start(scriptedReply);
+    const [newest] = claudesUnderTest().slice(-1);
+    h = await startHarness('team', { agentCommand: newest.binary });
+    const cwd = join(h.root, 'project');
+    await mkdir(cwd);
+    claudeHome = await makeClaudeHome({ baseUrl: claudeApi.url, trustedDirs: [cwd] });
+    // One HOME for the three, as a person has: each CLI finds its own folder in it.
+    const [codexSetup, geminiSetup] = KINDS;
+    const codexStarted = await codexSetup.start(claudeHome.home);
+    const geminiStarted = await geminiSetup.start(claudeHome.home);
+    codex = codexStarted.fake;
+    gemini = geminiStarted.fake;
+    h.engine.configure({
+      agentEnv: { ...claudeHome.env, ...codexStarted.options.agentEnv, ...geminiStarted.options.agentEnv, HOME: claudeHome.home },
+      agentPrograms: { codex: { command: codexStarted.options.agentCommand, args: codexStarted.options.agentArgs }, gemini: { command: geminiStarted.options.agentCommand } },
+    });
+    api = new ApiServer(h.engine, { port: 0, token, cwd, version: 'x', logger: silentLogger });
+    base = `http://127.0.0.1:${await api.start()}`;
+  });
+  after(async () => {
+    await api?.stop();
+    await h?.dispose();
+    await Promise.all([claudeApi?.close(), codex?.close(), gemini?.close()]);
+    await claudeHome?.dispose();
+  });
+
+  it('each of the three answers its own prompt, and the label wait answers when all three are idle', async () => {
+    const spawned = await call('POST', '/sessions/batch', {
+      label: 'team',
+      sessions: [
+        { name: 'by-claude', prompt: 'Survey the code', agent: 'claude', model: 'haiku' },
+        { name: 'by-codex', prompt: 'Refactor the code', agent: 'codex', model: 'gpt-6-sol' },
+        { name: 'by-gemini', prompt: 'Audit the code', agent: 'gemini', model: 'gemini-2.5-flash' },
+      ],
+    });
+    assert.equal(spawned.status, 201, JSON.stringify(spawned.json));
+    assert.deepEqual(spawned.json.sessions.map((entry: any) => [entry.name, entry.session.agent]), [['by-claude', 'claude'], ['by-codex', 'codex'], ['by-gemini', 'gemini']]);
+    const waited = await call('GET', '/labels/team/wait?until=idle&timeout=120');
+    assert.equal(waited.status, 200, JSON.stringify(waited.json));
+    assert.deepEqual(waited.json.sessions.map((entry: any) => entry.reached).sort(), ['idle', 'idle', 'idle']);
+    const answers = await Promise.all(['by-claude', 'by-codex', 'by-gemini'].map(async (name) => (await call('GET', `/sessions/${name}/result`)).json.answer));
+    assert.deepEqual(answers, ['Answer to: Survey the code', 'Codex heard: Refactor the code', 'Gemini heard: Audit the code']);
+    assert.deepEqual([codex.prompts(), gemini.prompts()], [['Refactor the code'], ['Audit the code']], 'each CLI asked its own API');
+    const refused = await call('POST', '/sessions/spawn', { name: 'wrong-model', prompt: 'x', agent: 'codex', model: 'opus' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.json.error, /Invalid model "opus" for Codex: use "default"/);
+  });
+});
