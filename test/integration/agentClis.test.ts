@@ -13,6 +13,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AGENT_CLIS, describeAgentClis, surveyAgentClis } from '../../src/core/agent/agentClis';
+import { launchArgv } from '../../src/core/agent/launchSpec';
+import { PERMISSION_MODES } from '../../src/core/model/permissionMode';
 import { ExecaRunner } from '../../src/core/util/commandRunner';
 import { runCli } from '../../src/cli/instarCli';
 import { REPO } from '../support/engineHarness';
@@ -52,6 +54,24 @@ describe('agent CLIs: found, with their versions, and offline against fake APIs'
       AGENT_CLIS.map((cli) => ({ kind: cli.kind, path: join(BIN, cli.program), version: PINNED[cli.npmPackage], problem: undefined })),
     );
     assert.match(describeAgentClis(found).join('\n'), new RegExp(`✓ Codex ${PINNED['@openai/codex'].replace(/\./g, '\\.')} \\(`));
+  });
+
+  it('takes every permission flag a session of each permission mode is started with (their values as the pinned --help lists them)', async () => {
+    const helps = { codex: (await run(join(BIN, 'codex'), ['--help'], process.env, root)).stdout, gemini: (await run(join(BIN, 'gemini'), ['--help'], process.env, root)).stdout };
+    for (const mode of PERMISSION_MODES) {
+      for (const kind of ['codex', 'gemini'] as const) {
+        const argv = launchArgv({ agentCommand: kind, agentKind: kind, sessionId: 'id', model: 'default', permissionMode: mode, settingsFile: undefined, statusFile: '/s', extraArgs: [], prompt: undefined, env: {} });
+        const flags = argv.slice(argv.indexOf(kind) + 1);
+        for (let i = 0; i < flags.length; i++) {
+          if (!flags[i].startsWith('--') || flags[i] === '--session-id') continue;
+          assert.ok(helps[kind].includes(flags[i]), `${kind} ${mode}: ${flags[i]} is one of its options`);
+          const value = flags[i + 1];
+          if (value !== undefined && !value.startsWith('-') && ['--ask-for-approval', '--sandbox', '--approval-mode'].includes(flags[i])) {
+            assert.match(helps[kind], new RegExp(`\\b${value}\\b`), `${kind} ${mode}: ${flags[i]} ${value} is one of its values`);
+          }
+        }
+      }
+    }
   });
 
   it('says what to install for a CLI that is missing, and which program is not the CLI it was given as', async () => {

@@ -30,7 +30,7 @@ describe('launch', () => {
     const base = { agentCommand: '/bin/codex', agentKind: 'codex' as const, sessionId: 'id', permissionMode: 'default' as const, settingsFile: undefined, statusFile: '/s', extraArgs: ['--x'], env: {} };
     const overrides = [...codexHookOverrides('hook "cmd"', ['Stop']), ...codexSessionOverrides('/work/a "b"')];
     const argv = launchArgv({ ...base, model: 'gpt-6-sol', prompt: '-dash first', kindConfig: overrides });
-    assert.deepEqual(argv.slice(argv.indexOf('/bin/codex') + 1), [...overrides, '-m', 'gpt-6-sol', '--ask-for-approval', 'untrusted', '--x', '--', '-dash first']);
+    assert.deepEqual(argv.slice(argv.indexOf('/bin/codex') + 1), [...overrides, '-m', 'gpt-6-sol', '--ask-for-approval', 'on-request', '--x', '--', '-dash first']);
     const resumed = launchArgv({ ...base, model: 'gpt-6-sol', permissionMode: 'bypassPermissions', prompt: undefined, resumeId: 'c0ffee', kindConfig: overrides });
     assert.deepEqual(resumed.slice(resumed.indexOf('/bin/codex') + 1, resumed.indexOf('/bin/codex') + 3), ['resume', 'c0ffee'], 'resume is a subcommand: first');
     assert.ok(resumed.includes('--dangerously-bypass-approvals-and-sandbox'));

@@ -115,14 +115,15 @@ function kindArgs(input: LaunchInput): string[] {
 }
 
 /**
- * Claude Code's permission modes in Codex's terms: "default" asks before any command it does not
- * know to be safe (untrusted), "acceptEdits" lets the model ask when it needs to (on-request),
- * "plan" reads only.
+ * Claude Code's permission modes in Codex's terms. Codex 0.169.0 takes two approval policies
+ * (on-request: the model asks to leave its sandbox; never) and three sandboxes: "default" keeps
+ * the sandbox of the user's configuration and asks, "acceptEdits" writes in the workspace and
+ * asks for more, "plan" reads only.
  */
 const CODEX_PERMISSIONS: Record<PermissionMode, string[]> = {
   bypassPermissions: ['--dangerously-bypass-approvals-and-sandbox'],
-  default: ['--ask-for-approval', 'untrusted'],
-  acceptEdits: ['--ask-for-approval', 'on-request'],
+  default: ['--ask-for-approval', 'on-request'],
+  acceptEdits: ['--sandbox', 'workspace-write', '--ask-for-approval', 'on-request'],
   plan: ['--sandbox', 'read-only', '--ask-for-approval', 'on-request'],
 };
 
