@@ -7,7 +7,7 @@
  * with the conversation intact. Then the three kinds as one team.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,7 +77,12 @@ const KINDS: KindSetup[] = [
       // The user's own settings: an API key login, as a user of the API has.
       await mkdir(join(home, '.gemini'), { recursive: true });
       await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
-      const api = await FakeGeminiApi.start((request) => ({ kind: 'text', text: `Gemini heard: ${request.lastUserText}`, usage: { promptTokenCount: INPUT_TOKENS, candidatesTokenCount: OUTPUT_TOKENS } }));
+      const api = await FakeGeminiApi.start((request) => {
+        // "TOUCH <file>" asks for a shell command that makes the file; its result back, an answer.
+        const touch = /^TOUCH (\S+)$/.exec(request.lastUserText);
+        if (touch && request.toolResponses.length === 0) return { kind: 'tool', command: `touch ${touch[1]}` };
+        return { kind: 'text', text: touch ? 'The tool ran.' : `Gemini heard: ${request.lastUserText}`, usage: { promptTokenCount: INPUT_TOKENS, candidatesTokenCount: OUTPUT_TOKENS } };
+      });
       return {
         fake: { prompts: () => api.userPrompts(), bodies: () => api.requests.map((request) => JSON.stringify(request.body)), close: () => api.close() },
         options: { agentCommand: join(REPO, 'node_modules', '.bin', 'gemini'), agentEnv: { HOME: home, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url, ...OFFLINE } },
@@ -154,6 +159,25 @@ for (const setup of KINDS) {
       assert.equal(done.record.statusDetail, 'ended when idle');
       assert.equal(done.record.lastAnswer, answerTo('One thing'));
     });
+
+    if (setup.kind === 'gemini') {
+      it('asks before a tool in default mode: waiting for you, its dialog read and answered, the tool run exactly when allowed', async () => {
+        for (const [session, option, outcome] of [[name('allow'), 'Allow once', 'allowed'], [name('deny'), 'No, suggest changes (esc)', 'refused']] as const) {
+          const file = join(cwd, `${session}.txt`);
+          await h.engine.spawn({ name: session, prompt: `TOUCH ${session}.txt`, model: setup.model, cwd, permissionMode: 'default' });
+          const waiting = await waitForStatus(h.engine, session, 'waiting', STATE_TIMEOUT);
+          assert.match(waiting.record.toolAsk ?? '', new RegExp(`touch ${session}\\.txt`), 'what it asks, from its hook');
+          const shown = await h.engine.dialog(session, 10_000);
+          assert.deepEqual(shown?.options.map((o) => o.label), ['Allow once', 'Allow for this session', 'No, suggest changes (esc)']);
+          const answered = await h.engine.answer(session, option);
+          assert.equal(answered.outcome, outcome);
+          const done = await waitForStatus(h.engine, session, 'idle', STATE_TIMEOUT);
+          assert.equal(await access(file).then(() => true, () => false), outcome === 'allowed', `${file} made exactly when allowed`);
+          if (outcome === 'allowed') assert.equal(done.record.lastAnswer, 'The tool ran.');
+          await h.engine.kill(session);
+        }
+      });
+    }
 
     it('is lost with its tmux server, then resumed under its name with the conversation intact; then killed', async () => {
       const before = h.engine.get(name('one')) as SessionRecord;

@@ -238,3 +238,26 @@ describe('how a turn ended, where no hook says so', () => {
     assert.equal(screen.turnEnd, undefined);
   });
 });
+
+describe("Gemini CLI's screens (0.61.0, captured against the fake Gemini API)", () => {
+  const gemini = (file: string) => readFileSync(join(SCREENS, 'gemini-0.61.0', file), 'utf8');
+
+  it('reads its permission dialog in its box: what it asks, each option, and where the selection is', () => {
+    const first = classifyScreen(gemini('permission.txt'));
+    assert.equal(first.kind, 'permission');
+    assert.deepEqual(first.dialog?.options.map((option) => [option.number, option.label, option.selected]), [
+      [1, 'Allow once', true],
+      [2, 'Allow for this session', false],
+      [3, 'No, suggest changes (esc)', false],
+    ]);
+    assert.match(first.dialog?.question ?? '', /touch made-by-gemini\.txt[\s\S]*Allow execution of \[Shell\]\?/);
+    assert.equal(classifyScreen(gemini('permission-down.txt')).dialog?.selected, 1, 'one Down: the second option');
+  });
+
+  it('says a refused tool call ended its turn (no hook of Gemini CLI does)', () => {
+    const refused = classifyScreen(gemini('refused.txt'));
+    assert.equal(refused.kind, 'idle');
+    assert.equal(refused.turnEnd, 'interrupted');
+    assert.equal(refused.dialog, undefined);
+  });
+});

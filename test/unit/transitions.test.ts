@@ -243,6 +243,20 @@ describe('status from the screen', () => {
     assert.equal(transition(record({ prompt: '', promptBytes: 0 }), screen('idle', T0 + 1000))?.status, 'idle');
   });
 
+  it("reads the screen of Codex and Gemini CLI only for what their hooks cannot tell: a dialog, and a turn a refusal ended", () => {
+    for (const agentKind of ['codex', 'gemini'] as const) {
+      const running = record({ agentKind, status: 'running', statusSignal: 'hook', statusSince: T0 });
+      assert.equal(transition(running, { kind: 'screen', screen: { kind: 'idle' }, at: T0 + 5000, quietMs: 5000 }), undefined, 'a quiet screen does not end a turn its hooks began');
+      const waiting = transition(running, { kind: 'screen', screen: { kind: 'permission', detail: 'permission dialog' }, at: T0 + 5000, quietMs: 0 })!;
+      assert.equal(waiting.status, 'waiting');
+      const asked = { ...waiting, toolPending: 'run_shell_command', toolAsk: 'touch x' };
+      assert.equal(transition(asked, { kind: 'screen', screen: { kind: 'idle' }, at: T0 + 6000, quietMs: 900 }), undefined, 'an input line alone is no end');
+      const refused = transition(asked, { kind: 'screen', screen: { kind: 'idle', turnEnd: 'interrupted' }, at: T0 + 6000, quietMs: 900 })!;
+      assert.deepEqual([refused.status, refused.statusSignal, refused.toolPending, refused.toolAsk], ['idle', 'screen', undefined, undefined]);
+      assert.equal(transition({ ...asked, adopted: true }, { kind: 'screen', screen: { kind: 'unknown' }, at: T0 + 9000, quietMs: QUIET_MS })?.status, 'idle', 'an adopted one has no hooks: its screen decides');
+    }
+  });
+
   it('decides alone for agents that are not Claude Code, by screen and then by activity', () => {
     const generic = record({ agentKind: 'other' });
     assert.equal(transition(generic, screen('unknown', T0, 100))?.status, 'running');

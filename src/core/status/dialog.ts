@@ -5,6 +5,10 @@
  * input box (a "❯" line between two rules) is not a dialog. An option is chosen one arrow key
  * at a time, the screen read back after each (dialogAnswer.ts), never with a blind "1" or a
  * burst of keys: 2.1.197 took "Down Down Enter" sent at once as Enter on the first option.
+ *
+ * Other CLIs' dialogs are read as the same shape once unboxed: Gemini CLI draws its options in a
+ * box ("│ ● 1. Allow once │") and Codex marks the selected one with "›"; a numbered option under
+ * either mark is read as under "❯" (their input lines, "›" and ">", are not numbered).
  */
 
 export interface DialogOption {
@@ -38,7 +42,7 @@ const QUESTION_LINES = 6;
 
 /** The dialog on a screen (plain text), or undefined when none shows. */
 export function parseDialog(screen: string): Dialog | undefined {
-  const lines = screen.replace(/\r/g, '').split('\n');
+  const lines = screen.replace(/\r/g, '').split('\n').map(unboxed);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   const start = Math.max(0, lines.length - TAIL_LINES);
   let at = -1;
@@ -91,6 +95,19 @@ export function parseDialog(screen: string): Dialog | undefined {
   const question = questionAbove(lines, first);
   if (question) dialog.question = question;
   return dialog;
+}
+
+const BOX_EDGE = /^\s*[╭╰][─]+[╮╯]\s*$/;
+const BOX_LEFT = /^(\s*│ ?)+/;
+const BOX_RIGHT = /( ?│)+\s*$/;
+const OTHER_MARK = /^(\s*)[●›](?=[ \u00a0]+\d{1,2}\.\s)/;
+
+/** A line with a box's borders made blank (the columns kept), and another CLI's selection mark made "❯". */
+function unboxed(line: string): string {
+  if (BOX_EDGE.test(line)) return '';
+  const left = BOX_LEFT.exec(line);
+  const inner = left ? ' '.repeat(left[0].length) + line.slice(left[0].length).replace(BOX_RIGHT, '') : line;
+  return inner.replace(OTHER_MARK, '$1❯');
 }
 
 /**

@@ -48,7 +48,7 @@ const SETUP_MARKERS: [RegExp, string][] = [
   [/Select login method|Log in with your Anthropic account/i, 'first-run setup'],
 ];
 
-const PERMISSION = /Do you want to (proceed|make this edit|create|allow|run|fetch|delete|overwrite)|Would you like to proceed|requires approval|Allow this (command|action)/i;
+const PERMISSION = /Do you want to (proceed|make this edit|create|allow|run|fetch|delete|overwrite)|Would you like to (proceed|run|make|apply)|requires approval|Allow this (command|action)|Allow execution of|Apply this change\?/i;
 const WORKING = /esc to interrupt/i;
 const QUESTION_FOOTER = /Enter to select|Tab\/Arrow keys to navigate|Type something\.?$/im;
 const DIALOG_FOOTER = /Enter to confirm|Esc to cancel/i;
@@ -73,6 +73,8 @@ export function classifyScreen(text: string): ScreenState {
   // A dialog without options ("Enter to stay in auto mode · … · Esc to cancel") at the very bottom.
   if (DIALOG_FOOTER.test(lines.slice(-2).join('\n'))) return { kind: 'question', detail: 'dialog' };
   if (WORKING.test(tail)) return { kind: 'working' };
+  // Gemini CLI after a refused tool call: its turn ends with this line, and no hook says so.
+  if (GEMINI_CANCELLED.test(lines.slice(-12).join('\n'))) return { kind: 'idle', turnEnd: 'interrupted' };
   if (INPUT_LINE.test(tail) && RULE.test(tail)) {
     const turnEnd = turnEndOf(lines);
     return turnEnd ? { kind: 'idle', turnEnd: turnEnd.end, ...(turnEnd.line ? { detail: turnEnd.line } : {}) } : { kind: 'idle' };
@@ -81,6 +83,7 @@ export function classifyScreen(text: string): ScreenState {
 }
 
 const INTERRUPTED = /^\s*⎿\s+Interrupted\b/;
+const GEMINI_CANCELLED = /^\s*ℹ Request cancelled\.\s*$/m;
 const CONTEXT_LIMIT = /^\s*⎿\s+Context limit reached\b/;
 /** The turn's answer is Claude Code's word that a rate limit or quota refused it. */
 const RATE_LIMITED = /^\s*[●⎿]\s+(API Error:.*\b429\b|.*(usage limit reached|hit your (usage )?limit|rate limit))/i;

@@ -73,8 +73,13 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
           applyClaudeScreen(next, input.screen, input.at, input.quietMs);
           break;
         case 'dialogs':
-          // Its turns are told by its hooks; its screen only by a dialog that waits for the user.
+          // Its turns are told by its hooks; its screen only by a dialog that waits for the user, and
+          // by a turn a refusal ended (Gemini CLI tells no hook of it).
           if (needsUser(input.screen.kind)) set(next, 'waiting', 'screen', input.at, input.screen.detail);
+          else if (next.status === 'waiting' && input.screen.kind === 'idle' && input.screen.turnEnd === 'interrupted') {
+            clearTool(next);
+            set(next, 'idle', 'screen', input.at, 'interrupted');
+          }
           break;
         default:
           applyGenericScreen(next, input.screen, input.at, input.quietMs);
