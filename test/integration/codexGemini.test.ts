@@ -46,7 +46,13 @@ interface KindSetup {
   start(home: string): Promise<{ fake: Fake; options: Partial<EngineOptions> }>;
   /** Where its transcript lives, as its hook says. */
   transcript: RegExp;
+  /** Its permission dialog's first and last options: allow once, refuse. */
+  allow: string;
+  deny: string;
 }
+
+/** "TOUCH <file>" makes the fake model ask for a shell command that makes the file; with its result back, it answers. */
+const touchOf = (prompt: string): string | undefined => /^TOUCH (\S+)$/.exec(prompt)?.[1];
 
 const KINDS: KindSetup[] = [
   {
@@ -55,8 +61,15 @@ const KINDS: KindSetup[] = [
     // A model with no successor: another shows Codex's "try the new model" question.
     model: 'gpt-6-sol',
     transcript: /\.codex\/sessions\/.*rollout-.*\.jsonl$/,
+    allow: 'Yes, proceed (y)',
+    deny: 'No, and tell Codex what to do differently (esc)',
     async start(home) {
-      const api = await FakeResponsesApi.start((request) => ({ kind: 'text', text: `Codex heard: ${request.lastUserText}`, usage: { input_tokens: INPUT_TOKENS, output_tokens: OUTPUT_TOKENS } }));
+      const api = await FakeResponsesApi.start((request) => {
+        const touch = touchOf(request.lastUserText);
+        // Out of its sandbox: what Codex asks the user about under its on-request policy.
+        if (touch && request.toolOutputs.length === 0) return { kind: 'tool', command: `touch ${touch}`, escalate: 'The test needs the file' };
+        return { kind: 'text', text: touch ? 'The tool ran.' : `Codex heard: ${request.lastUserText}`, usage: { input_tokens: INPUT_TOKENS, output_tokens: OUTPUT_TOKENS } };
+      });
       const turns = () => api.requests.filter((request) => !request.isSide);
       return {
         fake: { prompts: () => api.userPrompts(), bodies: () => turns().map((request) => JSON.stringify(request.body)), close: () => api.close() },
@@ -73,14 +86,15 @@ const KINDS: KindSetup[] = [
     title: 'Gemini',
     model: 'gemini-2.5-flash',
     transcript: /\.gemini\/tmp\/.*\/chats\/session-.*\.jsonl$/,
+    allow: 'Allow once',
+    deny: 'No, suggest changes (esc)',
     async start(home) {
       // The user's own settings: an API key login, as a user of the API has.
       await mkdir(join(home, '.gemini'), { recursive: true });
       await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
       const api = await FakeGeminiApi.start((request) => {
-        // "TOUCH <file>" asks for a shell command that makes the file; its result back, an answer.
-        const touch = /^TOUCH (\S+)$/.exec(request.lastUserText);
-        if (touch && request.toolResponses.length === 0) return { kind: 'tool', command: `touch ${touch[1]}` };
+        const touch = touchOf(request.lastUserText);
+        if (touch && request.toolResponses.length === 0) return { kind: 'tool', command: `touch ${touch}` };
         return { kind: 'text', text: touch ? 'The tool ran.' : `Gemini heard: ${request.lastUserText}`, usage: { promptTokenCount: INPUT_TOKENS, candidatesTokenCount: OUTPUT_TOKENS } };
       });
       return {
@@ -160,15 +174,14 @@ for (const setup of KINDS) {
       assert.equal(done.record.lastAnswer, answerTo('One thing'));
     });
 
-    if (setup.kind === 'gemini') {
-      it('asks before a tool in default mode: waiting for you, its dialog read and answered, the tool run exactly when allowed', async () => {
-        for (const [session, option, outcome] of [[name('allow'), 'Allow once', 'allowed'], [name('deny'), 'No, suggest changes (esc)', 'refused']] as const) {
+    it('asks before a tool in default mode: waiting for you, its dialog read and answered, the tool run exactly when allowed', async () => {
+        for (const [session, option, outcome] of [[name('allow'), setup.allow, 'allowed'], [name('deny'), setup.deny, 'refused']] as const) {
           const file = join(cwd, `${session}.txt`);
           await h.engine.spawn({ name: session, prompt: `TOUCH ${session}.txt`, model: setup.model, cwd, permissionMode: 'default' });
           const waiting = await waitForStatus(h.engine, session, 'waiting', STATE_TIMEOUT);
           assert.match(waiting.record.toolAsk ?? '', new RegExp(`touch ${session}\\.txt`), 'what it asks, from its hook');
           const shown = await h.engine.dialog(session, 10_000);
-          assert.deepEqual(shown?.options.map((o) => o.label), ['Allow once', 'Allow for this session', 'No, suggest changes (esc)']);
+          assert.deepEqual([shown?.options[0].label, shown?.options.at(-1)?.label, shown?.options.length], [setup.allow, setup.deny, 3]);
           const answered = await h.engine.answer(session, option);
           assert.equal(answered.outcome, outcome);
           const done = await waitForStatus(h.engine, session, 'idle', STATE_TIMEOUT);
@@ -176,8 +189,7 @@ for (const setup of KINDS) {
           if (outcome === 'allowed') assert.equal(done.record.lastAnswer, 'The tool ran.');
           await h.engine.kill(session);
         }
-      });
-    }
+    });
 
     it('is lost with its tmux server, then resumed under its name with the conversation intact; then killed', async () => {
       const before = h.engine.get(name('one')) as SessionRecord;

@@ -19,7 +19,8 @@ export interface ResponsesUsage {
 export type ResponsesReply =
   | { kind: 'text'; text: string; delayMs?: number; usage?: ResponsesUsage }
   /** A call of the request's command tool to run `command` (see commandCall). */
-  | { kind: 'tool'; command: string; delayMs?: number; usage?: ResponsesUsage }
+  /** `escalate`: the model asks to run it outside Codex's sandbox, with this justification (what makes Codex ask the user under on-request). */
+  | { kind: 'tool'; command: string; escalate?: string; delayMs?: number; usage?: ResponsesUsage }
   | { kind: 'error'; status: number; message?: string };
 
 /** A tool's result the CLI sent back (function_call_output or custom_tool_call_output). */
@@ -109,7 +110,7 @@ export class FakeResponsesApi {
     const n = ++this.counter;
     const id = `resp_fake_${n}`;
     const usage = { ...DEFAULT_RESPONSES_USAGE, ...reply.usage };
-    const item = reply.kind === 'tool' ? commandCall(request.body, reply.command, n) : message(`msg_fake_${n}`, reply.text);
+    const item = reply.kind === 'tool' ? commandCall(request.body, reply.command, n, reply.escalate) : message(`msg_fake_${n}`, reply.text);
     if (!item) return sendJson(res, 400, { error: { message: 'the fake was asked for a tool call, but the request offers no command tool', type: 'invalid_request_error' } });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     let sequence = 0;
@@ -165,14 +166,15 @@ const message = (id: string, text: string): Record<string, unknown> => ({ type: 
  * the function `exec_command` ({cmd}) in `tools`, but GPT-6 ones only a freeform `exec` tool (in an
  * `additional_tools` input item) whose input is JavaScript calling the same command as `tools.exec_command`.
  */
-function commandCall(body: Record<string, unknown>, command: string, n: number): Record<string, unknown> | undefined {
+function commandCall(body: Record<string, unknown>, command: string, n: number, escalate?: string): Record<string, unknown> | undefined {
+  const args = { cmd: command, ...(escalate ? { sandbox_permissions: 'require_escalated', justification: escalate } : {}) };
   const declared: ToolDeclaration[] = [...((Array.isArray(body.tools) ? body.tools : []) as ToolDeclaration[])];
   for (const item of (Array.isArray(body.input) ? body.input : []) as InputItem[]) if (item.type === 'additional_tools') declared.push(...(item.tools ?? []));
   const all = declared.flatMap((tool) => [tool, ...(tool.tools ?? [])]);
   const base = { id: `fc_fake_${n}`, call_id: `call_fake_${n}`, status: 'completed' };
-  if (all.some((tool) => tool.type === 'function' && tool.name === 'exec_command')) return { type: 'function_call', ...base, name: 'exec_command', arguments: JSON.stringify({ cmd: command }) };
+  if (all.some((tool) => tool.type === 'function' && tool.name === 'exec_command')) return { type: 'function_call', ...base, name: 'exec_command', arguments: JSON.stringify(args) };
   if (all.some((tool) => tool.type === 'custom' && tool.name === 'exec')) {
-    return { type: 'custom_tool_call', ...base, name: 'exec', input: `const result = await tools.exec_command({ cmd: ${JSON.stringify(command)} });\ntext(result.output);\n` };
+    return { type: 'custom_tool_call', ...base, name: 'exec', input: `const result = await tools.exec_command(${JSON.stringify(args)});\ntext(result.output);\n` };
   }
   return undefined;
 }

@@ -261,3 +261,27 @@ describe("Gemini CLI's screens (0.61.0, captured against the fake Gemini API)", 
     assert.equal(refused.dialog, undefined);
   });
 });
+
+describe("Codex's screens (0.169.0, captured against the fake Responses API)", () => {
+  const codex = (file: string) => readFileSync(join(SCREENS, 'codex-0.169.0', file), 'utf8');
+
+  it('reads its approval dialog: what it asks, each option, and where the "›" is; its input line is no dialog', () => {
+    const first = classifyScreen(codex('permission.txt'));
+    assert.equal(first.kind, 'permission');
+    assert.deepEqual(first.dialog?.options.map((option) => [option.number, option.label, option.selected]), [
+      [1, 'Yes, proceed (y)', true],
+      [2, "Yes, and don't ask again for commands that start with `touch made-by-codex.txt` (p)", false],
+      [3, 'No, and tell Codex what to do differently (esc)', false],
+    ]);
+    assert.match(first.dialog?.question ?? '', /Would you like to run the following command\?[\s\S]*\$ touch made-by-codex\.txt/);
+    assert.equal(classifyScreen(codex('permission-down.txt')).dialog?.selected, 1);
+    // As a 200-column pane drew it: the footer right under the options, aligned with them.
+    const tight = classifyScreen(codex('permission.txt').replace(/\(esc\)\n\n/, '(esc)\n'));
+    assert.deepEqual(tight.dialog?.options.map((option) => option.label).at(-1), 'No, and tell Codex what to do differently (esc)', 'the footer is no option');
+  });
+
+  it('says a refused command ended its turn', () => {
+    const refused = classifyScreen(codex('refused.txt'));
+    assert.deepEqual([refused.kind, refused.turnEnd, refused.dialog], ['idle', 'interrupted', undefined]);
+  });
+});

@@ -82,6 +82,10 @@ export function parseDialog(screen: string): Dialog | undefined {
     else if (aligned(lines[i])) entries.push({ text: lines[i].trim(), more: [], selected: false });
     else if (entries.length > 0) entries[entries.length - 1].more.push(lines[i].trim());
   }
+  if (NUMBERED.test(match[3])) {
+    // A numbered dialog's options are its numbered lines: an aligned line after them is its footer (Codex's "Press enter to confirm or esc to cancel").
+    while (entries.length > 0 && !NUMBERED.test(entries[entries.length - 1].text)) entries.pop();
+  }
   if (entries.length < 2) return undefined;
   const numbered = entries.every((entry) => NUMBERED.test(entry.text));
   const options = entries.map((entry): DialogOption => {

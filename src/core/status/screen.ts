@@ -73,8 +73,8 @@ export function classifyScreen(text: string): ScreenState {
   // A dialog without options ("Enter to stay in auto mode · … · Esc to cancel") at the very bottom.
   if (DIALOG_FOOTER.test(lines.slice(-2).join('\n'))) return { kind: 'question', detail: 'dialog' };
   if (WORKING.test(tail)) return { kind: 'working' };
-  // Gemini CLI after a refused tool call: its turn ends with this line, and no hook says so.
-  if (GEMINI_CANCELLED.test(lines.slice(-12).join('\n'))) return { kind: 'idle', turnEnd: 'interrupted' };
+  // Codex or Gemini CLI after a refused tool call: its turn ends with this line, and no hook says so.
+  if (REFUSAL_ENDED.test(lines.filter((line) => line.trim() !== '').slice(-8).join('\n'))) return { kind: 'idle', turnEnd: 'interrupted' };
   if (INPUT_LINE.test(tail) && RULE.test(tail)) {
     const turnEnd = turnEndOf(lines);
     return turnEnd ? { kind: 'idle', turnEnd: turnEnd.end, ...(turnEnd.line ? { detail: turnEnd.line } : {}) } : { kind: 'idle' };
@@ -83,7 +83,8 @@ export function classifyScreen(text: string): ScreenState {
 }
 
 const INTERRUPTED = /^\s*⎿\s+Interrupted\b/;
-const GEMINI_CANCELLED = /^\s*ℹ Request cancelled\.\s*$/m;
+/** The line Gemini CLI 0.61.0 ("ℹ Request cancelled.") and Codex 0.169.0 ("■ Conversation interrupted") end a refused turn with. */
+const REFUSAL_ENDED = /^\s*(ℹ Request cancelled\.\s*$|■ Conversation interrupted\b)/m;
 const CONTEXT_LIMIT = /^\s*⎿\s+Context limit reached\b/;
 /** The turn's answer is Claude Code's word that a rate limit or quota refused it. */
 const RATE_LIMITED = /^\s*[●⎿]\s+(API Error:.*\b429\b|.*(usage limit reached|hit your (usage )?limit|rate limit))/i;
