@@ -75,7 +75,9 @@ async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultMode
       detail: PERMISSION_WORDS[mode].detail,
       mode: true,
     });
-    const picked = await picker.pick(items, { title: `${title}: ${agentTitle} model · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the items below change the agent and how it asks before it runs tools)', ignoreFocusOut: true });
+    // The agent is named only where there is a choice of one.
+    const step = installed.length > 1 ? `${agentTitle} model` : 'model';
+    const picked = await picker.pick(items, { title: `${title}: ${step} · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the items below change the agent and how it asks before it runs tools)', ignoreFocusOut: true });
     if (!picked) return undefined;
     if (picked.mode) {
       mode = (await pickPermissionMode(picker, title, mode, defaultMode)) ?? mode;
