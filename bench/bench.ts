@@ -5,7 +5,7 @@
  */
 import { ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,8 +18,9 @@ import { TerminalBinding } from '../src/core/terminal/terminalBinding';
 import { silentLogger } from '../src/core/util/host';
 import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
+import { measureKind } from './kindsBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
-import { bareWatchLatency, time, timeRefreshes, writeEvent } from './measure';
+import { bareWatchLatency, eventLatency, time, timeRefreshes, writeEvent } from './measure';
 import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
 import { measureWorktreeSpawn } from './worktreeBench';
@@ -91,8 +92,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -248,6 +249,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       `engine.spawn (the monitor at 1 s) vs the same started by bare tmux new-session … claude (the pinned Claude Code, fake Messages API), median of ${sizes.parallelRounds} rounds in alternating order`,
     ),
   );
+  for (const kind of ['codex', 'gemini'] as const) {
+    const figures = await measureKind(options.repo, kind, sizes.kinds, log);
+    const title = kind === 'codex' ? 'Codex' : 'Gemini CLI';
+    rows.push(ratioRow(`Spawn → prompt at the API, ${title}`, median(figures.spawnOurs), median(figures.spawnBare), 'ms', 1.2, 'lower', `engine.spawn vs the same CLI (pinned, fake API) by bare tmux new-session with its first-run questions kept away, no hooks; median of ${sizes.kinds.rounds} rounds in alternating order`));
+    rows.push(ratioRow(`Hook event → change event p95, ${title} (its own event names)`, percentile(figures.events, 95), percentile(figures.watch, 95), 'ms', 5, 'added', `${sizes.kinds.events} events to a live session; baseline: a bare fs.watch seeing a rename`));
+  }
   const life = await measureLifecycle(options.repo, { resumes: sizes.resumes, idleSessions: sizes.idleSessions }, log);
   rows.push(ratioRow('Resume (until the conversation is back, SessionStart seen)', median(life.resumeOurs), median(life.resumeBare), 'ms', 1.2, 'lower', `engine.resume vs bare claude --resume in tmux (the pinned Claude Code), median of ${sizes.resumes}`));
   rows.push(
@@ -398,26 +405,6 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
     if (Date.now() > deadline) throw new Error('bench: timed out waiting for a state');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function eventLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let start = 0;
-    const subscription = engine.onDidChange((change) => {
-      if (change.changed.some((record) => record.name === name && record.status === expected)) {
-        subscription.dispose();
-        resolve(performance.now() - start);
-      }
-    });
-    const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
-    const temporary = join(dir, `.${id}.${suffix}`);
-    writeFile(temporary, JSON.stringify({ hook_event_name: event, session_id: id }))
-      .then(() => {
-        start = performance.now();
-        return rename(temporary, join(dir, `${id}.${suffix}.json`));
-      })
-      .catch(reject);
-  });
 }
 
 async function bindingThroughput(socket: string, session: string): Promise<number> {

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, watch } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SessionStatus } from '../src/core/model/sessionRecord';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
 import { listPanes } from '../src/core/tmux/commands';
 import { writeHookEvent } from '../test/support/quietAgent';
@@ -76,5 +77,26 @@ export function bareWatchLatency(dir: string): Promise<number> {
         watcher.close();
         reject(error);
       });
+  });
+}
+
+/** A hook event file written (renamed into the events folder) until the engine's change event shows `name` in `expected`, in ms. */
+export function eventLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let start = 0;
+    const subscription = engine.onDidChange((change) => {
+      if (change.changed.some((record) => record.name === name && record.status === expected)) {
+        subscription.dispose();
+        resolve(performance.now() - start);
+      }
+    });
+    const suffix = randomUUID().replace(/-/g, '').slice(0, 8);
+    const temporary = join(dir, `.${id}.${suffix}`);
+    writeFile(temporary, JSON.stringify({ hook_event_name: event, session_id: id }))
+      .then(() => {
+        start = performance.now();
+        return rename(temporary, join(dir, `${id}.${suffix}.json`));
+      })
+      .catch(reject);
   });
 }

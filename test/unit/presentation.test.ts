@@ -25,6 +25,11 @@ describe('session presentation', () => {
     assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'Lost · sonnet · <1m ago · job nightly');
     assert.equal(sessionDescription(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'Killed · sonnet · <1m ago');
     assert.equal(sessionDescription(record({ status: 'idle', createdAt: NOW - 59_999 }), NOW), 'Idle · sonnet · <1m', 'no figure that changes every second');
+    // Another CLI's session says which: its model in its own terms, "Codex" alone for its own default.
+    assert.equal(sessionDescription(record({ agentKind: 'codex', model: 'default' }), NOW), 'Running · Codex · 2m');
+    assert.equal(sessionDescription(record({ agentKind: 'gemini', model: 'gemini-2.5-flash' }), NOW), 'Running · Gemini CLI gemini-2.5-flash · 2m');
+    assert.match(sessionAccessibleLabel(record({ agentKind: 'gemini', model: 'default' }), NOW), /, agent Gemini CLI, /);
+    assert.match(sessionTooltip(record({ agentKind: 'codex', model: 'gpt-6-sol', statusSignal: 'hook', agentVersion: '0.169.0' }), NOW), /from the Codex hooks[\s\S]*Model: Codex gpt\\-6\\-sol · permission mode: bypassPermissions · Codex 0\.169\.0/);
   });
 
   it('says when the description next reads differently, so ages never stand still on screen and tick in seconds only in an idle limit\'s last minute', () => {

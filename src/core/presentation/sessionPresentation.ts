@@ -2,6 +2,7 @@
  * How a session looks in lists, as pure data: the VS Code side turns these into TreeItems,
  * QuickPickItems and the status bar. Codicon ids and theme colour ids are plain strings here.
  */
+import { CLI_DEFAULT_MODEL, kindFacts } from '../agent/agentKinds';
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
 import { ANSWER_PREVIEW_CHARS, endsWhenIdle, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import { formatUsd } from '../model/usage';
@@ -49,9 +50,16 @@ function msUntilRowAgeChanges(ms: number): number {
   return ms < 60_000 ? 60_000 - Math.max(0, ms) : msUntilAgeChanges(ms);
 }
 
+/** The model as a row says it: Codex's and Gemini CLI's with their name ("Codex gpt-6-sol", "Gemini CLI" for its own default). */
+export function modelText(record: Pick<SessionRecord, 'agentKind' | 'model'>): string {
+  if (record.agentKind === 'claude' || record.agentKind === 'other') return record.model;
+  const { title } = kindFacts(record.agentKind);
+  return record.model === CLI_DEFAULT_MODEL ? title : `${title} ${record.model}`;
+}
+
 /** The short text beside the name: the state in words, the model, then age or how it ended. */
 export function sessionDescription(record: SessionRecord, now: number): string {
-  const parts = [STATUS_LOOKS[record.status].label, record.model];
+  const parts = [STATUS_LOOKS[record.status].label, modelText(record)];
   const usage = usageCompact(record.usage);
   if (usage) parts.push(usage);
   const worktree = worktreeCompact(record);
@@ -93,7 +101,7 @@ export function changesWithinTheMinute(record: SessionRecord, now: number): bool
 export function sessionAccessibleLabel(record: SessionRecord, now: number): string {
   const parts = [record.name, STATUS_LOOKS[record.status].label];
   if (record.statusDetail) parts.push(record.statusDetail);
-  parts.push(`model ${record.model}`);
+  parts.push(record.agentKind === 'claude' || record.agentKind === 'other' ? `model ${record.model}` : `agent ${modelText(record)}`);
   if (record.usage) parts.push(`cost ${formatUsd(record.usage.costUsd)}${record.usage.contextPercent === undefined ? '' : `, context ${record.usage.contextPercent} percent used`}`);
   if (record.worktree && !record.worktreeDiscarded) parts.push(`in a worktree on ${record.worktree.branch}`);
   parts.push(isEnded(record) ? `ended ${spokenAge(now - (record.endedAt ?? now))} ago` : `started ${spokenAge(now - record.createdAt)} ago`);
@@ -138,9 +146,9 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
     if (answerLines.length > 6 || record.lastAnswer.length >= ANSWER_PREVIEW_CHARS) lines.push('> …');
     lines.push('');
   }
-  const since = `${formatAge(now - record.statusSince)} ago, from the ${record.statusSignal === 'hook' ? 'Claude Code hooks' : record.statusSignal === 'exit' ? 'exit status' : record.statusSignal}`;
+  const since = `${formatAge(now - record.statusSince)} ago, from the ${record.statusSignal === 'hook' ? `${kindFacts(record.agentKind).title} hooks` : record.statusSignal === 'exit' ? 'exit status' : record.statusSignal}`;
   lines.push(`State since ${since}  `);
-  lines.push(`Model: ${escapeMarkdown(record.model)} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · Claude Code ${record.agentVersion}` : ''}  `);
+  lines.push(`Model: ${escapeMarkdown(modelText(record))} · permission mode: ${record.permissionMode}${record.agentVersion ? ` · ${kindFacts(record.agentKind).title} ${record.agentVersion}` : ''}  `);
   lines.push(`Folder: \`${record.cwd.replace(/`/g, "'")}\`  `);
   lines.push(...worktreeTooltipLines(record));
   lines.push(...usageTooltipLines(record));
