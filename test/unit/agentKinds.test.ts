@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { CLI_DEFAULT_MODEL } from '../../src/core/agent/agentKinds';
 import { GEMINI_HOOK_EVENTS, prepareGeminiHome } from '../../src/core/agent/geminiHome';
 import { launchArgv } from '../../src/core/agent/launchSpec';
-import { chooseAgent, modelFor } from '../../src/core/sessions/agentChoice';
+import { chooseAgent, missingAgent, modelFor } from '../../src/core/sessions/agentChoice';
 import { parseHookPayload } from '../../src/core/status/hookEvents';
-import { isInstarError } from '../../src/core/util/errors';
+import { InstarError, isInstarError } from '../../src/core/util/errors';
 
 describe('agent kinds', () => {
   let dir: string;
@@ -36,6 +36,11 @@ describe('agent kinds', () => {
       assert.throws(run, (error: unknown) => isInstarError(error, 'invalid-input') && pattern.test((error as Error).message));
     refusal(() => chooseAgent({}, 'aider'), /Unknown agent "aider": use one of claude, codex, gemini, other/);
     refusal(() => chooseAgent({}, 'other'), /No program is set for agent "other"/);
+    const missing = missingAgent('gemini', 'gemini', new InstarError('agent-missing', "Claude Code's words"));
+    assert.ok(isInstarError(missing, 'agent-missing'));
+    assert.match((missing as Error).message, /^Gemini CLI was not found \("gemini" is not on PATH or not executable\)\. Install it \("npm install -g @google\/gemini-cli"\) or set instar\.agent\.gemini\.command/);
+    const other = new Error('disk full');
+    assert.equal(missingAgent('codex', 'codex', other), other, 'another error as it is');
   });
 
   it("gives each kind a model in its own terms: Claude Code's aliases by default become the CLI's own default, asked for by name they are refused", () => {

@@ -4,6 +4,7 @@
  * in VS Code) that says what is installed and what to install for a missing one. Looked for as
  * a spawn looks (PATH, then where installers put programs), asked `--version` all at once.
  */
+import { kindFacts } from './agentKinds';
 import type { CommandRunner } from '../util/commandRunner';
 import { parseAgentVersion } from './agentVersion';
 import { installDirs, resolveCommand } from './resolveCommand';
@@ -20,11 +21,10 @@ export interface AgentCli {
   npmPackage: string;
 }
 
-export const AGENT_CLIS: readonly AgentCli[] = [
-  { kind: 'claude', displayName: 'Claude Code', program: 'claude', npmPackage: '@anthropic-ai/claude-code' },
-  { kind: 'codex', displayName: 'Codex', program: 'codex', npmPackage: '@openai/codex' },
-  { kind: 'gemini', displayName: 'Gemini CLI', program: 'gemini', npmPackage: '@google/gemini-cli' },
-];
+export const AGENT_CLIS: readonly AgentCli[] = (['claude', 'codex', 'gemini'] as const).map((kind) => {
+  const { title, program, npmPackage } = kindFacts(kind);
+  return { kind, displayName: title, program, npmPackage: npmPackage! };
+});
 
 export interface FoundAgentCli extends AgentCli {
   /** The command looked for (the program's name, or the path a setting gives). */

@@ -14,6 +14,8 @@ export interface AgentKindFacts {
   readonly title: string;
   /** The program looked for on PATH when no setting names one ('' for "other": a setting must). */
   readonly program: string;
+  /** The npm package it comes from. */
+  readonly npmPackage?: string;
   /** Its hooks tell its turns (starting, running, waiting, idle, ended): its state is true. */
   readonly hooked: boolean;
   /**
@@ -42,6 +44,7 @@ const KINDS: Record<AgentKind, AgentKindFacts> = {
     kind: 'claude',
     title: 'Claude Code',
     program: 'claude',
+    npmPackage: '@anthropic-ai/claude-code',
     hooked: true,
     screenFor: 'turns',
     defaultModel: 'sonnet',
@@ -54,6 +57,7 @@ const KINDS: Record<AgentKind, AgentKindFacts> = {
     kind: 'codex',
     title: 'Codex',
     program: 'codex',
+    npmPackage: '@openai/codex',
     hooked: true,
     screenFor: 'dialogs',
     defaultModel: CLI_DEFAULT_MODEL,
@@ -66,6 +70,7 @@ const KINDS: Record<AgentKind, AgentKindFacts> = {
     kind: 'gemini',
     title: 'Gemini CLI',
     program: 'gemini',
+    npmPackage: '@google/gemini-cli',
     hooked: true,
     screenFor: 'dialogs',
     defaultModel: CLI_DEFAULT_MODEL,

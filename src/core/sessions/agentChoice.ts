@@ -7,7 +7,7 @@
  */
 import { agentKindOf, CLI_DEFAULT_MODEL, kindFacts } from '../agent/agentKinds';
 import { AGENT_KINDS, AgentKind } from '../model/sessionRecord';
-import { invalidInput } from '../util/errors';
+import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import { agentCommandOf, EngineOptions } from './engineOptions';
 import { MODEL_ALIASES, validateModel } from './validation';
 
@@ -63,4 +63,14 @@ export function modelFor(kind: AgentKind, requested: unknown, fallback: string |
     throw invalidInput(`Invalid model ${JSON.stringify(requested)} for ${facts.title}: use ${facts.modelsHelp}.`);
   }
   return given;
+}
+
+/**
+ * The agent-missing error of another CLI than Claude Code's, saying what to install and which
+ * setting names its program (the locator's own words are Claude Code's).
+ */
+export function missingAgent(kind: AgentKind, command: string, error: unknown): unknown {
+  const { title, npmPackage } = kindFacts(kind);
+  if (!isInstarError(error, 'agent-missing') || kind === 'claude' || kind === 'other') return error;
+  return new InstarError('agent-missing', `${title} was not found ("${command}" is not on PATH or not executable). Install it ("npm install -g ${npmPackage}") or set instar.agent.${kind}.command to its path.`);
 }

@@ -25,7 +25,7 @@ import { stripAnsi } from '../util/text';
 import type { CommandRunner } from '../util/commandRunner';
 import { delay } from '../util/delay';
 import type { Clock, Logger } from '../util/host';
-import { programFor } from './agentChoice';
+import { missingAgent, programFor } from './agentChoice';
 import type { AgentLauncher } from './agentLauncher';
 import type { EngineOptions } from './engineOptions';
 import { taggedRecordOf, tmuxSessionName, workspaceKeyOf } from './recordTags';
@@ -197,7 +197,9 @@ export class SessionLifecycle {
     const client = servers.client(record.tmuxSocket);
     await client.ensureVersion();
     const agent = programFor(options(), record.agentKind);
-    const agentPath = await agents.locate(record.agentCommand);
+    const agentPath = await agents.locate(record.agentCommand).catch((error: unknown) => {
+      throw missingAgent(record.agentKind, record.agentCommand, error);
+    });
     const version = await versions.of(agentPath);
     // What is left of the last run: its dead pane (remain-on-exit), its exit status, and a claude
     // still on its way out (a killed session's claude takes a moment to exit): two claudes are

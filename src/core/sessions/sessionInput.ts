@@ -4,6 +4,7 @@
  * dialogs. Input to one session goes in order, one piece at a time, so texts never interleave.
  */
 import { randomUUID } from 'node:crypto';
+import { kindFacts } from '../agent/agentKinds';
 import { endSummary, isEnded, SessionRecord } from '../model/sessionRecord';
 import { Dialog, findOption } from '../status/dialog';
 import { classifyScreen, inputBoxText, ScreenKind, ScreenState } from '../status/screen';
@@ -213,7 +214,7 @@ export class SessionInput {
     if (isEnded(record)) {
       throw new InstarError(
         'session-ended',
-        `Session "${name}" has ended (${endSummary(record)}); it cannot take input.${record.claudeSessionId ? ` Its conversation can be resumed with: claude --resume ${record.claudeSessionId}` : ''}`,
+        `Session "${name}" has ended (${endSummary(record)}); it cannot take input.${record.claudeSessionId && kindFacts(record.agentKind).hooked ? ` Its conversation can be resumed with: ${kindFacts(record.agentKind).resumeCommand(kindFacts(record.agentKind).program, record.claudeSessionId)}` : ''}`,
       );
     }
     return record;

@@ -18,7 +18,7 @@ import { validateBudget } from '../usage/budgets';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
-import { chooseAgent, modelFor } from './agentChoice';
+import { chooseAgent, missingAgent, modelFor } from './agentChoice';
 import type { EngineOptions, SpawnRequest } from './engineOptions';
 import { tmuxSessionName } from './recordTags';
 import type { SessionFiles } from './sessionFiles';
@@ -77,7 +77,9 @@ export class Spawner {
     const client = this.servers.client();
     await client.ensureVersion();
     const { kind: agentKind, command: agentCommand } = agent;
-    const agentPath = await this.agents.locate(agentCommand);
+    const agentPath = await this.agents.locate(agentCommand).catch((error: unknown) => {
+      throw missingAgent(agentKind, agentCommand, error);
+    });
     const version = agentKind === 'other' ? undefined : await this.versions.of(agentPath);
 
     const id = randomUUID();
