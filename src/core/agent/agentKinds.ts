@@ -86,7 +86,7 @@ const KINDS: Record<AgentKind, AgentKindFacts> = {
     hooked: false,
     screenFor: 'everything',
     defaultModel: '',
-    modelsHelp: 'anything: the program is given no model',
+    modelsHelp: 'opus, sonnet, haiku or a model id (kept in the record; the program is given none)',
     exitCommand: undefined,
     bracketedPaste: false,
     resumeCommand: () => '',

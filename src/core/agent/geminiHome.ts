@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parse, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { writeFileAtomic } from '../util/atomicWrite';
 
-/** The Gemini CLI hook events the engine listens to; transitions.ts reads them as Claude Code's. */
+/** The Gemini CLI hook events the engine listens to; hookEvents.ts reads them as Claude Code's. */
 export const GEMINI_HOOK_EVENTS = ['SessionStart', 'BeforeAgent', 'AfterAgent', 'BeforeTool', 'AfterTool', 'Notification', 'SessionEnd'];
 
 const TOOL_EVENTS = new Set(['BeforeTool', 'AfterTool']);
@@ -29,8 +29,8 @@ const TOOL_EVENTS = new Set(['BeforeTool', 'AfterTool']);
 const LINKED_FOLDERS = ['tmp', 'history'];
 
 /**
- * Our hooks in Gemini's settings shape. Its hooks answer with JSON on stdout (an empty answer
- * is taken as none, but "{}" says so plainly); its time-outs are in milliseconds.
+ * Our hooks in Gemini's settings shape. Its hooks answer with JSON on stdout: "{}" asks for
+ * nothing. Its time-outs are in milliseconds.
  */
 export function geminiHooks(command: string): Record<string, unknown[]> {
   const hooks: Record<string, unknown[]> = {};

@@ -47,7 +47,8 @@ interface Chosen {
 
 /** The models the step offers for a kind, its default first. */
 function modelsOf(agent: AgentKind, defaultModel: string): string[] {
-  if (agent !== 'claude') return [CLI_DEFAULT_MODEL];
+  // Another program keeps what it was offered before there were kinds.
+  if (agent === 'codex' || agent === 'gemini') return [CLI_DEFAULT_MODEL];
   return [defaultModel, ...MODEL_ALIASES.filter((model) => model !== defaultModel)];
 }
 
@@ -63,7 +64,7 @@ async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultMode
     const { title: agentTitle } = kindFacts(agent);
     const order = modelsOf(agent, defaultModel);
     const items: ModelItem[] = order.map((model) => ({ label: model, description: model === order[0] ? (model === CLI_DEFAULT_MODEL ? `${agentTitle}'s own` : 'default') : undefined, model }));
-    items.push({ label: 'Other model id…', description: agent === 'claude' ? 'for example claude-sonnet-4-5' : kindFacts(agent).modelsHelp, other: true });
+    items.push({ label: 'Other model id…', description: agent === 'codex' || agent === 'gemini' ? kindFacts(agent).modelsHelp : 'for example claude-sonnet-4-5', other: true });
     if (installed.length > 1) {
       items.push({ label: 'agent', kind: vscode.QuickPickItemKind.Separator });
       items.push({ label: `$(hubot) ${agentTitle}`, description: `${agent === engine.defaultAgent ? 'the default (instar.agent.default)' : 'for this spawn'} · change…`, detail: `Installed here: ${installed.map((kind) => kindFacts(kind).title).join(', ')}`, agent: true });
@@ -77,7 +78,7 @@ async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultMode
     });
     // The agent is named only where there is a choice of one.
     const step = installed.length > 1 ? `${agentTitle} model` : 'model';
-    const picked = await picker.pick(items, { title: `${title}: ${step} · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: 'Model (the items below change the agent and how it asks before it runs tools)', ignoreFocusOut: true });
+    const picked = await picker.pick(items, { title: `${title}: ${step} · ${PERMISSION_WORDS[mode].label.toLowerCase()}`, placeHolder: installed.length > 1 ? 'Model (the items below change the agent and how it asks before it runs tools)' : 'Model (the last item changes how it asks before it runs tools)', ignoreFocusOut: true });
     if (!picked) return undefined;
     if (picked.mode) {
       mode = (await pickPermissionMode(picker, title, mode, defaultMode)) ?? mode;
