@@ -279,7 +279,12 @@ class Generator {
       if (value !== absent) fields[field] = value;
       valid &&= ok;
     }
-    if (this.chance(0.2)) fields[this.pick(['extra', 'Name', 'permissionMode', 'cwd', '__proto__'])] = this.pick([1, 'x', { a: 1 }]);
+    if (this.chance(0.2)) {
+      const extra = this.pick(['extra', 'Name', 'permissionMode', 'cwd', '__proto__']);
+      fields[extra] = this.pick([1, 'x', { a: 1 }]);
+      // The others are not read; a "cwd" is, and none of these is an absolute path of the workspace.
+      if (extra === 'cwd') valid = false;
+    }
     // A spawn that would succeed starts a real agent: few of them.
     if (valid && this.spawned >= 12) {
       fields.name = 'Over The Quota';
