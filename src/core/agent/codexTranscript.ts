@@ -5,17 +5,9 @@
  * conversation, as transcript.ts does for Claude Code. Read as Codex 0.169.0 writes it.
  */
 import type { TokenCounts } from '../model/usage';
-import { ConversationItem, toolSummary, TranscriptLine } from './transcript';
+import { ConversationItem, count, EMPTY, isObject, Json, LineParser, str, timeOf, toolSummary, TranscriptLine } from './transcript';
 
-type Json = Record<string, unknown>;
-type LineParser = (line: string, truncated?: boolean) => TranscriptLine;
-
-const EMPTY: TranscriptLine = { items: [] };
 const LONG_ENTRY: ConversationItem = { kind: 'note', text: 'A very long entry (a tool result or a pasted file) is not shown.' };
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
 
 /**
  * A parser of a rollout's lines, one after the other. It keeps the model of the turn being read:
@@ -55,12 +47,6 @@ export function createCodexLineParser(model = 'unknown'): LineParser {
         return EMPTY;
     }
   };
-}
-
-function timeOf(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**

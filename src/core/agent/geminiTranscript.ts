@@ -9,16 +9,7 @@
  * of messages with the ones already written), `$rewindTo` drops the messages from one on.
  */
 import type { TokenCounts } from '../model/usage';
-import { ConversationItem, toolSummary, TranscriptLine } from './transcript';
-
-type Json = Record<string, unknown>;
-type LineParser = (line: string, truncated?: boolean) => TranscriptLine;
-
-const EMPTY: TranscriptLine = { items: [] };
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+import { ConversationItem, count, EMPTY, isObject, Json, LineParser, str, timeOf, toolSummary, TranscriptLine } from './transcript';
 
 /**
  * A parser of a chat file's lines, one after the other. It remembers which answers, tool calls
@@ -57,12 +48,6 @@ export function createGeminiLineParser(): LineParser {
         return EMPTY;
     }
   };
-}
-
-function timeOf(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**

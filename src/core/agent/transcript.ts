@@ -34,12 +34,16 @@ export interface TranscriptLine {
   items: ConversationItem[];
 }
 
-const EMPTY: TranscriptLine = { items: [] };
+/** A reader of one kind of transcript's lines (`truncated`: only the line's head and tail are there). */
+export type LineParser = (line: string, truncated?: boolean) => TranscriptLine;
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+/** A line that says nothing here. The helpers below read JSON entries of any CLI's transcript. */
+export const EMPTY: TranscriptLine = { items: [] };
+
+export type Json = Record<string, unknown>;
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+export const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
 
 /** What one line of a transcript says. `truncated`: only its head and tail are there (see readNewLines). */
 export function parseTranscriptLine(line: string, truncated = false): TranscriptLine {
@@ -68,7 +72,8 @@ export function parseTranscriptLine(line: string, truncated = false): Transcript
   }
 }
 
-function timeOf(value: unknown): number | undefined {
+/** An ISO time as epoch ms; undefined when it is not one. */
+export function timeOf(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;

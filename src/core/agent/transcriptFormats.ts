@@ -7,9 +7,9 @@
 import type { AgentKind } from '../model/sessionRecord';
 import { createCodexLineParser } from './codexTranscript';
 import { createGeminiLineParser } from './geminiTranscript';
-import { parseTranscriptLine, TranscriptLine } from './transcript';
+import { LineParser, parseTranscriptLine } from './transcript';
 
-export type LineParser = (line: string, truncated?: boolean) => TranscriptLine;
+export type { LineParser };
 
 /** A reader of `kind`'s transcript lines; `model`: the session's, for a Codex file read from its middle. */
 export function transcriptParser(kind: AgentKind, model?: string): LineParser {
