@@ -123,7 +123,8 @@ describe('the keeper, with no VS Code at all', () => {
     await waitFor('the API in the log', () => /API listening on http:\/\/127\.0\.0\.1:\d+/.test(output), 30_000, 100);
     console.log(`keeper serving ${Date.now() - started} ms after it was started`);
     assert.match(output, /State folder .*instar-sessions\/workspaces\/[0-9a-f]{16} \(no window of this workspace noted one\)/);
-    assert.match(output, /The keeper of .* runs \(pid \d+\): 0 sessions known, .*leading/);
+    // The keeper says it runs once its API listens: the line may come a moment after.
+    await waitFor('the keeper saying that it leads', () => /The keeper of .* runs \(pid \d+\): 0 sessions known, .*leading/.test(output), 10_000, 50);
 
     const helper = await asAgent(['spawn', 'helper', 'Hello from an agent', '--result', '--timeout', '90']);
     assert.equal(helper.code, 0, `instar spawn --result: ${helper.stderr}\n${output}`);
