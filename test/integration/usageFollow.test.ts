@@ -115,4 +115,21 @@ describe('a transcript followed as it grows to 50 MB', () => {
     assert.ok(highest < 10 * MIB, `memory grew by ${(highest / MIB).toFixed(1)} MiB while following a ${(size / MIB).toFixed(0)} MiB transcript`);
     await h.engine.kill('follow-1');
   });
+
+  it("follows a transcript whose name is not the conversation's id (Codex's rollout-…, Gemini's session-…) with no hook after it grows", async () => {
+    const spawned = await h.engine.spawn({ name: 'follow-2', prompt: '', cwd: h.root });
+    await waitForStatus(h.engine, 'follow-2', 'idle', 30_000);
+    const folder = join(h.root, 'chats');
+    await mkdir(folder, { recursive: true });
+    const transcript = join(folder, 'session-2026-12-07T02-33-2fed0a14.jsonl');
+    await writeFile(transcript, '');
+    await writeHookEvent(join(h.stateDir, 'events'), spawned.id, { hook_event_name: 'Stop', transcript_path: transcript });
+    await waitForStatus(h.engine, 'follow-2', (record) => record.transcriptPath === transcript, 30_000);
+    // Written after the turn's last hook, as a CLI may flush its log: only the folder's watcher can see it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await appendFile(transcript, chunk(0, 1).text);
+    const { ms } = await waitForStatus(h.engine, 'follow-2', (record) => record.usage?.tokens.input === 1000, 30_000);
+    console.log(`  a later write read ${ms} ms after`);
+    await h.engine.kill('follow-2');
+  });
 });

@@ -113,6 +113,8 @@ export interface SessionRecord {
   budgetUsd?: number;
   /** The warning at 80 % of a budget was given. */
   budgetWarned?: boolean;
+  /** The warning that a budget cannot hold over a model with no price was given. */
+  budgetUnpricedWarned?: boolean;
   /** Stopped for a budget: what was spent of which limit (its end is an error with this detail). */
   budgetExceeded?: string;
   /** The git worktree the session runs in (its own folder and branch), if it was spawned in one. */

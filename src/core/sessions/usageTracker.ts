@@ -217,6 +217,10 @@ export class UsageTracker {
   private async checkBudgets(record: SessionRecord): Promise<void> {
     const usage = record.usage;
     if (!usage || record.budgetExceeded) return;
+    const daily = this.options.dailyBudgetUsd();
+    if ((record.budgetUsd !== undefined || daily !== undefined) && usage.costSource === 'transcript' && usage.unpriced?.length && !record.budgetUnpricedWarned) {
+      await this.warnUnpriced(record, usage.unpriced, record.budgetUsd ?? daily!);
+    }
     if (record.budgetUsd !== undefined) {
       const level = budgetLevel(usage.costUsd, record.budgetUsd);
       if (level === 'exceeded') {
@@ -230,7 +234,6 @@ export class UsageTracker {
         this.notify({ level: 'warning', scope: 'session', session: record.name, spentUsd: usage.costUsd, limitUsd: record.budgetUsd, message: `${record.name} has spent ${formatUsd(usage.costUsd)} of its ${formatUsd(record.budgetUsd)} budget.` });
       }
     }
-    const daily = this.options.dailyBudgetUsd();
     if (daily === undefined) return;
     const today = dayOf(this.options.clock.now());
     const spent = this.costOn(today);
@@ -246,6 +249,21 @@ export class UsageTracker {
       this.warnedDay = today;
       this.notify({ level: 'warning', scope: 'day', session: record.name, spentUsd: spent, limitUsd: daily, message: `Sessions have spent ${formatUsd(spent)} today, ${Math.round((spent / daily) * 100)} % of the daily budget of ${formatUsd(daily)}.` });
     }
+  }
+
+  /** A budget over a model the price table does not know would hold at nothing: say so, once per session. */
+  private async warnUnpriced(record: SessionRecord, models: string[], limitUsd: number): Promise<void> {
+    const warned = this.store.update(record.name, record.id, (current) => ({ ...current, budgetUnpricedWarned: true }));
+    if (warned) await this.store.commit([warned]);
+    const which = models.map((model) => `"${model}"`).join(', ');
+    this.notify({
+      level: 'warning',
+      scope: record.budgetUsd !== undefined ? 'session' : 'day',
+      session: record.name,
+      spentUsd: record.usage?.costUsd ?? 0,
+      limitUsd,
+      message: `${record.name} uses ${which}, which has no price here: its tokens are counted but not its cost, so no budget can stop it. Give the price in instar.usage.prices (USD per million tokens, e.g. {"${models[0]}": {"input": 1.25, "output": 10}}).`,
+    });
   }
 
   private async stop(record: SessionRecord, detail: string): Promise<void> {
@@ -267,9 +285,9 @@ export class UsageTracker {
     if (this.watchers.has(dir)) return;
     this.watch(dir, (file) => {
       if (!file.endsWith('.jsonl')) return;
-      const conversation = file.slice(0, -'.jsonl'.length);
+      // By the file's name as each CLI gives it ("<id>.jsonl", Codex's "rollout-…-<id>.jsonl", Gemini's "session-….jsonl").
       for (const record of this.store.all()) {
-        if (record.claudeSessionId === conversation && !this.settled.has(record.id)) this.update(record.id);
+        if (record.transcriptPath && path.basename(record.transcriptPath) === file && path.dirname(record.transcriptPath) === dir && !this.settled.has(record.id)) this.update(record.id);
       }
     });
   }
