@@ -42,6 +42,8 @@ interface KindSetup {
   kind: AgentKind;
   title: string;
   model: string;
+  /** Its list price in the price table (USD per million tokens), or none for a model newer than the table. */
+  price?: { input: number; output: number };
   /** Starts its fake, answering "<title> heard: <prompt>"; returns it with the engine options that point the CLI at it. */
   start(home: string): Promise<{ fake: Fake; options: Partial<EngineOptions> }>;
   /** Where its transcript lives, as its hook says. */
@@ -85,6 +87,7 @@ const KINDS: KindSetup[] = [
     kind: 'gemini',
     title: 'Gemini',
     model: 'gemini-2.5-flash',
+    price: { input: 0.3, output: 2.5 },
     transcript: /\.gemini\/tmp\/.*\/chats\/session-.*\.jsonl$/,
     allow: 'Allow once',
     deny: 'No, suggest changes (esc)',
@@ -172,6 +175,38 @@ for (const setup of KINDS) {
       assert.equal(done.record.exitCode, 0);
       assert.equal(done.record.statusDetail, 'ended when idle');
       assert.equal(done.record.lastAnswer, answerTo('One thing'));
+    });
+
+    it('costs what the price table says; a budget stops it at the limit (an error "budget"); a model with no price warns once that no budget holds', async () => {
+      const notices: string[] = [];
+      const subscription = h.engine.onBudget((notice) => notices.push(`${notice.level} ${notice.session}: ${notice.message}`));
+      const session = name('cost');
+      try {
+        await h.engine.spawn({ name: session, prompt: 'Count the cost', model: setup.model, cwd, budgetUsd: 0.01 });
+        await idleWith(session, answerTo('Count the cost'));
+        const first = (await waitForStatus(h.engine, session, (current) => (current.usage?.tokens.output ?? 0) > 0, 30_000)).record.usage!;
+        if (setup.price) {
+          assert.equal(first.costUsd.toFixed(8), ((INPUT_TOKENS * setup.price.input + OUTPUT_TOKENS * setup.price.output) / 1e6).toFixed(8), `${setup.model} at its list price`);
+          assert.deepEqual([first.unpriced, notices], [undefined, []]);
+        } else {
+          assert.deepEqual([first.costUsd, first.unpriced], [0, [setup.model]]);
+          await waitFor('the warning that no budget holds', () => notices.length > 0, 10_000);
+          assert.match(notices[0], new RegExp(`^warning ${session}: ${session} uses "${setup.model}", which has no price here: .*no budget can stop it\\. Give the price in instar\\.usage\\.prices`));
+        }
+        // Priced now, dearly: the next turn takes it over its budget.
+        h.engine.configure({ prices: { [setup.model]: { input: 10, output: 10 } } });
+        await h.engine.sendInput(session, 'And once more');
+        const { record } = await waitForStatus(h.engine, session, (current) => current.endedAt !== undefined, STATE_TIMEOUT);
+        assert.equal(record.status, 'error', `ended as ${record.status} (${record.statusDetail ?? ''})`);
+        assert.match(record.statusDetail ?? '', /^budget: \$0\.01 spent of the session's \$0\.01$/);
+        assert.ok(record.usage!.costUsd >= 0.01, `spent ${record.usage!.costUsd}`);
+        assert.equal(notices.filter((notice) => notice.startsWith(`exceeded ${session}:`)).length, 1);
+        assert.equal(notices.filter((notice) => notice.includes('no price')).length, setup.price ? 0 : 1, `warned once at most: ${notices.join(' | ')}`);
+        await assert.rejects(h.engine.resume(session), /budget; raise its budget to resume it/);
+      } finally {
+        subscription.dispose();
+        h.engine.configure({ prices: undefined });
+      }
     });
 
     it('asks before a tool in default mode: waiting for you, its dialog read and answered, the tool run exactly when allowed', async () => {

@@ -105,6 +105,20 @@ describe('the price table', () => {
     assert.equal(table.costOf('gpt-9', million), undefined);
   });
 
+  it("prices OpenAI's and Google's models by exact id, a long Gemini prompt at its dearer tier, and leaves a newer id unpriced", () => {
+    const table = new PriceTable();
+    const answer = (input: number, cacheRead = 0) => ({ input, output: 1_000_000, cacheRead, cacheCreation: 0 });
+    const usd = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 1e6) / 1e6);
+    assert.equal(usd(table.costOf('gpt-5-codex', answer(1_000_000, 1_000_000))), 1.25 + 10 + 0.125);
+    assert.equal(usd(table.costOf('gpt-5.1-codex-mini', answer(1_000_000))), 0.25 + 2);
+    assert.equal(usd(table.costOf('gpt-5.2-codex', answer(1_000_000))), 1.75 + 14);
+    for (const newer of ['gpt-5.6-luna', 'gpt-6-sol', 'gpt-5-codex-ultra', 'gemini-3.5-flash', 'gemini-2.5-pro-exp']) assert.equal(table.costOf(newer, answer(1)), undefined, newer);
+    assert.equal(usd(table.costOf('gemini-2.5-pro', answer(100_000, 100_000))), usd((100_000 * 1.25 + 100_000 * 0.125) / 1e6 + 10), 'a prompt of 200k tokens or less');
+    assert.equal(usd(table.costOf('gemini-2.5-pro', answer(150_000, 100_000))), usd((150_000 * 2.5 + 100_000 * 0.25) / 1e6 + 15), 'a longer prompt, input and cache together');
+    assert.equal(usd(table.costOf('gemini-2.5-flash', answer(1_000_000))), 0.3 + 2.5);
+    assert.equal(usd(new PriceTable({ 'gpt-6': { input: 2, output: 16 } }).costOf('gpt-6-sol', answer(1_000_000))), 18, 'a setting prices a family the table does not know');
+  });
+
   it('refuses a price a setting gives wrong, saying what it needs', () => {
     assert.throws(() => new PriceTable({ sonnet: { input: 3 } }), /needs "input" and "output" in USD per million tokens/);
     assert.throws(() => new PriceTable({ sonnet: { input: 3, output: -1 } }), /needs "input" and "output"/);
