@@ -7,7 +7,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AgentVersions, isAtLeast, parseAgentVersion } from '../../src/core/agent/agentVersion';
+import { AgentVersions, isAtLeast, packageVersion, parseAgentVersion } from '../../src/core/agent/agentVersion';
+import { REPO } from '../support/engineHarness';
 import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
 import { agentKindOf, CLI_DEFAULT_MODEL } from '../../src/core/agent/agentKinds';
 import { codexHookOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
@@ -125,6 +126,28 @@ describe('Claude Code versions', () => {
       await write('2.1.332 ');
       assert.equal((await versions.of(program))?.text, '2.1.332', 'an update in place is seen');
       assert.equal(await versions.of(join(dir, 'missing')), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads an npm-installed agent CLI's version from its package (the same as its --version), without starting it; another package's is asked", async () => {
+    for (const cli of ['claude', 'codex', 'gemini']) {
+      const program = join(REPO, 'node_modules', '.bin', cli);
+      const read = await packageVersion(program);
+      assert.ok(read, `${cli}: its package read`);
+      const said = await new ExecaRunner().run(program, ['--version'], { timeoutMs: 30_000 });
+      assert.equal(read.version.text, parseAgentVersion(said.stdout)?.text, `${cli}: ${read.name} ${read.version.text} vs "${said.stdout.trim()}"`);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'instar-version-'));
+    try {
+      // A script in a package that is not an agent CLI's: its own package.json is not taken for the CLI's.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'my-wrapper', version: '9.9.9' }));
+      const program = join(dir, 'claude');
+      await writeFile(program, '#!/bin/sh\necho "2.1.332 (Claude Code)"\n');
+      await chmod(program, 0o755);
+      assert.equal(await packageVersion(program), undefined);
+      assert.equal((await new AgentVersions(new ExecaRunner(), silentLogger).of(program))?.text, '2.1.332');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -97,6 +97,9 @@ export function kindFacts(kind: AgentKind): AgentKindFacts {
   return KINDS[kind] ?? KINDS.other;
 }
 
+/** The npm packages of the agent CLIs. */
+export const AGENT_PACKAGES: ReadonlySet<string> = new Set(Object.values(KINDS).flatMap((facts) => (facts.npmPackage ? [facts.npmPackage] : [])));
+
 /** The kind of a program, by its file's name: claude, codex, gemini, else other. */
 export function agentKindOf(agentCommand: string): AgentKind {
   const program = path.basename(agentCommand).replace(/\.(exe|cmd|js)$/i, '').toLowerCase();
