@@ -252,7 +252,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (const kind of ['codex', 'gemini'] as const) {
     const figures = await measureKind(options.repo, kind, sizes.kinds, log);
     const title = kind === 'codex' ? 'Codex' : 'Gemini CLI';
-    rows.push(ratioRow(`Spawn → prompt at the API, ${title}`, median(figures.spawnOurs), median(figures.spawnBare), 'ms', 1.2, 'lower', `engine.spawn vs the same CLI (pinned, fake API) by bare tmux new-session with its first-run questions kept away, no hooks; median of ${sizes.kinds.rounds} rounds in alternating order`));
+    rows.push(ratioRow(`Spawn → prompt at the API, ${title}`, median(figures.spawnOurs), median(figures.spawnBare), 'ms', 1.2, 'lower', `engine.spawn vs the same CLI (pinned, fake API) by bare tmux new-session with its first-run questions kept away, no hooks; median of ${sizes.kinds.rounds} rounds in alternating order, each session ended once its prompt arrived, after a first start of each not counted (ours ${Math.round(figures.first.ours)} ms, bare ${Math.round(figures.first.bare)} ms)`));
     rows.push(ratioRow(`Hook event → change event p95, ${title} (its own event names)`, percentile(figures.events, 95), percentile(figures.watch, 95), 'ms', 5, 'added', `${sizes.kinds.events} events to a live session; baseline: a bare fs.watch seeing a rename`));
   }
   const life = await measureLifecycle(options.repo, { resumes: sizes.resumes, idleSessions: sizes.idleSessions }, log);
