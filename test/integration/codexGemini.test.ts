@@ -42,6 +42,8 @@ interface KindSetup {
   kind: AgentKind;
   title: string;
   model: string;
+  /** A model the CLI would offer to replace by its successor, in a question before the first prompt. */
+  upgradable?: string;
   /** Its list price in the price table (USD per million tokens), or none for a model newer than the table. */
   price?: { input: number; output: number };
   /** Starts its fake, answering "<title> heard: <prompt>"; returns it with the engine options that point the CLI at it. */
@@ -62,6 +64,7 @@ const KINDS: KindSetup[] = [
     title: 'Codex',
     // A model with no successor: another shows Codex's "try the new model" question.
     model: 'gpt-6-sol',
+    upgradable: 'gpt-5.6-sol',
     transcript: /\.codex\/sessions\/.*rollout-.*\.jsonl$/,
     allow: 'Yes, proceed (y)',
     deny: 'No, and tell Codex what to do differently (esc)',
@@ -176,6 +179,18 @@ for (const setup of KINDS) {
       assert.equal(done.record.statusDetail, 'ended when idle');
       assert.equal(done.record.lastAnswer, answerTo('One thing'));
     });
+
+    if (setup.upgradable) {
+      const upgradable = setup.upgradable;
+      it(`runs a model that has a successor (${upgradable}) as asked, without the CLI's question to try the new one`, async () => {
+        const session = name('older');
+        await h.engine.spawn({ name: session, prompt: 'Stay on this model', model: upgradable, cwd });
+        await idleWith(session, answerTo('Stay on this model'));
+        const asked = fake.bodies().find((body) => body.includes('Stay on this model')) ?? '';
+        assert.match(asked, new RegExp(`"model":"${upgradable.replace(/\./g, '\\.')}"`), 'the model asked for is the one used');
+        await h.engine.kill(session);
+      });
+    }
 
     it('costs what the price table says; a budget stops it at the limit (an error "budget"); a model with no price warns once that no budget holds', async () => {
       const notices: string[] = [];

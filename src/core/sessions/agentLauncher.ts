@@ -8,7 +8,7 @@ import type { AgentVersion } from '../agent/agentVersion';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodexHookTrust, codexHookOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
+import { CodexServer, codexHookOverrides, codexMigrationOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
 import { prepareGeminiHome } from '../agent/geminiHome';
 import { hookCommand, hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
@@ -40,7 +40,7 @@ export interface Launch {
 }
 
 export class AgentLauncher {
-  private readonly codexTrust = new CodexHookTrust();
+  private readonly codexServer = new CodexServer();
 
   constructor(
     private readonly files: SessionFiles,
@@ -86,17 +86,20 @@ export class AgentLauncher {
     });
   }
 
-  /** Codex's per-session configuration: our hooks, marked trusted with the hashes its installed version gives them, and the folder trusted. */
+  /**
+   * Codex's per-session configuration: our hooks, marked trusted with the hashes its installed
+   * version gives them, the folder trusted, and its model migrations marked seen.
+   */
   private async codexOverrides(launch: Launch): Promise<string[]> {
     const { record } = launch;
     const hooks = codexHookOverrides(hookCommand(this.files.eventsDir));
     const stat = await fs.stat(launch.agentPath).catch(() => undefined);
     const env = { ...process.env, ...launch.env };
-    const trusted = await this.codexTrust.of(launch.agentPath, stat ? `${stat.mtimeMs}:${stat.size}` : '', [...hooks, ...launch.extraArgs], record.cwd, env).catch((error: Error) => {
+    const facts = await this.codexServer.of(launch.agentPath, stat ? `${stat.mtimeMs}:${stat.size}` : '', [...hooks, ...launch.extraArgs], record.cwd, env).catch((error: Error) => {
       this.options().logger?.warn(`Codex did not say how it trusts our hooks (${error.message}): ${record.name} may ask to review them before its state can be told`);
-      return [];
+      return { trusted: [], upgrades: {} };
     });
-    return [...hooks, ...codexTrustOverrides(trusted), ...codexSessionOverrides(record.cwd)];
+    return [...hooks, ...codexTrustOverrides(facts.trusted), ...codexMigrationOverrides(facts.upgrades), ...codexSessionOverrides(record.cwd)];
   }
 
   /** Gemini CLI's home for this workspace's sessions: the user's, with our hooks in its settings (see geminiHome.ts). */
