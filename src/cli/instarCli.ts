@@ -58,16 +58,17 @@ const ENDED = new Set(['completed', 'error', 'killed', 'lost']);
 
 const COMMANDS: Record<string, Command> = {
   spawn: {
-    usage: 'instar spawn <name> [<prompt> | -] [--agent claude|codex|gemini|other] [--model <model>] [--label <label>] [--end-when-idle <seconds>] [--budget <usd>] [--worktree] [--branch <branch>] [--wait] [--result] [--timeout <seconds>]',
+    usage: 'instar spawn <name> [<prompt> | -] [--agent claude|codex|gemini|other] [--model <model>] [--permission-mode bypassPermissions|default|acceptEdits|plan] [--label <label>] [--end-when-idle <seconds>] [--budget <usd>] [--worktree] [--branch <branch>] [--wait] [--result] [--timeout <seconds>]',
     summary: 'Start a session (a prompt of "-" is read from standard input); --worktree (or --branch) runs it in a git worktree of its own, --budget caps its cost; --wait waits for its turn to end, --result prints its answer then.',
     flags: ['wait', 'result', 'worktree'],
-    options: ['agent', 'model', 'label', 'end-when-idle', 'timeout', 'budget', 'branch'],
+    options: ['agent', 'model', 'permission-mode', 'label', 'end-when-idle', 'timeout', 'budget', 'branch'],
     async run(c) {
       const [name, promptWord] = words(c, 1, 2);
       const prompt = promptWord === '-' ? await c.io.stdin() : (promptWord ?? '');
       const body: Record<string, unknown> = { name, prompt };
       if (c.options.has('agent')) body.agent = c.options.get('agent');
       if (c.options.has('model')) body.model = c.options.get('model');
+      if (c.options.has('permission-mode')) body.permissionMode = c.options.get('permission-mode');
       if (c.options.has('label')) body.label = c.options.get('label');
       if (c.options.has('end-when-idle')) body.endWhenIdleSeconds = wholeNumber(c.options.get('end-when-idle')!, 'end-when-idle');
       if (c.options.has('budget')) body.budgetUsd = dollars(c.options.get('budget')!);

@@ -282,8 +282,8 @@ class Generator {
     if (this.chance(0.2)) {
       const extra = this.pick(['extra', 'Name', 'permissionMode', 'cwd', '__proto__']);
       fields[extra] = this.pick([1, 'x', { a: 1 }]);
-      // The others are not read; a "cwd" is, and none of these is an absolute path of the workspace.
-      if (extra === 'cwd') valid = false;
+      // The others are not read; a "cwd" and a "permissionMode" are, and none of these is an absolute path of the workspace or a mode.
+      if (extra === 'cwd' || extra === 'permissionMode') valid = false;
     }
     // A spawn that would succeed starts a real agent: few of them.
     if (valid && this.spawned >= 12) {

@@ -101,9 +101,13 @@ describe('the instar command line', () => {
     assert.equal(spawned.code, 0, spawned.stderr);
     assert.match(spawned.stdout, /^Spawned cli-one \(starting\)\./);
     assert.equal(h.engine.require('cli-one').prompt, 'Look at $(this) and "that"');
-    const fromStdin = await instar(['spawn', 'cli-two', '-', '--label', 'crew', '--json'], { input: 'A prompt\nfrom standard input' });
+    const fromStdin = await instar(['spawn', 'cli-two', '-', '--label', 'crew', '--permission-mode', 'default', '--json'], { input: 'A prompt\nfrom standard input' });
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
     assert.equal(JSON.parse(fromStdin.stdout).prompt, 'A prompt\nfrom standard input');
+    assert.equal(JSON.parse(fromStdin.stdout).permissionMode, 'default');
+    const badMode = await instar(['spawn', 'cli-mode', 'x', '--permission-mode', 'yolo']);
+    assert.equal(badMode.code, 1);
+    assert.match(badMode.stderr, /Invalid permission mode "yolo": use one of bypassPermissions, default, acceptEdits, plan/);
 
     const list = await instar(['list', '--label', 'crew']);
     assert.equal(list.code, 0);

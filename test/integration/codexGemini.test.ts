@@ -319,4 +319,33 @@ describe('a mixed team: Claude Code, Codex and Gemini CLI spawned in one batch t
     assert.equal(refused.status, 400);
     assert.match(refused.json.error, /Invalid model "opus" for Codex: use "default"/);
   });
+
+  it("answers a Codex and a Gemini CLI permission dialog through the API (the dialog read, one allowed, one refused): each tool runs exactly when allowed", async () => {
+    const cwd = join(h.root, 'project');
+    const [codexSetup, geminiSetup] = KINDS;
+    const cases = [
+      { name: 'asks-codex', agent: 'codex', model: codexSetup.model, option: codexSetup.allow, ran: true },
+      { name: 'asks-gemini', agent: 'gemini', model: geminiSetup.model, option: geminiSetup.deny, ran: false },
+    ];
+    for (const each of cases) {
+      const spawned = await call('POST', '/sessions/spawn', { name: each.name, prompt: `TOUCH ${each.name}.txt`, agent: each.agent, model: each.model, permissionMode: 'default' });
+      assert.equal(spawned.status, 201, JSON.stringify(spawned.json));
+      assert.equal(spawned.json.permissionMode, 'default');
+    }
+    const wrong = await call('POST', '/sessions/spawn', { name: 'wrong-mode', prompt: 'x', agent: 'codex', permissionMode: 'yolo' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.json.error, /Invalid permission mode "yolo": use one of bypassPermissions, default, acceptEdits, plan/);
+    for (const each of cases) {
+      const waited = await call('GET', `/sessions/${each.name}/wait?until=waiting&timeout=90`);
+      assert.equal(waited.json.reached, 'waiting', JSON.stringify(waited.json));
+      const shown = await waitFor(`${each.name}'s dialog`, async () => (await call('GET', `/sessions/${each.name}/dialog`)).json.dialog ?? undefined, 10_000, 200);
+      assert.ok(shown.options.some((option: { label: string }) => option.label === each.option), `${each.option} among ${JSON.stringify(shown.options)}`);
+      const answered = await call('POST', `/sessions/${each.name}/answer`, { option: each.option });
+      assert.equal(answered.status, 200, JSON.stringify(answered.json));
+      assert.equal(answered.json.outcome, each.ran ? 'allowed' : 'refused');
+      const idle = await call('GET', `/sessions/${each.name}/wait?until=idle&timeout=90`);
+      assert.equal(idle.json.reached, 'idle', JSON.stringify(idle.json));
+      assert.equal(await access(join(cwd, `${each.name}.txt`)).then(() => true, () => false), each.ran, `${each.name}.txt made exactly when allowed`);
+    }
+  });
 });

@@ -28,7 +28,7 @@ export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, b
       throw new HttpError(400, (error as Error).message);
     }
   } else label = `batch-${Date.now().toString(36)}`;
-  const defaults = { agent: body.agent, model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label, budgetUsd: body.budgetUsd, worktree: body.worktree };
+  const defaults = { agent: body.agent, model: body.model, endWhenIdleSeconds: body.endWhenIdleSeconds, label, budgetUsd: body.budgetUsd, worktree: body.worktree, permissionMode: body.permissionMode };
   const problems: string[] = [];
   const requests = sessions.map((session: unknown, index) => {
     try {

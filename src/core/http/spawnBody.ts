@@ -9,8 +9,9 @@ import { SessionWorktrees } from '../sessions/sessionWorktrees';
 import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
 import { validateBudget } from '../usage/budgets';
 import { modelFor, validateAgentKind } from '../sessions/agentChoice';
-import { MAX_PROMPT_BYTES, validateName, validateText } from '../sessions/validation';
+import { MAX_PROMPT_BYTES, validateName, validatePermissionMode, validateText } from '../sessions/validation';
 import type { AgentKind } from '../model/sessionRecord';
+import type { PermissionMode } from '../model/permissionMode';
 import { InstarError } from '../util/errors';
 import { describeValue, HttpError } from './httpRequest';
 
@@ -22,6 +23,7 @@ export interface SpawnDefaults {
   label?: unknown;
   budgetUsd?: unknown;
   worktree?: unknown;
+  permissionMode?: unknown;
 }
 
 /** Where a spawn may run: the workspace's folder (the default), and every folder of it (a multi-root workspace's). */
@@ -41,7 +43,7 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
   for (const field of ['name', 'prompt'] as const) {
     if (typeof body[field] !== 'string') fail(`The body needs "${field}", a string.`);
   }
-  for (const field of ['agent', 'model', 'jobSlug', 'label'] as const) {
+  for (const field of ['agent', 'model', 'jobSlug', 'label', 'permissionMode'] as const) {
     if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') fail(`"${field}" must be a string.`);
   }
   const pick = (field: keyof SpawnDefaults) => (body[field] === undefined || body[field] === null ? defaults[field] : body[field]);
@@ -61,12 +63,14 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
     idleLimitMs: typeof endWhenIdle === 'number' ? endWhenIdle * 1000 : undefined,
     budgetUsd: (pick('budgetUsd') as number | null | undefined) ?? undefined,
     worktree: (pick('worktree') as SpawnRequest['worktree'] | null | undefined) ?? undefined,
+    permissionMode: (pick('permissionMode') as PermissionMode | null | undefined) ?? undefined,
   };
   // What the engine checks again when it spawns: checked here too, so that a batch refuses before any starts.
   try {
     validateBudget(request.budgetUsd, '"budgetUsd"');
     SessionWorktrees.validate(request.worktree);
     validateName(request.name);
+    if (request.permissionMode !== undefined) validatePermissionMode(request.permissionMode);
     validateText(request.prompt, 'prompt', MAX_PROMPT_BYTES);
     const kind = validateAgentKind(request.agent) ?? place.defaultAgent ?? 'claude';
     if (request.model !== undefined) modelFor(kind, request.model, undefined);
