@@ -71,8 +71,9 @@ async function buildKeeper() {
   await esbuild.build({ ...common, entryPoints: ['src/keeper/main.ts'], outfile: 'dist/keeper.js' });
 }
 
-/** The `instar` command line (dist/cli.js), which spawned sessions find on their PATH. */
+/** The `instar` command line (dist/cli.js), which spawned sessions find on their PATH, and its MCP server (dist/mcp.js, with the SDK). */
 async function buildCli() {
   // execa stays in dist/execa.js (built with the extension): only instar keeper runs a process.
   await esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [execaApart] });
+  await esbuild.build({ ...common, entryPoints: ['src/cli/mcp/serve.ts'], outfile: 'dist/mcp.js', plugins: [execaApart] });
 }

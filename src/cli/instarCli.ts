@@ -3,6 +3,8 @@
  * curl. Each command wraps one route (or two: spawn and wait); errors are one line on stderr and
  * an exit status a script can test.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { describeAgentClis, surveyAgentClis } from '../core/agent/agentClis';
 import { ExecaRunner } from '../core/util/commandRunner';
 import { ApiClient, ApiError, UnreachableError } from './apiClient';
@@ -20,6 +22,8 @@ export interface CliIo {
   stdin: () => Promise<string>;
   /** Runs the keeper in the foreground with these arguments; resolves with its exit status. */
   runKeeper?: (args: string[]) => Promise<number>;
+  /** Serves MCP over stdio for the workspace found from `cwd`, until stdin closes; resolves with the exit status. */
+  runMcp?: (cwd: string) => Promise<number>;
 }
 
 interface Session {
@@ -292,7 +296,24 @@ const COMMANDS: Record<string, Command> = {
       return c.io.runKeeper(args);
     },
   },
+  mcp: {
+    usage: 'instar mcp [--workspace <folder>]',
+    summary:
+      "Serve the team as MCP tools over stdio (spawn, list, status, output, send, wait, result, kill), for an agent started by hand: claude mcp add instar -- instar mcp --workspace <folder>. It talks to the workspace's API as the other commands do.",
+    options: ['workspace'],
+    async run(c) {
+      words(c, 0, 0);
+      if (!c.io.runMcp) throw new Error('The MCP server cannot be started from here.');
+      const workspace = c.options.get('workspace');
+      if (workspace !== undefined && !(await isFolder(workspace))) throw new UsageError(`The workspace ${workspace} is not a folder.`);
+      return c.io.runMcp(workspace === undefined ? c.io.cwd : path.resolve(c.io.cwd, workspace));
+    },
+  },
 };
+
+async function isFolder(folder: string): Promise<boolean> {
+  return (await fs.stat(folder).catch(() => undefined))?.isDirectory() ?? false;
+}
 
 const HELP = [
   'instar: steer Instar Sessions (Claude Code sessions in tmux, run from VS Code) from a terminal.',

@@ -12,6 +12,14 @@ async function runKeeper(args: string[]): Promise<number> {
   return result.exitCode ?? (result.signal ? 128 : 1);
 }
 
+/** The MCP server (dist/mcp.js beside this file, with the SDK in it), in this process. */
+async function runMcp(cwd: string): Promise<number> {
+  // Read only here, by a path esbuild leaves alone: the other commands never load the SDK.
+  const file = path.join(__dirname, 'mcp.js');
+  const { serveMcp } = require(file) as { serveMcp: (env: NodeJS.ProcessEnv, cwd: string) => Promise<number> };
+  return serveMcp(process.env, cwd);
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -25,6 +33,7 @@ void runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(`${text}\n`),
   stdin: readStdin,
   runKeeper,
+  runMcp,
 }).then((status) => {
   process.exitCode = status;
 });
