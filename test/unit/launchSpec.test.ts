@@ -88,6 +88,13 @@ describe('launch', () => {
     const none = launchArgv({ ...common, settingsFile: undefined, prompt: undefined });
     assert.ok(!none.includes('--settings'));
     assert.ok(!none.includes('--'));
+    // Its MCP configuration (which takes several files) is followed by an option, never by the prompt; never --strict-mcp-config.
+    const withMcp = launchArgv({ ...common, settingsFile: '/settings.json', prompt: 'Hello', kindConfig: ['--mcp-config', '/mcp.json'] });
+    const at = withMcp.indexOf('--mcp-config');
+    assert.deepEqual(withMcp.slice(at, at + 3), ['--mcp-config', '/mcp.json', '--settings']);
+    assert.ok(!withMcp.includes('--strict-mcp-config'));
+    const bare = launchArgv({ ...common, settingsFile: undefined, prompt: 'Hello', kindConfig: ['--mcp-config', '/mcp.json'] });
+    assert.ok(bare[bare.indexOf('/mcp.json') + 1].startsWith('--'), `an option after the file: ${bare.join(' ')}`);
   });
 });
 

@@ -62,7 +62,7 @@ export interface LaunchInput {
   env: Readonly<Record<string, string>>;
   /** A folder put first on the agent's PATH (where the `instar` command is). */
   pathDir?: string;
-  /** The kind's per-session configuration in argv (Codex: `-c` overrides of hooks, their trust, the folder's trust). */
+  /** The kind's per-session configuration in argv (Claude Code: `--mcp-config`; Codex: `-c` overrides of hooks, their trust, the folder's trust). */
   kindConfig?: readonly string[];
 }
 
@@ -98,6 +98,8 @@ function kindArgs(input: LaunchInput): string[] {
     case 'claude': {
       // --resume cannot be combined with --session-id (Claude Code then asks for --fork-session).
       const argv = ['--model', input.model, ...(input.resumeId ? ['--resume', input.resumeId] : ['--session-id', input.sessionId])];
+      // --mcp-config takes several files: an option after it ends its list.
+      argv.push(...config);
       if (input.settingsFile) argv.push('--settings', input.settingsFile);
       if (input.permissionMode === 'bypassPermissions') argv.push('--dangerously-skip-permissions');
       else argv.push('--permission-mode', input.permissionMode);

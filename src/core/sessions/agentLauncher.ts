@@ -52,7 +52,8 @@ export class AgentLauncher {
     const { record } = launch;
     const options = this.options();
     const claude = record.agentKind === 'claude';
-    const kindConfig = record.agentKind === 'codex' ? await this.codexOverrides(launch) : undefined;
+    const cliDir = options.cli ? await this.files.cliDir(options.cli) : undefined;
+    const kindConfig = record.agentKind === 'codex' ? await this.codexOverrides(launch) : claude && cliDir ? ['--mcp-config', await this.files.mcpConfigFile(cliDir)] : undefined;
     const kindEnv = record.agentKind === 'gemini' ? await this.geminiEnvironment(launch) : {};
     const settingsFile = claude
       ? await this.files.settingsFile({ ...hookSettings(this.files.eventsDir, hookEventsFor(launch.version)), statusLine: statusLineSetting(this.files.usageDir) })
@@ -72,7 +73,7 @@ export class AgentLauncher {
       prompt: launch.prompt,
       promptFile: launch.promptFile,
       env: { ...launch.env, ...kindEnv, INSTAR_SESSION_NAME: record.name, ...(userLine ? { [USER_STATUS_LINE_VARIABLE]: userLine } : {}) },
-      pathDir: options.cli ? await this.files.cliDir(options.cli) : undefined,
+      pathDir: cliDir,
       kindConfig,
     });
     return createAgentSession(client, {

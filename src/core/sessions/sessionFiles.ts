@@ -14,6 +14,9 @@ import { sessionIdOfEventFile } from '../status/hookEvents';
 /** Events older than this are removed by whichever engine starts (a week). */
 export const EVENT_MAX_AGE_MS = 7 * 24 * 3600_000;
 
+/** The name Instar's MCP server has in every agent's configuration (its tools: mcp__instar__spawn…). */
+export const MCP_SERVER_NAME = 'instar';
+
 export class SessionFiles {
   /** Files written once per engine (settings, the instar command), by key. */
   private readonly written = new Map<string, Promise<string>>();
@@ -49,6 +52,16 @@ export class SessionFiles {
     const text = `#!/bin/sh\n# The instar command of Instar Sessions (instar --help), written by the extension.\nELECTRON_RUN_AS_NODE=1 exec ${shellQuote(cli.runtime)} ${shellQuote(cli.script)} "$@"\n`;
     const target = path.join(this.stateDir, 'bin');
     return this.writeOnce(`cli:${text}`, () => writeFileAtomic(path.join(target, 'instar'), text, { mode: 0o755, makeDir: true }).then(() => target));
+  }
+
+  /**
+   * The MCP configuration every Claude Code session is given (`--mcp-config`, beside the user's own
+   * servers, never `--strict-mcp-config`): Instar's server, `instar mcp` from the folder `cliDir`.
+   */
+  mcpConfigFile(cliDir: string): Promise<string> {
+    const text = JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio', command: path.join(cliDir, 'instar'), args: ['mcp'] } } }, null, 2);
+    const target = path.join(this.stateDir, 'claude-mcp.json');
+    return this.writeOnce(`mcp:${text}`, () => writeFileAtomic(target, text).then(() => target));
   }
 
   /** The write of `key`, made once and shared by every caller; written again after a failure. */
