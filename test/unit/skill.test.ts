@@ -1,12 +1,16 @@
 /**
- * The instar-session skill: what it teaches is what the CLI and docs/api.md offer (checked
- * against each other), and installing, updating and removing it.
+ * The instar-session skill: what it teaches is what the CLI, the MCP server and docs/api.md
+ * offer (checked against each other), and installing, updating and removing it.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ApiClient } from '../../src/cli/apiClient';
+import { createInstarMcpServer } from '../../src/cli/mcp/instarMcp';
 import { installSkill, removeSkill, skillDir, skillState } from '../../src/core/agent/skillFiles';
 import { runCli } from '../../src/cli/instarCli';
 import { REPO } from '../support/engineHarness';
@@ -55,6 +59,24 @@ describe('the instar-session skill', () => {
     const exits = /Exit status of `instar`: (.*?)\n\n/s.exec(skill)![1].replace(/\s+/g, ' ');
     assert.ok(help.replace(/\s+/g, ' ').includes(exits.replace(/\.$/, '')), `the skill's exit statuses (${exits}) are not the CLI's`);
     assert.ok(docs.replace(/\s+/g, ' ').includes(exits.replace(/\.$/, '')), `the skill's exit statuses (${exits}) are not those of docs/api.md`);
+  });
+
+  it("names the MCP server's tools as the server lists them", async () => {
+    const skill = await readFile(SKILL, 'utf8');
+    const named = new Set([...skill.matchAll(/mcp__instar__([a-z]+)/g)].map((match) => match[1]));
+    const server = createInstarMcpServer(new ApiClient({}, tmpdir()), 'test');
+    const client = new Client({ name: 'skill-test', version: '0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual([...named].sort(), tools.map((tool) => tool.name).sort(), 'every tool named, and only those');
+      const spawn = tools.find((tool) => tool.name === 'spawn')!;
+      const fields = /`mcp__instar__spawn` \(([^)]*)\)/.exec(skill)![1].split(/,\s+/);
+      assert.deepEqual(fields.sort(), Object.keys(spawn.inputSchema.properties ?? {}).sort(), "spawn's fields as its schema has them");
+    } finally {
+      await client.close();
+    }
   });
 
   it('installs into a scope, updates in place, leaves an unchanged copy alone, and removes only itself', async () => {
