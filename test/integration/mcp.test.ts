@@ -5,6 +5,7 @@
  * input answered with a tool error that says what is allowed, the server still serving after.
  */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,10 +23,10 @@ const CLI = join(REPO, 'dist', 'cli.js');
 const TOOLS = ['spawn', 'list', 'status', 'output', 'send', 'wait', 'result', 'kill'];
 
 /** A client of `instar mcp` started as an agent CLI starts an MCP server: a process on stdio. */
-async function connect(env: Record<string, string | undefined>, cwd: string): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
+async function connect(env: Record<string, string | undefined>, cwd: string, args: string[] = []): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined) merged[key] = value;
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], env: merged, cwd, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', ...args], env: merged, cwd, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const client = new Client({ name: 'instar-test', version: '0' });
@@ -143,6 +144,20 @@ describe('instar mcp: the team as MCP tools over stdio', () => {
     }
     assert.equal((await call('list', {})).isError, undefined, 'still serving');
     assert.equal(mcp.stderr(), '', 'nothing went wrong on its side');
+  });
+
+  it('started by hand with --workspace, finds the API through the workspace\'s .instar/config.json', async () => {
+    const workspace = join(h.root, 'by-hand');
+    await mkdir(join(workspace, '.instar'), { recursive: true });
+    await writeFile(join(workspace, '.instar', 'config.json'), JSON.stringify({ port, authToken: token }));
+    const byHand = await connect({ INSTAR_SERVER_URL: undefined, INSTAR_AUTH_TOKEN: undefined, INSTAR_CONFIG_FILE: undefined }, tmpdir(), ['--workspace', workspace]);
+    try {
+      const listed = (await byHand.client.callTool({ name: 'list', arguments: {} })) as CallToolResult;
+      assert.equal(listed.isError, undefined, text(listed));
+      assert.ok(Array.isArray((listed.structuredContent as any).sessions));
+    } finally {
+      await byHand.client.close();
+    }
   });
 
   it('says clearly when no API answers', async () => {
