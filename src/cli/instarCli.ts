@@ -304,9 +304,10 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       words(c, 0, 0);
       if (!c.io.runMcp) throw new Error('The MCP server cannot be started from here.');
-      const workspace = c.options.get('workspace');
-      if (workspace !== undefined && !(await isFolder(workspace))) throw new UsageError(`The workspace ${workspace} is not a folder.`);
-      return c.io.runMcp(workspace === undefined ? c.io.cwd : path.resolve(c.io.cwd, workspace));
+      const given = c.options.get('workspace');
+      const workspace = given === undefined ? c.io.cwd : path.resolve(c.io.cwd, given);
+      if (!(await isFolder(workspace))) throw new UsageError(`The workspace ${workspace} is not a folder.`);
+      return c.io.runMcp(workspace);
     },
   },
 };
