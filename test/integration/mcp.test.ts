@@ -5,6 +5,7 @@
  * input answered with a tool error that says what is allowed, the server still serving after.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,12 @@ describe('instar mcp: the team as MCP tools over stdio', () => {
     } finally {
       await byHand.client.close();
     }
+  });
+
+  it('refuses a workspace that is not a folder, saying so (exit status 2)', async () => {
+    const { status, stderr } = spawnSync(process.execPath, [CLI, 'mcp', '--workspace', join(h.root, 'nowhere')], { encoding: 'utf8', input: '' });
+    assert.equal(status, 2);
+    assert.match(stderr, /The workspace .*nowhere is not a folder\.\nUsage: instar mcp \[--workspace <folder>\]/);
   });
 
   it('says clearly when no API answers', async () => {
