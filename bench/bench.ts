@@ -21,6 +21,7 @@ import { measureLifecycle } from './lifecycleBench';
 import { measureKind } from './kindsBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
 import { bareWatchLatency, eventLatency, time, timeRefreshes, writeEvent } from './measure';
+import { measureMcp } from './mcpBench';
 import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
 import { measureWorktreeSpawn } from './worktreeBench';
@@ -92,8 +93,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, mcp: { rounds: 2, events: 6 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, mcp: { rounds: 20, events: 100 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -281,6 +282,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       1,
       'lower',
       `until every session is up, median of ${sizes.steer.rounds} rounds in alternating order; single requests one after another (as a script's loop sends them); sent all at once they took ${round(median(steer.parallel), 0)} ms (${round(median(steer.batch) / median(steer.parallel))}×)`,
+    ),
+  );
+  const mcp = await measureMcp(options.repo, sizes.mcp, log);
+  rows.push(
+    ratioRow(
+      'Spawn through the MCP tool vs through the instar command',
+      median(mcp.spawnMcp),
+      median(mcp.spawnCli),
+      'ms',
+      1.1,
+      'lower',
+      `until the call answered; the spawn tool of a running instar mcp (dist/cli.js mcp, over stdio, the SDK's client) vs instar spawn as an agent's shell runs it (a process each time), median of ${sizes.mcp.rounds} each in alternating order`,
+    ),
+  );
+  rows.push(
+    ratioRow(
+      "Sibling's change → the MCP wait tool returns p95",
+      percentile(mcp.wait, 95),
+      percentile(mcp.stream, 95),
+      'ms',
+      5,
+      'added',
+      `${sizes.mcp.events} hook events alternating running and idle, a wait tool call (since= the time it was asked) per event; p50 ${round(percentile(mcp.wait, 50), 1)} ms vs ${round(percentile(mcp.stream, 50), 1)} ms; baseline: the API's event stream having the same change`,
     ),
   );
   const worktree = await measureWorktreeSpawn(sizes.worktree, log);
