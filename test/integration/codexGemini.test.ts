@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiServer } from '../../src/core/http/apiServer';
-import { generateToken } from '../../src/core/http/instarConfig';
+import { agentApiEnvironment, generateToken } from '../../src/core/http/instarConfig';
 import type { AgentKind, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { EngineOptions } from '../../src/core/sessions/engineOptions';
 import { silentLogger } from '../../src/core/util/host';
@@ -55,6 +55,23 @@ interface KindSetup {
   deny: string;
 }
 
+/** What a Claude Code sibling is asked, and what the fake Messages API answers it (scriptedReply). */
+const SIBLING_PROMPT = 'What is the code?';
+const SIBLING_ANSWER = `Answer to: ${SIBLING_PROMPT}`;
+
+/**
+ * "SIBLING <name>" makes the fake model steer a Claude Code sibling through Instar's MCP tools, as
+ * the skill says to: spawn it, then wait for it with its result, then say what it answered. By
+ * the tools' outputs the turn has had so far; undefined for any other prompt.
+ */
+function siblingStep(prompt: string, outputs: readonly string[]): { tool: string; args: Record<string, unknown> } | { text: string } | undefined {
+  const sibling = /^SIBLING (\S+)$/.exec(prompt)?.[1];
+  if (!sibling) return undefined;
+  if (outputs.length === 0) return { tool: 'spawn', args: { name: sibling, prompt: SIBLING_PROMPT, agent: 'claude', model: 'haiku', label: 'siblings' } };
+  if (outputs.length === 1) return { tool: 'wait', args: { name: sibling, until: ['idle'], timeoutSeconds: 120, result: true } };
+  return { text: outputs[1].includes(SIBLING_ANSWER) ? `Sibling said: ${SIBLING_ANSWER}` : `No answer in: ${outputs.join(' | ').slice(0, 400)}` };
+}
+
 /** "TOUCH <file>" makes the fake model ask for a shell command that makes the file; with its result back, it answers. */
 const touchOf = (prompt: string): string | undefined => /^TOUCH (\S+)$/.exec(prompt)?.[1];
 
@@ -70,6 +87,8 @@ const KINDS: KindSetup[] = [
     deny: 'No, and tell Codex what to do differently (esc)',
     async start(home) {
       const api = await FakeResponsesApi.start((request) => {
+        const step = siblingStep(request.lastUserText, request.toolOutputs.map((output) => output.output));
+        if (step) return 'tool' in step ? { kind: 'mcp', server: 'instar', ...step } : { kind: 'text', text: step.text };
         const touch = touchOf(request.lastUserText);
         // Out of its sandbox: what Codex asks the user about under its on-request policy.
         if (touch && request.toolOutputs.length === 0) return { kind: 'tool', command: `touch ${touch}`, escalate: 'The test needs the file' };
@@ -99,6 +118,8 @@ const KINDS: KindSetup[] = [
       await mkdir(join(home, '.gemini'), { recursive: true });
       await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
       const api = await FakeGeminiApi.start((request) => {
+        const step = siblingStep(request.lastUserText, request.toolResponses.map((response) => JSON.stringify(response.response)));
+        if (step) return 'tool' in step ? { kind: 'mcp', server: 'instar', ...step } : { kind: 'text', text: step.text };
         const touch = touchOf(request.lastUserText);
         if (touch && request.toolResponses.length === 0) return { kind: 'tool', command: `touch ${touch}` };
         return { kind: 'text', text: touch ? 'The tool ran.' : `Gemini heard: ${request.lastUserText}`, usage: { promptTokenCount: INPUT_TOKENS, candidatesTokenCount: OUTPUT_TOKENS } };
@@ -274,7 +295,8 @@ describe('a mixed team: Claude Code, Codex and Gemini CLI spawned in one batch t
   before(async () => {
     claudeApi = await FakeMessagesApi.start(scriptedReply);
     const [newest] = claudesUnderTest().slice(-1);
-    h = await startHarness('team', { agentCommand: newest.binary });
+    // With the instar command: every session gets Instar's MCP server.
+    h = await startHarness('team', { agentCommand: newest.binary, cli: { runtime: process.execPath, script: join(REPO, 'dist', 'cli.js') } });
     const cwd = join(h.root, 'project');
     await mkdir(cwd);
     claudeHome = await makeClaudeHome({ baseUrl: claudeApi.url, trustedDirs: [cwd] });
@@ -284,12 +306,15 @@ describe('a mixed team: Claude Code, Codex and Gemini CLI spawned in one batch t
     const geminiStarted = await geminiSetup.start(claudeHome.home);
     codex = codexStarted.fake;
     gemini = geminiStarted.fake;
+    const agentEnv = { ...claudeHome.env, ...codexStarted.options.agentEnv, ...geminiStarted.options.agentEnv, HOME: claudeHome.home };
     h.engine.configure({
-      agentEnv: { ...claudeHome.env, ...codexStarted.options.agentEnv, ...geminiStarted.options.agentEnv, HOME: claudeHome.home },
+      agentEnv,
       agentPrograms: { codex: { command: codexStarted.options.agentCommand, args: codexStarted.options.agentArgs }, gemini: { command: geminiStarted.options.agentCommand } },
     });
     api = new ApiServer(h.engine, { port: 0, token, cwd, version: 'x', logger: silentLogger });
-    base = `http://127.0.0.1:${await api.start()}`;
+    const port = await api.start();
+    base = `http://127.0.0.1:${port}`;
+    h.engine.configure({ agentEnv: { ...agentEnv, ...agentApiEnvironment({ port, token }, cwd) } });
   });
   after(async () => {
     await api?.stop();
@@ -318,6 +343,29 @@ describe('a mixed team: Claude Code, Codex and Gemini CLI spawned in one batch t
     const refused = await call('POST', '/sessions/spawn', { name: 'wrong-model', prompt: 'x', agent: 'codex', model: 'opus' });
     assert.equal(refused.status, 400);
     assert.match(refused.json.error, /Invalid model "opus" for Codex: use "default"/);
+  });
+
+  it("a Codex and a Gemini CLI session each spawn a Claude Code sibling through Instar's MCP tools, wait for it and get its answer", async () => {
+    const cwd = join(h.root, 'project');
+    const [codexSetup, geminiSetup] = KINDS;
+    // gpt-5.5: Codex offers it MCP tools through its tool search (GPT-6 models call tools from JavaScript).
+    const leads = [
+      { lead: 'lead-codex', agent: 'codex', model: 'gpt-5.5', sibling: 'sib-of-codex' },
+      { lead: 'lead-gemini', agent: 'gemini', model: geminiSetup.model, sibling: 'sib-of-gemini' },
+    ];
+    assert.notEqual(codexSetup.model, 'gpt-5.5');
+    const started = performance.now();
+    for (const each of leads) await h.engine.spawn({ name: each.lead, prompt: `SIBLING ${each.sibling}`, agent: each.agent as AgentKind, model: each.model, cwd });
+    for (const each of leads) {
+      const lead = await waitForStatus(h.engine, each.lead, (record) => record.status === 'idle' && record.turns === 1, 180_000);
+      assert.equal(lead.record.lastAnswer, `Sibling said: ${SIBLING_ANSWER}`, `${each.lead} got its sibling's answer as the wait tool's result`);
+      const sibling = h.engine.get(each.sibling)!;
+      assert.deepEqual([sibling.agentKind, sibling.model, sibling.batch, sibling.status, sibling.lastAnswer], ['claude', 'haiku', 'siblings', 'idle', SIBLING_ANSWER]);
+      console.log(`${each.lead} spawned ${each.sibling} through MCP and had its answer at ${lead.ms} ms (${Math.round(performance.now() - started)} ms since the spawns)`);
+    }
+    // Instar's server was offered beside each CLI's own tools, under each CLI's names for it.
+    assert.ok(codex.bodies().some((body) => body.includes('mcp__instar')), 'Codex offered the mcp__instar tools');
+    assert.ok(gemini.bodies().some((body) => body.includes('"mcp_instar_spawn"')), 'Gemini CLI offered mcp_instar_spawn');
   });
 
   it("answers a Codex and a Gemini CLI permission dialog through the API (the dialog read, one allowed, one refused): each tool runs exactly when allowed", async () => {

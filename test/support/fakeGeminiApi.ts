@@ -21,6 +21,8 @@ export type GeminiReply =
   | { kind: 'text'; text: string; delayMs?: number; usage?: GeminiUsage }
   /** A functionCall of the shell tool the request declares, to run `command`. */
   | { kind: 'tool'; command: string; delayMs?: number; usage?: GeminiUsage }
+  /** A functionCall of MCP server `server`'s tool `tool` (Gemini CLI declares it as `mcp_<server>_<tool>`). */
+  | { kind: 'mcp'; server: string; tool: string; args: Record<string, unknown>; delayMs?: number; usage?: GeminiUsage }
   | { kind: 'error'; status: number; message?: string };
 
 /** A tool's result the CLI sent back (a functionResponse part). */
@@ -103,8 +105,11 @@ export class FakeGeminiApi {
     this.requests.push(request);
     const reply = this.handler(request);
     if (reply.kind === 'error') return sendJson(res, reply.status, { error: { code: reply.status, message: reply.message ?? 'fake failure', status: 'INTERNAL' } });
-    const call = reply.kind === 'tool' ? shellCall(body, reply.command, this.requests.length) : undefined;
-    if (reply.kind === 'tool' && !call) return sendJson(res, 400, { error: { code: 400, message: 'the fake was asked for a tool call, but the request declares no shell tool', status: 'INVALID_ARGUMENT' } });
+    const call = reply.kind === 'tool' ? shellCall(body, reply.command, this.requests.length) : reply.kind === 'mcp' ? mcpCall(body, reply, this.requests.length) : undefined;
+    if (reply.kind !== 'text' && !call) {
+      const wanted = reply.kind === 'mcp' ? `${reply.server} ${reply.tool} tool` : 'shell tool';
+      return sendJson(res, 400, { error: { code: 400, message: `the fake was asked for a tool call, but the request declares no ${wanted}`, status: 'INVALID_ARGUMENT' } });
+    }
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const usage = { ...DEFAULT_GEMINI_USAGE, ...reply.usage };
@@ -132,10 +137,20 @@ function describe(model: string, body: Record<string, unknown>): GeminiRequest {
   return { model, lastUserText: (texts[texts.length - 1] ?? '').trim(), toolResponses, body };
 }
 
+function declaredNames(body: Record<string, unknown>): string[] {
+  const tools = (Array.isArray(body.tools) ? body.tools : []) as { functionDeclarations?: FunctionDeclaration[] }[];
+  return tools.flatMap((tool) => tool.functionDeclarations ?? []).map((declaration) => declaration.name ?? '');
+}
+
+/** A functionCall part of an MCP tool the request declares. */
+function mcpCall(body: Record<string, unknown>, reply: { server: string; tool: string; args: Record<string, unknown> }, n: number): Record<string, unknown> | undefined {
+  const name = `mcp_${reply.server}_${reply.tool}`;
+  return declaredNames(body).includes(name) ? { functionCall: { id: `call_fake_${n}`, name, args: reply.args } } : undefined;
+}
+
 /** A functionCall part of the shell tool the request declares (Gemini CLI 0.61.0 offers `run_shell_command` when it may run commands). */
 function shellCall(body: Record<string, unknown>, command: string, n: number): Record<string, unknown> | undefined {
-  const tools = (Array.isArray(body.tools) ? body.tools : []) as { functionDeclarations?: FunctionDeclaration[] }[];
-  const names = tools.flatMap((tool) => tool.functionDeclarations ?? []).map((declaration) => declaration.name ?? '');
+  const names = declaredNames(body);
   const name = names.find((candidate) => candidate === 'run_shell_command') ?? names.find((candidate) => /shell/.test(candidate));
   return name ? { functionCall: { id: `call_fake_${n}`, name, args: { command, description: 'Run a command for the test' } } } : undefined;
 }

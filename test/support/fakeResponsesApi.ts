@@ -21,6 +21,12 @@ export type ResponsesReply =
   /** A call of the request's command tool to run `command` (see commandCall). */
   /** `escalate`: the model asks to run it outside Codex's sandbox, with this justification (what makes Codex ask the user under on-request). */
   | { kind: 'tool'; command: string; escalate?: string; delayMs?: number; usage?: ResponsesUsage }
+  /**
+   * A call of MCP server `server`'s tool `tool` with `args`. Codex defers MCP tools behind its
+   * `tool_search`: where the tool is not offered yet, the fake searches for it first (Codex runs
+   * the search and asks again with the tools found, and the handler gives the same reply again).
+   */
+  | { kind: 'mcp'; server: string; tool: string; args: Record<string, unknown>; delayMs?: number; usage?: ResponsesUsage }
   | { kind: 'error'; status: number; message?: string };
 
 /** A tool's result the CLI sent back (function_call_output or custom_tool_call_output). */
@@ -110,8 +116,11 @@ export class FakeResponsesApi {
     const n = ++this.counter;
     const id = `resp_fake_${n}`;
     const usage = { ...DEFAULT_RESPONSES_USAGE, ...reply.usage };
-    const item = reply.kind === 'tool' ? commandCall(request.body, reply.command, n, reply.escalate) : message(`msg_fake_${n}`, reply.text);
-    if (!item) return sendJson(res, 400, { error: { message: 'the fake was asked for a tool call, but the request offers no command tool', type: 'invalid_request_error' } });
+    const item =
+      reply.kind === 'tool' ? commandCall(request.body, reply.command, n, reply.escalate)
+      : reply.kind === 'mcp' ? mcpCall(request.body, reply, n)
+      : message(`msg_fake_${n}`, reply.text);
+    if (!item) return sendJson(res, 400, { error: { message: `the fake was asked for a tool call, but the request offers no ${reply.kind === 'mcp' ? `${reply.server} ${reply.tool} tool` : 'command tool'}`, type: 'invalid_request_error' } });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     let sequence = 0;
     const send = (data: Record<string, unknown>) => res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify({ ...data, sequence_number: sequence++ })}\n\n`);
@@ -175,6 +184,29 @@ function commandCall(body: Record<string, unknown>, command: string, n: number, 
   if (all.some((tool) => tool.type === 'function' && tool.name === 'exec_command')) return { type: 'function_call', ...base, name: 'exec_command', arguments: JSON.stringify(args) };
   if (all.some((tool) => tool.type === 'custom' && tool.name === 'exec')) {
     return { type: 'custom_tool_call', ...base, name: 'exec', input: `const result = await tools.exec_command(${JSON.stringify(args)});\ntext(result.output);\n` };
+  }
+  return undefined;
+}
+
+/**
+ * The call of an MCP tool: a function call where the request offers it (in `tools`, or found by
+ * an earlier search: Codex names it `mcp__<server>__<tool>`, or `<tool>` in namespace
+ * `mcp__<server>`), else a client-run `tool_search` for it, else nothing.
+ */
+function mcpCall(body: Record<string, unknown>, reply: { server: string; tool: string; args: Record<string, unknown> }, n: number): Record<string, unknown> | undefined {
+  const namespace = `mcp__${reply.server}`;
+  const base = { id: `fc_fake_${n}`, call_id: `call_fake_${n}`, status: 'completed' };
+  const input = (Array.isArray(body.input) ? body.input : []) as InputItem[];
+  const declared: ToolDeclaration[] = [...((Array.isArray(body.tools) ? body.tools : []) as ToolDeclaration[]), ...input.flatMap((item) => (item.type === 'tool_search_output' ? (item.tools ?? []) : []))];
+  for (const tool of declared) {
+    if (tool.type === 'function' && tool.name === `${namespace}__${reply.tool}`) return { type: 'function_call', ...base, name: tool.name, arguments: JSON.stringify(reply.args) };
+    if (tool.type === 'namespace' && tool.name === namespace && (tool.tools ?? []).some((inner) => inner.name === reply.tool)) {
+      return { type: 'function_call', ...base, name: reply.tool, namespace, arguments: JSON.stringify(reply.args) };
+    }
+  }
+  const searched = input.some((item) => item.type === 'tool_search_output');
+  if (!searched && declared.some((tool) => tool.type === 'tool_search')) {
+    return { type: 'tool_search_call', ...base, execution: 'client', arguments: { query: `${reply.server} ${reply.tool}`, limit: 8 } };
   }
   return undefined;
 }

@@ -11,7 +11,9 @@ import { AgentVersions, isAtLeast, packageVersion, parseAgentVersion } from '../
 import { REPO } from '../support/engineHarness';
 import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
 import { agentKindOf, CLI_DEFAULT_MODEL } from '../../src/core/agent/agentKinds';
-import { codexHookOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
+import { codexHookOverrides, codexMcpOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
+import { withOurMcpServer } from '../../src/core/agent/geminiHome';
+import { instarMcpServer } from '../../src/core/agent/instarMcpServer';
 import { launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
 import { ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 import { silentLogger } from '../../src/core/util/host';
@@ -158,5 +160,35 @@ describe('Claude Code versions', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Instar's MCP server for each agent kind", () => {
+  const server = instarMcpServer('/state/bin');
+
+  it('is `instar mcp` from the folder of the instar command', () => {
+    assert.deepEqual(server, { command: '/state/bin/instar', args: ['mcp'] });
+  });
+
+  it('reaches Codex as one -c inline table that names the variables it needs and gives its tools an hour and a minute', () => {
+    assert.deepEqual(codexMcpOverrides({ command: '/a "b"/instar', args: ['mcp'] }), [
+      '-c',
+      'mcp_servers.instar={command="/a \\"b\\"/instar",args=["mcp"],env_vars=["INSTAR_SERVER_URL","INSTAR_AUTH_TOKEN","INSTAR_CONFIG_FILE","INSTAR_SESSION_NAME"],tool_timeout_sec=3660}',
+    ]);
+  });
+
+  it("reaches Gemini CLI beside the user's own servers, its variables let through Gemini's redaction, and allowed where the user lists the allowed servers", () => {
+    const user = {
+      mcpServers: { mine: { command: 'mine' } },
+      security: { auth: { selectedType: 'gemini-api-key' }, environmentVariableRedaction: { enabled: true, allowed: ['MY_TOKEN'] } },
+      mcp: { allowed: ['mine'] },
+    };
+    const merged = withOurMcpServer(user, server) as any;
+    assert.deepEqual(merged.mcpServers, { mine: { command: 'mine' }, instar: { command: '/state/bin/instar', args: ['mcp'], timeout: 3_660_000 } });
+    assert.deepEqual(merged.security.auth, { selectedType: 'gemini-api-key' });
+    assert.equal(merged.security.environmentVariableRedaction.enabled, true);
+    assert.deepEqual(merged.security.environmentVariableRedaction.allowed, ['MY_TOKEN', 'INSTAR_SERVER_URL', 'INSTAR_AUTH_TOKEN', 'INSTAR_CONFIG_FILE', 'INSTAR_SESSION_NAME']);
+    assert.deepEqual(merged.mcp.allowed, ['mine', 'instar']);
+    assert.equal('mcp' in withOurMcpServer({}, server), false, 'no allow-list made where the user has none');
   });
 });

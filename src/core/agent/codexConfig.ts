@@ -12,6 +12,7 @@
  * migration is marked seen (`notice.model_migrations`) and the model asked for is the one used.
  */
 import { childEnvironment } from '../util/environment';
+import { MCP_SERVER_NAME, MCP_SERVER_VARIABLES, MCP_TOOL_TIMEOUT_SECONDS, type McpServerCommand } from './instarMcpServer';
 
 /** What a Codex session's model is when none of Codex's was asked for: Codex's own default (no -m). */
 export const CODEX_DEFAULT_MODEL = 'default';
@@ -39,6 +40,16 @@ export function codexTrustOverrides(trusted: readonly { key: string; hash: strin
 export function codexSessionOverrides(cwd: string): string[] {
   // The screen reader check writes its result to the user's config.toml once done: said done, it writes nothing.
   return ['-c', `projects.${tomlString(cwd)}.trust_level="trusted"`, '-c', 'check_for_update_on_startup=false', '-c', 'tui.screen_reader_detection_done=true'];
+}
+
+/**
+ * `-c` overrides that give a session Instar's MCP server, as one inline table beside the user's
+ * own servers from `~/.codex/config.toml`; Codex hands an MCP server only a few variables of its
+ * own unless they are named, and gives a tool a minute unless told (a wait may take an hour).
+ */
+export function codexMcpOverrides(server: McpServerCommand): string[] {
+  const list = (items: readonly string[]) => `[${items.map(tomlString).join(',')}]`;
+  return ['-c', `mcp_servers.${MCP_SERVER_NAME}={command=${tomlString(server.command)},args=${list(server.args)},env_vars=${list(MCP_SERVER_VARIABLES)},tool_timeout_sec=${MCP_TOOL_TIMEOUT_SECONDS}}`];
 }
 
 /** `-c` overrides that mark each model migration seen: `upgrades` maps a model to its successor. */

@@ -14,6 +14,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { MCP_SERVER_NAME, MCP_SERVER_VARIABLES, MCP_TOOL_TIMEOUT_SECONDS, type McpServerCommand } from './instarMcpServer';
 
 /** The Gemini CLI hook events the engine listens to; hookEvents.ts reads them as Claude Code's. */
 export const GEMINI_HOOK_EVENTS = ['SessionStart', 'BeforeAgent', 'AfterAgent', 'BeforeTool', 'AfterTool', 'Notification', 'SessionEnd'];
@@ -50,17 +51,37 @@ export function withOurHooks(userSettings: Record<string, unknown>, ours: Record
   return { ...userSettings, hooks };
 }
 
+const asObject = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+const asStrings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+
 /**
- * Makes (or brings up to date) the Gemini home at `home` for the user whose home is `userHome`;
- * returns the value for `GEMINI_CLI_HOME`.
+ * The user's settings with Instar's MCP server beside theirs. Gemini hides variables whose name
+ * looks secret from an MCP server when it starts one (and from `$VAR` in its settings), so the
+ * server's own are allowed by name; where the user lists the only servers allowed, ours is added.
  */
-export async function prepareGeminiHome(home: string, userHome: string, hookCommand: string): Promise<string> {
+export function withOurMcpServer(settings: Record<string, unknown>, server: McpServerCommand): Record<string, unknown> {
+  const security = asObject(settings.security);
+  const redaction = asObject(security.environmentVariableRedaction);
+  const mcp = asObject(settings.mcp);
+  return {
+    ...settings,
+    mcpServers: { ...asObject(settings.mcpServers), [MCP_SERVER_NAME]: { command: server.command, args: server.args, timeout: MCP_TOOL_TIMEOUT_SECONDS * 1000 } },
+    security: { ...security, environmentVariableRedaction: { ...redaction, allowed: [...new Set([...asStrings(redaction.allowed), ...MCP_SERVER_VARIABLES])] } },
+    ...(Array.isArray(mcp.allowed) ? { mcp: { ...mcp, allowed: [...new Set([...asStrings(mcp.allowed), MCP_SERVER_NAME])] } } : {}),
+  };
+}
+
+/**
+ * Makes (or brings up to date) the Gemini home at `home` for the user whose home is `userHome`,
+ * with Instar's MCP server when there is one; returns the value for `GEMINI_CLI_HOME`.
+ */
+export async function prepareGeminiHome(home: string, userHome: string, hookCommand: string, mcpServer?: McpServerCommand): Promise<string> {
   const own = path.join(home, '.gemini');
   const user = path.join(userHome, '.gemini');
   await fs.mkdir(own, { recursive: true, mode: 0o700 });
   await fs.mkdir(user, { recursive: true, mode: 0o700 });
-  const settings = await readUserSettings(path.join(user, 'settings.json'));
-  await writeFileAtomic(path.join(own, 'settings.json'), `${JSON.stringify(withOurHooks(settings, geminiHooks(hookCommand)), null, 2)}\n`, { mode: 0o600 });
+  const settings = withOurHooks(await readUserSettings(path.join(user, 'settings.json')), geminiHooks(hookCommand));
+  await writeFileAtomic(path.join(own, 'settings.json'), `${JSON.stringify(mcpServer ? withOurMcpServer(settings, mcpServer) : settings, null, 2)}\n`, { mode: 0o600 });
   await Promise.all(LINKED_FOLDERS.map((name) => fs.mkdir(path.join(user, name), { recursive: true, mode: 0o700 })));
   const names = new Set(await fs.readdir(user));
   names.delete('settings.json');

@@ -8,8 +8,9 @@ import type { AgentVersion } from '../agent/agentVersion';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodexServer, codexHookOverrides, codexMigrationOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
+import { CodexServer, codexHookOverrides, codexMcpOverrides, codexMigrationOverrides, codexSessionOverrides, codexTrustOverrides } from '../agent/codexConfig';
 import { prepareGeminiHome } from '../agent/geminiHome';
+import { instarMcpServer, type McpServerCommand } from '../agent/instarMcpServer';
 import { hookCommand, hookEventsFor, hookSettings } from '../agent/hookSettings';
 import { launchArgv } from '../agent/launchSpec';
 import { statusLineSetting, USER_STATUS_LINE_VARIABLE, userStatusLine } from '../agent/statusLine';
@@ -53,8 +54,13 @@ export class AgentLauncher {
     const options = this.options();
     const claude = record.agentKind === 'claude';
     const cliDir = options.cli ? await this.files.cliDir(options.cli) : undefined;
-    const kindConfig = record.agentKind === 'codex' ? await this.codexOverrides(launch) : claude && cliDir ? ['--mcp-config', await this.files.mcpConfigFile(cliDir)] : undefined;
-    const kindEnv = record.agentKind === 'gemini' ? await this.geminiEnvironment(launch) : {};
+    // Every kind gets Instar's MCP server where there is an instar command to run it.
+    const mcpServer = cliDir ? instarMcpServer(cliDir) : undefined;
+    const kindConfig =
+      record.agentKind === 'codex' ? [...(await this.codexOverrides(launch)), ...(mcpServer ? codexMcpOverrides(mcpServer) : [])]
+      : claude && mcpServer ? ['--mcp-config', await this.files.mcpConfigFile(mcpServer)]
+      : undefined;
+    const kindEnv = record.agentKind === 'gemini' ? await this.geminiEnvironment(launch, mcpServer) : {};
     const settingsFile = claude
       ? await this.files.settingsFile({ ...hookSettings(this.files.eventsDir, hookEventsFor(launch.version)), statusLine: statusLineSetting(this.files.usageDir) })
       : undefined;
@@ -103,10 +109,10 @@ export class AgentLauncher {
     return [...hooks, ...codexTrustOverrides(facts.trusted), ...codexMigrationOverrides(facts.upgrades), ...codexSessionOverrides(record.cwd)];
   }
 
-  /** Gemini CLI's home for this workspace's sessions: the user's, with our hooks in its settings (see geminiHome.ts). */
-  private async geminiEnvironment(launch: Launch): Promise<Record<string, string>> {
+  /** Gemini CLI's home for this workspace's sessions: the user's, with our hooks and MCP server in its settings (see geminiHome.ts). */
+  private async geminiEnvironment(launch: Launch, mcpServer: McpServerCommand | undefined): Promise<Record<string, string>> {
     const userHome = launch.env.GEMINI_CLI_HOME ?? process.env.GEMINI_CLI_HOME ?? launch.env.HOME ?? process.env.HOME ?? os.homedir();
-    const home = await prepareGeminiHome(path.join(this.files.stateDir, 'gemini-home'), userHome, hookCommand(this.files.eventsDir));
+    const home = await prepareGeminiHome(path.join(this.files.stateDir, 'gemini-home'), userHome, hookCommand(this.files.eventsDir), mcpServer);
     return { GEMINI_CLI_HOME: home };
   }
 }

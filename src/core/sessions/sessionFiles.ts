@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { MCP_SERVER_NAME, type McpServerCommand } from '../agent/instarMcpServer';
 import { shellQuote } from '../util/shellQuote';
 import { writeFileAtomic } from '../util/atomicWrite';
 import type { EngineEventName } from '../status/hookEvents';
@@ -13,9 +14,6 @@ import { sessionIdOfEventFile } from '../status/hookEvents';
 
 /** Events older than this are removed by whichever engine starts (a week). */
 export const EVENT_MAX_AGE_MS = 7 * 24 * 3600_000;
-
-/** The name Instar's MCP server has in every agent's configuration (its tools: mcp__instar__spawn…). */
-export const MCP_SERVER_NAME = 'instar';
 
 export class SessionFiles {
   /** Files written once per engine (settings, the instar command), by key. */
@@ -56,10 +54,10 @@ export class SessionFiles {
 
   /**
    * The MCP configuration every Claude Code session is given (`--mcp-config`, beside the user's own
-   * servers, never `--strict-mcp-config`): Instar's server, `instar mcp` from the folder `cliDir`.
+   * servers, never `--strict-mcp-config`): Instar's server.
    */
-  mcpConfigFile(cliDir: string): Promise<string> {
-    const text = JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio', command: path.join(cliDir, 'instar'), args: ['mcp'] } } }, null, 2);
+  mcpConfigFile(server: McpServerCommand): Promise<string> {
+    const text = JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio', ...server } } }, null, 2);
     const target = path.join(this.stateDir, 'claude-mcp.json');
     return this.writeOnce(`mcp:${text}`, () => writeFileAtomic(target, text).then(() => target));
   }
