@@ -6,20 +6,12 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { answerOf, ApiCaller, ApiError } from '../core/mcp/apiCaller';
+
+export { ApiError };
 
 /** The API could not be reached or is not set up: exit status 3. */
 export class UnreachableError extends Error {}
-
-/** An answer other than 2xx, with the API's own message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
 
 interface Endpoint {
   url: string;
@@ -27,7 +19,7 @@ interface Endpoint {
   from: string;
 }
 
-export class ApiClient {
+export class ApiClient implements ApiCaller {
   private endpoint: Endpoint | undefined;
 
   constructor(
@@ -45,8 +37,7 @@ export class ApiClient {
     } catch {
       throw new ApiError(response.status, `The API answered ${response.status} with text that is not JSON: ${text.slice(0, 200)}`, {});
     }
-    if (response.status >= 200 && response.status < 300) return json as T;
-    throw new ApiError(response.status, typeof json.error === 'string' ? json.error : `HTTP ${response.status}`, json);
+    return answerOf<T>(response.status, json);
   }
 
   /** The raw response (for the event stream). */

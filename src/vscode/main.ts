@@ -11,6 +11,7 @@ import { leadSecret, WorkspaceLeader } from '../core/lead/workspaceLeader';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';
 import { ApiService } from './apiService';
+import { ChatTools } from './chatTools';
 import { AwayNotice } from './awayNotice';
 import { BackgroundKeeper } from './backgroundKeeper';
 import { CommandHandlers } from './commands';
@@ -103,6 +104,19 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   const documents = { [OUTPUT_SCHEME]: outputs, [CONVERSATION_SCHEME]: conversations, [GIT_SCHEME]: new GitDocuments(engine) };
   const refresh = store.add(new RefreshController(engine, view, tree, outputs, logger));
   const terminals = store.add(new SessionTerminals(engine));
+  const chatTools = (context.extension.packageJSON.contributes?.languageModelTools ?? []) as { name: string }[];
+  store.add(
+    new ChatTools(engine, gate, {
+      names: chatTools.map((tool) => tool.name),
+      script: context.asAbsolutePath('dist/mcp.js'),
+      version: String(context.extension.packageJSON.version),
+      logger,
+      open: (name) => {
+        const record = engine.get(name);
+        if (record) terminals.show(record, true);
+      },
+    }),
+  );
   // Its jobs are read when it checks, after the jobs host below is built.
   const keeper = store.add(new BackgroundKeeper(engine, gate, leader, settings, { stateDir, script: context.asAbsolutePath('dist/keeper.js'), logger, jobs: () => jobs.scheduler }));
   const statusBar = store.add(new SessionStatusBar(engine, () => keeper.summary()));

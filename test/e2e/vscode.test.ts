@@ -6,7 +6,7 @@
  * folder, and a UI test that clicks through the workbench and saves screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -171,6 +171,60 @@ describe('inside a real VS Code (code-server)', () => {
       // What the page showed, for the one who reads the failure.
       await page.screenshot({ path: join(SHOTS, 'ui-failure.png') }).catch(() => undefined);
       console.log(`UI test failed; screenshot in test-results/ui-failure.png. Terminal text: ${JSON.stringify(((await page.locator('.xterm-rows').allTextContents().catch(() => [])).join('\n')).slice(-2000))}`);
+      throw error;
+    }
+    await page.close();
+  });
+
+  it("UI: a chat tool asks before it spawns or kills: Cancel runs nothing, Yes spawns a session that opens beside; Kill asks too", async () => {
+    // A second extension, installed in code-server's extensions folder, invokes a tool from the palette as a chat would.
+    await cp(join(REPO, 'test', 'fixtures', 'chat-driver'), join(root, 'chat', 'extensions', 'instar-test.instar-chat-driver-0.0.1'), { recursive: true });
+    const { server, folder } = await start('chat', false);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const invoke = async (line: string) => {
+      await runCommand(page, 'Instar Test: Invoke Chat Tool');
+      await quickInput(page, /Invoke a chat tool/, line);
+    };
+    /** What the driver wrote of the tools' answers, once a line matches `expected`. */
+    const answered = (expected: RegExp) =>
+      waitFor(`a tool's answer ${expected}`, async () => ((await readFile(join(folder, 'chat-driver.log'), 'utf8').catch(() => '')).split('\n').some((line) => expected.test(line)) ? true : undefined), 30_000, 200);
+    const confirm = async (question: RegExp, button: string) => {
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      const text = (await dialog.textContent()) ?? '';
+      assert.match(text, question);
+      await dialog.getByRole('button', { name: button, exact: true }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+      return text;
+    };
+    try {
+      await page.goto(server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']]));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await runCommand(page, 'View: Show Instar Sessions');
+      await page.getByText('No sessions yet').first().waitFor({ timeout: 60_000 });
+
+      await invoke('instar_spawn {"name":"chat-no","prompt":"Never sent from the chat"}');
+      const asked = await confirm(/Spawn chat-no\?/, 'Cancel');
+      assert.match(asked, /Never sent from the chat/, 'the question quotes the prompt');
+      await answered(/^instar_spawn failed: Canceled/);
+
+      await invoke('instar_spawn {"name":"chat-one","prompt":"Hello from the chat UI","model":"haiku"}');
+      await confirm(/Spawn chat-one\?/, 'Yes');
+      await answered(/^instar_spawn answered: Spawned chat-one: starting · claude haiku/);
+      await sessionRow(page, 'chat-one, Idle').waitFor({ timeout: 90_000 });
+      await page.locator('.tabs-container .tab').filter({ hasText: 'chat-one' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'chat-tools.png') });
+      assert.ok(api.userPrompts().includes('Hello from the chat UI'));
+      assert.ok(!api.userPrompts().some((prompt) => prompt.includes('Never sent from the chat')), 'the refused spawn reached no agent');
+      assert.equal(await sessionRow(page, 'chat-no').count(), 0, 'and no row');
+
+      await invoke('instar_kill {"name":"chat-one"}');
+      await confirm(/Kill chat-one\?/, 'Yes');
+      await answered(/^instar_kill answered: Killed chat-one\./);
+      await sessionRow(page, 'chat-one, Killed').waitFor({ timeout: 60_000 });
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'chat-failure.png') }).catch(() => undefined);
+      console.log('Chat UI test failed; screenshot in test-results/chat-failure.png');
       throw error;
     }
     await page.close();

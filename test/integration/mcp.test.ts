@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ import { generateToken } from '../../src/core/http/instarConfig';
 import { silentLogger } from '../../src/core/util/host';
 import { Harness, REPO, startHarness } from '../support/engineHarness';
 import { writeHookEvent, writeQuietAgent } from '../support/quietAgent';
+import { tmuxOn } from '../support/tmuxServer';
 import { waitForStatus } from '../support/wait';
 
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -145,6 +146,62 @@ describe('instar mcp: the team as MCP tools over stdio', () => {
     }
     assert.equal((await call('list', {})).isError, undefined, 'still serving');
     assert.equal(mcp.stderr(), '', 'nothing went wrong on its side');
+  });
+
+  it("serves the same tools in process, as VS Code's chat runs them (dist/mcp.js over the API's routes, no HTTP), with the API's checks and texts", async () => {
+    // As the extension loads it: the shipped bundle, by its path.
+    const { connectInProcess } = require(join(REPO, 'dist', 'mcp.js')) as typeof import('../../src/core/mcp/inProcess');
+    const inProcess = new ApiServer(h.engine, { port: 0, token: generateToken(), cwd: h.root, version: 'x', logger: silentLogger });
+    const tools = await connectInProcess((method, target, body, signal) => inProcess.dispatch(method, target, body, signal), 'x');
+    try {
+      const listed = await tools.list();
+      assert.deepEqual(listed.map((tool) => tool.name).sort(), [...TOOLS].sort());
+      // package.json declares the same tools to VS Code's chat, with the same input schemas.
+      const manifest = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { contributes: { languageModelTools: { name: string; modelDescription: string; inputSchema: unknown }[] } };
+      const declared = manifest.contributes.languageModelTools.map((tool) => [tool.name, tool.inputSchema]);
+      assert.deepEqual(declared, listed.map((tool) => { const { $schema: _, ...schema } = tool.inputSchema; return [`instar_${tool.name}`, schema]; }), 'package.json says what the server takes');
+      const options = { timeoutMs: 60_000 };
+      const spawned = await tools.call('spawn', { name: 'chat-one', prompt: 'From the chat; $(no shell)', label: 'chat' }, options);
+      assert.deepEqual([spawned.isError, (spawned.structured?.session as { name?: string }).name], [false, 'chat-one'], spawned.text);
+      assert.equal(h.engine.require('chat-one').prompt, 'From the chat; $(no shell)');
+      await turn('chat-one', 'Done from the chat.');
+      const waited = await tools.call('wait', { name: 'chat-one', until: ['idle'], timeoutSeconds: 30, result: true }, options);
+      assert.deepEqual([waited.isError, waited.text], [false, 'Done from the chat.']);
+      for (const [tool, args, expected] of [
+        ['status', { name: 'nobody' }, /No session named "nobody"|nobody/],
+        ['spawn', { name: 'chat-one', prompt: 'again' }, /already|exists/],
+        ['spawn', { name: 'big', prompt: 'x'.repeat(600 * 1024) }, /512000 bytes|500 KiB/],
+      ] as const) {
+        const refused = await tools.call(tool, args, options);
+        assert.equal(refused.isError, true, `${tool}: ${refused.text}`);
+        assert.match(refused.text, expected);
+      }
+      assert.deepEqual(await inProcess.dispatch('GET', '/events'), [400, { error: 'The event stream is served over HTTP only.' }]);
+      assert.deepEqual((await inProcess.dispatch('PUT', '/sessions/chat-one'))[0], 405);
+      assert.equal((await tools.call('kill', { name: 'chat-one' }, options)).text, 'Killed chat-one.');
+    } finally {
+      await tools.close();
+    }
+  });
+
+  it('is given to every session by --mcp-config, unless instar.agent.mcpServer is off', async () => {
+    const agent = await writeQuietAgent(join(tmpdir(), `instar-mcp-agent-${process.pid}`));
+    const withCli = await startHarness('mcpcfg', { agentCommand: agent, cli: { runtime: process.execPath, script: CLI } });
+    try {
+      const startCommand = async (name: string) => {
+        const record = await withCli.engine.spawn({ name, prompt: 'x', cwd: withCli.root });
+        return tmuxOn(withCli.socket, 'display-message', '-p', '-t', `=${record.tmuxSession}:`, '#{pane_start_command}');
+      };
+      const given = await startCommand('with-mcp');
+      const config = /--mcp-config '?([^' ]+)/.exec(given)?.[1];
+      assert.ok(config, `--mcp-config in ${given.slice(0, 400)}`);
+      assert.deepEqual(JSON.parse(await readFile(config, 'utf8')), { mcpServers: { instar: { type: 'stdio', command: join(withCli.stateDir, 'bin', 'instar'), args: ['mcp'] } } });
+      assert.doesNotMatch(given, /--strict-mcp-config/);
+      withCli.engine.configure({ mcpServer: false });
+      assert.doesNotMatch(await startCommand('without-mcp'), /--mcp-config/);
+    } finally {
+      await withCli.dispose();
+    }
   });
 
   it('started by hand with --workspace, finds the API through the workspace\'s .instar/config.json', async () => {

@@ -13,7 +13,8 @@ import { HOOK_EVENTS, hookEventsFor } from '../../src/core/agent/hookSettings';
 import { agentKindOf, CLI_DEFAULT_MODEL } from '../../src/core/agent/agentKinds';
 import { codexHookOverrides, codexMcpOverrides, codexSessionOverrides } from '../../src/core/agent/codexConfig';
 import { withOurMcpServer } from '../../src/core/agent/geminiHome';
-import { instarMcpServer } from '../../src/core/agent/instarMcpServer';
+import { instarMcpServer, MCP_TOOL_TIMEOUT_SECONDS } from '../../src/core/agent/instarMcpServer';
+import { MAX_WAIT_SECONDS } from '../../src/core/http/sessionWaits';
 import { launchArgv, MAX_ARG_PROMPT_BYTES, MAX_INLINE_PROMPT_BYTES, promptRoute } from '../../src/core/agent/launchSpec';
 import { ExecaRunner, ProcessRunner } from '../../src/core/util/commandRunner';
 import { silentLogger } from '../../src/core/util/host';
@@ -166,8 +167,9 @@ describe('Claude Code versions', () => {
 describe("Instar's MCP server for each agent kind", () => {
   const server = instarMcpServer('/state/bin');
 
-  it('is `instar mcp` from the folder of the instar command', () => {
+  it('is `instar mcp` from the folder of the instar command, its tools given the longest wait and a minute', () => {
     assert.deepEqual(server, { command: '/state/bin/instar', args: ['mcp'] });
+    assert.equal(MCP_TOOL_TIMEOUT_SECONDS, MAX_WAIT_SECONDS + 60);
   });
 
   it('reaches Codex as one -c inline table that names the variables it needs and gives its tools an hour and a minute', () => {

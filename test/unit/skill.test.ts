@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ApiClient } from '../../src/cli/apiClient';
-import { createInstarMcpServer } from '../../src/cli/mcp/instarMcp';
+import { createInstarMcpServer } from '../../src/core/mcp/instarMcp';
 import { installSkill, removeSkill, skillDir, skillState } from '../../src/core/agent/skillFiles';
 import { runCli } from '../../src/cli/instarCli';
 import { REPO } from '../support/engineHarness';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ApiClient } from '../apiClient';
-import { createInstarMcpServer } from './instarMcp';
+import { createInstarMcpServer } from '../../core/mcp/instarMcp';
 
 /** Serves until standard input closes; what goes wrong is said on stderr (stdout is the protocol's). */
 export async function serveMcp(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
@@ -29,3 +29,6 @@ function packageVersion(): string {
     return '0';
   }
 }
+
+// VS Code's chat tools load this bundle too, for the same server in the extension host.
+export { connectInProcess } from '../../core/mcp/inProcess';

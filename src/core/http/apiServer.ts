@@ -21,7 +21,7 @@ import { spawnBatch } from './batchSpawn';
 import { streamEvents } from './eventStream';
 import { parseWaitQuery, waitForLabel, waitForSession } from './sessionWaits';
 import { SpawnFolders, spawnRequestOf } from './spawnBody';
-import type { HandlerRequest, Route } from './route';
+import type { Handler, HandlerRequest, Route } from './route';
 import { usageRoutes } from './usageRoutes';
 import { worktreeRoutes } from './worktreeRoutes';
 
@@ -292,21 +292,48 @@ export class ApiServer {
     refuseForeignRequest(req);
     this.limit(req.socket.remoteAddress ?? 'unknown');
     const url = parseTarget(req.url ?? '/');
-    // The first route that matches and takes the method: POST /sessions/batch, and GET of a session named "batch".
-    const matching = this.routes.map((route) => ({ route, match: route.path.exec(url.pathname) })).filter(({ match }) => match !== null);
-    if (matching.length === 0) throw new HttpError(404, `No route ${req.method} ${shorten(url.pathname)}.`);
-    const found = matching.find(({ route }) => route.methods[req.method ?? 'GET'] !== undefined);
-    if (!found) {
-      const allowed = [...new Set(matching.flatMap(({ route }) => Object.keys(route.methods)))].join(', ');
-      throw new HttpError(405, `${req.method} is not allowed here; use ${allowed}.`, { Allow: allowed });
-    }
-    const { route, match } = found;
+    const { route, handler, params } = this.find(req.method ?? 'GET', url.pathname);
     if (route.auth) this.authorize(req.headers.authorization);
-    const params: Record<string, string> = match![1] === undefined ? {} : { name: decodePathPart(match![1]) };
     // Aborts when the client goes away: a wait then ends at once, and its listener with it.
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    return route.methods[req.method ?? 'GET']!({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES), signal: gone.signal, req, res });
+    return handler({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES), signal: gone.signal, req, res });
+  }
+
+  /** The first route that matches and takes the method: POST /sessions/batch, and GET of a session named "batch". */
+  private find(method: string, pathname: string): { route: Route; handler: Handler; params: Record<string, string> } {
+    const matching = this.routes.map((route) => ({ route, match: route.path.exec(pathname) })).filter(({ match }) => match !== null);
+    if (matching.length === 0) throw new HttpError(404, `No route ${method} ${shorten(pathname)}.`);
+    const found = matching.find(({ route }) => route.methods[method] !== undefined);
+    if (!found) {
+      const allowed = [...new Set(matching.flatMap(({ route }) => Object.keys(route.methods)))].join(', ');
+      throw new HttpError(405, `${method} is not allowed here; use ${allowed}.`, { Allow: allowed });
+    }
+    const { route, match } = found;
+    return { route, handler: route.methods[method]!, params: match![1] === undefined ? {} : { name: decodePathPart(match![1]) } };
+  }
+
+  /**
+   * A request made in this process (VS Code's chat tools), through the same routes, checks and
+   * error texts as over HTTP, without a connection: no token (the caller is this host), no
+   * rate limit; the body is the parsed JSON. The event stream is not for it. Resolves with the status and body, errors included, as a client gets them.
+   */
+  async dispatch(method: string, target: string, body?: unknown, signal: AbortSignal = new AbortController().signal): Promise<[number, unknown]> {
+    try {
+      const url = parseTarget(target);
+      if (url.pathname === '/events') throw new HttpError(400, 'The event stream is served over HTTP only.');
+      const { handler, params } = this.find(method, url.pathname);
+      const read = async () => {
+        if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new HttpError(400, 'The body must be a JSON object.');
+        return (body ?? {}) as Record<string, unknown>;
+      };
+      return (await handler({ params, query: url.query, body: read, signal, req: undefined as never, res: undefined as never }))!;
+    } catch (error) {
+      if (error instanceof HttpError) return [error.status, { error: error.message }];
+      if (error instanceof InstarError) return [STATUS_OF_CODE[error.code] ?? 500, { error: error.message }];
+      this.options.logger.error(`API ${method} ${target} (in process): ${(error as Error).message}`);
+      return [500, { error: `Internal error: ${(error as Error).message}` }];
+    }
   }
 
   private authorize(header: string | undefined): void {

@@ -54,8 +54,8 @@ export class AgentLauncher {
     const options = this.options();
     const claude = record.agentKind === 'claude';
     const cliDir = options.cli ? await this.files.cliDir(options.cli) : undefined;
-    // Every kind gets Instar's MCP server where there is an instar command to run it.
-    const mcpServer = cliDir ? instarMcpServer(cliDir) : undefined;
+    // Every kind gets Instar's MCP server where there is an instar command to run it, unless turned off.
+    const mcpServer = cliDir && options.mcpServer !== false ? instarMcpServer(cliDir) : undefined;
     const kindConfig =
       record.agentKind === 'codex' ? [...(await this.codexOverrides(launch)), ...(mcpServer ? codexMcpOverrides(mcpServer) : [])]
       : claude && mcpServer ? ['--mcp-config', await this.files.mcpConfigFile(mcpServer)]

@@ -34,6 +34,8 @@ export interface EngineOptions {
   agentEnv?: Record<string, string>;
   /** The `instar` command put on every agent's PATH: a JavaScript runtime (Node, or Electron run as Node) and the CLI's script. */
   cli?: { runtime: string; script: string };
+  /** Every session gets Instar's MCP server (`instar mcp` of `cli`), unless false. */
+  mcpServer?: boolean;
   /** Arguments every agent gets before the per-spawn ones. */
   agentArgs?: string[];
   defaultModel?: string;
@@ -70,7 +72,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
+  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'mcpServer' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
 >;
 
 export interface SpawnRequest {

@@ -20,6 +20,8 @@ export interface Settings {
   /** Codex's and Gemini CLI's programs and arguments ('' and [] where not set). */
   agentPrograms: Partial<Record<AgentKind, { command?: string; args?: string[] }>>;
   agentEnv: Record<string, string>;
+  /** Every session gets Instar's MCP server. */
+  mcpServer: boolean;
   defaultModel: string;
   permissionMode: PermissionMode;
   /** 0: sessions never end by themselves. */
@@ -75,6 +77,7 @@ export function readSettings(value: SettingValue): Settings {
       gemini: { command: text(value('agent.gemini.command'))?.trim() || undefined, args: strings(value('agent.gemini.extraArgs')) },
     },
     agentEnv: env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {},
+    mcpServer: flag(value('agent.mcpServer')) ?? true,
     defaultModel: text(value('defaultModel')) || 'sonnet',
     permissionMode: (text(value('permissionMode')) as PermissionMode) || 'bypassPermissions',
     endWhenIdleMinutes: within(0, 10_080, number(value('sessions.endWhenIdleMinutes')) ?? 5),
@@ -113,6 +116,7 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
     defaultAgent: settings.defaultAgent,
     agentPrograms: settings.agentPrograms,
     agentEnv: { ...settings.agentEnv, ...extraEnv },
+    mcpServer: settings.mcpServer,
     defaultModel: settings.defaultModel,
     defaultPermissionMode: settings.permissionMode,
     defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),

@@ -33,12 +33,12 @@ export class SessionTerminals implements vscode.Disposable {
     );
   }
 
-  /** Opens (or focuses) the session's editor terminal. */
-  show(record: SessionRecord): vscode.Terminal {
+  /** Opens (or focuses) the session's editor terminal; with `preserveFocus`, opens it and leaves the focus where it is. */
+  show(record: SessionRecord, preserveFocus = false): vscode.Terminal {
     const existing = this.open.get(record.name);
     if (existing && existing.terminal.exitStatus === undefined) {
       if (existing.id === record.id) {
-        existing.terminal.show(false);
+        existing.terminal.show(preserveFocus);
         return existing.terminal;
       }
       existing.terminal.dispose(); // an earlier session of that name, removed since
@@ -51,11 +51,11 @@ export class SessionTerminals implements vscode.Disposable {
     const terminal = vscode.window.createTerminal({
       name: record.name,
       pty,
-      location: vscode.TerminalLocation.Editor,
+      location: preserveFocus ? { viewColumn: vscode.ViewColumn.Active, preserveFocus: true } : vscode.TerminalLocation.Editor,
       iconPath: new vscode.ThemeIcon('hubot'),
     });
     this.open.set(record.name, { terminal, pty, id: record.id });
-    terminal.show(false);
+    terminal.show(preserveFocus);
     return terminal;
   }
 

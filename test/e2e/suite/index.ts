@@ -11,6 +11,7 @@ export function run(): Promise<void> {
   else {
     require('./extension.vscode');
     require('./answers.vscode');
+    require('./chat.vscode');
   }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));

@@ -21,6 +21,13 @@ describe('Instar Sessions in an untrusted workspace', () => {
     assert.deepEqual(await api.engine.listTmuxSessions(), []);
   });
 
+  it("runs nothing through the chat's tools: a spawn through them is refused", async () => {
+    const api = await instar();
+    // VS Code lists what package.json declares (its "when" is not applied to the list); none is registered here.
+    await assert.rejects(Promise.resolve(vscode.lm.invokeTool('instar_spawn', { input: { name: 'from-chat', prompt: 'x' }, toolInvocationToken: undefined })));
+    assert.equal(api.engine.list().length, 0);
+  });
+
   it('starts no background keeper, though the keeper is on and a job is enabled, and refuses to start one by hand', async () => {
     assert.equal(vscode.workspace.getConfiguration('instar').get('keeper.enabled'), true);
     const api = await instar();

@@ -9,7 +9,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
-import { ApiClient, ApiError } from '../apiClient';
+import { MAX_WAIT_SECONDS } from '../http/sessionWaits';
+import { ApiCaller, ApiError } from './apiCaller';
 
 /** The states a session can be in, and `ended` for any end (for wait's `until`). */
 const STATES = ['starting', 'running', 'idle', 'waiting', 'completed', 'error', 'killed', 'lost'] as const;
@@ -17,8 +18,6 @@ const AGENTS = ['claude', 'codex', 'gemini', 'other'] as const;
 const MODES = ['bypassPermissions', 'default', 'acceptEdits', 'plan'] as const;
 /** How often a wait says it still waits. */
 const PROGRESS_EVERY_MS = 5000;
-/** The API's longest wait. */
-const MAX_WAIT_SECONDS = 3600;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Json = Record<string, unknown>;
@@ -68,7 +67,7 @@ function refused(text: string): CallToolResult {
 const path = (session: string, rest = '') => `/sessions/${encodeURIComponent(session)}${rest}`;
 
 /** The MCP server over `api`; connect it to a transport to serve. */
-export function createInstarMcpServer(api: ApiClient, version: string): McpServer {
+export function createInstarMcpServer(api: ApiCaller, version: string): McpServer {
   const server = new McpServer(
     { name: 'instar', title: 'Instar Sessions', version },
     {
@@ -195,7 +194,7 @@ export function createInstarMcpServer(api: ApiClient, version: string): McpServe
         name: name.optional(),
         label: z.string().optional().describe('Every session of this label instead of one.'),
         until: z.array(z.enum([...STATES, 'ended'])).min(1).optional().describe('The states to wait for (idle, waiting, ended when absent).'),
-        timeoutSeconds: wholeNumber('timeoutSeconds: seconds', 0, MAX_WAIT_SECONDS).optional().describe('At most this long, 0 to 3600 (300).'),
+        timeoutSeconds: wholeNumber('timeoutSeconds: seconds', 0, MAX_WAIT_SECONDS).optional().describe(`At most this long, 0 to ${MAX_WAIT_SECONDS} (300).`),
         since: z.string().optional().describe("Count only a state entered at or after this time (send's sentAt)."),
         result: z.boolean().optional().describe('Then read its answer (one session only).'),
       }),
@@ -273,7 +272,7 @@ export function createInstarMcpServer(api: ApiClient, version: string): McpServe
  * While a wait runs: a progress notification every few seconds with how the session (or label)
  * stands, when the caller asked for progress. Returns what stops it.
  */
-function reportProgress(api: ApiClient, extra: Extra, name: string | undefined, label: string | undefined): () => void {
+function reportProgress(api: ApiCaller, extra: Extra, name: string | undefined, label: string | undefined): () => void {
   const token = extra._meta?.progressToken;
   if (token === undefined) return () => undefined;
   const started = Date.now();
