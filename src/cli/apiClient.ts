@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { CALLER_HEADER } from '../core/http/instarConfig';
 import { answerOf, ApiCaller, ApiError } from '../core/mcp/apiCaller';
 
 export { ApiError };
@@ -48,7 +49,8 @@ export class ApiClient implements ApiCaller {
       try {
         const response = await fetch(`${endpoint.url}${route}`, {
           method,
-          headers: { authorization: `Bearer ${endpoint.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          // A session's own command and MCP server say which session calls: its spawns are its children.
+          headers: { authorization: `Bearer ${endpoint.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.env.INSTAR_SESSION_NAME ? { [CALLER_HEADER]: this.env.INSTAR_SESSION_NAME } : {}) },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal,
         });

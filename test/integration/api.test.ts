@@ -11,7 +11,10 @@ import { silentLogger } from '../../src/core/util/host';
 import { ApiServer, MAX_BODY_BYTES } from '../../src/core/http/apiServer';
 import { MAX_PROMPT_BYTES } from '../../src/core/sessions/validation';
 import { agentApiEnvironment, generateToken, writeInstarConfig } from '../../src/core/http/instarConfig';
+import { ApiClient, ApiError } from '../../src/cli/apiClient';
+import { decodeRecordTag, showRecordTag } from '../../src/core/tmux/sessionTags';
 import { Harness, RECORDER_AGENT, REPO, startHarness } from '../support/engineHarness';
+import { tmuxOn } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
 
 const run = promisify(execFile);
@@ -273,6 +276,64 @@ describe('the curl examples of docs/api.md', () => {
       assert.match(outputs[1], /"name":"researcher"/);
       assert.match(outputs[5], /"session":"researcher"/);
       assert.equal(h.engine.get('researcher')?.status, 'killed');
+    } finally {
+      await api.stop();
+      await h.dispose();
+    }
+  });
+});
+
+describe('the limits on agents spawning agents: live sessions and the depth of a chain', () => {
+  it('refuses a spawn past either with a 429 that says which limit, its value and where to raise it; nothing running is touched', async () => {
+    const h = await startHarness('apilimits', { agentCommand: RECORDER_AGENT, maxLiveSessions: 4, maxSpawnDepth: 2 });
+    const token = generateToken();
+    const api = new ApiServer(h.engine, { port: 0, token, cwd: h.root, version: 'x', logger: silentLogger });
+    const base = `http://127.0.0.1:${await api.start()}`;
+    await mkdir(join(h.root, 'records'), { recursive: true });
+    process.env.RECORD_DIR = join(h.root, 'records');
+    /** A spawn as the instar command of session `caller` makes it (its ApiClient says who calls). */
+    const spawnAs = (caller: string | undefined, name: string) =>
+      new ApiClient({ INSTAR_SERVER_URL: base, INSTAR_AUTH_TOKEN: token, ...(caller ? { INSTAR_SESSION_NAME: caller } : {}) }, h.root).call<any>('POST', '/sessions/spawn', { name, prompt: `I am ${name}` }).then(
+        (json) => ({ status: 201, json }),
+        (error: ApiError) => ({ status: error.status, json: error.body }),
+      );
+    try {
+      assert.equal((await spawnAs(undefined, 'lead')).status, 201);
+      const child = await spawnAs('lead', 'child');
+      assert.equal(child.status, 201, JSON.stringify(child.json));
+      assert.deepEqual([h.engine.get('child')?.parent, h.engine.get('child')?.depth, h.engine.get('lead')?.depth], ['lead', 1, undefined]);
+      assert.equal((await spawnAs('child', 'grandchild')).status, 201);
+      assert.equal(h.engine.get('grandchild')?.depth, 2);
+      const tooDeep = await spawnAs('grandchild', 'great');
+      assert.equal(tooDeep.status, 429);
+      assert.equal(
+        tooDeep.json.error,
+        'Not spawned: great would be 3 deep in a chain of agents spawning agents (lead → child → grandchild → great), deeper than instar.sessions.maxSpawnDepth allows (2). Raise instar.sessions.maxSpawnDepth to go deeper.',
+      );
+      assert.equal(h.engine.get('great'), undefined);
+
+      // A batch asking for three where one fits: one spawned, two refused with the limit's words.
+      const response = await fetch(`${base}/sessions/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-instar-session': 'lead' },
+        body: JSON.stringify({ label: 'many', sessions: [1, 2, 3].map((n) => ({ name: `many-${n}`, prompt: 'x' })) }),
+      });
+      const batch = { status: response.status, json: (await response.json()) as any };
+      assert.equal(batch.status, 207, JSON.stringify(batch.json));
+      assert.ok(batch.json.sessions.filter((entry: any) => entry.session).every((entry: any) => h.engine.get(entry.name)?.parent === 'lead'), 'the batch is the caller\'s too');
+      assert.equal(batch.json.spawned, 1);
+      const refusals = batch.json.sessions.filter((entry: any) => entry.error).map((entry: any) => entry.error);
+      assert.deepEqual(refusals, Array(2).fill('Not spawned: 4 sessions of this workspace are live, the most instar.sessions.maxLive allows (4). Wait for one to end or kill one, or raise instar.sessions.maxLive.'));
+      const overLive = await spawnAs(undefined, 'one-more');
+      assert.equal(overLive.status, 429);
+      assert.match(overLive.json.error, /^Not spawned: 4 sessions of this workspace are live/);
+      // Nothing already running was touched.
+      assert.deepEqual(h.engine.list().filter((record) => record.endedAt === undefined).map((record) => record.name).sort(), ['child', 'grandchild', 'lead', h.engine.list().find((record) => record.batch === 'many')!.name].sort());
+      // One ended: room again; and the lineage is in the tags, for every engine.
+      await h.engine.kill('grandchild');
+      assert.equal((await spawnAs(undefined, 'one-more')).status, 201);
+      const tag = decodeRecordTag(tmuxOn(h.socket, ...showRecordTag(h.engine.require('child').tmuxSession)));
+      assert.deepEqual([tag?.parent, tag?.depth], ['lead', 1]);
     } finally {
       await api.stop();
       await h.dispose();

@@ -74,3 +74,54 @@ for (const { label, binary } of claudesUnderTest()) {
     });
   });
 }
+
+/** A runaway, as a loop in a session's Bash call: helpers until the cap; a helper that goes one deeper than allowed. */
+const LOOP_COMMAND = 'for i in 1 2 3 4; do instar spawn loop-$i "Say hello" --model haiku; done; echo LOOP-DONE';
+const DEEPER_COMMAND = "instar spawn too-deep 'Never runs'";
+
+const loopHandler: Handler = (request) => {
+  if (request.hasToolResult) return { kind: 'text', text: `Tool said: ${request.toolResultText.slice(0, 1500)}` };
+  const newest = request.lastUserText.trim().split('\n').pop() ?? '';
+  if (newest.includes('SPAWN-IN-A-LOOP')) return { kind: 'tool', name: 'Bash', input: { command: LOOP_COMMAND, description: 'Spawn helpers in a loop', timeout: 120000 } };
+  if (newest.includes('GO-DEEPER')) return { kind: 'tool', name: 'Bash', input: { command: DEEPER_COMMAND, description: 'Spawn a helper of my own' } };
+  return scriptedReply(request);
+};
+
+const newest = claudesUnderTest().at(-1)!;
+describe(`a runaway of agents spawning agents is stopped at the limits (${newest.label})`, () => {
+  let rig: ClaudeRig;
+  let server: ApiServer;
+  const token = generateToken();
+
+  before(async () => {
+    rig = await startClaudeRig('loop-claude', newest.binary, 500);
+    rig.api.setHandler(loopHandler);
+    server = new ApiServer(rig.h.engine, { port: 0, token, cwd: rig.cwd, version: 'x', logger: silentLogger });
+    const port = await server.start();
+    rig.h.engine.configure({ agentEnv: { ...rig.home.env, ...agentApiEnvironment({ port, token }, rig.cwd) }, maxLiveSessions: 3, maxSpawnDepth: 1 });
+  });
+  after(async () => {
+    await server.stop();
+    await rig.dispose();
+  });
+
+  it("a session whose Bash call spawns helpers in a loop gets the cap's words past it; a helper's own helper is refused for the depth; nothing running is touched", async () => {
+    await rig.h.engine.spawn({ name: 'looper', prompt: 'SPAWN-IN-A-LOOP now', cwd: rig.cwd });
+    const looper = await waitForStatus(rig.h.engine, 'looper', (record) => record.status === 'idle' && record.turns === 1, 180_000);
+    const said = looper.record.lastAnswer ?? '';
+    assert.ok(said.includes('Spawned loop-1') && said.includes('Spawned loop-2') && said.includes('LOOP-DONE'), said);
+    assert.equal(said.split('Not spawned: 3 sessions of this workspace are live, the most instar.sessions.maxLive allows (3). Wait for one to end or kill one, or raise instar.sessions.maxLive.').length - 1, 2, `loop-3 and loop-4 refused with the cap's words: ${said}`);
+    assert.deepEqual(['loop-3', 'loop-4'].map((name) => rig.h.engine.get(name)), [undefined, undefined]);
+    for (const name of ['loop-1', 'loop-2']) {
+      const helper = await waitForStatus(rig.h.engine, name, 'idle', 120_000);
+      assert.deepEqual([helper.record.parent, helper.record.depth], ['looper', 1]);
+    }
+    // Room for one more, but not that deep: loop-1's own helper would be 2 deep of at most 1.
+    await rig.h.engine.kill('loop-2');
+    await rig.h.engine.sendInput('loop-1', 'GO-DEEPER please');
+    const helper = await waitForStatus(rig.h.engine, 'loop-1', (record) => record.status === 'idle' && record.turns === 2, 120_000);
+    assert.match(helper.record.lastAnswer ?? '', /Not spawned: too-deep would be 2 deep in a chain of agents spawning agents \(looper → loop-1 → too-deep\), deeper than instar\.sessions\.maxSpawnDepth allows \(1\)\. Raise instar\.sessions\.maxSpawnDepth to go deeper\./);
+    assert.equal(rig.h.engine.get('too-deep'), undefined);
+    assert.deepEqual(['looper', 'loop-1'].map((name) => rig.h.engine.get(name)?.status), ['idle', 'idle'], 'nothing running was touched');
+  });
+});

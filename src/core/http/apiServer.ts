@@ -12,7 +12,8 @@ import { InstarError } from '../util/errors';
 import type { Logger } from '../util/host';
 import type { SessionEngine, SessionResult } from '../sessions/sessionEngine';
 import { MAX_INPUT_BYTES } from '../sessions/sessionInput';
-import { MAX_PROMPT_BYTES } from '../sessions/validation';
+import { describeNameProblem, MAX_PROMPT_BYTES } from '../sessions/validation';
+import { CALLER_HEADER } from './instarConfig';
 import { bearerToken, MISSING_TOKEN, refuseForeignRequest, tokenDigest, WRONG_TOKEN } from './apiGuards';
 import { decodePathPart, describeValue, HttpError, parseTarget, readJsonBody, send, shorten, STATUS_OF_CODE } from './httpRequest';
 import { countByStatus, isEnded, SESSION_STATUSES } from '../model/sessionRecord';
@@ -87,8 +88,8 @@ export class ApiServer {
     this.routes = [
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
       { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
-      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body }) => [201, toApiSession(await this.engine.spawn(spawnRequestOf(await body(), this.place())))] } },
-      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body }) => spawnBatch(this.engine, await body(), this.place()) } },
+      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body, req }) => [201, toApiSession(await this.engine.spawn({ ...spawnRequestOf(await body(), this.place()), parent: callerOf(req) }))] } },
+      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body, req }) => spawnBatch(this.engine, await body(), this.place(), callerOf(req)) } },
       { path: /^\/events$/, auth: true, methods: { GET: async (request) => this.events(request) } },
       {
         path: /^\/labels\/([^/]+)\/wait$/,
@@ -355,6 +356,12 @@ export class ApiServer {
     }
     bucket.tokens -= 1;
   }
+}
+
+/** The session whose agent calls, as its `instar` command or MCP server says (a request made in process has none). */
+function callerOf(req: IncomingMessage | undefined): string | undefined {
+  const value = req?.headers[CALLER_HEADER];
+  return typeof value === 'string' && describeNameProblem(value) === undefined ? value : undefined;
 }
 
 /** A result with its times as ISO dates, as the API gives times. */

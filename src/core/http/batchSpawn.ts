@@ -14,7 +14,7 @@ import { SpawnFolders, spawnRequestOf } from './spawnBody';
 /** Sessions one batch may spawn, at most. */
 export const MAX_BATCH = 50;
 
-export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, body: Record<string, unknown>, place: SpawnFolders): Promise<[number, unknown]> {
+export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, body: Record<string, unknown>, place: SpawnFolders, parent?: string): Promise<[number, unknown]> {
   const { sessions } = body;
   if (!Array.isArray(sessions) || sessions.length === 0 || sessions.length > MAX_BATCH) {
     throw new HttpError(400, `The body needs "sessions", a list of 1 to ${MAX_BATCH} sessions ({name, prompt, agent?, model?, jobSlug?, endWhenIdleSeconds?}); got ${describeValue(sessions)}.`);
@@ -46,7 +46,7 @@ export async function spawnBatch(engine: Pick<SessionEngine, 'get' | 'spawn'>, b
     seen.add(request.name);
   });
   if (problems.length > 0) throw new HttpError(400, `Nothing was spawned. ${problems.slice(0, 20).join(' ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`);
-  const outcomes = await Promise.allSettled(requests.map((request) => engine.spawn(request!)));
+  const outcomes = await Promise.allSettled(requests.map((request) => engine.spawn({ ...request!, parent })));
   const answers = outcomes.map((outcome, index) =>
     outcome.status === 'fulfilled'
       ? { name: requests[index]!.name, session: toApiSession(outcome.value) }

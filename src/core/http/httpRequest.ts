@@ -121,6 +121,7 @@ export const STATUS_OF_CODE: Record<InstarErrorCode, number> = {
   'answer-failed': 409,
   'cannot-resume': 409,
   'over-budget': 409,
+  'limit-reached': 429,
   'git-missing': 503,
   'git-timeout': 503,
   'git-failed': 500,

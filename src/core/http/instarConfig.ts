@@ -83,6 +83,9 @@ async function excludeFromGit(workspace: string): Promise<void> {
   await fs.writeFile(exclude, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}.instar/\n`);
 }
 
+/** The header by which the `instar` command and MCP server of a session say which session calls (its INSTAR_SESSION_NAME). */
+export const CALLER_HEADER = 'x-instar-session';
+
 /** The variables every spawned session gets, so agents can reach the API. */
 export function agentApiEnvironment(config: InstarConfig, workspace: string): Record<string, string> {
   // The file too: the instar command reads the token and port there first, so a rotated token or

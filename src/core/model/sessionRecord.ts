@@ -48,6 +48,10 @@ export interface SessionRecord {
   readonly jobSlug?: string;
   /** Sessions spawned together share this (their notifications come as one). */
   readonly batch?: string;
+  /** The session whose agent spawned this one (through the API), if one did. */
+  readonly parent?: string;
+  /** How deep in a chain of agents spawning agents: 1 for a child of a person's or a job's session. */
+  readonly depth?: number;
   /** Where the agent runs: the folder spawned in, or the matching folder of its worktree. */
   cwd: string;
   readonly permissionMode: PermissionMode;

@@ -34,6 +34,9 @@ export interface EngineOptions {
   agentEnv?: Record<string, string>;
   /** The `instar` command put on every agent's PATH: a JavaScript runtime (Node, or Electron run as Node) and the CLI's script. */
   cli?: { runtime: string; script: string };
+  /** Live sessions of the workspace at most, and how deep agents may spawn agents (see spawnLimits.ts; undefined or 0: no limit). */
+  maxLiveSessions?: number;
+  maxSpawnDepth?: number;
   /** Every session gets Instar's MCP server (`instar mcp` of `cli`), unless false. */
   mcpServer?: boolean;
   /** Arguments every agent gets before the per-spawn ones. */
@@ -72,7 +75,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'mcpServer' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
+  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'mcpServer' | 'maxLiveSessions' | 'maxSpawnDepth' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
 >;
 
 export interface SpawnRequest {
@@ -85,6 +88,8 @@ export interface SpawnRequest {
   jobSlug?: string;
   /** Shared by sessions spawned together (lower-case letters, digits and "-"). */
   batch?: string;
+  /** The session whose agent asks for this one (the API's caller), for the chain's depth. */
+  parent?: string;
   permissionMode?: PermissionMode;
   extraArgs?: string[];
   env?: Record<string, string>;

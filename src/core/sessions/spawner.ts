@@ -15,6 +15,7 @@ import type { SetupCommandError } from '../git/worktreeSetup';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { validateBudget } from '../usage/budgets';
+import { checkSpawnLimits, Lineage } from './spawnLimits';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
@@ -81,6 +82,8 @@ export class Spawner {
       throw missingAgent(agentKind, agentCommand, error);
     });
     const version = agentKind === 'other' ? undefined : await this.versions.of(agentPath);
+    // Checked with no wait between it and the record's addition: spawns at once cannot all pass a limit.
+    const lineage = this.checkLimits(name, request.parent, options);
 
     const id = randomUUID();
     const now = this.settings.clock.now();
@@ -99,6 +102,7 @@ export class Spawner {
       promptBytes,
       jobSlug,
       batch,
+      ...lineage,
       cwd,
       permissionMode,
       agentKind,
@@ -166,6 +170,23 @@ export class Spawner {
    * having been made (a worktree made before a later step failed goes too); a failing set-up
    * command ends the session as an error with its output, the worktree kept to look into.
    */
+  /** The limit a spawn was last refused for: the log says it once until a spawn gets through. */
+  private refusedFor: string | undefined;
+
+  /** The new session's lineage, or the refusal of a spawn past a limit (logged once while it holds). */
+  private checkLimits(name: string, parent: string | undefined, options: EngineOptions): Lineage {
+    try {
+      const lineage = checkSpawnLimits(this.store.all(), name, parent, { maxLive: options.maxLiveSessions, maxDepth: options.maxSpawnDepth });
+      this.refusedFor = undefined;
+      return lineage;
+    } catch (error) {
+      const limit = (error as Error).message.includes('maxLive') ? 'live' : 'depth';
+      if (this.refusedFor !== limit) this.settings.logger.warn((error as Error).message);
+      this.refusedFor = limit;
+      throw error;
+    }
+  }
+
   private async prepareWorktree(record: SessionRecord, request: { branch?: string; base?: string }): Promise<SessionRecord> {
     const { name, id } = record;
     try {

@@ -6,6 +6,7 @@
 import type { PermissionMode } from '../model/permissionMode';
 import { AGENT_KINDS, AgentKind } from '../model/sessionRecord';
 import type { EngineSettings } from '../sessions/engineOptions';
+import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_MAX_SPAWN_DEPTH } from '../sessions/spawnLimits';
 import { PriceOverrides, PriceTable } from '../usage/priceTable';
 
 export type NotificationLevel = 'all' | 'waiting' | 'off';
@@ -27,6 +28,9 @@ export interface Settings {
   /** 0: sessions never end by themselves. */
   endWhenIdleMinutes: number;
   resumeLost: ResumeLost;
+  /** 0: no limit. */
+  maxLiveSessions: number;
+  maxSpawnDepth: number;
   socket: string;
   tmuxPath: string;
   notifications: NotificationLevel;
@@ -82,6 +86,8 @@ export function readSettings(value: SettingValue): Settings {
     permissionMode: (text(value('permissionMode')) as PermissionMode) || 'bypassPermissions',
     endWhenIdleMinutes: within(0, 10_080, number(value('sessions.endWhenIdleMinutes')) ?? 5),
     resumeLost: (text(value('sessions.resumeLost')) as ResumeLost) || 'ask',
+    maxLiveSessions: within(0, 10_000, Math.floor(number(value('sessions.maxLive')) ?? DEFAULT_MAX_LIVE_SESSIONS)),
+    maxSpawnDepth: within(0, 100, Math.floor(number(value('sessions.maxSpawnDepth')) ?? DEFAULT_MAX_SPAWN_DEPTH)),
     socket: text(value('tmux.socket')) ?? 'instar',
     tmuxPath: text(value('tmux.path'))?.trim() || 'tmux',
     notifications: (text(value('notifications')) as NotificationLevel) || 'all',
@@ -117,6 +123,8 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
     agentPrograms: settings.agentPrograms,
     agentEnv: { ...settings.agentEnv, ...extraEnv },
     mcpServer: settings.mcpServer,
+    maxLiveSessions: settings.maxLiveSessions,
+    maxSpawnDepth: settings.maxSpawnDepth,
     defaultModel: settings.defaultModel,
     defaultPermissionMode: settings.permissionMode,
     defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),

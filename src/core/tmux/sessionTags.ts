@@ -29,6 +29,8 @@ export interface TaggedRecord {
   promptBytes: number;
   jobSlug?: string;
   batch?: string;
+  parent?: string;
+  depth?: number;
   permissionMode: string;
   agentKind: string;
   agentCommand: string;

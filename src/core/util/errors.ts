@@ -22,6 +22,8 @@ export type InstarErrorCode =
   | 'cannot-resume'
   /** A budget is spent: the session (or any, for the day's) cannot start or go on. */
   | 'over-budget'
+  /** A spawn past the workspace's live sessions or its chain depth (agents spawning agents). */
+  | 'limit-reached'
   /** The git program cannot be started. */
   | 'git-missing'
   | 'git-timeout'
