@@ -65,7 +65,7 @@ export async function measureKeeper(repo: string, sizes: KeeperSizes, log: (line
   await mkdir(join(workspace, '.vscode'), { recursive: true });
   await mkdir(join(workspace, '.instar'), { recursive: true });
   const agent = await writeQuietAgent(join(root, 'bin'));
-  await writeFile(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': agent, 'instar.api.port': 0 }));
+  await writeFile(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': agent, 'instar.api.port': 0, 'instar.sessions.maxLive': 0 }));
   const { stateDir } = await findWorkspace(workspace, join(stateHome, 'instar-sessions'));
   const windowPort = await freePort();
   const keepers: ChildProcess[] = [];

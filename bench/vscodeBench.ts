@@ -139,6 +139,8 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
           // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
           'instar.keeper.enabled': false,
           'instar.api.port': 0,
+          // The scale rows keep 100 sessions live: no cap on them.
+          'instar.sessions.maxLive': 0,
           ...WORKBENCH_SETTINGS,
           // Not VS Code's port finder: in a remote host it otherwise runs ps and reads every
           // process's /proc entries every 2 s or more (about 5 % of a core here, idle or not).

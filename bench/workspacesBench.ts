@@ -52,7 +52,7 @@ export async function measureWorkspaces(repo: string, sizes: WorkspacesSizes, lo
     const folder = async (name: string, socket: string) => {
       const dir = join(root, name);
       await mkdir(join(dir, '.vscode'), { recursive: true });
-      await writeFile(join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': agent, 'instar.api.enabled': false }));
+      await writeFile(join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'instar.tmux.socket': socket, 'instar.agent.command': agent, 'instar.api.enabled': false, 'instar.sessions.maxLive': 0 }));
       return dir;
     };
     const open = async (dir: string, socket: string) => {

@@ -280,13 +280,17 @@ export class ApiServer {
       const answer = await this.route(req, res);
       if (answer) send(res, answer[0], answer[1]);
     } catch (error) {
-      if (error instanceof HttpError) send(res, error.status, { error: error.message }, error.headers);
-      else if (error instanceof InstarError) send(res, STATUS_OF_CODE[error.code] ?? 500, { error: error.message });
-      else {
-        this.options.logger.error(`API ${req.method} ${req.url}: ${(error as Error).message}`);
-        send(res, 500, { error: 'Internal error; see the Instar Sessions log.' });
-      }
+      const [status, body] = this.failure(error, `${req.method} ${req.url}`);
+      send(res, status, body, error instanceof HttpError ? error.headers : undefined);
     }
+  }
+
+  /** What a failed request answers: a refusal's status and words, or a 500 that is logged. */
+  private failure(error: unknown, request: string): [number, { error: string }] {
+    if (error instanceof HttpError) return [error.status, { error: error.message }];
+    if (error instanceof InstarError) return [STATUS_OF_CODE[error.code] ?? 500, { error: error.message }];
+    this.options.logger.error(`API ${request}: ${(error as Error).message}`);
+    return [500, { error: 'Internal error; see the Instar Sessions log.' }];
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown] | undefined> {
@@ -317,7 +321,8 @@ export class ApiServer {
   /**
    * A request made in this process (VS Code's chat tools), through the same routes, checks and
    * error texts as over HTTP, without a connection: no token (the caller is this host), no
-   * rate limit; the body is the parsed JSON. The event stream is not for it. Resolves with the status and body, errors included, as a client gets them.
+   * rate limit; the body is the parsed JSON. The event stream is not for it. Resolves with the
+   * status and body, errors included, as a client gets them.
    */
   async dispatch(method: string, target: string, body?: unknown, signal: AbortSignal = new AbortController().signal): Promise<[number, unknown]> {
     try {
@@ -330,10 +335,7 @@ export class ApiServer {
       };
       return (await handler({ params, query: url.query, body: read, signal, req: undefined as never, res: undefined as never }))!;
     } catch (error) {
-      if (error instanceof HttpError) return [error.status, { error: error.message }];
-      if (error instanceof InstarError) return [STATUS_OF_CODE[error.code] ?? 500, { error: error.message }];
-      this.options.logger.error(`API ${method} ${target} (in process): ${(error as Error).message}`);
-      return [500, { error: `Internal error: ${(error as Error).message}` }];
+      return this.failure(error, `${method} ${target} (in process)`);
     }
   }
 

@@ -1,9 +1,9 @@
 /**
- * `instar mcp`: the team as MCP tools, for any agent that speaks MCP (Claude Code, Codex, Gemini
- * CLI, VS Code's chat). Built on the official SDK; every tool is one or two calls of the
- * workspace's HTTP API (whichever host leads), so its validation, its error texts and its limits
- * (body size, live sessions, budgets) are the API's own. A tool that fails answers a tool error
- * with the reason, never ends the server.
+ * The team as MCP tools, for any agent that speaks MCP (Claude Code, Codex, Gemini CLI) and VS
+ * Code's chat. Built on the official SDK; every tool is one or two calls of the workspace's API
+ * (over HTTP to whichever host leads for `instar mcp`, in process for the chat), so its
+ * validation, its error texts and its limits (body size, live sessions, spawn depth, budgets) are
+ * the API's own. A tool that fails answers a tool error with the reason, never ends the server.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
