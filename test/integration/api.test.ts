@@ -192,6 +192,34 @@ describe('HTTP API', () => {
     for (const name of names) assert.ok(h.engine.get(name), `${name} in the registry`);
   });
 
+  it('refuses on every route a query parameter or body field it does not take, naming the ones it does; nothing is done', async () => {
+    const target = h.engine.list().find((record) => record.endedAt === undefined)!;
+    // Names, runs and whether each is live: what a request done would change (starting turns running by itself).
+    const state = () => JSON.stringify(h.engine.list().map((record) => [record.name, record.runs, record.endedAt === undefined, record.budgetUsd]));
+    const before = state();
+    let checked = 0;
+    for (const { path, method, takes } of api.routeTable) {
+      const concrete = path.source.replace(/^\^/, '').replace(/\$$/, '').replace('([^/]+)', target.name).replace(/\\\//g, '/');
+      const expected = (what: string, taken: readonly string[] | undefined) =>
+        `Unknown ${what} "colour" for ${method} ${concrete}: it takes ${taken?.length ? taken.join(', ') : `no ${what}s`}.`;
+      const byQuery = await call(method, `${concrete}?colour=red`, method === 'POST' ? { body: {} } : {});
+      assert.deepEqual([byQuery.status, byQuery.json.error], [400, expected('query parameter', takes.query)], `${method} ${concrete}?colour=red`);
+      if (method === 'POST') {
+        const byBody = await call(method, concrete, { body: { colour: 'red' } });
+        assert.deepEqual([byBody.status, byBody.json.error], [400, expected('field', takes.body)], `${method} ${concrete} {colour}`);
+      }
+      checked += 1;
+    }
+    assert.ok(checked >= 20, `${checked} routes and methods`);
+    // What was tried as a user would: a follow-up sent as "prompt" to resume, refused rather than dropped.
+    const resume = await call('POST', `/sessions/${target.name}/resume`, { body: { prompt: 'Carry on' } });
+    assert.deepEqual([resume.status, resume.json.error], [400, `Unknown field "prompt" for POST /sessions/${target.name}/resume: it takes text.`]);
+    const batch = await call('POST', '/sessions/batch', { body: { sessions: [{ name: 'b-one', prompt: 'x', colour: 'red' }] } });
+    assert.equal(batch.status, 400);
+    assert.match(batch.json.error, /^Nothing was spawned\. sessions\[0\]: Unknown field "colour": a session takes name, prompt, agent/);
+    assert.equal(state(), before, 'nothing was done');
+  });
+
   it('rotates the token', async () => {
     const next = generateToken();
     api.setToken(next);

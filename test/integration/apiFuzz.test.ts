@@ -282,8 +282,9 @@ class Generator {
     if (this.chance(0.2)) {
       const extra = this.pick(['extra', 'Name', 'permissionMode', 'cwd', '__proto__']);
       fields[extra] = this.pick([1, 'x', { a: 1 }]);
-      // The others are not read; a "cwd" and a "permissionMode" are, and none of these is an absolute path of the workspace or a mode.
-      if (extra === 'cwd' || extra === 'permissionMode') valid = false;
+      // A field a spawn does not take is refused; a "cwd" and a "permissionMode" are taken, and none of
+      // these is an absolute path of the workspace or a mode. An own "__proto__" never reaches the JSON.
+      if (extra !== '__proto__') valid = false;
     }
     // A spawn that would succeed starts a real agent: few of them.
     if (valid && this.spawned >= 12) {

@@ -20,9 +20,9 @@ import { countByStatus, isEnded, SESSION_STATUSES } from '../model/sessionRecord
 import { ApiSession, toApiSession, withDialog } from './apiSession';
 import { spawnBatch } from './batchSpawn';
 import { streamEvents } from './eventStream';
-import { parseWaitQuery, waitForLabel, waitForSession } from './sessionWaits';
-import { SpawnFolders, spawnRequestOf } from './spawnBody';
-import type { Handler, HandlerRequest, Route } from './route';
+import { parseWaitQuery, WAIT_QUERY, waitForLabel, waitForSession } from './sessionWaits';
+import { BATCH_FIELDS, SPAWN_FIELDS, SpawnFolders, spawnRequestOf } from './spawnBody';
+import { Handler, HandlerRequest, refuseUnknown, Route, Takes } from './route';
 import { usageRoutes } from './usageRoutes';
 import { worktreeRoutes } from './worktreeRoutes';
 
@@ -87,13 +87,14 @@ export class ApiServer {
     this.token = tokenDigest(options.token);
     this.routes = [
       { path: /^\/health$/, auth: false, methods: { GET: async () => [200, this.health()] } },
-      { path: /^\/sessions$/, auth: true, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
-      { path: /^\/sessions\/spawn$/, auth: true, methods: { POST: async ({ body, req }) => [201, toApiSession(await this.engine.spawn({ ...spawnRequestOf(await body(), this.place()), parent: callerOf(req) }))] } },
-      { path: /^\/sessions\/batch$/, auth: true, methods: { POST: async ({ body, req }) => spawnBatch(this.engine, await body(), this.place(), callerOf(req)) } },
-      { path: /^\/events$/, auth: true, methods: { GET: async (request) => this.events(request) } },
+      { path: /^\/sessions$/, auth: true, takes: { GET: { query: ['status', 'label'] } }, methods: { GET: async ({ query }) => [200, this.list(query.get('status'), query.get('label'))] } },
+      { path: /^\/sessions\/spawn$/, auth: true, takes: { POST: { body: SPAWN_FIELDS } }, methods: { POST: async ({ body, req }) => [201, toApiSession(await this.engine.spawn({ ...spawnRequestOf(await body(), this.place()), parent: callerOf(req) }))] } },
+      { path: /^\/sessions\/batch$/, auth: true, takes: { POST: { body: BATCH_FIELDS } }, methods: { POST: async ({ body, req }) => spawnBatch(this.engine, await body(), this.place(), callerOf(req)) } },
+      { path: /^\/events$/, auth: true, takes: { GET: { query: ['name', 'label'] } }, methods: { GET: async (request) => this.events(request) } },
       {
         path: /^\/labels\/([^/]+)\/wait$/,
         auth: true,
+        takes: { GET: { query: WAIT_QUERY } },
         methods: { GET: async ({ params, query, signal }) => waitForLabel(this.engine, params.name, parseWaitQuery(query), signal) },
       },
       {
@@ -104,6 +105,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/wait$/,
         auth: true,
+        takes: { GET: { query: WAIT_QUERY } },
         methods: { GET: async ({ params, query, signal }) => waitForSession(this.engine, params.name, parseWaitQuery(query), signal) },
       },
       { path: /^\/sessions\/tmux$/, auth: true, methods: { GET: async () => [200, { sessions: await this.engine.listTmuxSessions() }] } },
@@ -111,11 +113,13 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/output$/,
         auth: true,
+        takes: { GET: { query: ['lines'] } },
         methods: { GET: async ({ params, query }) => [200, { session: params.name, output: await this.engine.output(params.name, { lines: query.get('lines') ?? undefined }) }] },
       },
       {
         path: /^\/sessions\/([^/]+)\/input$/,
         auth: true,
+        takes: { POST: { body: ['text', 'resume'] } },
         methods: {
           POST: async ({ params, body }) => {
             const { text, resume } = await body();
@@ -137,6 +141,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/resume$/,
         auth: true,
+        takes: { POST: { body: ['text'] } },
         methods: {
           POST: async ({ params, body }) => {
             const { text } = await body();
@@ -153,6 +158,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/answer$/,
         auth: true,
+        takes: { POST: { body: ['option'] } },
         methods: {
           POST: async ({ params, body }) => {
             const { option } = await body();
@@ -164,6 +170,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)\/keys$/,
         auth: true,
+        takes: { POST: { body: ['keys'] } },
         methods: {
           POST: async ({ params, body }) => {
             const { keys } = await body();
@@ -178,6 +185,7 @@ export class ApiServer {
       {
         path: /^\/sessions\/([^/]+)$/,
         auth: true,
+        takes: { DELETE: { query: ['worktree', 'force'] } },
         methods: {
           GET: async ({ params }) => [200, await withDialog(this.engine, this.engine.require(params.name))],
           DELETE: async ({ params, query }) => {
@@ -194,6 +202,11 @@ export class ApiServer {
       ...usageRoutes(this.engine),
       ...worktreeRoutes(this.engine),
     ];
+  }
+
+  /** Every route and method with what it takes (for the table-driven test of refusals). */
+  get routeTable(): { path: RegExp; method: string; takes: Takes }[] {
+    return this.routes.flatMap((route) => Object.keys(route.methods).map((method) => ({ path: route.path, method, takes: route.takes?.[method] ?? {} })));
   }
 
   /** Listens on 127.0.0.1; resolves with the port, or rejects with a readable error. */
@@ -297,12 +310,21 @@ export class ApiServer {
     refuseForeignRequest(req);
     this.limit(req.socket.remoteAddress ?? 'unknown');
     const url = parseTarget(req.url ?? '/');
-    const { route, handler, params } = this.find(req.method ?? 'GET', url.pathname);
+    const method = req.method ?? 'GET';
+    const { route, handler, params } = this.find(method, url.pathname);
     if (route.auth) this.authorize(req.headers.authorization);
+    const takes = route.takes?.[method] ?? {};
+    const request = `${method} ${shorten(url.pathname)}`;
+    refuseUnknown('query parameter', url.query.keys(), takes.query, request);
     // Aborts when the client goes away: a wait then ends at once, and its listener with it.
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    return handler({ params, query: url.query, body: () => readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES), signal: gone.signal, req, res });
+    const body = async () => {
+      const parsed = await readJsonBody(req, this.options.maxBodyBytes ?? MAX_BODY_BYTES);
+      refuseUnknown('field', Object.keys(parsed), takes.body, request);
+      return parsed;
+    };
+    return handler({ params, query: url.query, body, signal: gone.signal, req, res });
   }
 
   /** The first route that matches and takes the method: POST /sessions/batch, and GET of a session named "batch". */
@@ -328,9 +350,13 @@ export class ApiServer {
     try {
       const url = parseTarget(target);
       if (url.pathname === '/events') throw new HttpError(400, 'The event stream is served over HTTP only.');
-      const { handler, params } = this.find(method, url.pathname);
+      const { route, handler, params } = this.find(method, url.pathname);
+      const takes = route.takes?.[method] ?? {};
+      const request = `${method} ${shorten(url.pathname)}`;
+      refuseUnknown('query parameter', url.query.keys(), takes.query, request);
       const read = async () => {
         if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new HttpError(400, 'The body must be a JSON object.');
+        refuseUnknown('field', Object.keys(body ?? {}), takes.body, request);
         return (body ?? {}) as Record<string, unknown>;
       };
       return (await handler({ params, query: url.query, body: read, signal, req: undefined as never, res: undefined as never }))!;

@@ -1,5 +1,6 @@
 /** A route of the API: a path pattern, a handler per method, and whether it needs the token. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from './httpRequest';
 
 export interface HandlerRequest {
   /** The path's one parameter (a session or label name), as `name`. */
@@ -15,8 +16,29 @@ export interface HandlerRequest {
 /** The status and JSON body to answer, or undefined when the handler answered itself (a stream, a text). */
 export type Handler = (request: HandlerRequest) => Promise<[number, unknown] | undefined>;
 
+/** What a method of a route reads: its query parameters and body fields (none when absent). */
+export interface Takes {
+  query?: readonly string[];
+  body?: readonly string[];
+}
+
 export interface Route {
   path: RegExp;
   methods: Partial<Record<string, Handler>>;
   auth: boolean;
+  /** By method: anything else sent is refused rather than ignored. */
+  takes?: Partial<Record<string, Takes>>;
+}
+
+/**
+ * Refuses a query parameter or body field a route does not read (a 400 naming the ones it
+ * takes): ignored, it would leave the caller believing it was heard ("prompt" where "text" is
+ * meant, and a resume that drops the follow-up).
+ */
+export function refuseUnknown(what: 'query parameter' | 'field', given: Iterable<string>, taken: readonly string[] = [], request: string): void {
+  const unknown = [...new Set(given)].filter((key) => !taken.includes(key));
+  if (unknown.length === 0) return;
+  const named = unknown.slice(0, 5).map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)).join(', ');
+  const takes = taken.length > 0 ? `it takes ${taken.join(', ')}` : `it takes no ${what}s`;
+  throw new HttpError(400, `Unknown ${what}${unknown.length === 1 ? '' : 's'} ${named}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} for ${request}: ${takes}.`);
 }

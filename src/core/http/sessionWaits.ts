@@ -16,6 +16,9 @@ export const DEFAULT_WAIT_STATES: readonly WaitState[] = ['idle', 'waiting', 'en
 export const DEFAULT_WAIT_SECONDS = 300;
 export const MAX_WAIT_SECONDS = 3600;
 
+/** The query parameters a wait reads. */
+export const WAIT_QUERY = ['until', 'timeout', 'since', 'mode'];
+
 export interface WaitQuery {
   until: ReadonlySet<WaitState>;
   timeoutMs: number;

@@ -26,6 +26,11 @@ export interface SpawnDefaults {
   permissionMode?: unknown;
 }
 
+/** The fields a spawn's body takes (and each session of a batch). */
+export const SPAWN_FIELDS = ['name', 'prompt', 'agent', 'model', 'jobSlug', 'label', 'endWhenIdleSeconds', 'budgetUsd', 'worktree', 'cwd', 'permissionMode'];
+/** A batch's: its sessions, and the defaults it gives them. */
+export const BATCH_FIELDS = ['sessions', 'label', 'agent', 'model', 'endWhenIdleSeconds', 'budgetUsd', 'worktree', 'permissionMode'];
+
 /** Where a spawn may run: the workspace's folder (the default), and every folder of it (a multi-root workspace's). */
 export interface SpawnFolders {
   cwd: string;
@@ -40,6 +45,8 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
     throw new HttpError(400, `${where}${message}`);
   };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(`each session must be a JSON object; got ${describeValue(body)}.`);
+  const unknown = Object.keys(body).filter((key) => !SPAWN_FIELDS.includes(key));
+  if (unknown.length > 0) fail(`Unknown field${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 5).map((key) => JSON.stringify(key)).join(', ')}: a session takes ${SPAWN_FIELDS.join(', ')}.`);
   for (const field of ['name', 'prompt'] as const) {
     if (typeof body[field] !== 'string') fail(`The body needs "${field}", a string.`);
   }

@@ -19,6 +19,7 @@ export function usageRoutes(engine: SessionEngine): Route[] {
     {
       path: /^\/search$/,
       auth: true,
+      takes: { GET: { query: ['q', 'limit'] } },
       methods: {
         GET: async ({ query }) => {
           const limit = query.get('limit') === null ? 100 : Number(query.get('limit'));
@@ -30,6 +31,7 @@ export function usageRoutes(engine: SessionEngine): Route[] {
     {
       path: /^\/sessions\/([^/]+)\/budget$/,
       auth: true,
+      takes: { POST: { body: ['budgetUsd'] } },
       methods: {
         POST: async ({ params, body }) => {
           const { budgetUsd } = await body();
@@ -46,6 +48,7 @@ export function usageRoutes(engine: SessionEngine): Route[] {
     {
       path: /^\/sessions\/([^/]+)\/conversation$/,
       auth: true,
+      takes: { GET: { query: ['format'] } },
       methods: {
         GET: async ({ params, query, res }) => {
           const format = query.get('format') ?? 'json';
