@@ -63,7 +63,7 @@ export class ApiClient implements ApiCaller {
     }
     const tried = endpoints.map((endpoint) => `${endpoint.url} (from ${endpoint.from})`).join(', then ');
     const cause = (last as { cause?: { code?: string } })?.cause?.code ?? (last as Error)?.message;
-    throw new UnreachableError(`Cannot reach the Instar Sessions API at ${tried}: ${cause}. Is VS Code open on this workspace with instar.api.enabled on, or its keeper running (instar keeper)?`);
+    throw new UnreachableError(`Cannot reach the Instar Sessions API at ${tried}: ${cause}. Is VS Code open on this workspace (trusted, instar.api.enabled not turned off), or its keeper running (instar keeper)?`);
   }
 
   private async endpoints(): Promise<Endpoint[]> {
@@ -79,7 +79,7 @@ export class ApiClient implements ApiCaller {
     if (config && !found.some((endpoint) => endpoint.url === config.url && endpoint.token === config.token)) found.push(config);
     if (found.length === 0) {
       throw new UnreachableError(
-        'No Instar Sessions API to talk to: INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN are not set (sessions spawned by Instar Sessions have them) and no .instar/config.json was found in this folder or above it. Turn on instar.api.enabled in VS Code.',
+        'No Instar Sessions API to talk to: INSTAR_SERVER_URL and INSTAR_AUTH_TOKEN are not set (sessions spawned by Instar Sessions have them) and no .instar/config.json was found in this folder or above it. Open the workspace in VS Code (trusted; the API runs unless instar.api.enabled is off), or start its keeper (instar keeper).',
       );
     }
     return found;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -261,17 +261,19 @@ describe('HTTP API limits and setup', () => {
     }
   });
 
-  it('writes .instar/config.json (0600, keeping other keys) and keeps .instar/ out of git', async () => {
+  it('writes .instar/config.json (0600, keeping other keys) and keeps that file, not the folder, out of git', async () => {
     const h = await startHarness('apiconfig');
     try {
       await mkdir(join(h.root, '.git', 'info'), { recursive: true });
+      // As an earlier version left it: the whole folder excluded, among the user's own lines.
+      await writeFile(join(h.root, '.git', 'info', 'exclude'), '# mine\n*.log\n.instar/\n');
       const file = await writeInstarConfig(h.root, { port: 4040, token: 'abc' });
       await writeInstarConfig(h.root, { port: 4041, token: 'def' });
       const config = JSON.parse(await readFile(file, 'utf8'));
       assert.deepEqual({ port: config.port, authToken: config.authToken, auth: config.auth }, { port: 4041, authToken: 'def', auth: { token: 'def' } });
       assert.equal((await stat(file)).mode & 0o777, 0o600);
       const exclude = await readFile(join(h.root, '.git', 'info', 'exclude'), 'utf8');
-      assert.equal(exclude.split('\n').filter((line) => line === '.instar/').length, 1);
+      assert.equal(exclude, '# mine\n*.log\n.instar/config.json\n', 'the token file once, the folder no longer, the user\'s lines kept');
       assert.deepEqual(agentApiEnvironment({ port: 4041, token: 'def' }, h.root), { INSTAR_SERVER_URL: 'http://127.0.0.1:4041', INSTAR_AUTH_TOKEN: 'def', INSTAR_CONFIG_FILE: join(h.root, '.instar', 'config.json') });
       assert.equal(generateToken().length, 64);
     } finally {

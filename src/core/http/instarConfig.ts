@@ -64,7 +64,11 @@ export async function readWorkspaceToken(workspace: string): Promise<string | un
   return (await readInstarConfig(workspace))?.token;
 }
 
-/** Adds `.instar/` to `.git/info/exclude` once, when the workspace is a git work tree. */
+/**
+ * Keeps the token's file out of git (`.git/info/exclude`, once), when the workspace is a git work
+ * tree; the rest of `.instar/` (jobs.json: a team's schedule) is the project's to commit. The whole
+ * folder that earlier versions excluded is narrowed to the file.
+ */
 async function excludeFromGit(workspace: string): Promise<void> {
   const gitDir = path.join(workspace, '.git');
   try {
@@ -79,9 +83,15 @@ async function excludeFromGit(workspace: string): Promise<void> {
   } catch {
     await fs.mkdir(path.dirname(exclude), { recursive: true });
   }
-  if (text.split('\n').some((line) => line.trim() === '.instar/' || line.trim() === '.instar')) return;
-  await fs.writeFile(exclude, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}.instar/\n`);
+  const lines = text.split('\n');
+  const wholeFolder = (line: string) => line.trim() === '.instar/' || line.trim() === '.instar';
+  if (lines.some((line) => line.trim() === CONFIG_EXCLUDE) && !lines.some(wholeFolder)) return;
+  const kept = lines.filter((line) => !wholeFolder(line) && line.trim() !== CONFIG_EXCLUDE).join('\n');
+  await fs.writeFile(exclude, `${kept}${kept === '' || kept.endsWith('\n') ? '' : '\n'}${CONFIG_EXCLUDE}\n`);
 }
+
+/** What `.git/info/exclude` gets: the token's file, not the folder. */
+const CONFIG_EXCLUDE = '.instar/config.json';
 
 /** The header by which the `instar` command and MCP server of a session say which session calls (its INSTAR_SESSION_NAME). */
 export const CALLER_HEADER = 'x-instar-session';

@@ -93,7 +93,7 @@ export function readSettings(value: SettingValue): Settings {
     notifications: (text(value('notifications')) as NotificationLevel) || 'all',
     confirmKill: flag(value('confirmKill')) ?? true,
     outputLines: within(1, 10_000, Math.floor(number(value('output.lines')) ?? 500)),
-    apiEnabled: flag(value('api.enabled')) ?? false,
+    apiEnabled: flag(value('api.enabled')) ?? true,
     apiPort: within(0, 65_535, Math.floor(number(value('api.port')) ?? 4040)),
     runMissedJobs: flag(value('jobs.runMissed')) ?? true,
     worktreeDefault: (text(value('worktrees.default')) as WorktreeDefault) || 'parallel',
