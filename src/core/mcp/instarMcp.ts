@@ -30,6 +30,8 @@ interface ApiSession extends Json {
   model: string;
   label: string | null;
   turns: number;
+  /** When it ended (any end: completed, error, killed, lost), or null while live. */
+  endedAt: string | null;
 }
 
 /** Strict: an unknown field is refused naming the fields the tool takes. */
@@ -259,7 +261,7 @@ export function createInstarMcpServer(api: ApiCaller, version: string): McpServe
     },
     tool(async ({ name: which }) => {
       const found = await api.call<ApiSession>('GET', path(which));
-      if (['completed', 'error', 'killed', 'lost'].includes(found.status)) return refused(`Session "${which}" has already ended (${found.status}).`);
+      if (found.endedAt !== null) return refused(`Session "${which}" has already ended (${found.status}).`);
       await api.call('DELETE', path(which));
       return ok(`Killed ${which}.`, { session: which, killed: true });
     }),

@@ -1,0 +1,61 @@
+/**
+ * The package as the Marketplace gets it: `vsce ls` lists exactly what ships (a file added by
+ * mistake fails here), `vsce package` warns of nothing, the icon is a 128×128 PNG, and the
+ * manifest has what the Marketplace shows (categories, keywords, a changelog).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { REPO } from '../support/engineHarness';
+
+const run = promisify(execFile);
+const VSCE = join(REPO, 'node_modules', '.bin', 'vsce');
+
+/** What ships, and nothing else: the bundles, the media, the manifest and its texts. */
+const SHIPPED = [
+  'CHANGELOG.md',
+  'LICENSE',
+  'README.md',
+  'dist/cli.js',
+  'dist/execa.js',
+  'dist/extension.js',
+  'dist/keeper.js',
+  'dist/main.js',
+  'dist/mcp.js',
+  'media/icon.png',
+  'media/instar.svg',
+  'media/skills/instar-session/SKILL.md',
+  'package.json',
+];
+
+describe('the package', () => {
+  it('lists exactly what ships', async () => {
+    const { stdout } = await run(VSCE, ['ls', '--no-dependencies'], { cwd: REPO, timeout: 60_000 });
+    assert.deepEqual(stdout.trim().split('\n').map((line) => line.trim()).sort(), SHIPPED);
+  });
+
+  it('packages with no warning, the icon a 128×128 PNG, with categories, keywords and a changelog', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'instar-package-'));
+    try {
+      const vsix = join(dir, 'instar-sessions.vsix');
+      const { stdout, stderr } = await run(VSCE, ['package', '--no-dependencies', '-o', vsix], { cwd: REPO, timeout: 120_000 });
+      assert.doesNotMatch(`${stdout}\n${stderr}`, /WARNING|ERROR/i, `${stdout}\n${stderr}`);
+      assert.ok((await stat(vsix)).size > 100_000);
+      const manifest = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { icon: string; categories: string[]; keywords: string[]; galleryBanner?: { color: string } };
+      const png = await readFile(join(REPO, manifest.icon));
+      assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'a PNG');
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128], '128×128');
+      assert.ok(manifest.categories.includes('AI'), JSON.stringify(manifest.categories));
+      assert.ok(manifest.keywords.length >= 5 && manifest.keywords.length <= 30);
+      assert.match(manifest.galleryBanner?.color ?? '', /^#[0-9a-f]{6}$/i);
+      const changelog = await readFile(join(REPO, 'CHANGELOG.md'), 'utf8');
+      assert.match(changelog, /^# Changelog\n[\s\S]*\n## \[Unreleased\]\n[\s\S]*\n## \[\d+\.\d+\.\d+\]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
