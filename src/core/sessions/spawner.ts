@@ -164,12 +164,6 @@ export class Spawner {
     return spawned;
   }
 
-  /**
-   * The worktree of a session being spawned, before its agent: the record (added, `starting`)
-   * then runs there. A refusal (not a repository, a branch in use) takes the record away, nothing
-   * having been made (a worktree made before a later step failed goes too); a failing set-up
-   * command ends the session as an error with its output, the worktree kept to look into.
-   */
   /** The limit a spawn was last refused for: the log says it once until a spawn gets through. */
   private refusedFor: string | undefined;
 
@@ -187,6 +181,12 @@ export class Spawner {
     }
   }
 
+  /**
+   * The worktree of a session being spawned, before its agent: the record (added, `starting`)
+   * then runs there. A refusal (not a repository, a branch in use) takes the record away, nothing
+   * having been made (a worktree made before a later step failed goes too); a failing set-up
+   * command ends the session as an error with its output, the worktree kept to look into.
+   */
   private async prepareWorktree(record: SessionRecord, request: { branch?: string; base?: string }): Promise<SessionRecord> {
     const { name, id } = record;
     try {
