@@ -77,7 +77,11 @@ export class SessionInput {
     if (text === '' && !submit) return;
     const since = this.options.clock.now();
     const pasted = await this.enqueue(name, () => this.typeText(record, text, submit));
-    if (pasted && submit) void this.enqueue(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
+    // Typed text too, to a session at its prompt: under load the Enter can be taken as the end of a
+    // fast-typed burst and lost (a follow-up never answered: seen once in CI, once in code-server). Not
+    // for a busy one, which holds a follow-up in its queue with no UserPromptSubmit until its turn ends.
+    const atPrompt = record.status === 'idle' || record.status === 'starting';
+    if (submit && text !== '' && (pasted || atPrompt)) void this.enqueue(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
   }
 
   /**
@@ -187,8 +191,8 @@ export class SessionInput {
   }
 
   /**
-   * Makes sure Claude Code took a submitted paste: rarely, under load, the Enter after a
-   * bracketed paste is lost and the paste stays in the input box (seen once in 33 trials). If no
+   * Makes sure Claude Code took submitted input: rarely, under load, the Enter after a bracketed
+   * paste is lost and the paste stays in the input box (seen once in 33 trials). If no
    * UserPromptSubmit came within `waitMs` of `since` and the input box still holds text, Enter is
    * pressed once more. Returns whether it was.
    */
