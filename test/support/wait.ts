@@ -41,7 +41,9 @@ export function waitForStatus(
     const timer = setTimeout(() => {
       cleanup();
       const record = engine.get(name);
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${name} to be ${typeof status === 'string' ? status : 'as expected'}; it is ${record ? `${record.status} (${record.statusSignal}${record.statusDetail ? `: ${record.statusDetail}` : ''})` : 'unknown'}`));
+      const said = `Timed out after ${timeoutMs} ms waiting for ${name} to be ${typeof status === 'string' ? status : 'as expected'}; it is ${record ? describe(record) : 'unknown'}`;
+      // What the session shows says why, where a failure in CI can be read only from its log.
+      void screenTail(engine, name).then((screen) => reject(new Error(`${said}${screen}`)));
     }, timeoutMs);
     const subscription = engine.onDidChange((change) => {
       for (const record of change.changed) if (record.name === name && check(record)) return;
@@ -52,4 +54,17 @@ export function waitForStatus(
     };
     check(engine.get(name));
   });
+}
+
+/** A record's state and its last signs of life, for a failure message. */
+function describe(record: SessionRecord): string {
+  const ago = (at: number | undefined) => (at === undefined ? 'never' : `${((Date.now() - at) / 1000).toFixed(1)} s ago`);
+  return `${record.status} (${record.statusSignal}${record.statusDetail ? `: ${record.statusDetail}` : ''}); last event ${record.lastEvent ?? 'none'} ${ago(record.lastEventAt)}, last prompt ${ago(record.lastPromptAt)}, ${record.turns ?? 0} turns`;
+}
+
+/** The last lines of the session's screen, or nothing when it cannot be read within 2 s. */
+async function screenTail(engine: SessionEngine, name: string): Promise<string> {
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(''), 2000));
+  const screen = engine.output(name, { lines: 15 }).then((text) => `\n  its screen ends:\n    ${text.trimEnd().split('\n').map((line) => line.trimEnd()).join('\n    ')}`, () => '');
+  return Promise.race([screen, timeout]);
 }

@@ -3,7 +3,8 @@
  * the "❯" moved as keys arrive: it lands on the chosen option, or sends nothing more than the
  * keys whose effect it saw, and says why. Each misbehaviour here was seen or is possible: a
  * key taken twice or not at all (2.1.197 read a burst as one key), another dialog drawn in the
- * middle, an Enter that did not close the dialog, a refused tool that ran anyway.
+ * middle, an Enter that did not close the dialog (2.1.332 ignores one that comes too soon after
+ * the dialog is drawn), a refused tool that ran anyway.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -31,8 +32,12 @@ interface Behaviour {
   step?: (keyNumber: number) => number;
   /** Reads (after the first key) at which another dialog shows instead. */
   replaceAfterKeys?: number;
-  /** Enter leaves the dialog on screen. */
-  enterIgnored?: boolean;
+  /** Enter leaves the dialog on screen (every one, or this many). */
+  enterIgnored?: boolean | number;
+  /** An Enter before this time (the dialog drawn at 0) is ignored, as 2.1.332 does. */
+  enterGuardMs?: number;
+  /** What an ignored Enter still changes: nothing, a line of the screen, or the record (an event). */
+  ignoredEnterChanges?: 'screen' | 'event';
   /** A refusal still runs the tool (a PostToolUse comes). */
   runsAnyway?: boolean;
 }
@@ -46,14 +51,24 @@ function simulated(version: string, file: string, behaviour: Behaviour = {}) {
   let clock = 0;
   let keysSeen = 0;
   const sent: string[] = [];
+  /** When each key was pressed, on the fake clock. */
+  const pressedAt: number[] = [];
+  let enters = 0;
   const progress: Progress = { toolCalls: 3, eventCursor: 'a', lastEvent: 'PermissionRequest', status: 'waiting' };
   const other = capture(version, 'trust-dialog.txt');
   const io: DialogIo = {
-    read: async () => classifyScreen(screen),
+    read: async () => ({ ...classifyScreen(screen), text: screen }),
     press: async (key) => {
       sent.push(key);
+      pressedAt.push(clock);
       if (key === 'Enter') {
-        if (behaviour.enterIgnored) return;
+        enters += 1;
+        const ignored = behaviour.enterIgnored === true || enters <= Number(behaviour.enterIgnored ?? 0) || clock < (behaviour.enterGuardMs ?? 0);
+        if (ignored) {
+          if (behaviour.ignoredEnterChanges === 'screen') screen += '\n  ✻ Tip: a line drawn meanwhile';
+          if (behaviour.ignoredEnterChanges === 'event') Object.assign(progress, { eventCursor: 'n', lastEvent: 'Notification' });
+          return;
+        }
         const refused = /^No/.test(dialog.options[selected].label);
         screen = capture(version, refused && !behaviour.runsAnyway ? 'after-deny.txt' : 'idle.txt');
         if (!refused || behaviour.runsAnyway) Object.assign(progress, { toolCalls: progress.toolCalls + 1, eventCursor: 'b', lastEvent: 'PostToolUse', status: 'running' });
@@ -72,11 +87,12 @@ function simulated(version: string, file: string, behaviour: Behaviour = {}) {
     sleep: async (ms) => void (clock += ms),
     now: () => clock,
   };
-  return { io, dialog, sent, kind: classifyScreen(base).kind };
+  return { io, dialog, sent, pressedAt, kind: classifyScreen(base).kind };
 }
 
+/** Chooses `label` of the simulated dialog, first seen at 0 on the fake clock. */
 async function choose(sim: ReturnType<typeof simulated>, label: string) {
-  return chooseOption(sim.io, sim.dialog, findOption(sim.dialog, label), sim.kind, ANSWER_LIMITS);
+  return chooseOption(sim.io, { dialog: sim.dialog, kind: sim.kind, seenAt: 0 }, findOption(sim.dialog, label), ANSWER_LIMITS);
 }
 
 describe('answering a dialog', () => {
@@ -122,10 +138,38 @@ describe('answering a dialog', () => {
     assert.deepEqual(sim.sent, ['Down', 'Down']);
   });
 
-  it('says so when Enter did not close the dialog', async () => {
-    const sim = simulated('2.1.260', 'permission-dialog.txt', { enterIgnored: true });
-    await assert.rejects(choose(sim, 'Yes'), /Enter was sent on it, but the dialog still shows/);
+  it('sends the first key only once the dialog has been on screen a while (2.1.332 ignores an Enter too soon after drawing it)', async () => {
+    const sim = simulated('2.1.332', 'permission-dialog.txt', { enterGuardMs: 150 });
+    const result = await choose(sim, 'Yes');
     assert.deepEqual(sim.sent, ['Enter']);
+    assert.ok(sim.pressedAt[0] >= ANSWER_LIMITS.settleMs, `pressed at ${sim.pressedAt[0]} ms`);
+    assert.equal(result.outcome, 'allowed');
+    const no = simulated('2.1.332', 'permission-dialog.txt', { enterGuardMs: 150 });
+    assert.equal((await choose(no, 'No')).outcome, 'refused');
+    assert.ok(no.pressedAt[0] >= ANSWER_LIMITS.settleMs);
+  });
+
+  it('sends Enter once more to a permission dialog left exactly as it was, and lands', async () => {
+    const sim = simulated('2.1.332', 'permission-dialog.txt', { enterIgnored: 1 });
+    const result = await choose(sim, 'No');
+    assert.deepEqual(sim.sent, ['Down', 'Down', 'Down', 'Enter', 'Enter']);
+    assert.ok(sim.pressedAt[4] - sim.pressedAt[3] >= ANSWER_LIMITS.enterRetryMs);
+    assert.equal(result.outcome, 'refused');
+  });
+
+  it('says so when Enter did not close the dialog, and sends no second Enter where the first may have been taken', async () => {
+    const stuck = simulated('2.1.260', 'permission-dialog.txt', { enterIgnored: true });
+    await assert.rejects(choose(stuck, 'Yes'), /Enter was sent on it 2 times, but the dialog still shows/);
+    assert.deepEqual(stuck.sent, ['Enter', 'Enter']);
+    for (const changes of ['screen', 'event'] as const) {
+      const sim = simulated('2.1.332', 'permission-dialog.txt', { enterIgnored: 1, ignoredEnterChanges: changes });
+      await assert.rejects(choose(sim, 'No'), /Enter was sent on it, but the dialog still shows/, changes);
+      assert.deepEqual(sim.sent, ['Down', 'Down', 'Down', 'Enter'], changes);
+    }
+    // A question may have more to it (the next tab): one Enter only.
+    const question = simulated('2.1.332', 'question-dialog.txt', { enterIgnored: 1 });
+    await assert.rejects(choose(question, 'Purple'), /Enter was sent on it, but/);
+    assert.deepEqual(question.sent, ['Down', 'Down', 'Down', 'Enter']);
   });
 
   it('fails loudly when a refused tool call runs anyway', async () => {

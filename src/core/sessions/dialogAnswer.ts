@@ -4,6 +4,11 @@
  * only once it is on the chosen option, then the dialog seen gone. A refused tool call is
  * confirmed by the session itself: its turn interrupted and no tool run (no PostToolUse) since.
  * Nothing more is sent once a reading disagrees with what the keys must have done.
+ *
+ * Claude Code 2.1.332 ignores an Enter that comes within about 150 ms of a dialog being drawn
+ * (measured with the real CLI: 10 of 12 such Enters lost at once, 3 of 16 at 100 ms, none from
+ * 150 ms; 2.1.197 and 2.1.260 lost none), so the first key waits until the dialog has been seen
+ * for a while, and a permission dialog left exactly as it was after Enter gets one more.
  */
 import { Dialog, DialogOption, isRefusal, sameDialog, stepToward } from '../status/dialog';
 import type { ScreenState } from '../status/screen';
@@ -11,8 +16,8 @@ import { InstarError } from '../util/errors';
 
 /** What the answer needs of the session: its screen, one key at a time, its record's counters, a clock. */
 export interface DialogIo {
-  /** The screen now, classified (its dialog, if one shows). */
-  read(): Promise<ScreenState>;
+  /** The screen now, classified (its dialog, if one shows), with its text. */
+  read(): Promise<Reading>;
   press(key: string): Promise<void>;
   /** What the session's record says now: how many tool calls ran (PostToolUse, PostToolUseFailure), its last event and status. */
   progress(): Progress;
@@ -20,7 +25,16 @@ export interface DialogIo {
   now(): number;
 }
 
+/** A reading of the screen: what it shows, and the text it was read from. */
+export interface Reading extends ScreenState {
+  text: string;
+}
+
 export interface AnswerLimits {
+  /** How long a dialog must have been on screen before the first key (Claude Code ignores an Enter that comes too soon). */
+  settleMs: number;
+  /** How long a permission dialog may stay exactly as it was after Enter before Enter is sent once more (0: never). */
+  enterRetryMs: number;
   /** How long one key may take to show on screen. */
   keyMs: number;
   /** How long the dialog may take to go once Enter was sent. */
@@ -30,7 +44,7 @@ export interface AnswerLimits {
   pollMs: number;
 }
 
-export const ANSWER_LIMITS: AnswerLimits = { keyMs: 3000, closeMs: 5000, refusalMs: 5000, pollMs: 40 };
+export const ANSWER_LIMITS: AnswerLimits = { settleMs: 400, enterRetryMs: 1500, keyMs: 3000, closeMs: 5000, refusalMs: 5000, pollMs: 40 };
 
 /**
  * What became of the answer: for a tool's permission, `allowed` or `refused` (a refusal seen:
@@ -62,12 +76,20 @@ const MOVED_ON = new Set(['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'Pe
 /** Readings that must agree this many times in a row before a disagreement counts (a capture can catch a half-drawn frame). */
 const STABLE_READINGS = 3;
 
+/** The dialog to answer, as read: what the classifier called it and when it was first seen on screen. */
+export interface DialogSeen {
+  dialog: Dialog;
+  kind: ScreenState['kind'];
+  /** When (io.now()) a reading first showed it. */
+  seenAt: number;
+}
+
 /**
- * Chooses `dialog.options[index]` of the dialog `dialog` (as just read), `kind` being what the
- * screen classifier called it. Throws an InstarError ('answer-failed') saying what was seen and
- * what was sent when the selection is not where it must be, before anything more is sent.
+ * Chooses `seen.dialog.options[index]`. Throws an InstarError ('answer-failed') saying what was
+ * seen and what was sent when the selection is not where it must be, before anything more is sent.
  */
-export async function chooseOption(io: DialogIo, dialog: Dialog, index: number, kind: ScreenState['kind'], limits: AnswerLimits = ANSWER_LIMITS): Promise<AnswerResult> {
+export async function chooseOption(io: DialogIo, seen: DialogSeen, index: number, limits: AnswerLimits = ANSWER_LIMITS): Promise<AnswerResult> {
+  const { dialog, kind } = seen;
   const option = dialog.options[index];
   if (!option) throw new RangeError(`There are ${dialog.options.length} options; ${index} is not one of them.`);
   const started = io.now();
@@ -79,6 +101,8 @@ export async function chooseOption(io: DialogIo, dialog: Dialog, index: number, 
     );
   };
 
+  const early = seen.seenAt + limits.settleMs - io.now();
+  if (early > 0) await io.sleep(early);
   let current = dialog;
   for (let key = stepToward(current, index); key !== undefined; key = stepToward(current, index)) {
     const expected = current.selected + (key === 'Down' ? 1 : -1);
@@ -103,17 +127,36 @@ export async function chooseOption(io: DialogIo, dialog: Dialog, index: number, 
     current = moved.screen.dialog!;
   }
 
+  // The last look before Enter: the same dialog, with the selection on the option.
+  const ready = await settle(io, limits.keyMs, limits.pollMs, (screen) => (screen.dialog && sameDialog(screen.dialog, dialog) && screen.dialog.selected === index ? 'done' : 'wrong'));
+  if (ready.verdict !== 'done') fail(ready.screen.dialog ? `the selection left ${JSON.stringify(option.label)} before Enter` : 'the dialog went away before Enter');
   const before = io.progress();
-  await io.press('Enter');
-  keys.push('Enter');
   // Gone (or another dialog in its place), or the session moved on (its next hook event came).
-  const closed = await settle(io, limits.closeMs, limits.pollMs, (screen) => {
+  const judgeClosed = (screen: Reading): Verdict => {
     const progress = io.progress();
     if (progress.eventCursor !== before.eventCursor && MOVED_ON.has(progress.lastEvent)) return 'done';
     const now = screen.dialog;
     return now && sameDialog(now, dialog) && now.selected === index ? 'wait' : 'done';
-  });
-  if (closed.verdict !== 'done') fail(`Enter was sent on it, but the dialog still shows ${Math.round(limits.closeMs / 1000)} s later`);
+  };
+  await io.press('Enter');
+  keys.push('Enter');
+  const entered = io.now();
+  // A permission dialog gets one more Enter when not a character of the screen nor an event
+  // changed since: that Enter was not taken (after anything else it may have been).
+  const retry = kind === 'permission' && limits.enterRetryMs > 0;
+  let closed = await settle(io, retry ? limits.enterRetryMs : limits.closeMs, limits.pollMs, judgeClosed);
+  if (retry && closed.verdict !== 'done') {
+    const untouched = io.progress().eventCursor === before.eventCursor && closed.screen.text === ready.screen.text;
+    if (untouched) {
+      await io.press('Enter');
+      keys.push('Enter');
+    }
+    closed = await settle(io, untouched ? limits.closeMs : Math.max(0, entered + limits.closeMs - io.now()), limits.pollMs, judgeClosed);
+  }
+  if (closed.verdict !== 'done') {
+    const enters = keys.filter((key) => key === 'Enter').length;
+    fail(`Enter was sent on it${enters > 1 ? ` ${enters} times` : ''}, but the dialog still shows ${Math.round(limits.closeMs / 1000)} s later`);
+  }
 
   if (kind !== 'permission') return { option, index, outcome: 'chosen', ms: io.now() - started, keys };
   if (!isRefusal(option)) return { option, index, outcome: 'allowed', ms: io.now() - started, keys };
@@ -136,7 +179,7 @@ type Verdict = 'done' | 'wait' | 'wrong';
  * Reads the screen until `judge` says done (once) or wrong (STABLE_READINGS times in a row), or
  * the time is up; returns the verdict of the last reading and that reading.
  */
-async function settle(io: DialogIo, timeoutMs: number, pollMs: number, judge: (screen: ScreenState) => Verdict): Promise<{ verdict: Verdict; screen: ScreenState }> {
+async function settle(io: DialogIo, timeoutMs: number, pollMs: number, judge: (screen: Reading) => Verdict): Promise<{ verdict: Verdict; screen: Reading }> {
   const deadline = io.now() + timeoutMs;
   let wrongInARow = 0;
   for (;;) {

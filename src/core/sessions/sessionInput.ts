@@ -115,11 +115,16 @@ export class SessionInput {
    * (a hook can announce a dialog a moment before Claude Code has drawn it).
    */
   async dialog(name: string, waitMs = 0): Promise<ShownDialog | undefined> {
+    return (await this.awaitDialog(name, waitMs))?.shown;
+  }
+
+  /** The dialog, with when (the clock's time) it was seen: right after the screen showing it was read. */
+  private async awaitDialog(name: string, waitMs: number): Promise<{ shown: ShownDialog; seenAt: number } | undefined> {
     const record = this.requireLive(name);
     const deadline = this.options.clock.now() + waitMs;
     for (;;) {
       const screen = classifyScreen(await this.screen(record));
-      if (screen.dialog) return this.shown(name, screen, screen.dialog);
+      if (screen.dialog) return { shown: this.shown(name, screen, screen.dialog), seenAt: this.options.clock.now() };
       if (this.options.clock.now() >= deadline) return undefined;
       await delay(DIALOG_POLL_MS);
     }
@@ -139,15 +144,19 @@ export class SessionInput {
   async answer(name: string, option: string): Promise<Answered> {
     if (typeof option !== 'string' || option.trim() === '') throw invalidInput('Name the option to choose by its label, such as "Yes, I trust this folder".');
     return this.enqueue(name, async () => {
-      const shown = await this.dialog(name, DIALOG_WAIT_MS);
-      if (!shown) throw new InstarError('no-dialog', `Session "${name}" shows no dialog to answer; send input or keys instead.`);
+      const seen = await this.awaitDialog(name, DIALOG_WAIT_MS);
+      if (!seen) throw new InstarError('no-dialog', `Session "${name}" shows no dialog to answer; send input or keys instead.`);
+      const { shown, seenAt } = seen;
       const index = findOption(shown, option);
       if (index < 0) {
         throw invalidInput(`Session "${name}" offers no option ${JSON.stringify(option)}; its ${shown.detail ?? 'dialog'} offers: ${shown.options.map((o) => JSON.stringify(o.label)).join(', ')}.`);
       }
       const record = this.store.require(name);
       const io: DialogIo = {
-        read: async () => classifyScreen(await this.screen(record)),
+        read: async () => {
+          const text = await this.screen(record);
+          return { ...classifyScreen(text), text };
+        },
         press: (key) => this.press(record, key),
         progress: () => {
           const now = this.store.get(name);
@@ -158,7 +167,7 @@ export class SessionInput {
       };
       const what = `${shown.detail ?? 'dialog'}${shown.toolAsk ? ` (${shown.toolAsk})` : ''}`;
       try {
-        const result = await chooseOption(io, shown, index, shown.kind);
+        const result = await chooseOption(io, { dialog: shown, kind: shown.kind, seenAt }, index);
         this.options.logger.info(`${name}: answered ${JSON.stringify(result.option.label)} in the ${what}: ${result.outcome}, confirmed in ${result.ms} ms (keys ${result.keys.join(' ')})`);
         return { dialog: shown, answered: result.option.label, outcome: result.outcome };
       } catch (error) {
