@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { SessionRecord } from '../../src/core/model/sessionRecord';
+import { NOT_LOGGED_IN_DETAIL, SessionRecord } from '../../src/core/model/sessionRecord';
 import { HookEvent, parseHookPayload } from '../../src/core/status/hookEvents';
 import { REPO } from '../support/engineHarness';
 import { classifyScreen } from '../../src/core/status/screen';
@@ -88,6 +88,17 @@ describe('status from hooks', () => {
     assert.equal(final.claudeSessionId, 'c-1');
     assert.equal(final.transcriptPath, '/t.jsonl');
     assert.equal(final.endedAt, undefined, 'an API error does not end the session');
+  });
+
+  it('waits for a person when Claude Code is not logged in, through the screen at its prompt, until it takes a prompt', () => {
+    const signedOut = transition(record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0 }), hook('StopFailure', T0 + 500, { error: 'authentication_failed' }))!;
+    assert.equal(signedOut.status, 'waiting');
+    assert.equal(signedOut.statusDetail, NOT_LOGGED_IN_DETAIL);
+    assert.match(NOT_LOGGED_IN_DETAIL, /log in to Claude Code/);
+    // What 2.1.332 shows then (2.1.197 the same, with an empty box): a prompt box, no dialog.
+    const screen = classifyScreen(['❯ hello', '  ⎿  Not logged in · Please run /login', '', '─'.repeat(80), '❯ Once fixed, resend your message', '─'.repeat(80), '  ⏵⏵ bypass permissions on (shift+tab to cycle)'].join('\n'));
+    assert.equal(transition(signedOut, { kind: 'screen', screen, at: T0 + 5000, quietMs: 5000 }), undefined, 'the screen leaves it waiting');
+    assert.equal(transition(signedOut, hook('UserPromptSubmit', T0 + 9000))?.status, 'running');
   });
 
   it('goes idle at SessionStart when there is no prompt, and stays starting when there is one', () => {

@@ -203,3 +203,10 @@ export function newRun(
     resumedAt: run.at,
   };
 }
+
+/**
+ * A turn Claude Code refused for want of a login (StopFailure authentication_failed, "Not logged
+ * in · Please run /login" on screen): the session waits for a person, at its prompt, until it
+ * takes a prompt again.
+ */
+export const NOT_LOGGED_IN_DETAIL = 'not logged in: log in to Claude Code (Log In to Claude Code), then send the prompt again';

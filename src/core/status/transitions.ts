@@ -4,7 +4,7 @@
  * (a first-run dialog before any hook, an Escape that ends a turn without a Stop event) or,
  * for agents that are not Claude Code, decides alone.
  */
-import { ANSWER_PREVIEW_CHARS, exitStatusText, isEnded, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, exitStatusText, isEnded, NOT_LOGGED_IN_DETAIL, SessionRecord, SessionStatus, StatusSignal } from '../model/sessionRecord';
 import { AgentKindFacts, kindFacts } from '../agent/agentKinds';
 import { HookEvent, isEngineEvent } from './hookEvents';
 import { rateLimitDetail } from './rateLimit';
@@ -34,6 +34,7 @@ const CLEAN_END_REASONS = new Set(['prompt_input_exit', 'logout']);
 export const SLOW_START_MS = 8000;
 
 const TOOLS_THAT_ASK = new Set(['AskUserQuestion']);
+
 
 /** Returns the changed record, or undefined when the input changes nothing. Ended sessions stay as they are. */
 export function transition(record: SessionRecord, input: StatusInput): SessionRecord | undefined {
@@ -169,7 +170,8 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'StopFailure':
       clearTool(next);
       next.turns = (next.turns ?? 0) + 1;
-      set(next, 'error', 'hook', at, rateLimitDetail(event.error, event.answer) ?? `API error${event.error ? `: ${event.error}` : ''}`);
+      if (event.error === 'authentication_failed') set(next, 'waiting', 'hook', at, NOT_LOGGED_IN_DETAIL);
+      else set(next, 'error', 'hook', at, rateLimitDetail(event.error, event.answer) ?? `API error${event.error ? `: ${event.error}` : ''}`);
       break;
     case 'SessionEnd':
       next.endReason = event.reason ?? 'other';
@@ -199,6 +201,8 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
         // screen that says the turn was refused or interrupted: an input box captured before the
         // dialog was drawn (under load) is not its end.
         if (next.statusSignal === 'hook' && next.toolPending !== undefined && screen.turnEnd === undefined) return;
+        // Not logged in: its prompt box shows, and it waits for a login all the same.
+        if (next.statusDetail === NOT_LOGGED_IN_DETAIL) return;
         // A dialog before the prompt was taken (trust this folder): answered, the prompt comes next.
         if (awaitsItsPrompt(next)) set(next, 'starting', 'screen', at, 'dialog answered; Claude Code takes the prompt next');
         else set(next, 'idle', 'screen', at);
