@@ -1,9 +1,10 @@
 /**
  * Checks that tmux and the agent program can be found, and tells the view through the context
  * keys `instar.tmuxMissing` and `instar.agentMissing` (its welcome content explains what to do,
- * with `instar.remoteWindow` for the words of a remote window). The log says which value of each
- * setting is in force and which settings file it came from, what was searched, and when a
- * program missing before is found.
+ * with `instar.remoteWindow` for the words of a remote window), `instar.claudeSignedOut` when
+ * Claude Code has no login nor key, and `instar.environmentReady` (a walkthrough step) when all
+ * is there. The log says which value of each setting is in force and which settings file it came
+ * from, what was searched, and when a program missing before is found.
  */
 import * as vscode from 'vscode';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
@@ -14,6 +15,7 @@ import { settingSource } from './settingsTarget';
 export class EnvironmentCheck {
   private tmuxMissing: boolean | undefined;
   private agentMissing: boolean | undefined;
+  private signedOut: boolean | undefined;
 
   constructor(
     private readonly engine: SessionEngine,
@@ -44,9 +46,19 @@ export class EnvironmentCheck {
         );
       }
     }
+    let signedOut = false;
+    if (!agentMissing && this.engine.defaultAgent === 'claude') {
+      const signIn = await this.engine.claudeSignIn().catch(() => undefined);
+      signedOut = signIn !== undefined && signIn.how === undefined;
+      if (signedOut && this.signedOut !== true) this.logger.warn(signIn?.advice ?? '');
+      if (signIn?.how && this.signedOut !== false) this.logger.info(`Claude Code signs in with ${signIn.how}`);
+    }
     this.tmuxMissing = tmuxMissing;
     this.agentMissing = agentMissing;
+    this.signedOut = signedOut;
     await vscode.commands.executeCommand('setContext', 'instar.tmuxMissing', tmuxMissing);
     await vscode.commands.executeCommand('setContext', 'instar.agentMissing', agentMissing);
+    await vscode.commands.executeCommand('setContext', 'instar.claudeSignedOut', signedOut);
+    await vscode.commands.executeCommand('setContext', 'instar.environmentReady', !tmuxMissing && !agentMissing && !signedOut);
   }
 }

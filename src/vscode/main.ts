@@ -36,6 +36,7 @@ import { SessionTerminals } from './terminals/sessionTerminals';
 import { SessionNode, SessionTreeProvider } from './views/sessionTree';
 import { SelectionContext } from './views/selectionContext';
 import { WaitingBadge } from './views/waitingBadge';
+import { WalkthroughProgress } from './walkthrough';
 import { WorkspaceGate } from './workspaceGate';
 
 /** What extension.ts registered at activation, for this part to answer. */
@@ -122,6 +123,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   const statusBar = store.add(new SessionStatusBar(engine, () => keeper.summary()));
   const others = store.add(new OtherWorkspaces(engine, (sessions, folderOf) => tree.setOthers(sessions, folderOf), logger));
   store.add(new WaitingBadge(engine, view));
+  const walkthrough = store.add(new WalkthroughProgress(engine));
   const selection = store.add(new SelectionContext(engine, view));
   const open = (name: string) => void vscode.commands.executeCommand('instar.openTerminal', name);
   store.add(new SessionNotifications(engine, { level: () => settings.value.notifications, focusedSession: () => terminals.activeSession(), open, showAll: () => void vscode.commands.executeCommand('instar.switchSession') }));
@@ -154,6 +156,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     // Where the keeper started by hand (instar keeper) finds this workspace's state.
     if (folder) void noteWorkspace({ folder, stateDir, workspaceKey: engine.workspaceKey }).catch((error: Error) => logger.debug(`Could not note the workspace's state folder: ${error.message}`));
     keeper.checkSoon();
+    walkthrough.start();
     void away.start().catch((error: Error) => logger.warn(`Could not say what happened while no window was open: ${error.message}`));
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });

@@ -26,9 +26,16 @@ const SHIPPED = [
   'dist/keeper.js',
   'dist/main.js',
   'dist/mcp.js',
+  'docs/editor-terminal.png',
+  'docs/sessions-view.png',
+  'docs/worktree-review.png',
   'media/icon.png',
   'media/instar.svg',
   'media/skills/instar-session/SKILL.md',
+  'media/walkthrough/environment.md',
+  'media/walkthrough/job.md',
+  'media/walkthrough/keeper.md',
+  'media/walkthrough/steer.md',
   'package.json',
 ];
 
@@ -36,6 +43,29 @@ describe('the package', () => {
   it('lists exactly what ships', async () => {
     const { stdout } = await run(VSCE, ['ls', '--no-dependencies'], { cwd: REPO, timeout: 60_000 });
     assert.deepEqual(stdout.trim().split('\n').map((line) => line.trim()).sort(), SHIPPED);
+  });
+
+  it('has a walkthrough whose every step shows shipped media, offers a command it has, and is marked done by an event', async () => {
+    interface Step { id: string; description: string; media: { markdown?: string; image?: string }; completionEvents: string[] }
+    const manifest = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { contributes: { walkthroughs: { id: string; steps: Step[] }[]; commands: { command: string }[] } };
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    assert.equal(walkthrough.id, 'instar.start');
+    const commands = new Set(manifest.contributes.commands.map((entry) => entry.command));
+    const { stdout } = await run(VSCE, ['ls', '--no-dependencies'], { cwd: REPO, timeout: 60_000 });
+    const shipped = new Set(stdout.trim().split('\n').map((line) => line.trim()));
+    assert.deepEqual(walkthrough.steps.map((step) => step.id), ['environment', 'spawn', 'talk', 'steer', 'job', 'worktree', 'keeper']);
+    for (const step of walkthrough.steps) {
+      const media = step.media.markdown ?? step.media.image ?? '';
+      assert.ok(shipped.has(media), `${step.id}: its media ${media} ships`);
+      const buttons = [...step.description.matchAll(/\]\(command:([\w.]+)/g)].map((match) => match[1]);
+      for (const command of buttons) assert.ok(commands.has(command) || command === 'workbench.action.openWalkthrough', `${step.id}: ${command} is a command of ours`);
+      assert.ok(step.completionEvents.length > 0, step.id);
+      for (const event of step.completionEvents) {
+        const [kind, what] = event.split(':');
+        assert.ok(kind === 'onContext' || (kind === 'onCommand' && commands.has(what)), `${step.id}: ${event}`);
+      }
+    }
+    assert.ok(walkthrough.steps.every((step) => /\]\(command:/.test(step.description)), 'a button on each step');
   });
 
   it('packages with no warning, the icon a 128×128 PNG, with categories, keywords and a changelog', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstFreeName, nameFromPrompt, suggestName } from '../../src/core/model/sessionName';
-import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, idleEndAt, SessionRecord } from '../../src/core/model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, countByStatus, endSummary, exitStatusText, idleEndAt, NOT_LOGGED_IN_DETAIL, SessionRecord } from '../../src/core/model/sessionRecord';
 import type { JobState } from '../../src/core/model/job';
 import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { awaySummary } from '../../src/core/presentation/awaySummary';
@@ -24,6 +24,10 @@ describe('session presentation', () => {
     assert.equal(sessionDescription(record({ status: 'error', endedAt: NOW - 60_000, exitCode: 1 }), NOW), 'Error · sonnet · exit 1 · 1m ago');
     assert.equal(sessionDescription(record({ status: 'lost', endedAt: NOW, exitCode: null, jobSlug: 'nightly' }), NOW), 'Lost · sonnet · <1m ago · job nightly');
     assert.equal(sessionDescription(record({ status: 'killed', endedAt: NOW - 3000 }), NOW), 'Killed · sonnet · <1m ago');
+    // An agent's helper says whose it is, in its row and its tooltip.
+    const helper = record({ status: 'idle', createdAt: NOW - 60_000, parent: 'lead', depth: 2 });
+    assert.equal(sessionDescription(helper, NOW), 'Idle · sonnet · 1m · by lead');
+    assert.match(sessionTooltip(helper, NOW), /Spawned by the agent of session lead \(depth 2 in its chain\)/);
     assert.equal(sessionDescription(record({ status: 'idle', createdAt: NOW - 59_999 }), NOW), 'Idle · sonnet · <1m', 'no figure that changes every second');
     // Another CLI's session says which: its model in its own terms, "Codex" alone for its own default.
     assert.equal(sessionDescription(record({ agentKind: 'codex', model: 'default' }), NOW), 'Running · Codex · 2m');
@@ -51,6 +55,8 @@ describe('session presentation', () => {
   it('gives menus a context value with liveness, state and resumability', () => {
     assert.equal(sessionContextValue(record()), 'instar.session.live.running.resumable');
     assert.equal(sessionContextValue(record({ status: 'completed', endedAt: NOW, claudeSessionId: undefined })), 'instar.session.ended.completed');
+    // Waiting for a login: its menu offers one.
+    assert.equal(sessionContextValue(record({ status: 'waiting', statusDetail: NOT_LOGGED_IN_DETAIL })), 'instar.session.live.waiting.resumable.signedOut');
   });
 
   it('has an icon and a colour for every state, spinning while running', () => {

@@ -4,7 +4,7 @@
  */
 import { CLI_DEFAULT_MODEL, kindFacts } from '../agent/agentKinds';
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
-import { ANSWER_PREVIEW_CHARS, endsWhenIdle, exitStatusText, idleEndAt, isEnded, SessionRecord, SessionStatus } from '../model/sessionRecord';
+import { ANSWER_PREVIEW_CHARS, endsWhenIdle, exitStatusText, idleEndAt, isEnded, NOT_LOGGED_IN_DETAIL, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import { formatUsd } from '../model/usage';
 import { usageCompact, usageTooltipLines, worktreeCompact, worktreeTooltipLines } from './usagePresentation';
 
@@ -75,6 +75,7 @@ export function sessionDescription(record: SessionRecord, now: number): string {
     else if (endsWhenIdle(record) && record.attached) parts.push(`open: ends ${formatDuration(record.idleLimitMs ?? 0)} after it is closed, if idle`);
   }
   if (record.jobSlug) parts.push(`job ${record.jobSlug}`);
+  if (record.parent) parts.push(`by ${record.parent}`);
   return parts.join(' · ');
 }
 
@@ -110,11 +111,13 @@ export function sessionAccessibleLabel(record: SessionRecord, now: number): stri
 
 /**
  * What menus match on: `instar.session.live.running`, `instar.session.ended.completed`… then
- * `.worktree` when it has a worktree of its own, and `.resumable` when it has a Claude Code conversation.
+ * `.worktree` when it has a worktree of its own, `.resumable` when it has a Claude Code conversation,
+ * and `.signedOut` when it waits for Claude Code to be logged in.
  */
 export function sessionContextValue(record: SessionRecord): string {
   const worktree = record.worktree && !record.worktreeDiscarded ? '.worktree' : '';
-  return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${worktree}${record.claudeSessionId ? '.resumable' : ''}`;
+  const signedOut = record.status === 'waiting' && record.statusDetail === NOT_LOGGED_IN_DETAIL ? '.signedOut' : '';
+  return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${worktree}${record.claudeSessionId ? '.resumable' : ''}${signedOut}`;
 }
 
 const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -153,6 +156,7 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(...worktreeTooltipLines(record));
   lines.push(...usageTooltipLines(record));
   if (record.jobSlug) lines.push(`Job: ${escapeMarkdown(record.jobSlug)}  `);
+  if (record.parent) lines.push(`Spawned by the agent of session ${escapeMarkdown(record.parent)} (depth ${record.depth ?? 1} in its chain)  `);
   if (record.batch) lines.push(`Label: ${escapeMarkdown(record.batch)} (spawned with others; the API lists and waits for them together)  `);
   if (record.adopted) lines.push(`Adopted: not started by Instar (\`${record.agentCommand.replace(/`/g, "'")}\`); no hooks, so its state comes from its screen and its exit  `);
   lines.push(`Started: ${new Date(record.createdAt).toLocaleString()}${(record.runs ?? 1) > 1 && record.resumedAt !== undefined ? `; resumed ${new Date(record.resumedAt).toLocaleString()} (run ${record.runs})` : ''}  `);

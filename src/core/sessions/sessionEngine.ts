@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ClaudeSignIn, claudeSignIn } from '../agent/claudeSignIn';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import { ConversationReader } from '../agent/conversationReader';
@@ -245,6 +246,18 @@ export class SessionEngine {
     } catch {
       return undefined;
     }
+  }
+
+  /** Where the program of `kind` is (searched again) and the environment its sessions add, to run it by hand (a login). */
+  async agentByHand(kind: AgentKind): Promise<{ path: string; env: Record<string, string> }> {
+    const program = this.agentProgram(kind);
+    if (!program) throw new InstarError('invalid-input', `Sessions of kind ${kind} have no program of their own.`);
+    return { path: await this.agents.check(program), env: { ...this.options.agentEnv } };
+  }
+
+  /** How Claude Code signs in with the environment an agent gets, or what to do when it cannot. */
+  claudeSignIn(): Promise<ClaudeSignIn> {
+    return claudeSignIn({ ...process.env, ...this.options.agentEnv });
   }
 
   /** The agent CLIs this machine has (their programs found), the default kind's first. */

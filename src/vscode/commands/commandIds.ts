@@ -36,6 +36,8 @@ export const COMMAND_IDS = [
   'instar.showFlat',
   'instar.showLog',
   'instar.checkEnvironment',
+  'instar.logIn',
+  'instar.openWalkthrough',
   'instar.api.copyToken',
   'instar.api.rotateToken',
   'instar.keeper.stop',
@@ -45,6 +47,7 @@ export const COMMAND_IDS = [
   'instar.job.runNow',
   'instar.job.enable',
   'instar.job.disable',
+  'instar.job.edit',
   'instar.openSettings',
 ] as const;
 

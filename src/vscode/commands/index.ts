@@ -15,7 +15,8 @@ import type { CommandId } from './commandIds';
 import { copyAttachCommand } from './copyAttachCommand';
 import { copyLastAnswer } from './copyLastAnswer';
 import { copyResumeCommand } from './copyResumeCommand';
-import { disableJob, enableJob, runJobNow } from './jobs';
+import { logIn, openWalkthrough } from './gettingStarted';
+import { disableJob, editJobs, enableJob, runJobNow } from './jobs';
 import { showKeeper, showKeeperLog, startKeeper, stopKeeper } from './keeper';
 import { kill } from './kill';
 import { openOtherWorkspace } from './openOtherWorkspace';
@@ -73,10 +74,13 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.showFlat': showFlat,
   'instar.showLog': showLog,
   'instar.checkEnvironment': checkEnvironment,
+  'instar.logIn': logIn,
+  'instar.openWalkthrough': openWalkthrough,
   'instar.openSettings': openSettings,
   'instar.job.runNow': runJobNow,
   'instar.job.enable': enableJob,
   'instar.job.disable': disableJob,
+  'instar.job.edit': editJobs,
   'instar.api.copyToken': copyApiToken,
   'instar.api.rotateToken': rotateApiToken,
   'instar.keeper.stop': stopKeeper,
