@@ -82,7 +82,7 @@ export class ChatTools implements vscode.Disposable {
     switch (tool) {
       case 'spawn': {
         const agent = text(input.agent) || this.engine.defaultAgent;
-        const how = [`${agent} ${text(input.model) || '(its default model)'}`, text(input.permissionMode) || 'bypassPermissions', input.worktree ? 'in a worktree of its own' : ''].filter(Boolean).join(' · ');
+        const how = [`${agent} ${text(input.model) || '(its default model)'}`, text(input.permissionMode) || this.engine.defaultPermissionMode, input.worktree ? 'in a worktree of its own' : ''].filter(Boolean).join(' · ');
         return {
           invocationMessage: `Spawning ${name}`,
           confirmationMessages: { title: `Spawn ${name}?`, message: message(`An agent session (${how}) in ${this.gate.trustedFolder() ?? 'this workspace'}, with the prompt:`, quote(text(input.prompt)) || '(none)') },

@@ -92,8 +92,19 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
       if (settings.value.notifications !== 'off') void offerSkill(skillSource, folder, context.workspaceState).catch((error: Error) => logger.warn(`Could not offer the skill: ${error.message}`));
     },
   }));
-  // What keeps the API off its port, at the top of the view until it is solved.
-  store.add(api.onDidChangeProblem((problem) => (view.message = problem === undefined ? undefined : `API: ${problem}`)));
+  // At the top of the view: what keeps the API off its port until it is solved, and a spawn refused
+  // for a limit (live sessions, depth of agents spawning agents) until one gets through again.
+  let apiProblem: string | undefined;
+  const showViewMessage = () => {
+    const refusal = engine.spawnRefusal;
+    const parts = [apiProblem === undefined ? undefined : `API: ${apiProblem}`, refusal && `${new Date(refusal.at).toLocaleTimeString()}: ${refusal.message}`];
+    view.message = parts.filter(Boolean).join(' · ') || undefined;
+  };
+  store.add(api.onDidChangeProblem((problem) => {
+    apiProblem = problem;
+    showViewMessage();
+  }));
+  store.add(engine.onDidChangeSpawnRefusal(showViewMessage));
   store.add(settings.onDidChange(() => {
     configureEngine();
     void environment.check();

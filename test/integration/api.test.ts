@@ -327,6 +327,9 @@ describe('the limits on agents spawning agents: live sessions and the depth of a
         (json) => ({ status: 201, json }),
         (error: ApiError) => ({ status: error.status, json: error.body }),
       );
+    // What the view says: each limit once when spawns start being refused for it, and once when one gets through.
+    const said: string[] = [];
+    h.engine.onDidChangeSpawnRefusal((refusal) => said.push(refusal ? `${refusal.setting}=${refusal.limit}` : 'through'));
     try {
       assert.equal((await spawnAs(undefined, 'lead')).status, 201);
       const child = await spawnAs('lead', 'child');
@@ -341,6 +344,7 @@ describe('the limits on agents spawning agents: live sessions and the depth of a
         'Not spawned: great would be 3 deep in a chain of agents spawning agents (lead → child → grandchild → great), deeper than instar.sessions.maxSpawnDepth allows (2). Raise instar.sessions.maxSpawnDepth to go deeper.',
       );
       assert.equal(h.engine.get('great'), undefined);
+      assert.equal(h.engine.spawnRefusal?.message, tooDeep.json.error);
 
       // A batch asking for three where one fits: one spawned, two refused with the limit's words.
       const response = await fetch(`${base}/sessions/batch`, {
@@ -360,8 +364,11 @@ describe('the limits on agents spawning agents: live sessions and the depth of a
       // Nothing already running was touched.
       assert.deepEqual(h.engine.list().filter((record) => record.endedAt === undefined).map((record) => record.name).sort(), ['child', 'grandchild', 'lead', h.engine.list().find((record) => record.batch === 'many')!.name].sort());
       // One ended: room again; and the lineage is in the tags, for every engine.
+      assert.equal(h.engine.spawnRefusal?.setting, 'instar.sessions.maxLive');
       await h.engine.kill('grandchild');
       assert.equal((await spawnAs(undefined, 'one-more')).status, 201);
+      assert.equal(h.engine.spawnRefusal, undefined);
+      assert.deepEqual(said, ['instar.sessions.maxSpawnDepth=2', 'through', 'instar.sessions.maxLive=4', 'through']);
       const tag = decodeRecordTag(tmuxOn(h.socket, ...showRecordTag(h.engine.require('child').tmuxSession)));
       assert.deepEqual([tag?.parent, tag?.depth], ['lead', 1]);
     } finally {

@@ -1,5 +1,6 @@
 /** A route of the API: a path pattern, a handler per method, and whether it needs the token. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { unknownNames } from '../util/text';
 import { HttpError } from './httpRequest';
 
 export interface HandlerRequest {
@@ -38,7 +39,6 @@ export interface Route {
 export function refuseUnknown(what: 'query parameter' | 'field', given: Iterable<string>, taken: readonly string[] = [], request: string): void {
   const unknown = [...new Set(given)].filter((key) => !taken.includes(key));
   if (unknown.length === 0) return;
-  const named = unknown.slice(0, 5).map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)).join(', ');
   const takes = taken.length > 0 ? `it takes ${taken.join(', ')}` : `it takes no ${what}s`;
-  throw new HttpError(400, `Unknown ${what}${unknown.length === 1 ? '' : 's'} ${named}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} for ${request}: ${takes}.`);
+  throw new HttpError(400, `${unknownNames(what, unknown)} for ${request}: ${takes}.`);
 }

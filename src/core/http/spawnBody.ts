@@ -10,6 +10,7 @@ import { MAX_IDLE_LIMIT_MS } from '../sessions/spawner';
 import { validateBudget } from '../usage/budgets';
 import { modelFor, validateAgentKind } from '../sessions/agentChoice';
 import { MAX_PROMPT_BYTES, validateName, validatePermissionMode, validateText } from '../sessions/validation';
+import { unknownNames } from '../util/text';
 import type { AgentKind } from '../model/sessionRecord';
 import type { PermissionMode } from '../model/permissionMode';
 import { InstarError } from '../util/errors';
@@ -46,7 +47,7 @@ export function spawnRequestOf(body: Record<string, unknown>, place: SpawnFolder
   };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(`each session must be a JSON object; got ${describeValue(body)}.`);
   const unknown = Object.keys(body).filter((key) => !SPAWN_FIELDS.includes(key));
-  if (unknown.length > 0) fail(`Unknown field${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 5).map((key) => JSON.stringify(key)).join(', ')}: a session takes ${SPAWN_FIELDS.join(', ')}.`);
+  if (unknown.length > 0) fail(`${unknownNames('field', unknown)}: a session takes ${SPAWN_FIELDS.join(', ')}.`);
   for (const field of ['name', 'prompt'] as const) {
     if (typeof body[field] !== 'string') fail(`The body needs "${field}", a string.`);
   }

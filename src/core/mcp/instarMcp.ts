@@ -10,6 +10,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import { MAX_WAIT_SECONDS } from '../http/sessionWaits';
+import { unknownNames } from '../util/text';
 import { ApiCaller, ApiError } from './apiCaller';
 
 /** The states a session can be in, and `ended` for any end (for wait's `until`). */
@@ -38,7 +39,7 @@ interface ApiSession extends Json {
 function fields<T extends z.ZodRawShape>(shape: T) {
   const names = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: this tool takes ${names}.` : undefined),
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `${unknownNames('field', issue.keys)}: this tool takes ${names}.` : undefined),
   });
 }
 

@@ -13,6 +13,7 @@ import { ClaudeSignIn, claudeSignIn } from '../agent/claudeSignIn';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import { ConversationReader } from '../agent/conversationReader';
+import { DEFAULT_PERMISSION_MODE, PermissionMode } from '../model/permissionMode';
 import { isEnded, type AgentKind, type SessionRecord } from '../model/sessionRecord';
 import type { EngineEventName } from '../status/hookEvents';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
@@ -20,6 +21,7 @@ import { TmuxServers } from '../tmux/tmuxServers';
 import { PriceTable } from '../usage/priceTable';
 import { CommandRunner, ExecaRunner, ProcessRunner } from '../util/commandRunner';
 import { InstarError } from '../util/errors';
+import type { Event } from '../util/emitter';
 import { Clock, Logger, silentLogger, systemClock } from '../util/host';
 import { agentCommandOf, EngineOptions, EngineSettings, OutputRequest, SpawnRequest } from './engineOptions';
 import { defaultAgentKind, programFor } from './agentChoice';
@@ -33,6 +35,7 @@ import { resultOf, SessionResult } from './sessionResults';
 import { SessionOutput } from './sessionOutput';
 import { SessionsChange, SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
+import type { SpawnRefusal } from './spawnLimits';
 import { Spawner } from './spawner';
 import { workspaceKeyOf } from './recordTags';
 import { KeptWorktrees } from './keptWorktrees';
@@ -273,6 +276,11 @@ export class SessionEngine {
     return defaultAgentKind(this.options);
   }
 
+  /** The permission mode a spawn that names none runs in (instar.permissionMode). */
+  get defaultPermissionMode(): PermissionMode {
+    return this.options.defaultPermissionMode ?? DEFAULT_PERMISSION_MODE;
+  }
+
   /**
    * Changes settings for what comes next: later spawns use the new agent, socket and
    * environment; existing sessions stay on the server they were started on.
@@ -313,6 +321,16 @@ export class SessionEngine {
 
   spawn(request: SpawnRequest): Promise<SessionRecord> {
     return this.spawner.spawn(request);
+  }
+
+  /** Spawns refused for a limit (maxLive, maxSpawnDepth) since the last that got through; undefined while none is. */
+  get spawnRefusal(): SpawnRefusal | undefined {
+    return this.spawner.refusal;
+  }
+
+  /** Fires when spawns start being refused for a limit, and with undefined once one gets through again. */
+  get onDidChangeSpawnRefusal(): Event<SpawnRefusal | undefined> {
+    return this.spawner.onDidChangeRefusal;
   }
 
   /** Checks every live session now (exits, vanished sessions, screens where needed). */

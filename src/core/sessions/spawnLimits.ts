@@ -20,6 +20,28 @@ export interface SpawnLimits {
   maxDepth?: number;
 }
 
+/** The setting a refused spawn ran into. */
+export type LimitSetting = 'instar.sessions.maxLive' | 'instar.sessions.maxSpawnDepth';
+
+/** A spawn refused past a limit: which setting, its value, and the words for a person. */
+export class SpawnLimitError extends InstarError {
+  constructor(
+    readonly setting: LimitSetting,
+    readonly limit: number,
+    message: string,
+  ) {
+    super('limit-reached', message);
+  }
+}
+
+/** Spawns being refused for a limit: which one, and what was said, since when. */
+export interface SpawnRefusal {
+  setting: LimitSetting;
+  limit: number;
+  message: string;
+  at: number;
+}
+
 /** Where a new session stands in its chain: its parent and depth, when an agent spawned it. */
 export interface Lineage {
   parent?: string;
@@ -33,12 +55,13 @@ function chainTo(records: ReadonlyMap<string, SessionRecord>, parent: string): s
   return chain;
 }
 
-/** The lineage of a session `name` spawned by `parent` (if any); throws 'limit-reached' past a limit. */
+/** The lineage of a session `name` spawned by `parent` (if any); throws a SpawnLimitError ('limit-reached') past a limit. */
 export function checkSpawnLimits(records: readonly SessionRecord[], name: string, parent: string | undefined, limits: SpawnLimits): Lineage {
   const live = records.filter((record) => !isEnded(record)).length;
   if (limits.maxLive && live >= limits.maxLive) {
-    throw new InstarError(
-      'limit-reached',
+    throw new SpawnLimitError(
+      'instar.sessions.maxLive',
+      limits.maxLive,
       `Not spawned: ${live} sessions of this workspace are live, the most instar.sessions.maxLive allows (${limits.maxLive}). Wait for one to end or kill one, or raise instar.sessions.maxLive.`,
     );
   }
@@ -47,8 +70,9 @@ export function checkSpawnLimits(records: readonly SessionRecord[], name: string
   const depth = (byName.get(parent)?.depth ?? 0) + 1;
   if (limits.maxDepth && depth > limits.maxDepth) {
     const chain = [...chainTo(byName, parent), name].join(' → ');
-    throw new InstarError(
-      'limit-reached',
+    throw new SpawnLimitError(
+      'instar.sessions.maxSpawnDepth',
+      limits.maxDepth,
       `Not spawned: ${name} would be ${depth} deep in a chain of agents spawning agents (${chain}), deeper than instar.sessions.maxSpawnDepth allows (${limits.maxDepth}). Raise instar.sessions.maxSpawnDepth to go deeper.`,
     );
   }

@@ -15,8 +15,9 @@ import type { SetupCommandError } from '../git/worktreeSetup';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import { validateBudget } from '../usage/budgets';
-import { checkSpawnLimits, Lineage } from './spawnLimits';
+import { checkSpawnLimits, Lineage, SpawnLimitError, SpawnRefusal } from './spawnLimits';
 import { InstarError, invalidInput, isInstarError } from '../util/errors';
+import { Emitter } from '../util/emitter';
 import type { Clock, Logger } from '../util/host';
 import type { AgentLauncher } from './agentLauncher';
 import { chooseAgent, missingAgent, modelFor } from './agentChoice';
@@ -164,19 +165,31 @@ export class Spawner {
     return spawned;
   }
 
-  /** The limit a spawn was last refused for: the log says it once until a spawn gets through. */
-  private refusedFor: string | undefined;
+  /** The limit the last spawn was refused for, until a spawn gets through: the log and the view say it once. */
+  private refused: SpawnRefusal | undefined;
+  private readonly refusals = new Emitter<SpawnRefusal | undefined>();
+  /** Fires when spawns start being refused for a limit (another one), and with undefined when one gets through again. */
+  readonly onDidChangeRefusal = this.refusals.event;
 
-  /** The new session's lineage, or the refusal of a spawn past a limit (logged once while it holds). */
+  get refusal(): SpawnRefusal | undefined {
+    return this.refused;
+  }
+
+  /** The new session's lineage, or the refusal of a spawn past a limit (said once while it holds). */
   private checkLimits(name: string, parent: string | undefined, options: EngineOptions): Lineage {
     try {
       const lineage = checkSpawnLimits(this.store.all(), name, parent, { maxLive: options.maxLiveSessions, maxDepth: options.maxSpawnDepth });
-      this.refusedFor = undefined;
+      if (this.refused) {
+        this.refused = undefined;
+        this.refusals.fire(undefined);
+      }
       return lineage;
     } catch (error) {
-      const limit = (error as Error).message.includes('maxLive') ? 'live' : 'depth';
-      if (this.refusedFor !== limit) this.settings.logger.warn((error as Error).message);
-      this.refusedFor = limit;
+      if (error instanceof SpawnLimitError && this.refused?.setting !== error.setting) {
+        this.settings.logger.warn(error.message);
+        this.refused = { setting: error.setting, limit: error.limit, message: error.message, at: this.settings.clock.now() };
+        this.refusals.fire(this.refused);
+      }
       throw error;
     }
   }

@@ -35,3 +35,12 @@ export function lastLines(text: string, count: number): string {
 export function trimLineEnds(text: string): string {
   return text.replace(/[ \t]+$/gm, '');
 }
+
+/**
+ * "Unknown field "a"", "Unknown fields "a", "b" (and 3 more)": what a request gave that it does not
+ * take, each name quoted and cut at 40 characters, at most five named.
+ */
+export function unknownNames(what: string, unknown: readonly string[]): string {
+  const named = unknown.slice(0, 5).map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)).join(', ');
+  return `Unknown ${what}${unknown.length === 1 ? '' : 's'} ${named}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`;
+}
