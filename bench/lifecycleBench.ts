@@ -27,7 +27,7 @@ const IDLE_LIMIT_MS = 3000;
 /** The processes under a pane's wrapper (the agent) and their resident memory. */
 function agentProcesses(panePid: number | undefined): { count: number; kib: number } {
   if (!panePid) return { count: 0, kib: 0 };
-  let children: string[] = [];
+  let children: string[];
   try {
     children = execFileSync('pgrep', ['-P', String(panePid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
   } catch {

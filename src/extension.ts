@@ -23,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): InstarApi {
       try {
         // Bundled apart (scripts/build.mjs): dist/main.js.
         const requiredAt = Date.now();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the view is registered, so activation is timed and cheap
         const main = require('./vscode/main') as typeof Main;
         resolve(main.startExtension(context, { view, activatedAt, requireMs: Date.now() - requiredAt }));
       } catch (error) {

@@ -16,6 +16,7 @@ async function runKeeper(args: string[]): Promise<number> {
 async function runMcp(cwd: string): Promise<number> {
   // Read only here, by a path esbuild leaves alone: the other commands never load the SDK.
   const file = path.join(__dirname, 'mcp.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by a path at run time, so the bundle of every other command leaves the SDK out
   const { serveMcp } = require(file) as { serveMcp: (env: NodeJS.ProcessEnv, cwd: string) => Promise<number> };
   return serveMcp(process.env, cwd);
 }

@@ -15,7 +15,7 @@ export async function readWorkspaceSettings(workspace: string): Promise<Settings
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return readSettings(() => undefined);
-    throw new Error(`Could not read ${file}: ${(error as Error).message}`);
+    throw new Error(`Could not read ${file}: ${(error as Error).message}`, { cause: error });
   }
   const errors: ParseError[] = [];
   const values: unknown = parse(text, errors, { allowTrailingComma: true });

@@ -99,7 +99,7 @@ export class ApiService implements vscode.Disposable {
     } catch (error) {
       await hosting.stop();
       this.setProblem((error as Error).message);
-      void vscode.window.showErrorMessage(`Instar Sessions could not start its API: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Instar Sessions could not start its API: {0}', (error as Error).message));
       return;
     }
     this.running = { hosting, requested: settings.apiPort, folder };

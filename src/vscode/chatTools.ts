@@ -85,15 +85,15 @@ export class ChatTools implements vscode.Disposable {
         const how = [`${agent} ${text(input.model) || '(its default model)'}`, text(input.permissionMode) || this.engine.defaultPermissionMode, input.worktree ? 'in a worktree of its own' : ''].filter(Boolean).join(' · ');
         return {
           invocationMessage: `Spawning ${name}`,
-          confirmationMessages: { title: `Spawn ${name}?`, message: message(`An agent session (${how}) in ${this.gate.trustedFolder() ?? 'this workspace'}, with the prompt:`, quote(text(input.prompt)) || '(none)') },
+          confirmationMessages: { title: vscode.l10n.t('Spawn {0}?', name), message: message(`An agent session (${how}) in ${this.gate.trustedFolder() ?? 'this workspace'}, with the prompt:`, quote(text(input.prompt)) || '(none)') },
         };
       }
       case 'send': {
         const what = input.option !== undefined ? `Answer its question with "${text(input.option)}".` : `Send it${input.resume ? ' (resumed first if it ended)' : ''}:`;
-        return { invocationMessage: `Sending to ${name}`, confirmationMessages: { title: `Send to ${name}?`, message: message(what, input.option !== undefined ? '' : quote(text(input.text))) } };
+        return { invocationMessage: `Sending to ${name}`, confirmationMessages: { title: vscode.l10n.t('Send to {0}?', name), message: message(what, input.option !== undefined ? '' : quote(text(input.text))) } };
       }
       case 'kill':
-        return { invocationMessage: `Killing ${name}`, confirmationMessages: { title: `Kill ${name}?`, message: message('It stops now; its record, conversation and worktree stay, and it can be resumed.') } };
+        return { invocationMessage: `Killing ${name}`, confirmationMessages: { title: vscode.l10n.t('Kill {0}?', name), message: message('It stops now; its record, conversation and worktree stay, and it can be resumed.') } };
       case 'wait':
         return { invocationMessage: `Waiting for ${name || `label ${text(input.label)}`}` };
       default:
@@ -126,6 +126,7 @@ export class ChatTools implements vscode.Disposable {
       // Never listens: its routes answer in process, the checks and texts those of the HTTP API.
       const api = new ApiServer(this.engine, { port: 0, token: generateToken(), cwd: folder, folders: this.gate.trustedFolders(), version: this.host.version, logger: this.host.logger });
       // Read only here, by a path esbuild leaves alone: activation never loads the SDK.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by a path at run time: activation never loads the SDK
       const { connectInProcess } = require(this.host.script) as typeof import('../core/mcp/inProcess');
       const tools = connectInProcess((method, target, body, signal) => api.dispatch(method, target, body, signal), this.host.version);
       tools.catch((error: Error) => {

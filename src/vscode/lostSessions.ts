@@ -70,7 +70,7 @@ export class LostSessions implements vscode.Disposable {
         await this.engine.resume(name);
       } catch (error) {
         this.logger.error(`Could not resume ${name}: ${(error as Error).message}`);
-        void vscode.window.showErrorMessage(`Could not resume ${name}: ${(error as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Could not resume {0}: {1}', name, (error as Error).message));
       }
     }
   }

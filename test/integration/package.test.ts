@@ -29,6 +29,7 @@ const SHIPPED = [
   'docs/editor-terminal.png',
   'docs/sessions-view.png',
   'docs/worktree-review.png',
+  'l10n/bundle.l10n.json',
   'media/icon.png',
   'media/instar.svg',
   'media/skills/instar-session/SKILL.md',
@@ -37,7 +38,16 @@ const SHIPPED = [
   'media/walkthrough/keeper.md',
   'media/walkthrough/steer.md',
   'package.json',
+  'package.nls.json',
 ];
+
+/** package.json with its %key% texts replaced by package.nls.json's, as VS Code reads it. */
+async function localizedManifest(): Promise<unknown> {
+  const texts = JSON.parse(await readFile(join(REPO, 'package.nls.json'), 'utf8')) as Record<string, string>;
+  return JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8'), (_, value: unknown) =>
+    typeof value === 'string' && /^%[\w.-]+%$/.test(value) ? texts[value.slice(1, -1)] : value,
+  );
+}
 
 describe('the package', () => {
   it('lists exactly what ships', async () => {
@@ -47,7 +57,7 @@ describe('the package', () => {
 
   it('has a walkthrough whose every step shows shipped media, offers a command it has, and is marked done by an event', async () => {
     interface Step { id: string; description: string; media: { markdown?: string; image?: string }; completionEvents: string[] }
-    const manifest = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { contributes: { walkthroughs: { id: string; steps: Step[] }[]; commands: { command: string }[] } };
+    const manifest = (await localizedManifest()) as { contributes: { walkthroughs: { id: string; steps: Step[] }[]; commands: { command: string }[] } };
     const [walkthrough] = manifest.contributes.walkthroughs;
     assert.equal(walkthrough.id, 'instar.start');
     const commands = new Set(manifest.contributes.commands.map((entry) => entry.command));
@@ -66,6 +76,18 @@ describe('the package', () => {
       }
     }
     assert.ok(walkthrough.steps.every((step) => /\]\(command:/.test(step.description)), 'a button on each step');
+  });
+
+  it('takes every text a person reads from package.nls.json, each key there used', async () => {
+    const manifest = await readFile(join(REPO, 'package.json'), 'utf8');
+    const texts = JSON.parse(await readFile(join(REPO, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const used = [...manifest.matchAll(/"%([\w.-]+)%"/g)].map((match) => match[1]);
+    assert.ok(used.length > 100, `${used.length} texts`);
+    assert.deepEqual(used.filter((key) => typeof texts[key] !== 'string' || texts[key] === ''), [], 'every key has its text');
+    assert.deepEqual(Object.keys(texts).filter((key) => !used.includes(key)), [], 'no text is left unused');
+    const localized = (await localizedManifest()) as { contributes: { commands: { title: string }[]; configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> } } };
+    assert.ok(localized.contributes.commands.every((command) => command.title && !command.title.startsWith('%')));
+    for (const [name, setting] of Object.entries(localized.contributes.configuration.properties)) assert.ok(setting.description ?? setting.markdownDescription, `${name} is described`);
   });
 
   it('packages with no warning, the icon a 128×128 PNG, with categories, keywords and a changelog', async () => {

@@ -23,7 +23,7 @@ function withSelection(text: string, index: number): string {
   const lines = text.split('\n').map((line) => line.replace(/^(\s*)❯ (\d+\. )/, '$1  $2'));
   let at = lines.length - 1;
   while (at > 0 && !new RegExp(`^\\s*${index + 1}\\. `).test(lines[at])) at -= 1;
-  lines[at] = lines[at].replace(/^(\s*)  (\d+\. )/, '$1❯ $2');
+  lines[at] = lines[at].replace(/^(\s*) {2}(\d+\. )/, '$1❯ $2');
   return lines.join('\n');
 }
 

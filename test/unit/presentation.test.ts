@@ -238,7 +238,7 @@ describe('while you were away', () => {
     const summary = awaySummary(records, since, NOW)!;
     assert.equal(summary.text, 'While you were away: 2 job runs, 1 session started, 3 sessions ended, 1 error, $0.84');
     assert.doesNotMatch(summary.markdown, /\*\*old\*\*/, 'what ended before is not news');
-    assert.match(summary.markdown, /- \*\*job-tick-1\*\* \(job tick\), started .*, ended .*: completed, \$0\.50\n  > Ticked\./);
+    assert.match(summary.markdown, /- \*\*job-tick-1\*\* \(job tick\), started .*, ended .*: completed, \$0\.50\n {2}> Ticked\./);
     assert.match(summary.markdown, /- \*\*job-tick-2\*\* \(job tick\), .*: error, exit status 1 \(API error\)/);
     assert.match(summary.markdown, /- \*\*helper\*\*, started .*, idle now, \$0\.34/);
   });

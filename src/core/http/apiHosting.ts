@@ -136,7 +136,7 @@ export class ApiHosting {
         const holder = await whoHolds(port);
         this.setProblem(`Port ${port} (instar.api.port) is held by ${holder.kind === 'nobody' ? 'another program' : describeHolder(holder)}: set instar.api.port to a free port, or to ${this.sharedPort} (one port every workspace shares), or to 0 for any free one.`);
       }
-      throw new Error(this.currentProblem);
+      throw new Error(this.currentProblem, { cause: error });
     }
     this.server = server;
     await this.publish(this.own, undefined);
@@ -151,7 +151,7 @@ export class ApiHosting {
       own = await server.start();
     } catch (error) {
       this.setProblem(`The API could not listen on 127.0.0.1: ${(error as Error).message}`);
-      throw new Error(this.currentProblem);
+      throw new Error(this.currentProblem, { cause: error });
     }
     this.own = own;
     this.server = server;

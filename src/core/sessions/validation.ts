@@ -31,7 +31,7 @@ export function describeNameProblem(name: string): string | undefined {
 export const MODEL_ALIASES = ['opus', 'sonnet', 'haiku'] as const;
 export type ModelAlias = (typeof MODEL_ALIASES)[number];
 export const DEFAULT_MODEL: ModelAlias = 'sonnet';
-const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/\[\]-]{0,127}$/;
+const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/[\]-]{0,127}$/;
 
 /** An alias (opus, sonnet, haiku) or a full model id such as claude-sonnet-4-5-20250929. */
 export function validateModel(model: unknown): string {

@@ -97,7 +97,7 @@ function readValues(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON (${(error as Error).message}); move it away to start with an empty record`);
+    throw new Error(`${file} is not JSON (${(error as Error).message}); move it away to start with an empty record`, { cause: error });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file} does not hold a JSON object; move it away to start with an empty record`);
   return parsed as Record<string, unknown>;

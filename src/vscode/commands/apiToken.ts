@@ -4,10 +4,10 @@ import type { CommandContext } from './commandContext';
 
 export async function copyApiToken(ctx: CommandContext): Promise<void> {
   await ctx.api.copyToken();
-  void vscode.window.showInformationMessage('Copied the Instar API token.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Copied the Instar API token.'));
 }
 
 export async function rotateApiToken(ctx: CommandContext): Promise<void> {
   await ctx.api.rotateToken();
-  void vscode.window.showInformationMessage('The Instar API token was rotated; .instar/config.json has the new one.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('The Instar API token was rotated; .instar/config.json has the new one.'));
 }

@@ -4,7 +4,7 @@ import { resolveSession } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
 
 export async function copyLastAnswer(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Copy the last answer of which session?', none: 'There are no sessions yet.' });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Copy the last answer of which session?'), none: vscode.l10n.t('There are no sessions yet.') });
   if (!record) return undefined;
   const result = await ctx.engine.result(record.name);
   if (result.answer === null) {

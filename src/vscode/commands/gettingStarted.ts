@@ -15,7 +15,7 @@ export async function logIn(ctx: CommandContext): Promise<vscode.Terminal> {
   const terminal = vscode.window.createTerminal({ name: 'Log In to Claude Code', shellPath: path, env, cwd: ctx.gate.trustedFolder() });
   terminal.show();
   void vscode.window.showInformationMessage(
-    'Claude Code runs in the terminal: type /login and follow its steps, then close it. A session that waited for the login takes its prompt again from Send Input.',
+    vscode.l10n.t('Claude Code runs in the terminal: type /login and follow its steps, then close it. A session that waited for the login takes its prompt again from Send Input.'),
   );
   ctx.channel.info(`Opened a terminal to log in to Claude Code (${path})`);
   return terminal;

@@ -15,7 +15,7 @@ export async function stopKeeper(ctx: CommandContext): Promise<boolean> {
 export async function startKeeper(ctx: CommandContext): Promise<number | undefined> {
   await ctx.ready;
   const pid = await ctx.keeper.startIfNeeded(true);
-  void vscode.window.showInformationMessage(`The background keeper runs (pid ${pid}): jobs, the API, endings when idle and budgets go on with every window closed.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('The background keeper runs (pid {0}): jobs, the API, endings when idle and budgets go on with every window closed.', String(pid)));
   return pid;
 }
 
@@ -33,7 +33,7 @@ export async function showKeeper(ctx: CommandContext): Promise<void> {
   const keeper = await ctx.keeper.running();
   const summary = ctx.keeper.summary();
   if (!summary) {
-    void vscode.window.showInformationMessage('No background keeper leads this workspace: jobs and the API run in a window.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No background keeper leads this workspace: jobs and the API run in a window.'));
     return;
   }
   const since = keeper ? ` It runs since ${new Date(keeper.startedAt).toLocaleString()}.` : '';

@@ -13,7 +13,7 @@ const KILL = 'Kill';
 const KILL_ALWAYS = "Kill, Don't Ask Again";
 
 export async function kill(ctx: CommandContext, arg: unknown): Promise<unknown> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Kill which session?', filter: (r) => !isEnded(r), none: 'No session is running.', alwaysAsk: true, selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Kill which session?'), filter: (r) => !isEnded(r), none: vscode.l10n.t('No session is running.'), alwaysAsk: true, selected: ctx.selected });
   if (!record) return undefined;
   if (typeof arg !== 'string' && !(await confirmKill(ctx, record))) return undefined;
   return ctx.engine.kill(record.name);
@@ -24,7 +24,7 @@ async function confirmKill(ctx: CommandContext, record: SessionRecord): Promise<
   if (!busy || !ctx.settings().confirmKill) return true;
   const resume = record.claudeSessionId ? ' Resume Session can start its conversation again.' : '';
   const choice = await vscode.window.showWarningMessage(
-    `Kill ${record.name}? It is ${STATUS_LOOKS[record.status].label.toLowerCase()}.`,
+    vscode.l10n.t('Kill {0}? It is {1}.', record.name, STATUS_LOOKS[record.status].label.toLowerCase()),
     { modal: true, detail: `Its agent is interrupted and its tmux session ends; the record and the output stay.${resume}` },
     KILL,
     KILL_ALWAYS,

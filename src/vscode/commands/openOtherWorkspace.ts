@@ -12,7 +12,7 @@ export async function openOtherWorkspace(ctx: CommandContext, arg: unknown): Pro
   if (key === undefined) {
     const sessions = ctx.others.sessions;
     if (sessions.length === 0) {
-      void vscode.window.showInformationMessage('No other workspace has live sessions on this tmux server.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('No other workspace has live sessions on this tmux server.'));
       return undefined;
     }
     const picked = await ctx.picker.pick(
@@ -21,7 +21,7 @@ export async function openOtherWorkspace(ctx: CommandContext, arg: unknown): Pro
         description: [session.status === 'waiting' ? 'waiting for you' : session.status, ctx.others.folderOf(session.workspaceKey) ?? 'folder not known'].filter(Boolean).join(' · '),
         key: session.workspaceKey,
       })),
-      { placeHolder: 'Open the workspace of which session?' },
+      { placeHolder: vscode.l10n.t('Open the workspace of which session?') },
     );
     key = picked?.key;
     if (key === undefined) return undefined;

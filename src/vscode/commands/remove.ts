@@ -10,7 +10,7 @@ import type { CommandContext } from './commandContext';
 import { lossText } from './worktree';
 
 export async function remove(ctx: CommandContext, arg: unknown, worktree?: unknown): Promise<void> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Remove which ended session?', filter: (r) => isEnded(r), none: 'No session has ended.', alwaysAsk: true, selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Remove which ended session?'), filter: (r) => isEnded(r), none: vscode.l10n.t('No session has ended.'), alwaysAsk: true, selected: ctx.selected });
   if (!record) return;
   if (!record.worktree || record.worktreeDiscarded) return ctx.engine.remove(record.name);
   let discard = worktree === 'discard';
@@ -19,7 +19,7 @@ export async function remove(ctx: CommandContext, arg: unknown, worktree?: unkno
     const drop = 'Remove and Discard Worktree';
     const loss = await ctx.engine.worktrees.loss(record.name);
     const choice = await vscode.window.showWarningMessage(
-      `Remove ${record.name}? Its worktree on ${record.worktree.branch} stays unless you discard it.`,
+      vscode.l10n.t('Remove {0}? Its worktree on {1} stays unless you discard it.', record.name, record.worktree.branch),
       { modal: true, detail: `Worktree: ${record.worktree.path}\nIf discarded: ${lossText(loss, record)}` },
       keep,
       drop,

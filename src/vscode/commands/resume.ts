@@ -10,16 +10,16 @@ import type { CommandContext } from './commandContext';
 /** With `text` given (a string, possibly empty), it does not ask for one. */
 export async function resume(ctx: CommandContext, arg: unknown, text?: unknown): Promise<unknown> {
   const record = await resolveSession(ctx.engine, ctx.picker, arg, {
-    placeHolder: 'Resume which session?',
+    placeHolder: vscode.l10n.t('Resume which session?'),
     filter: (r) => isEnded(r) && r.claudeSessionId !== undefined,
-    none: 'No ended Claude Code session to resume.',
+    none: vscode.l10n.t('No ended Claude Code session to resume.'),
   });
   if (!record) return undefined;
   if (!ctx.gate.spawnFolder('instar.resume')) return undefined;
   const followUp =
     typeof text === 'string'
       ? text
-      : await vscode.window.showInputBox({ title: `Resume ${record.name}`, prompt: 'A follow-up to submit once the conversation is back (optional)', ignoreFocusOut: true });
+      : await vscode.window.showInputBox({ title: vscode.l10n.t('Resume {0}', record.name), prompt: vscode.l10n.t('A follow-up to submit once the conversation is back (optional)'), ignoreFocusOut: true });
   if (followUp === undefined) return undefined;
   return ctx.engine.resume(record.name, followUp === '' ? undefined : followUp);
 }

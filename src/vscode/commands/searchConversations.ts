@@ -17,13 +17,13 @@ export async function searchConversations(ctx: CommandContext, query?: unknown):
     typeof query === 'string'
       ? query
       : await vscode.window.showInputBox({
-          title: 'Search Sessions',
-          prompt: "Words in sessions' names, prompts and conversations, ended sessions included",
+          title: vscode.l10n.t('Search Sessions'),
+          prompt: vscode.l10n.t("Words in sessions' names, prompts and conversations, ended sessions included"),
           ignoreFocusOut: true,
           validateInput: (value) => (value.trim().length > MAX_QUERY_CHARS ? `At most ${MAX_QUERY_CHARS} characters.` : undefined),
         });
   if (text === undefined || text.trim() === '') return undefined;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Searching ${ctx.engine.list().length} sessions…` }, () => ctx.engine.search(text));
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Searching {0} sessions…', ctx.engine.list().length) }, () => ctx.engine.search(text));
   if (result.matches.length === 0) {
     void vscode.window.showInformationMessage(`No session says "${result.query}" (${result.sessions} searched${result.unreadable.length ? `; the conversations of ${result.unreadable.join(', ')} could not be read` : ''}).`);
     return undefined;
@@ -35,8 +35,8 @@ export async function searchConversations(ctx: CommandContext, query?: unknown):
     return { label: `${icon}${match.session}`, description: where, detail: match.snippet, match };
   });
   const picked = await ctx.picker.pick(items, {
-    title: `Search Sessions: ${result.matches.length}${result.truncated ? '+' : ''} match${result.matches.length === 1 ? '' : 'es'} for "${result.query}"`,
-    placeHolder: 'Open the conversation at a match',
+    title: vscode.l10n.t('Search Sessions: {0}{1} match{2} for "{3}"', result.matches.length, result.truncated ? '+' : '', result.matches.length === 1 ? '' : 'es', result.query),
+    placeHolder: vscode.l10n.t('Open the conversation at a match'),
     matchOnDescription: true,
     matchOnDetail: true,
   });

@@ -5,10 +5,10 @@ import { resolveSession } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
 
 export async function sendInput(ctx: CommandContext, arg: unknown, text: unknown): Promise<void> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Send input to which session?', filter: (r) => !isEnded(r), none: 'No session is running.', selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Send input to which session?'), filter: (r) => !isEnded(r), none: vscode.l10n.t('No session is running.'), selected: ctx.selected });
   if (!record) return;
   const input =
-    typeof text === 'string' ? text : await vscode.window.showInputBox({ title: `Send to ${record.name}`, prompt: 'Typed as is and submitted with Enter', ignoreFocusOut: true });
+    typeof text === 'string' ? text : await vscode.window.showInputBox({ title: vscode.l10n.t('Send to {0}', record.name), prompt: vscode.l10n.t('Typed as is and submitted with Enter'), ignoreFocusOut: true });
   if (input === undefined) return;
   await ctx.engine.sendInput(record.name, input);
 }

@@ -32,7 +32,7 @@ export function dialogAsks(dialog: Pick<ShownDialog, 'toolAsk' | 'question'>): s
 
 /** With `answer` (a label) or `keys` given, sends them without asking. Returns what came of an answer. */
 export async function sendKeys(ctx: CommandContext, arg: unknown, keys: unknown, answer?: unknown): Promise<Answered | undefined> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Answer which session?', filter: (r) => !isEnded(r), prefer: (r) => r.status === 'waiting', none: 'No session is running.' });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Answer which session?'), filter: (r) => !isEnded(r), prefer: (r) => r.status === 'waiting', none: vscode.l10n.t('No session is running.') });
   if (!record) return undefined;
   if (typeof answer === 'string') return said(await ctx.engine.answer(record.name, answer), record.name);
   if (Array.isArray(keys)) return void (await ctx.engine.sendKeys(record.name, keys as string[]));

@@ -7,15 +7,15 @@ import type { CommandContext } from './commandContext';
 
 /** `budget`: a number of dollars, or null for none (asked for when not given). */
 export async function setBudget(ctx: CommandContext, arg: unknown, budget?: unknown): Promise<unknown> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Set the budget of which session?', none: 'There are no sessions yet.', selected: ctx.selected });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Set the budget of which session?'), none: vscode.l10n.t('There are no sessions yet.'), selected: ctx.selected });
   if (!record) return undefined;
   let value: number | undefined;
   if (typeof budget === 'number' || budget === null) value = budget ?? undefined;
   else {
     const spent = record.usage?.costUsd ?? 0;
     const text = await vscode.window.showInputBox({
-      title: `Budget of ${record.name}`,
-      prompt: `US dollars it may spend in all (it has spent ${formatUsd(spent)}); at 80 % you are warned, at the limit its turn is interrupted and it ends. Empty: no limit.`,
+      title: vscode.l10n.t('Budget of {0}', record.name),
+      prompt: vscode.l10n.t('US dollars it may spend in all (it has spent {0}); at 80 % you are warned, at the limit its turn is interrupted and it ends. Empty: no limit.', formatUsd(spent)),
       value: record.budgetUsd === undefined ? '' : String(record.budgetUsd),
       ignoreFocusOut: true,
       validateInput: (input) => {

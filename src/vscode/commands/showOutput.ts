@@ -5,7 +5,7 @@ import { resolveSession } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
 
 export async function showOutput(ctx: CommandContext, arg: unknown): Promise<unknown> {
-  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: 'Show the output of which session?', none: 'There are no sessions yet.' });
+  const record = await resolveSession(ctx.engine, ctx.picker, arg, { placeHolder: vscode.l10n.t('Show the output of which session?'), none: vscode.l10n.t('There are no sessions yet.') });
   if (!record) return undefined;
   const document = await vscode.workspace.openTextDocument(outputUri(record.name, ctx.settings().outputLines));
   await vscode.languages.setTextDocumentLanguage(document, 'log');

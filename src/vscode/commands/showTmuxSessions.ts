@@ -7,7 +7,7 @@ export async function showTmuxSessions(ctx: CommandContext): Promise<unknown> {
   const sessions = await ctx.engine.listTmuxSessions();
   const socket = ctx.engine.socket ? `tmux -L ${ctx.engine.socket}` : 'the default tmux server';
   if (sessions.length === 0) {
-    void vscode.window.showInformationMessage(`No tmux sessions on ${socket}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('No tmux sessions on {0}.', socket));
     return sessions;
   }
   const picked = await ctx.picker.pick(
@@ -20,11 +20,11 @@ export async function showTmuxSessions(ctx: CommandContext): Promise<unknown> {
         session,
       };
     }),
-    { title: `tmux sessions on ${socket}`, placeHolder: 'Pick one to copy its attach command' },
+    { title: vscode.l10n.t('tmux sessions on {0}', socket), placeHolder: vscode.l10n.t('Pick one to copy its attach command') },
   );
   if (picked) {
     await vscode.env.clipboard.writeText(picked.session.attachCommand);
-    void vscode.window.showInformationMessage(`Copied the attach command of ${picked.session.name}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Copied the attach command of {0}.', picked.session.name));
   }
   return sessions;
 }

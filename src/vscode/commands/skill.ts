@@ -31,7 +31,7 @@ export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknow
   if (!scope) {
     const picked = await vscode.window.showQuickPick(
       scopeItems(workspace, (where) => (where === 'workspace' ? 'Sessions started in this workspace load it (Instar\'s and any other claude)' : 'Every Claude Code session of yours loads it')),
-      { title: 'Install the instar-session Skill', placeHolder: 'Where should Claude Code find it?' },
+      { title: vscode.l10n.t('Install the instar-session Skill'), placeHolder: vscode.l10n.t('Where should Claude Code find it?') },
     );
     if (!picked) return undefined;
     scope = picked.scope;
@@ -41,7 +41,7 @@ export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknow
   ctx.channel.info(`Skill instar-session ${done} in ${dir}`);
   const words = done === 'unchanged' ? 'is already installed and current' : done === 'updated' ? 'was updated' : 'was installed';
   // Not awaited: the command is done; the message stays until the user reads it.
-  void vscode.window.showInformationMessage(`The instar-session skill ${words} in ${dir}. Sessions started from now on can spawn and steer sibling sessions.`, 'Open Skill').then((open) => {
+  void vscode.window.showInformationMessage(vscode.l10n.t('The instar-session skill {0} in {1}. Sessions started from now on can spawn and steer sibling sessions.', words, dir), 'Open Skill').then((open) => {
     if (open) void vscode.window.showTextDocument(vscode.Uri.file(`${dir}/SKILL.md`));
   });
   return dir;
@@ -54,14 +54,14 @@ export async function removeSkillCommand(ctx: CommandContext): Promise<void> {
     if ((await skillState(item.dir, ctx.skillSource)) !== 'absent') installed.push(item);
   }
   if (installed.length === 0) {
-    void vscode.window.showInformationMessage('The instar-session skill is not installed in this workspace or in ~/.claude/skills.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The instar-session skill is not installed in this workspace or in ~/.claude/skills.'));
     return;
   }
-  const picked = installed.length === 1 ? installed[0] : await vscode.window.showQuickPick(installed, { title: 'Remove the instar-session Skill', placeHolder: 'From where?' });
+  const picked = installed.length === 1 ? installed[0] : await vscode.window.showQuickPick(installed, { title: vscode.l10n.t('Remove the instar-session Skill'), placeHolder: vscode.l10n.t('From where?') });
   if (!picked) return;
   await removeSkill(picked.dir);
   ctx.channel.info(`Skill instar-session removed from ${picked.dir}`);
-  void vscode.window.showInformationMessage(`Removed the instar-session skill from ${picked.dir}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Removed the instar-session skill from {0}.', picked.dir));
 }
 
 /**
@@ -76,7 +76,7 @@ export async function offerSkill(skillSource: string, workspace: string, memento
   }
   await memento.update(key, true);
   const choice = await vscode.window.showInformationMessage(
-    'The Instar API is on: sessions can spawn, wait for and talk to sibling sessions. Install the instar-session skill so that they know how?',
+    vscode.l10n.t('The Instar API is on: sessions can spawn, wait for and talk to sibling sessions. Install the instar-session skill so that they know how?'),
     'Install for This Workspace',
     'Install for All My Projects',
   );

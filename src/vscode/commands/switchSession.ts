@@ -21,15 +21,15 @@ export function switcherOrder(records: readonly SessionRecord[]): SessionRecord[
 export async function switchSession(ctx: CommandContext): Promise<unknown> {
   const records = switcherOrder(ctx.engine.list());
   if (records.length === 0) {
-    const choice = await vscode.window.showInformationMessage('There are no sessions yet.', 'Spawn Session');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('There are no sessions yet.'), 'Spawn Session');
     if (choice) await vscode.commands.executeCommand('instar.spawn');
     return undefined;
   }
   const now = Date.now();
   const items = records.map((record) => ({ ...sessionPickItem(record, now), buttons: isEnded(record) ? [OUTPUT] : [SEND, OUTPUT] }));
   const picked = await ctx.picker.pick(items, {
-    title: 'Go to Session',
-    placeHolder: `${records.length} session${records.length === 1 ? '' : 's'}: type to filter by name, state or prompt`,
+    title: vscode.l10n.t('Go to Session'),
+    placeHolder: vscode.l10n.t('{0} session{1}: type to filter by name, state or prompt', records.length, records.length === 1 ? '' : 's'),
     matchOnDescription: true,
     matchOnDetail: true,
     onButton: (item, button) => {

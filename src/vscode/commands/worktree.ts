@@ -43,7 +43,7 @@ async function worktreeSession(ctx: CommandContext, arg: unknown, placeHolder: s
     return resolveSession(ctx.engine, ctx.picker, arg, {
       placeHolder,
       filter: inWorktree,
-      none: 'No session runs in a worktree of its own. Spawn one in a worktree (the spawn flow asks, in a git repository).',
+      none: vscode.l10n.t('No session runs in a worktree of its own. Spawn one in a worktree (the spawn flow asks, in a git repository).'),
       selected: ctx.selected,
     });
   }
@@ -77,7 +77,7 @@ export async function reviewChanges(ctx: CommandContext, arg: unknown): Promise<
   const review = await ctx.engine.worktrees.review(record.name);
   const worktree = record.worktree!;
   if (review.files.length === 0) {
-    void vscode.window.showInformationMessage(`${record.name} has changed nothing on ${worktree.branch} against ${worktree.base} yet.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has changed nothing on {1} against {2} yet.', record.name, worktree.branch, worktree.base));
     return review;
   }
   const resources = review.files.map((file) => {
@@ -99,12 +99,12 @@ export async function reviewFile(ctx: CommandContext, arg: unknown, file?: unkno
       : (
           await ctx.picker.pick(
             review.files.map((changed) => ({ label: changed.path, description: `${changed.status}${changed.oldPath ? ` from ${changed.oldPath}` : ''} · ${counts(changed)}`, changed })),
-            { title: `${record.name}: ${review.files.length} changed file${review.files.length === 1 ? '' : 's'}`, placeHolder: 'Open the diff of a file', matchOnDescription: true },
+            { title: vscode.l10n.t('{0}: {1} changed file{2}', record.name, review.files.length, review.files.length === 1 ? '' : 's'), placeHolder: vscode.l10n.t('Open the diff of a file'), matchOnDescription: true },
           )
         )?.changed;
   if (!chosen) {
     if (typeof file === 'string') throw new Error(`${record.name} did not change ${file}.`);
-    if (review.files.length === 0) void vscode.window.showInformationMessage(`${record.name} has changed nothing yet.`);
+    if (review.files.length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('{0} has changed nothing yet.', record.name));
     return undefined;
   }
   const { original, modified } = sides(record, review.mergeBase, chosen);
@@ -143,7 +143,7 @@ export async function mergeWorktree(ctx: CommandContext, arg: unknown, options?:
       await vscode.commands.executeCommand('git.openMergeEditor', uri).then(undefined, () => vscode.commands.executeCommand('vscode.open', uri));
     }
     void vscode.window
-      .showWarningMessage(`Merging ${branch} into ${base} left conflicts in ${conflicts.join(', ')}. Resolve them in the merge editor, then commit in Source Control; ${branch} is unchanged, nothing was lost.`, 'Open Source Control')
+      .showWarningMessage(vscode.l10n.t('Merging {0} into {1} left conflicts in {2}. Resolve them in the merge editor, then commit in Source Control; {3} is unchanged, nothing was lost.', branch, base, conflicts.join(', '), branch), 'Open Source Control')
       .then((choice) => choice && vscode.commands.executeCommand('workbench.view.scm'));
   } else {
     const how = result.kind === 'fast-forward' ? 'fast-forward' : result.kind === 'merge-commit' ? 'a merge commit' : 'it was merged already';

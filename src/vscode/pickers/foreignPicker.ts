@@ -7,12 +7,12 @@ export async function resolveForeign(ctx: CommandContext, arg: unknown): Promise
   if (arg && typeof arg === 'object' && 'name' in arg && typeof arg.name === 'string') return arg.name;
   const foreign = (await ctx.engine.listTmuxSessions()).filter((session) => !session.known && !session.dead);
   if (foreign.length === 0) {
-    void vscode.window.showInformationMessage('Every live tmux session on Instar\'s server is already Instar\'s.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Every live tmux session on Instar\'s server is already Instar\'s.'));
     return undefined;
   }
   const picked = await ctx.picker.pick(
     foreign.map((session) => ({ label: session.name, description: session.attached ? 'attached' : undefined, detail: session.attachCommand })),
-    { placeHolder: 'Adopt which tmux session?' },
+    { placeHolder: vscode.l10n.t('Adopt which tmux session?') },
   );
   return picked?.label;
 }

@@ -8,7 +8,7 @@ export async function resolveJob(scheduler: JobScheduler, picker: QuickPicker, a
   if (arg && typeof arg === 'object' && 'slug' in arg && typeof arg.slug === 'string') return arg.slug;
   const jobs = scheduler.list();
   if (jobs.length === 0) {
-    void vscode.window.showInformationMessage('No jobs: define them in .instar/jobs.json.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No jobs: define them in .instar/jobs.json.'));
     return undefined;
   }
   const picked = await picker.pick(

@@ -90,8 +90,8 @@ async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultMode
     }
     if (picked.model) return { agent, model: picked.model, mode };
     const id = await vscode.window.showInputBox({
-      title: `${title}: model id`,
-      prompt: 'A full model id',
+      title: vscode.l10n.t('{0}: model id', title),
+      prompt: vscode.l10n.t('A full model id'),
       ignoreFocusOut: true,
       validateInput: (value) => {
         try {
@@ -108,7 +108,7 @@ async function pickModel(engine: SessionEngine, picker: QuickPicker, defaultMode
 
 async function pickAgent(picker: QuickPicker, title: string, installed: readonly AgentKind[], current: AgentKind): Promise<AgentKind | undefined> {
   const items = installed.map((agent) => ({ label: kindFacts(agent).title, description: `${agent}${agent === current ? ' · chosen' : ''}`, agent }));
-  const picked = await picker.pick(items, { title: `${title}: agent for this spawn`, placeHolder: 'Which agent CLI should it run?', ignoreFocusOut: true });
+  const picked = await picker.pick(items, { title: vscode.l10n.t('{0}: agent for this spawn', title), placeHolder: vscode.l10n.t('Which agent CLI should it run?'), ignoreFocusOut: true });
   return picked?.agent;
 }
 
@@ -119,7 +119,7 @@ async function pickPermissionMode(picker: QuickPicker, title: string, current: P
     detail: PERMISSION_WORDS[mode].detail,
     mode,
   }));
-  const picked = await picker.pick(items, { title: `${title}: permissions for this spawn`, placeHolder: 'How should it ask before it runs tools?', ignoreFocusOut: true });
+  const picked = await picker.pick(items, { title: vscode.l10n.t('{0}: permissions for this spawn', title), placeHolder: vscode.l10n.t('How should it ask before it runs tools?'), ignoreFocusOut: true });
   return picked?.mode;
 }
 
@@ -137,7 +137,7 @@ async function pickWorktree(picker: QuickPicker, repo: RepositoryInfo, preferWor
     worktree: true,
   };
   const folder = { label: 'In the workspace folder', description: repo.root, detail: several ? 'They share the working tree with you and each other.' : 'It shares the working tree with you and other sessions.', worktree: false };
-  const picked = await picker.pick(preferWorktree ? [tree, folder] : [folder, tree], { title: `${title}: where`, placeHolder: 'Where should it work?', ignoreFocusOut: true });
+  const picked = await picker.pick(preferWorktree ? [tree, folder] : [folder, tree], { title: vscode.l10n.t('{0}: where', title), placeHolder: vscode.l10n.t('Where should it work?'), ignoreFocusOut: true });
   return picked?.worktree;
 }
 
@@ -162,15 +162,15 @@ export async function spawnFlow(engine: SessionEngine, picker: QuickPicker, cwd:
   const repo = await engine.worktrees.repository(cwd).catch(() => undefined);
   const steps = repo?.head ? 4 : 3;
   const name = await vscode.window.showInputBox({
-    title: `${TITLE} (1/${steps}): name`,
-    prompt: 'Lower-case letters, digits and "-"; 1 to 64 characters',
+    title: vscode.l10n.t('{0} (1/{1}): name', TITLE, steps),
+    prompt: vscode.l10n.t('Lower-case letters, digits and "-"; 1 to 64 characters'),
     value: suggestName(selection ? nameFromPrompt(selection) : 'session', takenNames(engine)),
     ignoreFocusOut: true,
     validateInput: (value) => nameProblem(engine, value),
   });
   if (name === undefined) return undefined;
   const prompt = await vscode.window.showInputBox({
-    title: `${TITLE} (2/${steps}): prompt`,
+    title: vscode.l10n.t('{0} (2/{1}): prompt', TITLE, steps),
     prompt: selection ? 'Prefilled from the editor selection' : 'What should the agent do? Leave empty to start it at its prompt.',
     value: selection,
     ignoreFocusOut: true,
@@ -191,8 +191,8 @@ export interface ParallelResult {
 export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPicker, cwd: string, defaults: SpawnDefaults): Promise<ParallelResult | undefined> {
   const title = 'Spawn Sessions in Parallel';
   const base = await vscode.window.showInputBox({
-    title: `${title}: base name`,
-    prompt: 'Sessions are named BASE-1, BASE-2, …',
+    title: vscode.l10n.t('{0}: base name', title),
+    prompt: vscode.l10n.t('Sessions are named BASE-1, BASE-2, …'),
     value: 'task',
     ignoreFocusOut: true,
     validateInput: (value) => describeNameProblem(`${value}-1`),
@@ -201,7 +201,7 @@ export async function spawnParallelFlow(engine: SessionEngine, picker: QuickPick
   const prompts: string[] = [];
   for (;;) {
     const prompt = await vscode.window.showInputBox({
-      title: `${title}: prompt ${prompts.length + 1}`,
+      title: vscode.l10n.t('{0}: prompt {1}', title, prompts.length + 1),
       prompt: prompts.length === 0 ? 'The first prompt' : `${prompts.length} so far; leave empty to start them`,
       ignoreFocusOut: true,
     });

@@ -30,7 +30,7 @@ export function keptTreeItem(node: KeptNode, kept: readonly KeptWorktree[], now:
   item.iconPath = new vscode.ThemeIcon('git-branch');
   item.tooltip = new vscode.MarkdownString(`Branch \`${entry.worktree.branch}\` of the removed session **${entry.name}**, from \`${entry.worktree.base}\`  \nFolder: \`${entry.worktree.path}\``);
   item.contextValue = 'instar.keptWorktree';
-  item.command = { command: 'instar.reviewChanges', title: 'Review Changes', arguments: [node] };
+  item.command = { command: 'instar.reviewChanges', title: vscode.l10n.t('Review Changes'), arguments: [node] };
   item.accessibilityInformation = { label: `${entry.worktree.branch}, worktree kept from the removed session ${entry.name}` };
   return item;
 }

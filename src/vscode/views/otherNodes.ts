@@ -79,7 +79,7 @@ export function otherTreeItem(node: OtherNode, shown: OthersShown): vscode.TreeI
     item.iconPath = new vscode.ThemeIcon('folder');
     item.tooltip = folder ? `${folder}\nOpen this workspace to steer its sessions.` : 'A workspace no window of this machine has noted: its folder is not known.';
     item.contextValue = folder ? 'instar.otherWorkspace' : 'instar.otherWorkspace.unknown';
-    if (folder) item.command = { command: 'instar.openOtherWorkspace', title: 'Open Workspace', arguments: [node] };
+    if (folder) item.command = { command: 'instar.openOtherWorkspace', title: vscode.l10n.t('Open Workspace'), arguments: [node] };
     return item;
   }
   const session = shown.sessions.find((candidate) => candidate.tmuxSession === node.tmuxSession);
@@ -90,6 +90,6 @@ export function otherTreeItem(node: OtherNode, shown: OthersShown): vscode.TreeI
   item.iconPath = new vscode.ThemeIcon(status === 'waiting' ? 'bell-dot' : status === 'running' ? 'sync' : 'circle-outline', status === 'waiting' ? new vscode.ThemeColor('list.warningForeground') : undefined);
   item.tooltip = `${session?.name ?? node.tmuxSession} in ${folder ?? 'another workspace'} (tmux: ${node.tmuxSession})${folder ? '\nOpen that workspace to steer it.' : ''}`;
   item.contextValue = folder ? 'instar.otherSession' : 'instar.otherSession.unknown';
-  if (folder) item.command = { command: 'instar.openOtherWorkspace', title: 'Open Workspace', arguments: [node] };
+  if (folder) item.command = { command: 'instar.openOtherWorkspace', title: vscode.l10n.t('Open Workspace'), arguments: [node] };
   return item;
 }

@@ -39,7 +39,7 @@ export function sessionTreeItem(record: SessionRecord, now: number): { item: vsc
   item.description = texts.description;
   item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
   item.contextValue = texts.contextValue;
-  item.command = { command: 'instar.openTerminal', title: 'Open Session as Editor Terminal', arguments: [{ kind: 'session', name: record.name }] };
+  item.command = { command: 'instar.openTerminal', title: vscode.l10n.t('Open Session as Editor Terminal'), arguments: [{ kind: 'session', name: record.name }] };
   item.accessibilityInformation = { label: texts.label };
   return { item, look: lookOf(record, texts) };
 }
