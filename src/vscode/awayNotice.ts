@@ -42,7 +42,7 @@ export class AwayNotice implements vscode.Disposable {
     if (!summary) return;
     this.logger.info(summary.text);
     if (this.quiet()) return;
-    const choice = await vscode.window.showInformationMessage(summary.text, 'Show Details');
+    const choice = await vscode.window.showInformationMessage(summary.text, vscode.l10n.t('Show Details'));
     if (choice) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: summary.markdown, language: 'markdown' }), { preview: true });
   }
 

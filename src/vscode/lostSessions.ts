@@ -59,11 +59,13 @@ export class LostSessions implements vscode.Disposable {
     if (names.length === 0 || policy === 'never' || !this.gate.trustedFolder()) return;
     if (policy === 'ask') {
       const list = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
-      const choice = await vscode.window.showWarningMessage(
-        `${names.length === 1 ? 'A session was' : `${names.length} sessions were`} lost with the tmux server (${list}). Their conversations can go on where they were.`,
-        'Resume All',
-      );
-      if (choice !== 'Resume All') return;
+      const resumeAll = vscode.l10n.t('Resume All');
+      const message =
+        names.length === 1
+          ? vscode.l10n.t('A session was lost with the tmux server ({0}). Its conversation can go on where it was.', list)
+          : vscode.l10n.t('{0} sessions were lost with the tmux server ({1}). Their conversations can go on where they were.', names.length, list);
+      const choice = await vscode.window.showWarningMessage(message, resumeAll);
+      if (choice !== resumeAll) return;
     }
     for (const name of names) {
       try {

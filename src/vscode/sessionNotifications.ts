@@ -48,7 +48,7 @@ export class SessionNotifications implements vscode.Disposable {
   /** A budget at 80 % or reached: told whatever is looked at (money is at stake), unless notifications are off. */
   private notifyBudget(notice: BudgetNotice): void {
     if (this.hooks.level() === 'off') return;
-    const action = notice.scope === 'session' ? 'Set Budget…' : 'Open Settings';
+    const action = notice.scope === 'session' ? vscode.l10n.t('Set Budget…') : vscode.l10n.t('Open Settings');
     const show = notice.level === 'exceeded' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     void show(notice.message, action).then((choice) => {
       if (choice === undefined) return;
@@ -71,10 +71,11 @@ export class SessionNotifications implements vscode.Disposable {
     const message = notificationText(record, previous, level);
     if (!message || this.hooks.focusedSession() === record.name) return;
     const show = record.status === 'error' || record.status === 'lost' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    const actions = record.status === 'waiting' ? ['Answer…', 'Open'] : ['Open'];
+    const [open, answer] = [vscode.l10n.t('Open'), vscode.l10n.t('Answer…')];
+    const actions = record.status === 'waiting' ? [answer, open] : [open];
     void show(message, ...actions).then((choice) => {
-      if (choice === 'Open') this.hooks.open(record.name);
-      else if (choice === 'Answer…') void vscode.commands.executeCommand('instar.sendKeys', record.name);
+      if (choice === open) this.hooks.open(record.name);
+      else if (choice === answer) void vscode.commands.executeCommand('instar.sendKeys', record.name);
     });
   }
 
@@ -87,7 +88,7 @@ export class SessionNotifications implements vscode.Disposable {
     // It tells every member's state as it is now: one whose change comes in the same event is not told again.
     for (const member of members) this.lastStatus.set(member.name, member.status);
     const show = summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(summary.text, 'Show Sessions').then((choice) => {
+    void show(summary.text, vscode.l10n.t('Show Sessions')).then((choice) => {
       if (choice) this.hooks.showAll();
     });
   }

@@ -39,7 +39,7 @@ export class WorkspaceGate implements vscode.Disposable {
       this.refusals.fire({ what, reason: 'untrusted' });
       // Not awaited: the command ends now, whatever the user does with the message.
       void vscode.window
-        .showErrorMessage(vscode.l10n.t('Sessions cannot be spawned in an untrusted workspace: Claude Code agents run programs in this folder. Trust the workspace to spawn them.'), 'Manage Workspace Trust')
+        .showErrorMessage(vscode.l10n.t('Sessions cannot be spawned in an untrusted workspace: Claude Code agents run programs in this folder. Trust the workspace to spawn them.'), vscode.l10n.t('Manage Workspace Trust'))
         .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }

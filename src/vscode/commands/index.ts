@@ -114,8 +114,9 @@ export class CommandHandlers implements vscode.Disposable {
       const message = error instanceof Error ? error.message : String(error);
       channel.error(`${id}: ${message}`);
       if (!isInstarError(error)) channel.error(error as Error);
-      void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
-        if (choice === 'Show Log') channel.show();
+      const showLog = vscode.l10n.t('Show Log');
+      void vscode.window.showErrorMessage(message, showLog).then((choice) => {
+        if (choice === showLog) channel.show();
       });
       if (isInstarError(error, 'tmux-missing') || isInstarError(error, 'agent-missing')) void environment.check();
       this.failures.fire({ command: id, error });

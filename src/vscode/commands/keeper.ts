@@ -37,7 +37,8 @@ export async function showKeeper(ctx: CommandContext): Promise<void> {
     return;
   }
   const since = keeper ? ` It runs since ${new Date(keeper.startedAt).toLocaleString()}.` : '';
-  const choice = await vscode.window.showInformationMessage(`${summary}.${since}`, 'Show Keeper Log', 'Stop Background Keeper');
-  if (choice === 'Show Keeper Log') await showKeeperLog(ctx);
-  if (choice === 'Stop Background Keeper') await stopKeeper(ctx);
+  const [log, stop] = [vscode.l10n.t('Show Keeper Log'), vscode.l10n.t('Stop Background Keeper')];
+  const choice = await vscode.window.showInformationMessage(`${summary}.${since}`, log, stop);
+  if (choice === log) await showKeeperLog(ctx);
+  if (choice === stop) await stopKeeper(ctx);
 }

@@ -41,7 +41,7 @@ export async function installSkillCommand(ctx: CommandContext, scopeArg?: unknow
   ctx.channel.info(`Skill instar-session ${done} in ${dir}`);
   const words = done === 'unchanged' ? 'is already installed and current' : done === 'updated' ? 'was updated' : 'was installed';
   // Not awaited: the command is done; the message stays until the user reads it.
-  void vscode.window.showInformationMessage(vscode.l10n.t('The instar-session skill {0} in {1}. Sessions started from now on can spawn and steer sibling sessions.', words, dir), 'Open Skill').then((open) => {
+  void vscode.window.showInformationMessage(vscode.l10n.t('The instar-session skill {0} in {1}. Sessions started from now on can spawn and steer sibling sessions.', words, dir), vscode.l10n.t('Open Skill')).then((open) => {
     if (open) void vscode.window.showTextDocument(vscode.Uri.file(`${dir}/SKILL.md`));
   });
   return dir;
@@ -75,11 +75,12 @@ export async function offerSkill(skillSource: string, workspace: string, memento
     if ((await skillState(skillDir(scope, { workspace, home: os.homedir() }), skillSource)) !== 'absent') return false;
   }
   await memento.update(key, true);
+  const here = vscode.l10n.t('Install for This Workspace');
   const choice = await vscode.window.showInformationMessage(
     vscode.l10n.t('The Instar API is on: sessions can spawn, wait for and talk to sibling sessions. Install the instar-session skill so that they know how?'),
-    'Install for This Workspace',
-    'Install for All My Projects',
+    here,
+    vscode.l10n.t('Install for All My Projects'),
   );
-  if (choice) await vscode.commands.executeCommand('instar.skill.install', choice === 'Install for This Workspace' ? 'workspace' : 'user');
+  if (choice) await vscode.commands.executeCommand('instar.skill.install', choice === here ? 'workspace' : 'user');
   return true;
 }

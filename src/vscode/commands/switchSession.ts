@@ -21,7 +21,7 @@ export function switcherOrder(records: readonly SessionRecord[]): SessionRecord[
 export async function switchSession(ctx: CommandContext): Promise<unknown> {
   const records = switcherOrder(ctx.engine.list());
   if (records.length === 0) {
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('There are no sessions yet.'), 'Spawn Session');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('There are no sessions yet.'), vscode.l10n.t('Spawn Session'));
     if (choice) await vscode.commands.executeCommand('instar.spawn');
     return undefined;
   }

@@ -143,7 +143,7 @@ export async function mergeWorktree(ctx: CommandContext, arg: unknown, options?:
       await vscode.commands.executeCommand('git.openMergeEditor', uri).then(undefined, () => vscode.commands.executeCommand('vscode.open', uri));
     }
     void vscode.window
-      .showWarningMessage(vscode.l10n.t('Merging {0} into {1} left conflicts in {2}. Resolve them in the merge editor, then commit in Source Control; {3} is unchanged, nothing was lost.', branch, base, conflicts.join(', '), branch), 'Open Source Control')
+      .showWarningMessage(vscode.l10n.t('Merging {0} into {1} left conflicts in {2}. Resolve them in the merge editor, then commit in Source Control; {3} is unchanged, nothing was lost.', branch, base, conflicts.join(', '), branch), vscode.l10n.t('Open Source Control'))
       .then((choice) => choice && vscode.commands.executeCommand('workbench.view.scm'));
   } else {
     const how = result.kind === 'fast-forward' ? 'fast-forward' : result.kind === 'merge-commit' ? 'a merge commit' : 'it was merged already';
