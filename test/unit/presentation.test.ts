@@ -7,7 +7,8 @@ import { jobLook } from '../../src/core/presentation/jobPresentation';
 import { awaySummary } from '../../src/core/presentation/awaySummary';
 import { notificationText } from '../../src/core/presentation/notificationText';
 import { batchSummary, endsWork } from '../../src/core/presentation/batchSummary';
-import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS, waitingAsk } from '../../src/core/presentation/sessionPresentation';
+import { formatAge, msUntilDescriptionChanges, sessionAccessibleLabel, changesWithinTheMinute, sessionContextValue, sessionDescription, sessionTooltip, STATUS_LOOKS, waitingAdvice, waitingAsk } from '../../src/core/presentation/sessionPresentation';
+import { classifyScreen, LOGIN_SCREEN } from '../../src/core/status/screen';
 
 const NOW = 1_800_000_000_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
@@ -55,8 +56,25 @@ describe('session presentation', () => {
   it('gives menus a context value with liveness, state and resumability', () => {
     assert.equal(sessionContextValue(record()), 'instar.session.live.running.resumable');
     assert.equal(sessionContextValue(record({ status: 'completed', endedAt: NOW, claudeSessionId: undefined })), 'instar.session.ended.completed');
-    // Waiting for a login: its menu offers one.
+    // Waiting for a login (its prompt refused, or Claude Code's login screen): its menu offers one.
     assert.equal(sessionContextValue(record({ status: 'waiting', statusDetail: NOT_LOGGED_IN_DETAIL })), 'instar.session.live.waiting.resumable.signedOut');
+    assert.equal(sessionContextValue(record({ status: 'waiting', statusDetail: LOGIN_SCREEN })), 'instar.session.live.waiting.resumable.signedOut');
+    assert.equal(sessionContextValue(record({ status: 'idle', statusDetail: NOT_LOGGED_IN_DETAIL })), 'instar.session.live.idle.resumable');
+  });
+
+  it('says what to do about each first-run screen of Claude Code, and about a missing login, in the tooltip', () => {
+    // What the screen classifier calls a login screen (the words of Claude Code's login method picker).
+    const login = classifyScreen([' Select login method:', '', ' ❯ 1. Claude account with subscription · Pro, Max, Team, or Enterprise', '   2. Anthropic Console account · API usage billing', '   3. 3rd-party platform · Amazon Bedrock, Microsoft Foundry, or Vertex AI'].join('\n'));
+    assert.deepEqual([login.kind, login.detail], ['setup', LOGIN_SCREEN]);
+    for (const detail of [LOGIN_SCREEN, NOT_LOGGED_IN_DETAIL]) {
+      assert.match(waitingAdvice({ status: 'waiting', statusDetail: detail }) ?? '', /Log In to Claude Code \(a terminal\)/);
+    }
+    for (const detail of ['trust dialog', 'API key dialog', 'bypass-permissions warning', 'theme picker']) {
+      assert.match(waitingAdvice({ status: 'waiting', statusDetail: detail }) ?? '', /Answer Prompt/, detail);
+    }
+    assert.equal(waitingAdvice({ status: 'waiting', statusDetail: 'permission: Bash' }), undefined, 'a tool call asks for itself');
+    assert.equal(waitingAdvice({ status: 'idle', statusDetail: 'trust dialog' }), undefined);
+    assert.match(sessionTooltip(record({ status: 'waiting', statusDetail: 'theme picker' }), NOW), /To go on: Claude Code's first run asks for a text style/);
   });
 
   it('has an icon and a colour for every state, spinning while running', () => {

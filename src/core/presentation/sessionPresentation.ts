@@ -6,6 +6,7 @@ import { CLI_DEFAULT_MODEL, kindFacts } from '../agent/agentKinds';
 import { formatDuration, msUntilAgeChanges, msUntilCountdownChanges } from '../model/duration';
 import { ANSWER_PREVIEW_CHARS, endsWhenIdle, exitStatusText, idleEndAt, isEnded, NOT_LOGGED_IN_DETAIL, SessionRecord, SessionStatus } from '../model/sessionRecord';
 import { formatUsd } from '../model/usage';
+import { LOGIN_SCREEN, SETUP_ADVICE } from '../status/screen';
 import { usageCompact, usageTooltipLines, worktreeCompact, worktreeTooltipLines } from './usagePresentation';
 
 export interface StatusLook {
@@ -116,7 +117,7 @@ export function sessionAccessibleLabel(record: SessionRecord, now: number): stri
  */
 export function sessionContextValue(record: SessionRecord): string {
   const worktree = record.worktree && !record.worktreeDiscarded ? '.worktree' : '';
-  const signedOut = record.status === 'waiting' && record.statusDetail === NOT_LOGGED_IN_DETAIL ? '.signedOut' : '';
+  const signedOut = waitsForLogin(record) ? '.signedOut' : '';
   return `instar.session.${isEnded(record) ? 'ended' : 'live'}.${record.status}${worktree}${record.claudeSessionId ? '.resumable' : ''}${signedOut}`;
 }
 
@@ -127,6 +128,17 @@ export function waitingAsk(record: Pick<SessionRecord, 'status' | 'toolAsk'>): s
   return record.status === 'waiting' ? record.toolAsk : undefined;
 }
 
+/** What a person does to get a session waiting at a first-run screen (or for a login) going; undefined for the others. */
+export function waitingAdvice(record: Pick<SessionRecord, 'status' | 'statusDetail'>): string | undefined {
+  if (record.status !== 'waiting' || record.statusDetail === undefined) return undefined;
+  if (record.statusDetail === NOT_LOGGED_IN_DETAIL) return 'Claude Code refused the prompt: it is not logged in. Log in with Log In to Claude Code (a terminal), then send the prompt again (Send Input).';
+  return SETUP_ADVICE[record.statusDetail];
+}
+
+/** Whether the session waits for Claude Code to be logged in (its menu offers a login). */
+const waitsForLogin = (record: Pick<SessionRecord, 'status' | 'statusDetail'>): boolean =>
+  record.status === 'waiting' && (record.statusDetail === NOT_LOGGED_IN_DETAIL || record.statusDetail === LOGIN_SCREEN);
+
 /** The tooltip, as Markdown: the prompt's first lines, where, when, and what decided the state. */
 export function sessionTooltip(record: SessionRecord, now: number, attachCommand?: string): string {
   const look = STATUS_LOOKS[record.status];
@@ -134,6 +146,8 @@ export function sessionTooltip(record: SessionRecord, now: number, attachCommand
   lines.push(`**${escapeMarkdown(record.name)}** — ${look.label}${record.statusDetail ? ` (${escapeMarkdown(record.statusDetail)})` : ''}`);
   const asks = waitingAsk(record);
   if (asks) lines.push('', `Asks: \`${asks.replace(/`/g, "'")}\``);
+  const advice = waitingAdvice(record);
+  if (advice) lines.push('', `To go on: ${escapeMarkdown(advice)}`);
   lines.push('');
   const promptLines = record.prompt.split('\n').slice(0, 6);
   if (record.prompt) {

@@ -39,14 +39,30 @@ export interface ScreenState {
 /** How many lines from the bottom hold the dialogs and the footer. */
 const TAIL_LINES = 30;
 
+/** The detail of Claude Code's login screen (no login, no key). */
+export const LOGIN_SCREEN = 'not logged in (login screen)';
+
 const SETUP_MARKERS: [RegExp, string][] = [
   [/Do you trust the files in this folder|Yes, I trust this folder|Is this a project you created or one you trust/i, 'trust dialog'],
   [/Detected a custom API key|Do you want to use this API key/i, 'API key dialog'],
   [/Bypass Permissions mode|you accept all responsibility for actions taken while running in Bypass Permissions mode/i, 'bypass-permissions warning'],
   [/Settings Warning|Unknown hook event/i, 'settings warning'],
   [/Choose the text style|run \/theme/i, 'theme picker'],
-  [/Select login method|Log in with your Anthropic account/i, 'first-run setup'],
+  [/Select login method|Log in with your Anthropic account/i, LOGIN_SCREEN],
 ];
+
+/**
+ * What a person does about each first-run screen of Claude Code (its status detail), in words:
+ * the fix is in the session (Answer Prompt) or, for a login, outside it (a terminal).
+ */
+export const SETUP_ADVICE: Readonly<Record<string, string>> = {
+  'trust dialog': 'Claude Code asks whether to trust this folder: answer it with Answer Prompt (or in its terminal).',
+  'API key dialog': 'Claude Code asks whether to use the API key it found in its environment: answer it with Answer Prompt.',
+  'bypass-permissions warning': 'Claude Code asks you to accept Bypass Permissions mode, once: answer it with Answer Prompt, or spawn in another mode (instar.permissionMode).',
+  'settings warning': 'Claude Code found a problem in its settings files: open the session to read it, then answer it.',
+  'theme picker': "Claude Code's first run asks for a text style: pick one with Answer Prompt; it asks once.",
+  [LOGIN_SCREEN]: 'Claude Code is not logged in and asks how to log in: log in with Log In to Claude Code (a terminal), then spawn the session again.',
+};
 
 const PERMISSION = /Do you want to (proceed|make this edit|create|allow|run|fetch|delete|overwrite)|Would you like to (proceed|run|make|apply)|requires approval|Allow this (command|action)|Allow execution of|Apply this change\?/i;
 const WORKING = /esc to interrupt/i;
