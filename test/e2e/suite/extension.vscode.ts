@@ -44,7 +44,21 @@ describe('Instar Sessions in VS Code', () => {
     for (const [name, pkg] of [['Codex', '@openai/codex'], ['Gemini CLI', '@google/gemini-cli']]) {
       assert.match(text, new RegExp(`^- (✓ ${name} \\d+\\.\\d+\\.\\d+ \\(|✗ ${name}: not found: .*npm install -g ${pkg})`, 'm'));
     }
+    // The runner gives the agents a token: how Claude Code signs in is said.
+    assert.match(text, /^- ✓ Claude Code signs in with a token from ANTHROPIC_AUTH_TOKEN$/m);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('opens the Get Started walkthrough under its (localized) title, and a terminal to log in to Claude Code', async () => {
+    await vscode.commands.executeCommand('instar.openWalkthrough');
+    const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs);
+    const walkthrough = await waitFor('the walkthrough', () => tabs().find((tab) => tab.label === 'Walkthrough: Get Started with Instar Sessions'), 30_000);
+    await vscode.window.tabGroups.close(walkthrough);
+    const terminal = (await vscode.commands.executeCommand('instar.logIn')) as vscode.Terminal;
+    assert.equal(terminal.name, 'Log In to Claude Code');
+    assert.ok(vscode.window.terminals.includes(terminal));
+    assert.match(String((terminal.creationOptions as vscode.TerminalOptions).shellPath), /claude$/);
+    terminal.dispose();
   });
 
   it('shows a spawned session in the tree, turning idle', async () => {
