@@ -4,6 +4,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The import rule of one host: none of the other hosts' folders, and VS Code's API only where it runs. */
+function hostRule(folder, others, noVscode) {
+  const message = `${folder} is a host of its own: it shares src/core with the others and imports none of them.`;
+  return {
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noVscode ? [{ name: 'vscode', message: `${folder} runs with no VS Code.` }] : [],
+          patterns: [{ group: others.map((other) => `**/${other}/**`), message }],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.tmp/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -36,12 +53,10 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/cli/**/*.ts', 'src/keeper/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The CLI and the keeper run with no VS Code.' }], patterns: [{ group: ['**/vscode/**'], message: 'The CLI and the keeper run with no VS Code.' }] }],
-    },
-  },
+  // The hosts (the VS Code side, the CLI, the keeper) share the core and never import one another.
+  hostRule('src/vscode', ['cli', 'keeper'], false),
+  hostRule('src/cli', ['vscode', 'keeper'], true),
+  hostRule('src/keeper', ['vscode', 'cli'], true),
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
