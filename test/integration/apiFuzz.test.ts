@@ -282,9 +282,10 @@ class Generator {
     if (this.chance(0.2)) {
       const extra = this.pick(['extra', 'Name', 'permissionMode', 'cwd', '__proto__']);
       fields[extra] = this.pick([1, 'x', { a: 1 }]);
-      // A field a spawn does not take is refused; a "cwd" and a "permissionMode" are taken, and none of
-      // these is an absolute path of the workspace or a mode. An own "__proto__" never reaches the JSON.
-      if (extra !== '__proto__') valid = false;
+      // A field a spawn does not take is refused, an own "__proto__" too (JSON.parse makes it an own
+      // field of the body); a "cwd" and a "permissionMode" are taken, and none of these is an absolute
+      // path of the workspace or a mode.
+      valid = false;
     }
     // A spawn that would succeed starts a real agent: few of them.
     if (valid && this.spawned >= 12) {
