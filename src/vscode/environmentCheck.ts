@@ -11,6 +11,7 @@ import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { isInstarError } from '../core/util/errors';
 import type { Logger } from '../core/util/host';
 import { settingSource } from './settingsTarget';
+import { markStepDone } from './walkthrough';
 
 export class EnvironmentCheck {
   private tmuxMissing: boolean | undefined;
@@ -60,5 +61,6 @@ export class EnvironmentCheck {
     await vscode.commands.executeCommand('setContext', 'instar.agentMissing', agentMissing);
     await vscode.commands.executeCommand('setContext', 'instar.claudeSignedOut', signedOut);
     await vscode.commands.executeCommand('setContext', 'instar.environmentReady', !tmuxMissing && !agentMissing && !signedOut);
+    if (!tmuxMissing && !agentMissing && !signedOut) markStepDone('environment');
   }
 }

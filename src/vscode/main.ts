@@ -36,7 +36,7 @@ import { SessionTerminals } from './terminals/sessionTerminals';
 import { SessionNode, SessionTreeProvider } from './views/sessionTree';
 import { SelectionContext } from './views/selectionContext';
 import { WaitingBadge } from './views/waitingBadge';
-import { WalkthroughProgress } from './walkthrough';
+import { markStepDone, openOnFirstStart, WalkthroughProgress } from './walkthrough';
 import { WorkspaceGate } from './workspaceGate';
 
 /** What extension.ts registered at activation, for this part to answer. */
@@ -151,6 +151,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     const kept = keeper.summary() !== undefined;
     view.description = kept ? 'kept in the background' : undefined;
     void vscode.commands.executeCommand('setContext', 'instar.keeperLeads', kept);
+    if (kept) markStepDone('keeper');
     statusBar.update();
   }));
   const away = store.add(new AwayNotice(engine, stateDir, logger, () => settings.value.notifications === 'off'));
@@ -168,6 +169,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     if (folder) void noteWorkspace({ folder, stateDir, workspaceKey: engine.workspaceKey }).catch((error: Error) => logger.debug(`Could not note the workspace's state folder: ${error.message}`));
     keeper.checkSoon();
     walkthrough.start();
+    void openOnFirstStart(context.globalState).catch((error: Error) => logger.debug(`Could not open the walkthrough: ${error.message}`));
     void away.start().catch((error: Error) => logger.warn(`Could not say what happened while no window was open: ${error.message}`));
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });

@@ -85,7 +85,8 @@ describe('inside a real VS Code (code-server)', () => {
   });
 
   it('runs the extension suite in a trusted workspace', async () => {
-    const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted', INSTAR_E2E_CLAUDES: JSON.stringify(claudesUnderTest()) });
+    // A first start, as a new user's: the walkthrough opens (the other runs keep their workbench quiet).
+    const { server, folder } = await start('trusted', false, { INSTAR_E2E_MODE: 'trusted', INSTAR_E2E_CLAUDES: JSON.stringify(claudesUnderTest()) }, { 'workbench.welcomePage.walkthroughs.openOnInstall': true });
     // A git repository, for the sessions in worktrees of their own.
     initRepo(folder);
     const page = await browser.newPage();
@@ -167,6 +168,14 @@ describe('inside a real VS Code (code-server)', () => {
       await page.locator('.activitybar [aria-label^="Instar Sessions"]').first().waitFor({ timeout: 60_000 });
       await runCommand(page, 'View: Show Instar Sessions');
       await row('Idle').waitFor({ timeout: 60_000 });
+
+      // The walkthrough, never opened in this profile before, has marked done what was really done
+      // (a session spawned, a follow-up answered), and nothing else.
+      await runCommand(page, 'Instar Sessions: Get Started');
+      const step = (id: string) => page.locator(`button.getting-started-step[data-step-id$="#${id}"][aria-checked="true"]`);
+      for (const id of ['environment', 'spawn', 'talk']) await step(id).first().waitFor({ timeout: 30_000 });
+      assert.deepEqual(await Promise.all(['steer', 'job', 'worktree', 'keeper'].map((id) => step(id).count())), [0, 0, 0, 0], 'nothing else was done');
+      await page.screenshot({ path: join(SHOTS, 'walkthrough.png') });
     } catch (error) {
       // What the page showed, for the one who reads the failure.
       await page.screenshot({ path: join(SHOTS, 'ui-failure.png') }).catch(() => undefined);

@@ -14,6 +14,8 @@ export const WORKBENCH_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.untrustedFiles': 'newWindow',
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // VS Code's own setting, which the extension's first start follows too.
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
 };
 
 /** Runs a command from the palette; opened again if something took the focus from it (a terminal opening). */

@@ -52,8 +52,7 @@ describe('the milestones of a team', () => {
       { turns: 2 },
       { turns: 1, parent: 'lead' },
       { jobSlug: 'nightly' },
-      { worktree: { path: '/w', branch: 'instar/a', base: 'main', baseCommit: 'abc', repoRoot: '/r' } as never },
     ]);
-    assert.deepEqual([...team].sort(), ['followedUp', 'jobRan', 'spawned', 'steered', 'worktree']);
+    assert.deepEqual([...team].sort(), ['followedUp', 'jobRan', 'spawned', 'steered']);
   });
 });

@@ -1,16 +1,16 @@
 /**
  * What a team has done at least once, read from its records: a session spawned, a follow-up
- * answered, an agent that spawned an agent, a job's run, a session in its own worktree. The
+ * answered, an agent that spawned an agent, a job's run. The
  * walkthrough marks its steps done by these, so a step is done when the user really did it,
  * however they did it (the palette, a terminal, the API, an agent).
  */
 import type { SessionRecord } from './sessionRecord';
 
-export type Milestone = 'spawned' | 'followedUp' | 'steered' | 'jobRan' | 'worktree';
+export type Milestone = 'spawned' | 'followedUp' | 'steered' | 'jobRan';
 
-export const MILESTONES: readonly Milestone[] = ['spawned', 'followedUp', 'steered', 'jobRan', 'worktree'];
+export const MILESTONES: readonly Milestone[] = ['spawned', 'followedUp', 'steered', 'jobRan'];
 
-type MilestoneFields = Pick<SessionRecord, 'adopted' | 'turns' | 'parent' | 'jobSlug' | 'worktree'>;
+type MilestoneFields = Pick<SessionRecord, 'adopted' | 'turns' | 'parent' | 'jobSlug'>;
 
 /** The milestones these records show. */
 export function milestonesOf(records: Iterable<MilestoneFields>): Set<Milestone> {
@@ -21,7 +21,6 @@ export function milestonesOf(records: Iterable<MilestoneFields>): Set<Milestone>
     if ((record.turns ?? 0) >= 2) reached.add('followedUp');
     if (record.parent !== undefined) reached.add('steered');
     if (record.jobSlug !== undefined) reached.add('jobRan');
-    if (record.worktree !== undefined) reached.add('worktree');
   }
   return reached;
 }

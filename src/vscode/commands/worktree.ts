@@ -13,6 +13,7 @@ import { formatAge } from '../../core/presentation/sessionPresentation';
 import { formatUsd } from '../../core/model/usage';
 import { gitFileUri } from '../gitDocuments';
 import { resolveSession, sessionPickItem } from '../pickers/sessionPicker';
+import { markStepDone } from '../walkthrough';
 import type { CommandContext } from './commandContext';
 
 /** Options a script or test passes instead of answering the dialogs: commit what is uncommitted; the loss was confirmed. */
@@ -148,6 +149,7 @@ export async function mergeWorktree(ctx: CommandContext, arg: unknown, options?:
   } else {
     const how = result.kind === 'fast-forward' ? 'fast-forward' : result.kind === 'merge-commit' ? 'a merge commit' : 'it was merged already';
     void vscode.window.showInformationMessage(`Merged ${branch} into ${base} (${how}).${record.usage ? ` The session cost ${formatUsd(record.usage.costUsd)}.` : ''}`);
+    markStepDone('worktree');
   }
   return result;
 }
