@@ -154,8 +154,14 @@ function claudeSuite(version: string, binary: string): void {
       const again = Date.now();
       await h.engine.sendInput('first', 'Normal follow-up\nover two lines');
       await waitFor('the prompt at the API', () => api.userPrompts().includes('Normal follow-up\nover two lines'), 30_000);
-      assert.equal(await h.engine.ensureSubmitted('first', again, 500), false, 'no second Enter');
+      assert.equal(await h.engine.ensureSubmitted('first', again, 500, 'Normal follow-up\nover two lines'), false, 'no second Enter, nothing typed again');
       await expectStatus('first', 'idle', 'pasted follow-up → idle');
+      // Keys lost whole (nothing taken, nothing in the box): the text is typed once more.
+      const lost = Date.now();
+      assert.equal(await h.engine.ensureSubmitted('first', lost, 500, 'A follow-up whose keys were lost'), true);
+      await waitFor('the lost follow-up at the API', () => api.userPrompts().includes('A follow-up whose keys were lost'), 30_000);
+      await expectStatus('first', 'idle', 'lost follow-up typed again → idle');
+      assert.equal(api.userPrompts().filter((prompt) => prompt === 'A follow-up whose keys were lost').length, 1, 'once');
     });
 
     it('in default permission mode a tool call waits for the user, then runs when answered', async () => {

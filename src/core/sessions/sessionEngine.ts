@@ -367,8 +367,8 @@ export class SessionEngine {
   }
 
   /** Presses Enter again if a paste submitted at `since` was not taken; see SessionInput. */
-  ensureSubmitted(name: string, since: number, waitMs?: number): Promise<boolean> {
-    return this.input.ensureSubmitted(name, since, waitMs);
+  ensureSubmitted(name: string, since: number, waitMs?: number, text?: string): Promise<boolean> {
+    return this.input.ensureSubmitted(name, since, waitMs, text);
   }
 
   /**

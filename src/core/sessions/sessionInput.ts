@@ -13,6 +13,7 @@ import type { TmuxServers } from '../tmux/tmuxServers';
 import { delay } from '../util/delay';
 import { InstarError, invalidInput, isGone } from '../util/errors';
 import type { Clock, Logger } from '../util/host';
+import { stripAnsi } from '../util/text';
 import { AnswerOutcome, chooseOption, DialogIo } from './dialogAnswer';
 import type { SessionStore } from './sessionStore';
 import { MAX_PROMPT_BYTES, validateText } from './validation';
@@ -81,7 +82,7 @@ export class SessionInput {
     // fast-typed burst and lost (a follow-up never answered: seen once in CI, once in code-server). Not
     // for a busy one, which holds a follow-up in its queue with no UserPromptSubmit until its turn ends.
     const atPrompt = record.status === 'idle' || record.status === 'starting';
-    if (submit && text !== '' && (pasted || atPrompt)) void this.enqueue(name, () => this.ensureSubmitted(name, since)).catch(() => undefined);
+    if (submit && text !== '' && (pasted || atPrompt)) void this.enqueue(name, () => this.ensureSubmitted(name, since, undefined, text)).catch(() => undefined);
   }
 
   /**
@@ -196,16 +197,19 @@ export class SessionInput {
   async paste(record: SessionRecord, text: string): Promise<void> {
     const since = this.options.clock.now();
     await this.enqueue(record.name, () => this.typeText(record, text, true));
-    await this.enqueue(record.name, () => this.ensureSubmitted(record.name, since));
+    await this.enqueue(record.name, () => this.ensureSubmitted(record.name, since, undefined, text));
   }
 
   /**
    * Makes sure Claude Code took submitted input: rarely, under load, the Enter after a bracketed
    * paste is lost and the paste stays in the input box (seen once in 33 trials). If no
    * UserPromptSubmit came within `waitMs` of `since` and the input box still holds text, Enter is
-   * pressed once more. Returns whether it was.
+   * pressed once more. Where the box is empty, the session still at its prompt and its screen
+   * does not show `text` (so it was not taken either), the text is typed once more: the keys
+   * themselves were lost (seen in CI with 2.1.260 and 2.1.332, a follow-up sent as a turn that ran
+   * an approved tool ended, its screen then blank above an empty box). Returns whether it acted.
    */
-  async ensureSubmitted(name: string, since: number, waitMs = 3000): Promise<boolean> {
+  async ensureSubmitted(name: string, since: number, waitMs = 3000, text?: string): Promise<boolean> {
     const record = this.requireLive(name);
     if (record.agentKind !== 'claude') return false;
     const taken = (current: SessionRecord | undefined) => (current?.lastPromptAt ?? 0) >= since;
@@ -216,9 +220,15 @@ export class SessionInput {
     if (latest?.id !== record.id || taken(latest) || isEnded(latest)) return false;
     // With colours, so that dim placeholder text ("Resend your message…") is not taken for input.
     const screen = await this.screen(record, true).catch(() => '');
-    if (!inputBoxText(screen)) return false;
-    this.options.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
-    await this.press(record, 'Enter');
+    if (inputBoxText(screen)) {
+      this.options.logger.warn(`${name}: the paste was not submitted; pressing Enter again`);
+      await this.press(record, 'Enter');
+      return true;
+    }
+    const head = (text ?? '').trim().split('\n')[0].slice(0, 60);
+    if (head === '' || (latest.status !== 'idle' && latest.status !== 'starting') || stripAnsi(screen).includes(head)) return false;
+    this.options.logger.warn(`${name}: the input was lost (no prompt taken, nothing in its input box); typing it again`);
+    await this.typeText(latest, text!, true);
     return true;
   }
 
