@@ -7,6 +7,7 @@
  * from, what was searched, and when a program missing before is found.
  */
 import * as vscode from 'vscode';
+import type { ClaudeSignIn } from '../core/agent/claudeSignIn';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { isInstarError } from '../core/util/errors';
 import type { Logger } from '../core/util/host';
@@ -25,7 +26,8 @@ export class EnvironmentCheck {
     void vscode.commands.executeCommand('setContext', 'instar.remoteWindow', vscode.env.remoteName !== undefined);
   }
 
-  async check(): Promise<void> {
+  /** Checks again and sets the context keys; returns how Claude Code signs in (read once, for the caller too). */
+  async check(): Promise<ClaudeSignIn> {
     let tmuxMissing = false;
     let agentMissing = false;
     try {
@@ -47,12 +49,12 @@ export class EnvironmentCheck {
         );
       }
     }
+    const signIn = await this.engine.claudeSignIn();
     let signedOut = false;
     if (!agentMissing && this.engine.defaultAgent === 'claude') {
-      const signIn = await this.engine.claudeSignIn().catch(() => undefined);
-      signedOut = signIn !== undefined && signIn.how === undefined;
-      if (signedOut && this.signedOut !== true) this.logger.warn(signIn?.advice ?? '');
-      if (signIn?.how && this.signedOut !== false) this.logger.info(`Claude Code signs in with ${signIn.how}`);
+      signedOut = signIn.how === undefined;
+      if (signedOut && this.signedOut !== true) this.logger.warn(signIn.advice ?? '');
+      if (signIn.how && this.signedOut !== false) this.logger.info(`Claude Code signs in with ${signIn.how}`);
     }
     this.tmuxMissing = tmuxMissing;
     this.agentMissing = agentMissing;
@@ -62,5 +64,6 @@ export class EnvironmentCheck {
     await vscode.commands.executeCommand('setContext', 'instar.claudeSignedOut', signedOut);
     await vscode.commands.executeCommand('setContext', 'instar.environmentReady', !tmuxMissing && !agentMissing && !signedOut);
     if (!tmuxMissing && !agentMissing && !signedOut) markStepDone('environment');
+    return signIn;
   }
 }

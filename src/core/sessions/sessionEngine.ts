@@ -13,7 +13,7 @@ import { ClaudeSignIn, claudeSignIn } from '../agent/claudeSignIn';
 import { AgentLocator } from '../agent/agentLocator';
 import { AgentVersions } from '../agent/agentVersion';
 import { ConversationReader } from '../agent/conversationReader';
-import { DEFAULT_PERMISSION_MODE, PermissionMode } from '../model/permissionMode';
+import type { PermissionMode } from '../model/permissionMode';
 import { isEnded, type AgentKind, type SessionRecord } from '../model/sessionRecord';
 import type { EngineEventName } from '../status/hookEvents';
 import { listTmuxSessions, TmuxSessionInfo } from '../tmux/tmuxSessions';
@@ -37,6 +37,7 @@ import { SessionsChange, SessionStore } from './sessionStore';
 import { SessionWorktrees } from './sessionWorktrees';
 import type { SpawnRefusal } from './spawnLimits';
 import { Spawner } from './spawner';
+import { validatePermissionMode } from './validation';
 import { workspaceKeyOf } from './recordTags';
 import { KeptWorktrees } from './keptWorktrees';
 import { EngineTerminals } from './engineTerminals';
@@ -276,9 +277,9 @@ export class SessionEngine {
     return defaultAgentKind(this.options);
   }
 
-  /** The permission mode a spawn that names none runs in (instar.permissionMode). */
+  /** The permission mode a spawn that names none runs in (instar.permissionMode), as the spawner decides it. */
   get defaultPermissionMode(): PermissionMode {
-    return this.options.defaultPermissionMode ?? DEFAULT_PERMISSION_MODE;
+    return validatePermissionMode(this.options.defaultPermissionMode);
   }
 
   /**

@@ -11,14 +11,14 @@ import type { CommandContext } from './commandContext';
 
 export async function checkEnvironment(ctx: CommandContext): Promise<vscode.TextEditor> {
   const command = ctx.engine.agentCommand;
-  const [tmux, agents, , signIn] = await Promise.all([
+  const [tmux, agents, signIn] = await Promise.all([
     ctx.engine.checkTmux().then(
       (version) => `✓ tmux ${version}`,
       (error: Error) => `✗ ${error.message}`,
     ),
     surveyAgentClis(new ExecaRunner(), { commands: { claude: ctx.engine.agentProgram('claude'), codex: ctx.engine.agentProgram('codex'), gemini: ctx.engine.agentProgram('gemini') } }),
+    // The view's own check, which reads how Claude Code signs in once for both.
     ctx.environment.check(),
-    ctx.engine.claudeSignIn(),
   ]);
   const signInLine = signIn.how ? `✓ Claude Code signs in with ${signIn.how}` : `✗ ${signIn.advice ?? ''} Run **Log In to Claude Code** (Instar Sessions) to open a terminal for it.`;
   const lines = [
