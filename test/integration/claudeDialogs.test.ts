@@ -19,7 +19,7 @@ import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
 import { REPO } from '../support/engineHarness';
-import { waitFor, waitForStatus } from '../support/wait';
+import { waitFor, waitForSession, waitForStatus } from '../support/wait';
 
 const STATE_MS = 90_000;
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -122,7 +122,7 @@ function dialogSuite(version: string, binary: string): void {
         assert.equal(engine.get(name)?.toolCalls ?? 0, 0, 'no PostToolUse');
         return;
       }
-      await waitFor(`${name}'s mark`, async () => (await marks(name)) === 1, STATE_MS);
+      await waitForSession(engine, name, `${name}'s mark`, async () => (await marks(name)) === 1, STATE_MS);
       // The next call shows what the choice left behind.
       const before = seen.get(name)!.length;
       await engine.sendInput(name, choice === 'always' ? 'RUN-MARK again' : 'TOUCH-A-FILE now');
@@ -135,7 +135,7 @@ function dialogSuite(version: string, binary: string): void {
         assert.equal(existsSync(join(folder(name), 'touched.txt')), false);
         return;
       }
-      await waitFor(`${name}'s next call to run`, async () => (choice === 'always' ? (await marks(name)) === 2 : existsSync(join(folder(name), 'touched.txt'))), STATE_MS);
+      await waitForSession(engine, name, `${name}'s next call to run`, async () => (choice === 'always' ? (await marks(name)) === 2 : existsSync(join(folder(name), 'touched.txt'))), STATE_MS);
       await waitForStatus(engine, name, (record) => record.status === 'idle' && (record.turns ?? 0) >= 2, STATE_MS);
       assert.ok(!seen.get(name)!.slice(before).includes('waiting'), `${name}: the next call ran without asking (${seen.get(name)!.slice(before).join(' → ')})`);
     }

@@ -122,6 +122,10 @@ describe('terminal binding through tmux control mode', () => {
       const batch = client.batch({ commands: [['display-message', '-p', 'first'], ['capture-pane', '-p', '-t', '%999999'], ['display-message', '-p', 'skipped']] });
       await assert.rejects(bounded(batch, 'the batch'), /capture-pane: can't find pane/);
       assert.deepEqual(await bounded(client.command(['display-message', '-p', 'after']), 'the next command'), ['after'], "the next reply is the next command's");
+      // What an error says when tmux stalls: nothing left waiting here, and the last lines both ways.
+      const transcript = client.transcript();
+      assert.match(transcript, /^waiting for nothing; last lines:/);
+      assert.match(transcript, /\n {2}> display-message -p after\n {2}< %begin \d+ \d+ 1\n {2}< after\n {2}< %end \d+ \d+ 1$/);
     } finally {
       client.close();
     }

@@ -56,6 +56,19 @@ export function waitForStatus(
   });
 }
 
+/**
+ * `waitFor` on something a session does (a file it writes, a count it reaches): a time-out says
+ * where the session is and what its screen shows, as `waitForStatus` does.
+ */
+export async function waitForSession<T>(engine: SessionEngine, name: string, what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  try {
+    return await waitFor(what, probe, timeoutMs, 100);
+  } catch (error) {
+    const record = engine.get(name);
+    throw new Error(`${(error as Error).message}; ${name} is ${record ? describe(record) : 'unknown'}${await screenTail(engine, name)}`, { cause: error });
+  }
+}
+
 /** A record's state and its last signs of life, for a failure message. */
 function describe(record: SessionRecord): string {
   const ago = (at: number | undefined) => (at === undefined ? 'never' : `${((Date.now() - at) / 1000).toFixed(1)} s ago`);

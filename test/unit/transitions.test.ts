@@ -224,6 +224,33 @@ describe('status from the screen', () => {
     assert.equal(transition(asking, hook('PostToolUse', T0 + 2000, { toolName: 'Bash' }))?.status, 'running', 'allowed: the tool ran');
   });
 
+  it("keeps a tool's dialog the hook's once drawn, reads a spinner before it as lag and after it as the answer", () => {
+    // Seen in CI on 2.1.332: a spinner read before the dialog was drawn turned the wait running, the
+    // dialog then made it the screen's, and the empty box after "Yes" made it idle 1.3 s before the
+    // tool ran: a follow-up sent then went into the turn that was still running.
+    const asking = transition(record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0, toolPending: 'Bash', permissionMode: 'default' }), hook('PermissionRequest', T0 + 1000, { toolName: 'Bash' }))!;
+    assert.equal(transition(asking, screen('working', T0 + 1200)), undefined, 'a spinner still on the screen before the dialog is drawn');
+    const drawn = transition(asking, screen('permission', T0 + 1400))!;
+    assert.deepEqual([drawn.status, drawn.statusSignal, drawn.statusDetail, drawn.toolDialogSeen], ['waiting', 'hook', 'permission: Bash', true], "the hook's reading stands, naming the tool");
+    assert.equal(transition(drawn, screen('idle', T0 + 2000, 2000)), undefined, 'an empty box after "Yes", before the tool ran');
+    const answeredInTerminal = transition(drawn, screen('working', T0 + 2500))!;
+    assert.deepEqual([answeredInTerminal.status, answeredInTerminal.statusSignal], ['running', 'screen'], 'the spinner after the dialog: answered in the terminal, the tool runs');
+    const ran = run(drawn, [hook('PostToolUse', T0 + 3000, { toolName: 'Bash' }), hook('PreToolUse', T0 + 3100, { toolName: 'Bash' }), hook('PermissionRequest', T0 + 3200, { toolName: 'Bash' })]).final;
+    assert.equal(ran.toolDialogSeen, undefined, "the next tool's dialog is not seen yet");
+    assert.equal(transition(ran, screen('working', T0 + 3300)), undefined);
+  });
+
+  it('runs a tool whose dialog the engine answered "allowed", until its hooks say more', () => {
+    const drawn = run(record({ status: 'running', statusSignal: 'hook', lastPromptAt: T0, toolPending: 'Bash', permissionMode: 'default' }), [hook('PermissionRequest', T0 + 1000, { toolName: 'Bash' }), screen('permission', T0 + 1400)]).final;
+    const allowed = transition(drawn, { kind: 'answered', outcome: 'allowed', at: T0 + 2000, askedAt: T0 + 1500 })!;
+    assert.deepEqual([allowed.status, allowed.statusSignal, allowed.statusDetail], ['running', 'user', 'dialog answered; the tool runs']);
+    assert.equal(transition(allowed, screen('idle', T0 + 2500, CLAUDE_QUIET_MS)), undefined, 'an empty box while the tool runs is not its end');
+    assert.equal(transition(allowed, { kind: 'screen', screen: { kind: 'idle', turnEnd: 'interrupted' }, at: T0 + 2500, quietMs: CLAUDE_QUIET_MS })?.status, 'idle', 'one that says the turn was interrupted is');
+    assert.equal(run(allowed, [hook('PostToolUse', T0 + 3000, { toolName: 'Bash' }), hook('Stop', T0 + 3500)]).final.status, 'idle');
+    assert.equal(transition(drawn, { kind: 'answered', outcome: 'refused', at: T0 + 2000, askedAt: T0 + 1500 }), undefined, 'a refusal is left to the hooks and the screen');
+    assert.equal(transition(drawn, { kind: 'answered', outcome: 'allowed', at: T0 + 2000, askedAt: T0 + 900 }), undefined, 'a wait that began after the answer was asked for is another dialog');
+  });
+
   it('turns a running session idle only after the pane has been quiet', () => {
     const running = record({ status: 'running' });
     assert.equal(transition(running, screen('idle', T0, CLAUDE_QUIET_MS - 1)), undefined);

@@ -86,6 +86,12 @@ export interface SessionRecord {
   toolPending?: string;
   /** What the pending tool call asks to do (its command, file, address or question), from its hook. */
   toolAsk?: string;
+  /**
+   * The dialog of the pending tool call (its permission or question), announced by a hook, has been
+   * seen drawn: a spinner read before that is the screen lagging behind, one read after it is the
+   * dialog answered.
+   */
+  toolDialogSeen?: boolean;
   /** How many tool calls ran (PostToolUse, PostToolUseFailure), over every run: an answer "No" checks none ran after it. */
   toolCalls?: number;
   /**
@@ -195,6 +201,7 @@ export function newRun(
     endedWhenIdle: undefined,
     toolPending: undefined,
     toolAsk: undefined,
+    toolDialogSeen: undefined,
     paneId: undefined,
     panePid: undefined,
     pendingPrompt: run.pendingPrompt || undefined,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { kindFacts } from '../agent/agentKinds';
 import { endSummary, isEnded, SessionRecord } from '../model/sessionRecord';
 import { Dialog, findOption } from '../status/dialog';
+import { transition } from '../status/transitions';
 import { classifyScreen, inputBoxText, ScreenKind, ScreenState } from '../status/screen';
 import * as tmux from '../tmux/commands';
 import type { TmuxServers } from '../tmux/tmuxServers';
@@ -168,8 +169,11 @@ export class SessionInput {
       };
       const what = `${shown.detail ?? 'dialog'}${shown.toolAsk ? ` (${shown.toolAsk})` : ''}`;
       try {
+        const askedAt = this.options.clock.now();
         const result = await chooseOption(io, { dialog: shown, kind: shown.kind, seenAt }, index);
         this.options.logger.info(`${name}: answered ${JSON.stringify(result.option.label)} in the ${what}: ${result.outcome}, confirmed in ${result.ms} ms (keys ${result.keys.join(' ')})`);
+        const next = this.store.update(name, record.id, (current) => transition(current, { kind: 'answered', outcome: result.outcome, at: this.options.clock.now(), askedAt }));
+        if (next) await this.store.commit([next]);
         return { dialog: shown, answered: result.option.label, outcome: result.outcome };
       } catch (error) {
         this.options.logger.error(`${name}: answering ${JSON.stringify(shown.options[index].label)} in the ${what} failed: ${(error as Error).message}`);

@@ -19,7 +19,9 @@ export type StatusInput =
   | { kind: 'vanished'; at: number }
   /** The visible screen as it was at `at` (when its capture began), and how long the pane had printed nothing. */
   | { kind: 'screen'; screen: ScreenState; at: number; quietMs: number }
-  | { kind: 'killed'; at: number };
+  | { kind: 'killed'; at: number }
+  /** The engine answered the session's dialog and saw the answer land (dialogAnswer.ts). */
+  | { kind: 'answered'; outcome: 'allowed' | 'refused' | 'chosen'; at: number; askedAt: number };
 
 /**
  * A running Claude Code session animates its spinner while it works; after this long without
@@ -65,6 +67,13 @@ export function transition(record: SessionRecord, input: StatusInput): SessionRe
     case 'killed':
       next.killRequested = true;
       end(next, input.at, null, 'user');
+      break;
+    case 'answered':
+      // A tool allowed runs now: running until its own hooks say more (PostToolUse, Stop), where the
+      // screen may show an empty input box for a moment first. A refusal or a chosen answer is left to
+      // the hooks and the screen, which tell whether the turn goes on.
+      // A wait that began after the answer was asked for is another dialog's.
+      if (next.status === 'waiting' && next.statusSince <= input.askedAt && input.outcome === 'allowed' && !next.endedAt) set(next, 'running', 'user', input.at, 'dialog answered; the tool runs');
       break;
     case 'screen':
       // A screen older than what a hook said is not news: it would turn an idle session running again.
@@ -126,6 +135,7 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
     case 'PreToolUse':
       next.toolPending = event.toolName ?? 'tool';
       next.toolAsk = event.toolAsk;
+      next.toolDialogSeen = undefined;
       if (event.toolName && TOOLS_THAT_ASK.has(event.toolName)) set(next, 'waiting', 'hook', at, 'question');
       else set(next, 'running', 'hook', at);
       break;
@@ -180,12 +190,19 @@ function applyHook(next: SessionRecord, event: HookEvent): void {
 }
 
 function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number, quietMs: number): void {
+  const toolDialog = next.status === 'waiting' && next.statusSignal === 'hook' && next.toolPending !== undefined;
   if (needsUser(screen.kind)) {
-    set(next, 'waiting', 'screen', at, screen.detail);
+    // The dialog a hook announced, now drawn: the hook's reading stands (it names the tool), so
+    // that only the tool's own hooks, or a screen that says the turn ended, end the wait.
+    if (toolDialog) next.toolDialogSeen = true;
+    else set(next, 'waiting', 'screen', at, screen.detail);
     return;
   }
   switch (screen.kind) {
     case 'working':
+      // A spinner read before the dialog a hook announced was drawn is the screen lagging (under
+      // load); read after it, the dialog was answered (in the terminal) and the tool runs.
+      if (toolDialog && !next.toolDialogSeen) break;
       // An idle that a hook said (Stop) is left to the hooks: a new turn says UserPromptSubmit, and
       // under load the spinner stays on the screen for a while after the Stop hook ran.
       if (next.status === 'waiting' || next.status === 'starting' || (next.status === 'idle' && next.statusSignal !== 'hook')) set(next, 'running', 'screen', at);
@@ -207,9 +224,10 @@ function applyClaudeScreen(next: SessionRecord, screen: ScreenState, at: number,
         if (awaitsItsPrompt(next)) set(next, 'starting', 'screen', at, 'dialog answered; Claude Code takes the prompt next');
         else set(next, 'idle', 'screen', at);
       }
-      else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS && (next.statusSignal !== 'hook' || screen.turnEnd !== undefined)) {
-        // After a hook said running, only a screen that says how the turn ended ends it: under
-        // load an empty box shows for a while after the prompt was taken, before the spinner.
+      else if (next.status === 'running' && quietMs >= CLAUDE_QUIET_MS && ((next.statusSignal !== 'hook' && next.statusSignal !== 'user') || screen.turnEnd !== undefined)) {
+        // After a hook said running (or an answer let a tool run), only a screen that says how the
+        // turn ended ends it: under load an empty box shows for a while after the prompt was taken,
+        // before the spinner.
         set(next, 'idle', 'screen', at, screen.turnEnd === 'returned' ? 'turn interrupted, its prompt back in the input box (no Stop event)' : 'turn interrupted (no Stop event)');
       }
       else if (next.status === 'starting' && !next.pendingPrompt && !expectsPrompt(next)) set(next, 'idle', 'screen', at);
@@ -257,6 +275,7 @@ function end(next: SessionRecord, at: number, exitCode: number | null, signal: S
 function clearTool(next: SessionRecord): void {
   next.toolPending = undefined;
   next.toolAsk = undefined;
+  next.toolDialogSeen = undefined;
 }
 
 function set(next: SessionRecord, status: SessionStatus, signal: StatusSignal, at: number, detail?: string): void {

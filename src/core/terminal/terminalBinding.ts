@@ -118,8 +118,12 @@ export class TerminalBinding {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        // What tmux last said and what it left unanswered, for the log and the error's cause.
+        const transcript = this.client?.transcript() ?? 'no control client attached';
+        this.options.logger.warn(`Terminal of ${this.options.session}: tmux did not answer while ${this.stage}: ${transcript}`);
         giveUp();
-        reject(new InstarError('tmux-timeout', `tmux did not answer while ${this.stage} (${START_TIMEOUT_MS / 1000} s); close the tab and open the session again.`));
+        const cause = new Error(`tmux control client ${transcript}`);
+        reject(new InstarError('tmux-timeout', `tmux did not answer while ${this.stage} (${START_TIMEOUT_MS / 1000} s); close the tab and open the session again.`, { cause }));
       }, START_TIMEOUT_MS);
     });
     try {

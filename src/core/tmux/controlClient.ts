@@ -63,6 +63,9 @@ export class ControlClient {
   private exitReason = '';
   private closed = false;
   private batches = 0;
+  /** The last lines sent and received (pane output only counted), for an error when tmux stalls. */
+  private readonly recent: string[] = [];
+  private outputLines = 0;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -147,9 +150,35 @@ export class ControlClient {
     this.write(lines);
   }
 
+  /**
+   * The commands still waiting for a reply and the last lines between this client and tmux,
+   * for an error that says where tmux stalled.
+   */
+  transcript(): string {
+    this.noteOutput();
+    const waiting = this.pending.map((pending) => pending.command.split(' ')[0]);
+    return `waiting for ${waiting.length ? waiting.join(', ') : 'nothing'}${this.reply ? ' (a reply begun, not ended)' : ''}${this.exited ? '; the client has ended' : ''}; last lines:\n  ${this.recent.join('\n  ')}`;
+  }
+
+  private remember(line: string): void {
+    this.noteOutput();
+    this.recent.push(line.length > 160 ? `${line.slice(0, 120)}… (${line.length} characters)` : line);
+    if (this.recent.length > 40) this.recent.shift();
+  }
+
+  private noteOutput(): void {
+    if (this.outputLines === 0) return;
+    const lines = this.outputLines;
+    this.outputLines = 0;
+    this.remember(`< ${lines} %output line${lines === 1 ? '' : 's'}`);
+  }
+
   /** Writes command lines, each traced (long ones, such as typed pastes, cut short). */
   private write(lines: readonly string[]): void {
-    for (const line of lines) this.logger.trace(`tmux (control) ${line.length > 200 ? `${line.slice(0, 120)}… (${line.length} characters)` : line}`);
+    for (const line of lines) {
+      this.logger.trace(`tmux (control) ${line.length > 200 ? `${line.slice(0, 120)}… (${line.length} characters)` : line}`);
+      this.remember(`> ${line}`);
+    }
     this.child.stdin.write(`${lines.join('\n')}\n`);
   }
 
@@ -186,6 +215,8 @@ export class ControlClient {
 
   private handle(line: Buffer): void {
     const message = parseControlLine(line, this.reply !== undefined);
+    if (message.type === 'output') this.outputLines += 1;
+    else this.remember(`< ${line.toString('utf8')}`);
     switch (message.type) {
       case 'output':
         this.outputEmitter.fire({ paneId: message.paneId, data: message.data });
