@@ -131,6 +131,43 @@ describe('terminal binding through tmux control mode', () => {
     }
   });
 
+  it('tries a start that stalls once more with a new client, and says where it stalled when that stalls too', async () => {
+    const pid = Number(tmuxOn(socket, 'display-message', '-p', '#{pid}').trim());
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const make = () => new TerminalBinding({ binary: 'tmux', socketArgs: ['-L', socket], session: 'echo', cols: 100, rows: 30, bracketedPaste: false, logger, startTimeoutMs: 1000 });
+    // The server stopped for 1.5 s: the first attach gets no answer within its second, the next one does.
+    const retried = make();
+    const chunks: string[] = [];
+    retried.onData((text) => chunks.push(text));
+    process.kill(pid, 'SIGSTOP');
+    const resume = setTimeout(() => process.kill(pid, 'SIGCONT'), 1500);
+    try {
+      await retried.start();
+    } finally {
+      clearTimeout(resume);
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.match(warnings.join('\n'), /Terminal of echo: tmux did not answer while attaching \(1 s\); attaching again/);
+    assert.match(chunks.join(''), /\x1b\[H\x1b\[2J/, 'painted once attached again');
+    retried.input('typed after a retry\r');
+    await waitFor('the echo', () => chunks.join('').includes('typed after a retry'), 10_000);
+    retried.close();
+    // Stopped for longer than both tries: the error says at which step, and its cause what tmux left unanswered.
+    const stalled = make();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await assert.rejects(stalled.start(), (error: Error) => {
+        assert.match(error.message, /^tmux did not answer while attaching \(1 s\); close the tab and open the session again\.$/);
+        assert.match(String(error.cause), /no control client attached/);
+        return true;
+      });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.equal(tmuxOn(socket, 'display-message', '-p', '-t', '=echo:', '#{pane_dead}').trim(), '0', 'the server and the session are still there');
+  });
+
   it('refuses a session that does not exist', async () => {
     await assert.rejects(open('nope'), /Could not attach to tmux session "nope"/);
   });

@@ -19,7 +19,7 @@ import * as tmux from '../tmux/commands';
 import { ControlClient } from '../tmux/controlClient';
 import { hexKeyCommands } from '../tmux/controlProtocol';
 import { CommandRunner, ExecaRunner } from '../util/commandRunner';
-import { InstarError } from '../util/errors';
+import { InstarError, isInstarError } from '../util/errors';
 import { Emitter } from '../util/emitter';
 import type { Logger } from '../util/host';
 import { shellQuote } from '../util/shellQuote';
@@ -35,6 +35,8 @@ export interface TerminalBindingOptions {
   logger: Logger;
   /** Runs `mkfifo` (the engine's tool runner; execa by default). */
   runner?: CommandRunner;
+  /** How long attaching and painting may take before the start is given up (START_TIMEOUT_MS). */
+  startTimeoutMs?: number;
 }
 
 const { FIELD_SEPARATOR } = tmux;
@@ -85,14 +87,39 @@ export class TerminalBinding {
   /** Subscribe to onData and onEnd, then call start(). */
   constructor(private readonly options: TerminalBindingOptions) {}
 
-  /** Attaches and paints the current screen. */
+  /**
+   * Attaches and paints the current screen. A start that stalls is tried once more with a new
+   * control client, as a person would by closing the tab and opening it again (seen in CI, rarely:
+   * a capture that got no answer in 15 s); what tmux left unanswered goes to the log.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.attachAndPaint();
+        return;
+      } catch (error) {
+        if (attempt > 1 || this.closed || !isInstarError(error, 'tmux-timeout')) throw error;
+        this.options.logger.warn(`Terminal of ${this.options.session}: ${(error as Error).message.split(';')[0]}; attaching again`);
+        this.client = undefined;
+        this.closePipe();
+        this.phase = 'before';
+        this.held.length = 0;
+        this.paneId = '';
+      }
+    }
+  }
+
+  private async attachAndPaint(): Promise<void> {
     this.stage = 'attaching';
     const attaching = ControlClient.attach({ binary: this.options.binary, socketArgs: this.options.socketArgs, session: this.options.session, logger: this.options.logger });
     const client = await this.bounded(attaching, () => void attaching.then((late) => late.close(), () => undefined));
     this.client = client;
-    client.onOutput(({ paneId, data }) => this.output(paneId, data));
+    client.onOutput(({ paneId, data }) => {
+      if (this.client === client) this.output(paneId, data);
+    });
     client.onExit((reason) => {
+      // A client given up on (a start tried again) ends without ending the binding.
+      if (this.client !== client) return;
       this.closePipe();
       this.endEmitter.fire(reason);
     });
@@ -112,10 +139,11 @@ export class TerminalBinding {
 
   /**
    * `work`, or an error that says at which step it stalled when it takes longer than
-   * START_TIMEOUT_MS: a terminal that stays blank tells nobody anything.
+   * its limit (START_TIMEOUT_MS): a terminal that stays blank tells nobody anything.
    */
   private async bounded<T>(work: Promise<T>, giveUp: () => void): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    const limitMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // What tmux last said and what it left unanswered, for the log and the error's cause.
@@ -123,8 +151,8 @@ export class TerminalBinding {
         this.options.logger.warn(`Terminal of ${this.options.session}: tmux did not answer while ${this.stage}: ${transcript}`);
         giveUp();
         const cause = new Error(`tmux control client ${transcript}`);
-        reject(new InstarError('tmux-timeout', `tmux did not answer while ${this.stage} (${START_TIMEOUT_MS / 1000} s); close the tab and open the session again.`, { cause }));
-      }, START_TIMEOUT_MS);
+        reject(new InstarError('tmux-timeout', `tmux did not answer while ${this.stage} (${limitMs / 1000} s); close the tab and open the session again.`, { cause }));
+      }, limitMs);
     });
     try {
       return await Promise.race([work, timeout]);
@@ -134,19 +162,29 @@ export class TerminalBinding {
   }
 
   private async paint(client: ControlClient): Promise<void> {
+    // A start given up on and tried again leaves this one's late answers unused.
+    const superseded = () => {
+      if (this.client !== client) throw new InstarError('tmux-timeout', 'superseded by a new attach');
+    };
     this.stage = 'sizing the window';
     await client.command(tmux.refreshClientSize(this.options.cols, this.options.rows));
     const [[info]] = await client.batch({ commands: [tmux.displayMessage(tmux.sessionPane(this.options.session), PANE_INFO)] });
+    superseded();
     const [paneId, hasPipe] = (info ?? '').split(FIELD_SEPARATOR);
     this.stage = 'making the output pipe';
-    const piped = hasPipe !== '1' ? await this.openPipe() : undefined;
+    const piped = hasPipe !== '1' ? await this.openPipe(client) : undefined;
+    superseded();
     this.stage = 'capturing the screen';
     // Atomic: no pane output is read between these commands, so what the capture holds and what
     // streams after it neither overlap nor leave a gap.
     const commands: tmux.TmuxArgs[] = [];
     if (piped) commands.push(tmux.refreshClientFlags('no-output'), tmux.pipePaneOutput(paneId, fifoWriter(piped.file)));
     commands.push(tmux.displayMessage(paneId, PANE_STATE), tmux.captureScreen(paneId));
-    const replies = await client.batch({ commands, atEnd: () => (this.phase = 'painting') });
+    const painting = () => {
+      if (this.client === client) this.phase = 'painting';
+    };
+    const replies = await client.batch({ commands, atEnd: painting });
+    superseded();
     const [state, screen] = replies.slice(-2);
     const [, x, y, cursorOn, alternate, keypadCursor] = (state[0] ?? '').split(FIELD_SEPARATOR);
     this.paneId = paneId;
@@ -164,10 +202,15 @@ export class TerminalBinding {
   }
 
   /** A FIFO that pipe-pane writes the pane's raw output to; undefined when one cannot be made. */
-  private async openPipe(): Promise<{ file: string } | undefined> {
+  private async openPipe(client: ControlClient): Promise<{ file: string } | undefined> {
     const file = path.join(tmpdir(), `instar-pipe-${process.pid}-${randomUUID().slice(0, 8)}`);
     try {
       const socket = await openFifo(file, this.options.runner ?? new ExecaRunner(), this.options.logger);
+      if (this.client !== client) {
+        socket.destroy();
+        await fs.rm(file, { force: true });
+        return undefined;
+      }
       socket.on('data', (data: Buffer) => this.piped(data));
       socket.on('error', (error) => this.options.logger.debug(`pipe ${file}: ${error.message}`));
       this.pipe = { socket, file };
