@@ -158,7 +158,7 @@ export class Keeper {
 
   private async followOnce(): Promise<void> {
     if (this.disposed) return;
-    this.engine.publisher.setPublishing(this.leader.leading);
+    this.engine.setLeading(this.leader.leading);
     if (!this.leader.leading) {
       await this.stopApi();
       return;

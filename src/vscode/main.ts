@@ -79,7 +79,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
   const gate = store.add(new WorkspaceGate());
   const leader = store.add(new WorkspaceLeader({ workspace: engine.workspaceKey, logger }));
   // The workspace's leader tells the other workspaces on the tmux server how its sessions are.
-  store.add(leader.onDidChange(() => engine.publisher.setPublishing(leader.leading)));
+  store.add(leader.onDidChange(() => engine.setLeading(leader.leading)));
   const environment = new EnvironmentCheck(engine, logger);
   const configureEngine = () => engine.configure(engineSettings(settings.value, api.agentEnv));
   const api = store.add(new ApiService(engine, gate, settings, leader, {

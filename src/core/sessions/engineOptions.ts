@@ -37,6 +37,8 @@ export interface EngineOptions {
   /** Live sessions of the workspace at most, and how deep agents may spawn agents (see spawnLimits.ts; undefined or 0: no limit). */
   maxLiveSessions?: number;
   maxSpawnDepth?: number;
+  /** Ended sessions kept in the registry while this engine leads; older ones are forgotten as Remove does (undefined or 0: every one kept). */
+  keepEnded?: number;
   /** Every session gets Instar's MCP server (`instar mcp` of `cli`), unless false. */
   mcpServer?: boolean;
   /** Arguments every agent gets before the per-spawn ones. */
@@ -75,7 +77,7 @@ export interface EngineOptions {
 /** The options that can change while the engine runs (from settings); they apply to later spawns. */
 export type EngineSettings = Pick<
   EngineOptions,
-  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'mcpServer' | 'maxLiveSessions' | 'maxSpawnDepth' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
+  'socket' | 'agentCommand' | 'defaultAgent' | 'agentPrograms' | 'agentEnv' | 'mcpServer' | 'maxLiveSessions' | 'maxSpawnDepth' | 'keepEnded' | 'agentArgs' | 'defaultModel' | 'defaultPermissionMode' | 'defaultIdleLimitMs' | 'tmuxBinary' | 'dailyBudgetUsd' | 'defaultBudgetUsd' | 'prices' | 'worktreeSetup' | 'gitPath' | 'worktreeRoot'
 >;
 
 export interface SpawnRequest {

@@ -40,6 +40,7 @@ import { Spawner } from './spawner';
 import { validatePermissionMode } from './validation';
 import { workspaceKeyOf } from './recordTags';
 import { KeptWorktrees } from './keptWorktrees';
+import { EndedRetention } from './endedRetention';
 import { EngineTerminals } from './engineTerminals';
 import { EngineUsage } from './engineUsage';
 import { EngineWorktrees } from './engineWorktrees';
@@ -86,6 +87,7 @@ export class SessionEngine {
   private readonly lifecycle: SessionLifecycle;
   private readonly usageTracker: UsageTracker;
   private readonly sessionWorktrees: SessionWorktrees;
+  private readonly retention: EndedRetention;
   /** Usage totals, job costs, budgets. */
   readonly usage: EngineUsage;
   /** Worktree sessions' review, commit, merge and discard, and the worktrees kept after them. */
@@ -193,6 +195,7 @@ export class SessionEngine {
       clock: this.clock,
       logger: this.logger,
     });
+    this.retention = new EndedRetention(this.store, { keep: () => this.options.keepEnded ?? 0, remove: (name) => this.lifecycle.remove(name), logger: this.logger });
   }
 
   /** Creates an engine, reads the events written while none ran, and reconciles with tmux. */
@@ -211,6 +214,16 @@ export class SessionEngine {
   }
 
   private starting: Promise<void> | undefined;
+
+  /**
+   * Whether this engine leads its workspace (the host's leader election says): while it does, it
+   * publishes its sessions' states for the other workspaces on the server, and keeps the registry
+   * of ended sessions to instar.sessions.keepEnded.
+   */
+  setLeading(on: boolean): void {
+    this.publisher.setPublishing(on);
+    this.retention.setLeading(on);
+  }
 
   /** Reads the events written while none ran and reconciles with tmux (once; later calls share it). */
   start(): Promise<void> {
@@ -289,6 +302,7 @@ export class SessionEngine {
   configure(settings: Partial<EngineSettings>): void {
     this.options = { ...this.options, ...settings };
     if ('prices' in settings) this.prices = new PriceTable(settings.prices);
+    if ('keepEnded' in settings) this.retention.soon();
     this.servers.configure(this.tmuxSettings());
   }
 
@@ -442,6 +456,7 @@ export class SessionEngine {
     this.tracker.dispose();
     this.usageTracker.dispose();
     this.sessionWorktrees.dispose();
+    this.retention.dispose();
     this.outputs.dispose();
     this.store.dispose();
   }

@@ -6,6 +6,7 @@
 import type { PermissionMode } from '../model/permissionMode';
 import { AGENT_KINDS, AgentKind } from '../model/sessionRecord';
 import type { EngineSettings } from '../sessions/engineOptions';
+import { DEFAULT_KEEP_ENDED } from '../sessions/endedRetention';
 import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_MAX_SPAWN_DEPTH } from '../sessions/spawnLimits';
 import { PriceOverrides, PriceTable } from '../usage/priceTable';
 
@@ -31,6 +32,8 @@ export interface Settings {
   /** 0: no limit. */
   maxLiveSessions: number;
   maxSpawnDepth: number;
+  /** Ended sessions kept in the registry (0: every one). */
+  keepEnded: number;
   socket: string;
   tmuxPath: string;
   notifications: NotificationLevel;
@@ -88,6 +91,7 @@ export function readSettings(value: SettingValue): Settings {
     resumeLost: (text(value('sessions.resumeLost')) as ResumeLost) || 'ask',
     maxLiveSessions: within(0, 10_000, Math.floor(number(value('sessions.maxLive')) ?? DEFAULT_MAX_LIVE_SESSIONS)),
     maxSpawnDepth: within(0, 100, Math.floor(number(value('sessions.maxSpawnDepth')) ?? DEFAULT_MAX_SPAWN_DEPTH)),
+    keepEnded: within(0, 100_000, Math.floor(number(value('sessions.keepEnded')) ?? DEFAULT_KEEP_ENDED)),
     socket: text(value('tmux.socket')) ?? 'instar',
     tmuxPath: text(value('tmux.path'))?.trim() || 'tmux',
     notifications: (text(value('notifications')) as NotificationLevel) || 'all',
@@ -125,6 +129,7 @@ export function engineSettings(settings: Settings, extraEnv: Record<string, stri
     mcpServer: settings.mcpServer,
     maxLiveSessions: settings.maxLiveSessions,
     maxSpawnDepth: settings.maxSpawnDepth,
+    keepEnded: settings.keepEnded,
     defaultModel: settings.defaultModel,
     defaultPermissionMode: settings.permissionMode,
     defaultIdleLimitMs: Math.round(settings.endWhenIdleMinutes * 60_000),
