@@ -14,10 +14,12 @@ import { JobScheduler } from '../core/jobs/jobScheduler';
 import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
 import { hasWorkToKeep, KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
 import { WorkspaceLeader } from '../core/lead/workspaceLeader';
+import { notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { engineSettings, Settings } from '../core/settings/instarSettings';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { coalesce } from '../core/util/coalesce';
+import { ExecaRunner } from '../core/util/commandRunner';
 import { DisposableStore, type Disposable } from '../core/util/disposables';
 import { watchFileIn } from '../core/util/fileWatch';
 import { FileStorage } from '../core/util/fileStorage';
@@ -57,6 +59,7 @@ export class Keeper {
   private readonly startedAt = new Date();
   private disposed = false;
   private settings: Settings;
+  private readonly notifier: RemoteNotifier;
   /** Since when nothing has been left to keep (undefined: something is). */
   private idleSince: number | undefined;
 
@@ -76,6 +79,19 @@ export class Keeper {
         cli: options.cli,
       }),
     );
+    // With no window open, a person away from the editor is told here (a desktop notification too, where set).
+    this.notifier = new RemoteNotifier({
+      stateDir,
+      workspace: options.workspace,
+      records: () => this.engine.list(),
+      onDidChange: (listener) => this.engine.onDidChange(listener),
+      answerOf: async (name) => (await this.engine.result(name)).answer ?? undefined,
+      runner: new ExecaRunner(),
+      clock: systemClock,
+      logger,
+    });
+    this.store.add(this.notifier);
+    this.notifier.configure(notifyConfigOf(settings, { desktop: true }));
     this.leader = this.store.add(new WorkspaceLeader({ workspace: this.engine.workspaceKey, logger, label: 'The keeper', role: 'keeper', secret: options.secret }));
     this.store.add(this.leader.onDidChange(() => void this.follow()));
     this.store.add(
@@ -93,6 +109,7 @@ export class Keeper {
   async setSettings(settings: Settings): Promise<void> {
     const portChanged = settings.apiPort !== this.settings.apiPort;
     this.settings = settings;
+    this.notifier.configure(notifyConfigOf(settings, { desktop: true }));
     if (portChanged) await this.stopApi();
     await this.follow();
     this.engine.configure(engineSettings(settings, this.apiEnvironment(), (message) => this.options.logger.warn(message)));
@@ -159,6 +176,7 @@ export class Keeper {
   private async followOnce(): Promise<void> {
     if (this.disposed) return;
     this.engine.setLeading(this.leader.leading);
+    this.notifier.setLeading(this.leader.leading);
     if (!this.leader.leading) {
       await this.stopApi();
       return;

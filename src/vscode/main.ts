@@ -28,6 +28,7 @@ import { OUTPUT_SCHEME, OutputDocuments } from './outputDocuments';
 import { CONVERSATION_SCHEME, ConversationDocuments } from './conversationDocuments';
 import { GIT_SCHEME, GitDocuments } from './gitDocuments';
 import { QuickPicker } from './pickers/quickPicker';
+import { RemoteNotifications } from './remoteNotifications';
 import { RefreshController } from './refreshController';
 import { SessionNotifications } from './sessionNotifications';
 import { SessionStatusBar } from './sessionStatusBar';
@@ -154,6 +155,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     if (kept) markStepDone('keeper');
     statusBar.update();
   }));
+  const notify = store.add(new RemoteNotifications(engine, gate, leader, settings, { stateDir, extensionId: context.extension.id, logger }));
   const away = store.add(new AwayNotice(engine, stateDir, logger, () => settings.value.notifications === 'off'));
   const picker = store.add(new QuickPicker());
   // Everything listens already: the engine's first changes (sessions ended or lost while away) reach them.
@@ -174,7 +176,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     if (stateDir !== ownStorage) logger.info(`State folder ${stateDir}, shared with the other windows of this workspace and its keeper (VS Code gave this host another storage folder, ${ownStorage}: a copy made while another host held the workspace's, or the same folder opened through another address)`);
   });
   ready.catch((error: Error) => logger.error(`Instar Sessions could not start: ${error.message}`));
-  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations, keeper, others }));
+  const commands = store.add(new CommandHandlers({ engine, tree, terminals, channel, api, picker, gate, environment, refresh, jobs: () => jobs.scheduler, settings: () => settings.value, selected: () => selection.selected, ready, skillSource, conversations, keeper, others, notify, stateDir }));
   // Not in this turn: the tmux probe forks this (large) process, 4 to 19 ms measured.
   setTimeout(() => void environment.check(), 0);
   const loadedMs = Date.now() - activatedAt;

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { REPO } from '../support/engineHarness';
 
 /** Core folders from the bottom up: a folder may import itself and the folders before it. */
-const CORE_LAYERS = ['model', 'util', 'tmux', 'agent', 'status', 'git', 'usage', 'terminal', 'sessions', 'settings', 'presentation', 'jobs', 'lead', 'http', 'mcp'];
+const CORE_LAYERS = ['model', 'util', 'tmux', 'agent', 'status', 'git', 'usage', 'terminal', 'sessions', 'settings', 'presentation', 'notify', 'jobs', 'lead', 'http', 'mcp'];
 
 interface SourceFile {
   /** Path from the repository root, with "/" separators. */

@@ -60,6 +60,16 @@ export interface Settings {
   keeperEnabled: boolean;
   /** How long the keeper stays once nothing is left to keep, in minutes. */
   keeperLingerMinutes: number;
+  /** Notifications away from the editor (core/notify): a channel's URL, '' where it is not set. */
+  notifyWebhookUrl: string;
+  notifyNtfyUrl: string;
+  /** A desktop notification from the keeper. */
+  notifyDesktop: boolean;
+  /** The kinds of events sent (waiting, error, budget, job-failed, batch-done). */
+  notifyEvents: string[];
+  /** The ask, the prompt's words and the last answer go too. */
+  notifyIncludeText: boolean;
+  notifyMaxPerMinute: number;
 }
 
 /** A value of a setting by its key under `instar.` (for example "agent.command"), or undefined for its default. */
@@ -112,6 +122,12 @@ export function readSettings(value: SettingValue): Settings {
     prices: prices && typeof prices === 'object' && !Array.isArray(prices) ? (prices as PriceOverrides) : {},
     keeperEnabled: flag(value('keeper.enabled')) ?? true,
     keeperLingerMinutes: within(0, 10_080, number(value('keeper.lingerMinutes')) ?? 10),
+    notifyWebhookUrl: text(value('notify.webhookUrl'))?.trim() ?? '',
+    notifyNtfyUrl: text(value('notify.ntfyUrl'))?.trim() ?? '',
+    notifyDesktop: flag(value('notify.desktop')) ?? false,
+    notifyEvents: Array.isArray(value('notify.events')) ? strings(value('notify.events')) : ['waiting', 'error', 'budget', 'job-failed', 'batch-done'],
+    notifyIncludeText: flag(value('notify.includeText')) ?? false,
+    notifyMaxPerMinute: within(1, 600, Math.floor(number(value('notify.maxPerMinute')) ?? 6)),
   };
 }
 

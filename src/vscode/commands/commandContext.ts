@@ -9,6 +9,7 @@ import type { ConversationDocuments } from '../conversationDocuments';
 import type { EnvironmentCheck } from '../environmentCheck';
 import type { QuickPicker } from '../pickers/quickPicker';
 import type { RefreshController } from '../refreshController';
+import type { RemoteNotifications } from '../remoteNotifications';
 import type { Settings } from '../settings';
 import type { SessionTerminals } from '../terminals/sessionTerminals';
 import type { SessionTreeProvider } from '../views/sessionTree';
@@ -40,6 +41,10 @@ export interface CommandContext {
   keeper: BackgroundKeeper;
   /** The other workspaces' live sessions on the tmux server, and their folders. */
   others: OtherWorkspaces;
+  /** Notifications away from the editor (webhook, ntfy). */
+  notify: RemoteNotifications;
+  /** The workspace's state folder (shared with its other windows and its keeper). */
+  stateDir: string;
 }
 
 /** A command's handler: the context, then the command's arguments. */

@@ -49,6 +49,8 @@ export const COMMAND_IDS = [
   'instar.job.disable',
   'instar.job.edit',
   'instar.openSettings',
+  'instar.notify.test',
+  'instar.notify.setSecret',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

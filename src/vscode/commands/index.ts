@@ -4,6 +4,7 @@
  * commandIds.ts) and run here. Tree commands take the clicked node; from the palette they ask
  * with a QuickPick.
  */
+import { setNotifySecret, testNotifications } from './notify';
 import * as vscode from 'vscode';
 import { isInstarError } from '../../core/util/errors';
 import { DisposableStore } from '../../core/util/disposables';
@@ -87,6 +88,8 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.keeper.start': startKeeper,
   'instar.keeper.showLog': showKeeperLog,
   'instar.keeper.show': showKeeper,
+  'instar.notify.test': testNotifications,
+  'instar.notify.setSecret': setNotifySecret,
 };
 
 export interface CommandFailure {
