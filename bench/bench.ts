@@ -21,6 +21,7 @@ import { measureLifecycle } from './lifecycleBench';
 import { measureKind } from './kindsBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
 import { bareWatchLatency, eventLatency, time, timeRefreshes, writeEvent } from './measure';
+import { measureNotify } from './notifyBench';
 import { measureMcp } from './mcpBench';
 import { measureSteering } from './steerBench';
 import { measureUsage } from './usageBench';
@@ -173,6 +174,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < Math.min(sizes.events, 50); i += 1) rawWatch.push(await bareWatchLatency(watchDir));
     rows.push(ratioRow('Status latency p50 (hook event → change event)', percentile(latencies, 50), percentile(rawWatch, 50), 'ms', 20, 'absolute', `${sizes.events} events; baseline: a bare fs.watch seeing a rename`));
     rows.push(ratioRow('Status latency p95', percentile(latencies, 95), percentile(rawWatch, 95), 'ms', 100, 'absolute', ''));
+
+    // ---- A notification away from the editor: the change to "waiting" → a loopback webhook has it.
+    log('notifications…');
+    const told = await measureNotify({ engine, stateDir, target, waits: Math.max(5, sizes.events / 4) });
+    rows.push(ratioRow('Notification p95 (change to waiting → webhook received)', percentile(told.ours, 95), percentile(told.bare, 95), 'ms', 20, 'added', `${told.ours.length} waits; baseline: a bare HTTP POST of the same body to the same server`));
 
     // ---- 3. Terminal throughput and keystroke round trip.
     log('terminal throughput…');

@@ -2,26 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { endedPastLimit } from '../../src/core/sessions/endedRetention';
+import { RECORD_T0, sessionRecord } from '../support/records';
 
-const T0 = 1_800_000_000_000;
-const record = (name: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  name,
-  id: `id-${name}`,
-  status: 'completed',
-  statusSince: T0,
-  statusSignal: 'exit',
-  model: 'sonnet',
-  prompt: 'p',
-  promptBytes: 1,
-  cwd: '/tmp',
-  permissionMode: 'default',
-  agentKind: 'claude',
-  agentCommand: 'claude',
-  createdAt: T0,
-  tmuxSocket: 'instar',
-  tmuxSession: name,
-  ...overrides,
-});
+const T0 = RECORD_T0;
+const record = (name: string, overrides: Partial<SessionRecord> = {}): SessionRecord => sessionRecord(name, { status: 'completed', statusSignal: 'exit', ...overrides });
 
 describe('the ended sessions past the limit', () => {
   const records = [

@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { SessionRecord } from '../../src/core/model/sessionRecord';
 import { desktopCommand, ntfyRequest, signature, webhookRequest } from '../../src/core/notify/channels';
 import { notifyConfigOf, sessionLink } from '../../src/core/notify/notifier';
 import { eventFor, heldBackEvent, standingEvents } from '../../src/core/notify/notifyEvents';
 import { readSettings } from '../../src/core/settings/instarSettings';
+import { RECORD_T0, sessionRecord } from '../support/records';
 
-const T0 = 1_800_000_000_000;
-const record = (name: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  name,
-  id: `id-${name}`,
-  status: 'running',
-  statusSince: T0,
-  statusSignal: 'hook',
-  model: 'sonnet',
-  prompt: 'p',
-  promptBytes: 1,
-  cwd: '/tmp',
-  permissionMode: 'default',
-  agentKind: 'claude',
-  agentCommand: 'claude',
-  createdAt: T0,
-  tmuxSocket: 'instar',
-  tmuxSession: name,
-  ...overrides,
-});
+const T0 = RECORD_T0;
+const record = sessionRecord;
 
 describe('what is told away from the editor', () => {
   it('a wait, with what it asks only where the text is allowed', () => {

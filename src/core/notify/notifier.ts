@@ -55,7 +55,7 @@ export interface NotifierOptions {
   extensionId?: string;
   /** The store's records and their changes. */
   records: () => readonly SessionRecord[];
-  onDidChange: (listener: (change: { changed: readonly SessionRecord[]; removed: readonly string[] }) => void) => unknown;
+  onDidChange: (listener: (change: { changed: readonly SessionRecord[]; removed: readonly string[] }) => void) => { dispose(): void };
   /** A session's last answer, where the text is allowed. */
   answerOf: (name: string) => Promise<string | undefined>;
   /** Runs the desktop's notifier (execa). */
@@ -113,10 +113,11 @@ export class RemoteNotifier {
   private readonly inFlight = new Map<string, NotifyEvent>();
   /** Checks of what a predecessor was sending, at the time it will have said how it went. */
   private readonly rechecks = new Set<NodeJS.Timeout>();
+  private readonly subscription: { dispose(): void };
 
   constructor(private readonly options: NotifierOptions) {
     for (const record of options.records()) this.lastStatus.set(record.name, record.status);
-    options.onDidChange(({ changed, removed }) => {
+    this.subscription = options.onDidChange(({ changed, removed }) => {
       for (const record of changed) this.take(record);
       for (const name of removed) this.lastStatus.delete(name);
     });
@@ -319,6 +320,7 @@ export class RemoteNotifier {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.subscription.dispose();
     for (const timer of this.rechecks) clearTimeout(timer);
     for (const [id, event] of this.inFlight) void this.record(id, { state: 'sending', at: this.options.clock.now(), until: 0, event });
     for (const queue of this.queues.values()) queue.dispose();
