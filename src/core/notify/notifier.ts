@@ -222,7 +222,10 @@ export class RemoteNotifier {
     if (this.inFlight.has(event.id)) return;
     this.inFlight.set(event.id, event);
     const now = this.options.clock.now();
-    await this.record(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, event });
+    // Written while the requests go (not before them: a request waits for no file); the outcome is
+    // written after it, the writes being one after another. Lost with a crash before it is written,
+    // the event is still sent by the next leader where it stands (a wait, a failure).
+    void this.record(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, event });
     const results = await Promise.all(this.channels.map((channel) => this.queue(channel).push(event)));
     this.inFlight.delete(event.id);
     // An engine that ended meanwhile said so (dispose): the next leader sends it.
