@@ -8,11 +8,10 @@ import { rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { RemoteNotifier } from '../src/core/notify/notifier';
+import { engineNotifier } from '../src/core/notify/notifier';
 import type { SessionRecord } from '../src/core/model/sessionRecord';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
-import { ExecaRunner } from '../src/core/util/commandRunner';
-import { silentLogger, systemClock } from '../src/core/util/host';
+import { silentLogger } from '../src/core/util/host';
 
 export interface NotifyFigures {
   /** ms from the change event to the webhook's receipt, each wait. */
@@ -41,16 +40,7 @@ export async function measureNotify(options: { engine: SessionEngine; stateDir: 
   const subscription = engine.onDidChange((change) => {
     for (const record of change.changed) if (record.name === target.name && record.status === 'waiting' && !changedAt.has(record.statusSince)) changedAt.set(record.statusSince, performance.now());
   });
-  const notifier = new RemoteNotifier({
-    stateDir,
-    workspace: stateDir,
-    records: () => engine.list(),
-    onDidChange: (listener) => engine.onDidChange(listener),
-    answerOf: async () => undefined,
-    runner: new ExecaRunner(),
-    clock: systemClock,
-    logger: silentLogger,
-  });
+  const notifier = engineNotifier(engine, { stateDir, workspace: stateDir, logger: silentLogger });
   notifier.configure({ webhookUrl: url, kinds: ['waiting'], maxPerMinute: 600 });
   notifier.setLeading(true);
   const events = join(stateDir, 'events');

@@ -14,12 +14,11 @@ import { JobScheduler } from '../core/jobs/jobScheduler';
 import { JOBS_STATE_FILE, watchJobsFile, watchJobsState } from '../core/jobs/jobsWatcher';
 import { hasWorkToKeep, KEEPER_INFO_FILE, KeeperInfo } from '../core/lead/keeperProcess';
 import { WorkspaceLeader } from '../core/lead/workspaceLeader';
-import { notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
+import { engineNotifier, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
 import { SessionEngine } from '../core/sessions/sessionEngine';
 import { engineSettings, Settings } from '../core/settings/instarSettings';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { coalesce } from '../core/util/coalesce';
-import { ExecaRunner } from '../core/util/commandRunner';
 import { DisposableStore, type Disposable } from '../core/util/disposables';
 import { watchFileIn } from '../core/util/fileWatch';
 import { FileStorage } from '../core/util/fileStorage';
@@ -80,16 +79,7 @@ export class Keeper {
       }),
     );
     // With no window open, a person away from the editor is told here (a desktop notification too, where set).
-    this.notifier = new RemoteNotifier({
-      stateDir,
-      workspace: options.workspace,
-      records: () => this.engine.list(),
-      onDidChange: (listener) => this.engine.onDidChange(listener),
-      answerOf: async (name) => (await this.engine.result(name)).answer ?? undefined,
-      runner: new ExecaRunner(),
-      clock: systemClock,
-      logger,
-    });
+    this.notifier = engineNotifier(this.engine, { stateDir, workspace: options.workspace, logger });
     this.store.add(this.notifier);
     this.notifier.configure(notifyConfigOf(settings, { desktop: true }));
     this.leader = this.store.add(new WorkspaceLeader({ workspace: this.engine.workspaceKey, logger, label: 'The keeper', role: 'keeper', secret: options.secret }));

@@ -4,12 +4,11 @@
  * link opens its session here (the URI handler: `<scheme>://instar.instar-sessions/open?session=…`).
  */
 import * as vscode from 'vscode';
-import { ChannelResult, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
+import { ChannelResult, engineNotifier, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
-import { ExecaRunner } from '../core/util/commandRunner';
 import { DisposableStore } from '../core/util/disposables';
-import { Logger, systemClock } from '../core/util/host';
+import type { Logger } from '../core/util/host';
 import type { SettingsWatcher } from './settings';
 import type { WorkspaceGate } from './workspaceGate';
 
@@ -24,17 +23,7 @@ export class RemoteNotifications implements vscode.Disposable {
     settings: SettingsWatcher,
     options: { stateDir: string; extensionId: string; logger: Logger },
   ) {
-    this.notifier = new RemoteNotifier({
-      stateDir: options.stateDir,
-      workspace: gate.trustedFolder() ?? '',
-      extensionId: options.extensionId,
-      records: () => engine.list(),
-      onDidChange: (listener) => engine.onDidChange(listener),
-      answerOf: async (name) => (await engine.result(name)).answer ?? undefined,
-      runner: new ExecaRunner(),
-      clock: systemClock,
-      logger: options.logger,
-    });
+    this.notifier = engineNotifier(engine, { stateDir: options.stateDir, workspace: gate.trustedFolder() ?? '', extensionId: options.extensionId, logger: options.logger });
     const configure = () => this.notifier.configure(notifyConfigOf(settings.value, { desktop: false, linkScheme: vscode.env.uriScheme }));
     configure();
     this.store.add(settings.onDidChange(configure));

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { RemoteNotifier } from '../../src/core/notify/notifier';
-import { ExecaRunner } from '../../src/core/util/commandRunner';
-import { silentLogger, systemClock } from '../../src/core/util/host';
+import { engineNotifier, RemoteNotifier } from '../../src/core/notify/notifier';
+import { silentLogger } from '../../src/core/util/host';
 import { ClaudeRig, startClaudeRig } from '../support/claudeRig';
 import { claudesUnderTest } from '../support/claudeVersions';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -37,16 +36,7 @@ describe(`notifications of a real Claude Code that asks (${label})`, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { engine } = rig.h;
-    notifier = new RemoteNotifier({
-      stateDir: rig.h.stateDir,
-      workspace: rig.cwd,
-      records: () => engine.list(),
-      onDidChange: (listener) => engine.onDidChange(listener),
-      answerOf: async (name) => (await engine.result(name)).answer ?? undefined,
-      runner: new ExecaRunner(),
-      clock: systemClock,
-      logger: silentLogger,
-    });
+    notifier = engineNotifier(engine, { stateDir: rig.h.stateDir, workspace: rig.cwd, logger: silentLogger });
   });
   after(async () => {
     notifier.dispose();

@@ -13,9 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NotifyConfig, RemoteNotifier, writeSecrets } from '../../src/core/notify/notifier';
-import { ExecaRunner } from '../../src/core/util/commandRunner';
-import { Logger, silentLogger, systemClock } from '../../src/core/util/host';
+import { engineNotifier, NotifyConfig, RemoteNotifier, writeSecrets } from '../../src/core/notify/notifier';
+import { Logger, silentLogger } from '../../src/core/util/host';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
 import { waitFor, waitForStatus } from '../support/wait';
 
@@ -79,14 +78,9 @@ describe('notifications away from the editor', () => {
 
   /** A notifier on the harness's engine, as a host builds one. */
   function notifier(config: NotifyConfig, extra: { retryDelaysMs?: number[]; rateWindowMs?: number; requestTimeoutMs?: number } = {}): RemoteNotifier {
-    const made = new RemoteNotifier({
+    const made = engineNotifier(h.engine, {
       stateDir: h.stateDir,
       workspace: '/work/project',
-      records: () => h.engine.list(),
-      onDidChange: (listener) => h.engine.onDidChange(listener),
-      answerOf: async (name) => (await h.engine.result(name)).answer ?? undefined,
-      runner: new ExecaRunner(),
-      clock: systemClock,
       logger,
       retryDelaysMs: extra.retryDelaysMs ?? [100, 200, 300],
       rateWindowMs: extra.rateWindowMs,

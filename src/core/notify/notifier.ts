@@ -19,8 +19,9 @@ import * as path from 'node:path';
 import type { SessionRecord, SessionStatus } from '../model/sessionRecord';
 import type { Settings } from '../settings/instarSettings';
 import { writeFileAtomic } from '../util/atomicWrite';
-import type { CommandRunner } from '../util/commandRunner';
-import type { Clock, Logger } from '../util/host';
+import type { SessionEngine } from '../sessions/sessionEngine';
+import { CommandRunner, ExecaRunner } from '../util/commandRunner';
+import { Clock, Logger, systemClock } from '../util/host';
 import { ChannelName, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
 import { eventFor, heldBackEvent, NOTIFY_KINDS, NotifyEvent, NotifyKind, standingEvents } from './notifyEvents';
 
@@ -380,6 +381,18 @@ class ChannelQueue {
     for (const entry of this.held) entry.done({ channel: this.channel, ok: false, detail: 'the engine ended' });
     this.held = [];
   }
+}
+
+/** A notifier on an engine's sessions, as a host builds one (execa for the desktop's program, the system clock). */
+export function engineNotifier(engine: SessionEngine, options: Pick<NotifierOptions, 'stateDir' | 'workspace' | 'logger'> & Partial<NotifierOptions>): RemoteNotifier {
+  return new RemoteNotifier({
+    records: () => engine.list(),
+    onDidChange: (listener) => engine.onDidChange(listener),
+    answerOf: async (name) => (await engine.result(name)).answer ?? undefined,
+    runner: new ExecaRunner(),
+    clock: systemClock,
+    ...options,
+  });
 }
 
 /** The notifier's configuration from the settings; `desktop` where the host shows no notification of its own (the keeper). */
