@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { InstarApi } from '../../../src/extension';
 import type { Answered } from '../../../src/core/sessions/sessionEngine';
+import { NOT_LOGGED_IN_DETAIL } from '../../../src/core/model/sessionRecord';
 import { ClaudeHome, makeClaudeHome } from '../../support/claudeEnv';
 import { waitFor, waitForStatus } from '../../support/wait';
 import { AGENT_MS, instar, nextEvent } from './helpers';
@@ -96,6 +97,45 @@ describe('Answer Prompt from the palette, for every Claude Code of the matrix', 
     assert.equal(((await answering) as Answered).outcome, 'refused');
     await api.engine.kill('only-waiting');
     await api.engine.kill('also-idle');
+  });
+
+  it("a new user's Claude Code: its trust dialog answered from the palette, then waiting for a login, with Log In on its row", async () => {
+    // Onboarding done and nothing else: no folder trusted, no login, no key.
+    const newcomer = mkdtempSync(join(tmpdir(), 'instar-newcomer-'));
+    writeFileSync(join(newcomer, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, lastOnboardingVersion: '2.1.197', numStartups: 1, projects: {} }));
+    mkdirSync(join(newcomer, '.claude'));
+    writeFileSync(join(newcomer, '.claude', 'settings.json'), '{}');
+    const signedOut: Record<string, string> = { ...environment, HOME: newcomer };
+    delete signedOut.ANTHROPIC_AUTH_TOKEN;
+    delete signedOut.ANTHROPIC_API_KEY;
+    mkdirSync(folder('newcomer'), { recursive: true });
+    try {
+      api.engine.configure({ agentEnv: signedOut });
+      await api.engine.spawn({ name: 'newcomer', prompt: 'Hello from a new user', cwd: folder('newcomer'), permissionMode: 'default' });
+      const node = { kind: 'session', name: 'newcomer' } as const;
+      const row = () => api.tree.getTreeItem(node);
+      // The tooltip, as VS Code asks for it when the pointer rests on the row.
+      const tooltip = () => {
+        const item = api.tree.resolveTreeItem(row(), node);
+        return item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip);
+      };
+      await waitForStatus(api.engine, 'newcomer', (record) => record.status === 'waiting' && record.statusDetail === 'trust dialog', AGENT_MS);
+      assert.match(tooltip(), /To go on: Claude Code asks whether to trust this folder/);
+      const { title, answered } = await answerFromPalette('newcomer', /^Yes, I trust this folder$/);
+      assert.match(title, /^Answer newcomer \(trust dialog\)/);
+      assert.equal(answered.outcome, 'chosen');
+      await waitForStatus(api.engine, 'newcomer', (record) => record.status === 'waiting' && record.statusDetail === NOT_LOGGED_IN_DETAIL, AGENT_MS);
+      assert.match(String(row().contextValue), /\.signedOut$/, 'the row offers Log In');
+      assert.match(tooltip(), /Log In to Claude Code/);
+      // What its Log In button runs: a terminal with Claude Code for /login, in the agents' environment.
+      const terminal = (await vscode.commands.executeCommand('instar.logIn')) as vscode.Terminal;
+      assert.equal(terminal.name, 'Log In to Claude Code');
+      terminal.dispose();
+    } finally {
+      api.engine.configure({ agentEnv: environment });
+      await api.engine.kill('newcomer').catch(() => undefined);
+      rmSync(newcomer, { recursive: true, force: true });
+    }
   });
 
   for (const [index, { label, binary }] of claudes().entries()) {
