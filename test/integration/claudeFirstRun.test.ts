@@ -79,13 +79,15 @@ function firstRunSuite(version: string, binary: string): void {
       // No login and a folder not trusted yet: the trust dialog, then the prompt refused for the login.
       const signedOut = await newcomerHome();
       // A key in the environment, not yet accepted: Claude Code asks whether to use it.
-      const withKey = await newcomerHome([folder('with-key'), folder('bypass')]);
-      homes.push(signedOut, withKey);
+      const withKey = await newcomerHome([folder('with-key')]);
+      // A HOME of its own: two Claude Codes writing one ~/.claude.json at once can lose the other's
+      // answer (a CI run saw with-key's accepted key gone, "Not logged in", as bypass accepted its warning).
+      const bypassHome = await newcomerHome([folder('bypass')]);
+      homes.push(signedOut, withKey, bypassHome);
       await spawnWith('signed-out', { HOME: signedOut });
       assert.match((await engine.claudeSignIn()).advice ?? '', /not logged in.*\/login.*ANTHROPIC_API_KEY/, 'the environment check says so before any session does');
       await spawnWith('with-key', { HOME: withKey, ANTHROPIC_API_KEY: 'sk-ant-api03-instar-test-key-not-real-0123456789abcdefghijklmnopqrstuv' });
-      // The same HOME: the key accepted by then or not, the bypass warning comes first.
-      await spawnWith('bypass', { HOME: withKey, ANTHROPIC_AUTH_TOKEN: 'test-token-not-a-real-key' }, 'bypassPermissions');
+      await spawnWith('bypass', { HOME: bypassHome, ANTHROPIC_AUTH_TOKEN: 'test-token-not-a-real-key' }, 'bypassPermissions');
       try {
         await Promise.all([
           (async () => {
