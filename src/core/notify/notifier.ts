@@ -16,6 +16,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { NOTIFY_KINDS, NotifyKind } from '../model/notifyKind';
 import type { SessionRecord, SessionStatus } from '../model/sessionRecord';
 import type { Settings } from '../settings/instarSettings';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -23,7 +24,7 @@ import type { SessionEngine } from '../sessions/sessionEngine';
 import { CommandRunner, ExecaRunner } from '../util/commandRunner';
 import { Clock, Logger, systemClock } from '../util/host';
 import { ChannelName, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
-import { eventFor, heldBackEvent, NOTIFY_KINDS, NotifyEvent, NotifyKind, standingEvents } from './notifyEvents';
+import { eventFor, heldBackEvent, NotifyEvent, standingEvents } from './notifyEvents';
 
 export interface NotifyConfig {
   /** Where the webhook's POSTs go ('' or undefined: no webhook). */

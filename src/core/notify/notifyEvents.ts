@@ -5,12 +5,11 @@
  * whichever engine computes it (the session's id, the kind, since when it is so), so that it is
  * sent at most once whoever leads, and a receiver can tell a repeat by it.
  */
+import type { NotifyKind } from '../model/notifyKind';
 import type { SessionRecord, SessionStatus } from '../model/sessionRecord';
 import { batchSummary, endsWork } from '../presentation/batchSummary';
 import { waitingAsk } from '../presentation/sessionPresentation';
 
-export type NotifyKind = 'waiting' | 'error' | 'budget' | 'job-failed' | 'batch-done';
-export const NOTIFY_KINDS: readonly NotifyKind[] = ['waiting', 'error', 'budget', 'job-failed', 'batch-done'];
 
 export interface NotifyEvent {
   /** The same for the same happening on every engine: `<session id>:<kind>:<since>`, `batch:<id>`. */

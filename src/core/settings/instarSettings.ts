@@ -3,6 +3,7 @@
  * configuration in a window, a window's copy or the workspace's `.vscode/settings.json` in the
  * keeper. Out-of-range values are brought into range; a wrong price table is left out.
  */
+import { NOTIFY_KINDS } from '../model/notifyKind';
 import type { PermissionMode } from '../model/permissionMode';
 import { AGENT_KINDS, AgentKind } from '../model/sessionRecord';
 import type { EngineSettings } from '../sessions/engineOptions';
@@ -111,7 +112,7 @@ export function readSettings(value: SettingValue): Settings {
     apiPort: within(0, 65_535, Math.floor(number(value('api.port')) ?? 4040)),
     runMissedJobs: flag(value('jobs.runMissed')) ?? true,
     worktreeDefault: (text(value('worktrees.default')) as WorktreeDefault) || 'parallel',
-    worktreeSetupFiles: strings(value('worktrees.setupFiles')).filter((glob) => glob.trim() !== ''),
+    worktreeSetupFiles: (Array.isArray(value('worktrees.setupFiles')) ? strings(value('worktrees.setupFiles')) : ['.env*']).filter((glob) => glob.trim() !== ''),
     linkSetupFiles: flag(value('worktrees.linkSetupFiles')) ?? false,
     worktreeSetupCommand: text(value('worktrees.setupCommand'))?.trim() ?? '',
     worktreeSetupTimeoutSeconds: within(1, 3600, number(value('worktrees.setupTimeoutSeconds')) ?? 300),
@@ -125,7 +126,7 @@ export function readSettings(value: SettingValue): Settings {
     notifyWebhookUrl: text(value('notify.webhookUrl'))?.trim() ?? '',
     notifyNtfyUrl: text(value('notify.ntfyUrl'))?.trim() ?? '',
     notifyDesktop: flag(value('notify.desktop')) ?? false,
-    notifyEvents: Array.isArray(value('notify.events')) ? strings(value('notify.events')) : ['waiting', 'error', 'budget', 'job-failed', 'batch-done'],
+    notifyEvents: Array.isArray(value('notify.events')) ? strings(value('notify.events')) : [...NOTIFY_KINDS],
     notifyIncludeText: flag(value('notify.includeText')) ?? false,
     notifyMaxPerMinute: within(1, 600, Math.floor(number(value('notify.maxPerMinute')) ?? 6)),
   };
