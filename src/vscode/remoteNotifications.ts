@@ -4,7 +4,8 @@
  * link opens its session here (the URI handler: `<scheme>://instar.instar-sessions/open?session=…`).
  */
 import * as vscode from 'vscode';
-import { ChannelResult, engineNotifier, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
+import type { ChannelResult } from '../core/notify/channels';
+import { engineNotifier, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
 import type { SessionEngine } from '../core/sessions/sessionEngine';
 import { DisposableStore } from '../core/util/disposables';

@@ -10,6 +10,14 @@ import type { NotifyEvent } from './notifyEvents';
 
 export type ChannelName = 'webhook' | 'ntfy' | 'desktop';
 
+/** What a channel said to one request, for the log and the test command. */
+export interface ChannelResult {
+  channel: ChannelName;
+  ok: boolean;
+  /** "HTTP 200", "shown", or what went wrong. */
+  detail: string;
+}
+
 export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;

@@ -14,17 +14,17 @@
  * failure logged. The prompt, what a dialog asks and the last answer are left out unless the
  * user allowed the text (they may hold secrets).
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { NOTIFY_KINDS, NotifyKind } from '../model/notifyKind';
 import type { SessionRecord, SessionStatus } from '../model/sessionRecord';
 import type { Settings } from '../settings/instarSettings';
-import { writeFileAtomic } from '../util/atomicWrite';
 import type { SessionEngine } from '../sessions/sessionEngine';
 import { CommandRunner, ExecaRunner } from '../util/commandRunner';
 import { Clock, Logger, systemClock } from '../util/host';
-import { ChannelName, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
-import { eventFor, heldBackEvent, NotifyEvent, standingEvents } from './notifyEvents';
+import { ChannelQueue } from './channelQueue';
+import { ChannelName, ChannelResult, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
+import { eventFor, NotifyEvent, standingEvents } from './notifyEvents';
+import { readSecrets } from './notifySecrets';
+import { SentLog } from './sentLog';
 
 export interface NotifyConfig {
   /** Where the webhook's POSTs go ('' or undefined: no webhook). */
@@ -41,12 +41,6 @@ export interface NotifyConfig {
   maxPerMinute?: number;
   /** The URI scheme of the editor that opens a session's link (default "vscode"). */
   linkScheme?: string;
-}
-
-/** The secrets of the channels, in the state folder's `notify-secrets.json` (readable by the user alone). */
-export interface NotifySecrets {
-  webhookSecret?: string;
-  ntfyToken?: string;
 }
 
 export interface NotifierOptions {
@@ -73,35 +67,14 @@ export interface NotifierOptions {
   requestTimeoutMs?: number;
 }
 
-/** What a channel said to one request, for the log and the test command. */
-export interface ChannelResult {
-  channel: ChannelName;
-  ok: boolean;
-  /** "HTTP 200", "shown", or what went wrong. */
-  detail: string;
-}
-
-const SENT_FILE = 'notified.json';
 const DEFAULT_RETRY_DELAYS_MS = [2000, 8000, 30_000];
+const DEFAULT_RATE_WINDOW_MS = 60_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_PER_MINUTE = 6;
 /** How often what a predecessor was sending is read again. */
 const RECHECK_MS = 3000;
-export const SECRETS_FILE = 'notify-secrets.json';
 /** A leader that takes over tells what stands unsent from this far back. */
 const CATCH_UP_MS = 3600_000;
-/** How long the record of what was sent keeps an entry, and how many it keeps. */
-const SENT_KEEP_MS = 7 * 24 * 3600_000;
-const SENT_KEEP_ENTRIES = 2000;
-
-interface SentEntry {
-  state: 'sending' | 'sent' | 'failed';
-  at: number;
-  /** While sending: by when its sender will have written how it went (0: it ended, sending no more). */
-  until?: number;
-  /** Kept while it is being sent, for a leader that takes over to send it again. */
-  event?: NotifyEvent;
-}
-
-type SentRecord = Record<string, SentEntry>;
 
 export class RemoteNotifier {
   private config: NotifyConfig = {};
@@ -109,8 +82,10 @@ export class RemoteNotifier {
   private disposed = false;
   private readonly lastStatus = new Map<string, SessionStatus>();
   private readonly queues = new Map<ChannelName, ChannelQueue>();
-  /** The record's writes, one after another. */
-  private writing: Promise<void> = Promise.resolve();
+  private readonly sentLog: SentLog;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly rateWindowMs: number;
+  private readonly requestTimeoutMs: number;
   /** The events this notifier is sending. */
   private readonly inFlight = new Map<string, NotifyEvent>();
   /** Checks of what a predecessor was sending, at the time it will have said how it went. */
@@ -118,6 +93,10 @@ export class RemoteNotifier {
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly options: NotifierOptions) {
+    this.sentLog = new SentLog(options.stateDir, options.clock, options.logger);
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.rateWindowMs = options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     for (const record of options.records()) this.lastStatus.set(record.name, record.status);
     this.subscription = options.onDidChange(({ changed, removed }) => {
       for (const record of changed) this.take(record);
@@ -180,7 +159,7 @@ export class RemoteNotifier {
   /** What stands unsent (sent by no engine before): a wait, a failure of the last hour; and what a predecessor was sending. */
   private async catchUp(): Promise<void> {
     if (this.channels.length === 0) return;
-    const sent = await this.readSent();
+    const sent = await this.sentLog.read();
     const now = this.options.clock.now();
     for (const [id, entry] of Object.entries(sent)) {
       if (entry.state !== 'sending' || !entry.event || this.inFlight.has(id)) continue;
@@ -199,7 +178,7 @@ export class RemoteNotifier {
     const timer = setTimeout(() => {
       this.rechecks.delete(timer);
       if (!this.leading || this.disposed) return;
-      void this.readSent().then((sent) => {
+      void this.sentLog.read().then((sent) => {
         const entry = sent[id];
         if (entry?.state !== 'sending' || !entry.event || this.inFlight.has(id)) return undefined;
         if ((entry.until ?? 0) <= this.options.clock.now()) return this.dispatch(entry.event, true);
@@ -213,35 +192,39 @@ export class RemoteNotifier {
 
   /** The longest one event can take to be sent on a channel (held back by the limit, then every try). */
   private get longestSendMs(): number {
-    const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    return (this.options.rateWindowMs ?? 60_000) + delays.reduce((sum, delay) => sum + delay, 0) + (delays.length + 1) * (this.options.requestTimeoutMs ?? 10_000);
+    const delays = this.retryDelaysMs;
+    return this.rateWindowMs + delays.reduce((sum, delay) => sum + delay, 0) + (delays.length + 1) * this.requestTimeoutMs;
   }
 
   /** Sends `event` unless it is on record (`again`: unless it is on record as sent or failed). */
   private async dispatch(event: NotifyEvent, again = false): Promise<void> {
-    const entry = (await this.readSent())[event.id];
-    if (entry && (!again || entry.state !== 'sending')) return;
+    // Taken before the record is read: a second call for the same event while it is read sends nothing.
     if (this.inFlight.has(event.id)) return;
     this.inFlight.set(event.id, event);
+    const entry = (await this.sentLog.read())[event.id];
+    if (entry && (!again || entry.state !== 'sending')) {
+      this.inFlight.delete(event.id);
+      return;
+    }
     const now = this.options.clock.now();
     // Written while the requests go (not before them: a request waits for no file); the outcome is
     // written after it, the writes being one after another. Lost with a crash before it is written,
     // the event is still sent by the next leader where it stands (a wait, a failure).
-    void this.record(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, event });
+    void this.sentLog.write(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, event });
     const results = await Promise.all(this.channels.map((channel) => this.queue(channel).push(event)));
     this.inFlight.delete(event.id);
     // An engine that ended meanwhile said so (dispose): the next leader sends it.
     if (this.disposed) return;
-    await this.record(event.id, { state: results.some((result) => result.ok) ? 'sent' : 'failed', at: this.options.clock.now() });
+    await this.sentLog.write(event.id, { state: results.some((result) => result.ok) ? 'sent' : 'failed', at: this.options.clock.now() });
   }
 
   private queue(channel: ChannelName): ChannelQueue {
     let queue = this.queues.get(channel);
     if (!queue) {
       queue = new ChannelQueue(channel, {
-        send: (event, tries) => this.send(channel, event, tries),
-        limit: () => this.config.maxPerMinute ?? 6,
-        windowMs: this.options.rateWindowMs ?? 60_000,
+        send: (event) => this.send(channel, event, this.retryDelaysMs.length + 1),
+        limit: () => this.config.maxPerMinute ?? DEFAULT_MAX_PER_MINUTE,
+        windowMs: this.rateWindowMs,
         clock: this.options.clock,
         logger: this.options.logger,
       });
@@ -252,16 +235,17 @@ export class RemoteNotifier {
 
   /** One event on one channel: tried as often as retryDelaysMs says (once, with tries 1). */
   private async send(channel: ChannelName, event: NotifyEvent, tries?: number): Promise<ChannelResult> {
-    const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    const delays = this.retryDelaysMs;
     const attempts = tries ?? 1;
     let result: ChannelResult = { channel, ok: false, detail: 'not sent' };
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       result = await this.sendOnce(channel, event);
       if (result.ok) return result;
       const last = attempt === attempts || !retryable(result.detail);
-      this.options.logger.warn(`Notification ${event.kind}${event.session ? ` of ${event.session}` : ''} by ${channel} failed: ${result.detail}${last ? '; not tried again' : `; trying again in ${(delays[attempt - 1] ?? 30_000) / 1000} s`}`);
+      const delay = delays[attempt - 1] ?? 0;
+      this.options.logger.warn(`Notification ${event.kind}${event.session ? ` of ${event.session}` : ''} by ${channel} failed: ${result.detail}${last ? '; not tried again' : `; trying again in ${delay / 1000} s`}`);
       if (last) return result;
-      await new Promise((resolve) => setTimeout(resolve, delays[attempt - 1] ?? 30_000));
+      await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.disposed) return result;
     }
     return result;
@@ -271,12 +255,12 @@ export class RemoteNotifier {
     try {
       if (channel === 'desktop') {
         const command = desktopCommand(event, this.platform)!;
-        const run = await this.options.runner.run(command.program, command.args, { timeoutMs: this.options.requestTimeoutMs ?? 10_000 });
+        const run = await this.options.runner.run(command.program, command.args, { timeoutMs: this.requestTimeoutMs });
         if (run.spawnError) return { channel, ok: false, detail: `${command.program} could not start: ${run.spawnError.message}` };
         return run.exitCode === 0 ? { channel, ok: true, detail: 'shown' } : { channel, ok: false, detail: `${command.program} exited with ${run.exitCode}: ${run.stderr.trim()}` };
       }
       const request = await this.request(channel, event);
-      const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000), redirect: 'error' });
+      const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(this.requestTimeoutMs), redirect: 'error' });
       await response.body?.cancel().catch(() => undefined);
       return { channel, ok: response.ok, detail: `HTTP ${response.status}` };
     } catch (error) {
@@ -293,94 +277,14 @@ export class RemoteNotifier {
     return channel === 'webhook' ? webhookRequest(this.config.webhookUrl!, event, place, secrets.webhookSecret) : ntfyRequest(this.config.ntfyUrl!, event, place, secrets.ntfyToken);
   }
 
-  private get sentFile(): string {
-    return path.join(this.options.stateDir, SENT_FILE);
-  }
-
-  private async readSent(): Promise<SentRecord> {
-    try {
-      const data: unknown = JSON.parse(await fs.readFile(this.sentFile, 'utf8'));
-      return data && typeof data === 'object' && !Array.isArray(data) ? (data as SentRecord) : {};
-    } catch {
-      return {};
-    }
-  }
-
-  /** Writes one entry into the record (read again each time: a predecessor may have written), pruned of old ones. */
-  private record(id: string, entry: SentEntry): Promise<void> {
-    this.writing = this.writing.then(async () => {
-      const sent = await this.readSent();
-      sent[id] = entry;
-      const now = this.options.clock.now();
-      const kept = Object.entries(sent)
-        .filter(([, value]) => now - value.at < SENT_KEEP_MS)
-        .sort((a, b) => b[1].at - a[1].at)
-        .slice(0, SENT_KEEP_ENTRIES);
-      await writeFileAtomic(this.sentFile, JSON.stringify(Object.fromEntries(kept)), { makeDir: true });
-    }).catch((error: Error) => this.options.logger.warn(`Notifications: could not write ${SENT_FILE}: ${error.message}`));
-    return this.writing;
-  }
-
   /** Ends: what it was sending is left on record for the next leader to send at once. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.subscription.dispose();
     for (const timer of this.rechecks) clearTimeout(timer);
-    for (const [id, event] of this.inFlight) void this.record(id, { state: 'sending', at: this.options.clock.now(), until: 0, event });
+    for (const [id, event] of this.inFlight) void this.sentLog.write(id, { state: 'sending', at: this.options.clock.now(), until: 0, event });
     for (const queue of this.queues.values()) queue.dispose();
-  }
-}
-
-/**
- * One channel's sending: one request at a time, in order; at most `limit` in a window, the rest
- * held back and sent as one summary when the window is over (each held one's promise answered then).
- */
-class ChannelQueue {
-  private chain: Promise<unknown> = Promise.resolve();
-  private readonly times: number[] = [];
-  private held: { event: NotifyEvent; done: (result: ChannelResult) => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly channel: ChannelName,
-    private readonly options: { send: (event: NotifyEvent, tries: number) => Promise<ChannelResult>; limit: () => number; windowMs: number; clock: Clock; logger: Logger },
-  ) {}
-
-  push(event: NotifyEvent): Promise<ChannelResult> {
-    const now = this.options.clock.now();
-    while (this.times.length > 0 && now - this.times[0] >= this.options.windowMs) this.times.shift();
-    if (this.times.length >= this.options.limit() || this.held.length > 0) {
-      return new Promise((done) => {
-        this.held.push({ event, done });
-        this.timer ??= setTimeout(() => this.release(), Math.max(0, this.options.windowMs - (now - (this.times[0] ?? now))));
-        this.timer.unref?.();
-      });
-    }
-    this.times.push(now);
-    const sent = this.chain.then(() => this.options.send(event, 4));
-    this.chain = sent.catch(() => undefined);
-    return sent;
-  }
-
-  /** The window is over: what was held goes as one summary. */
-  private release(): void {
-    this.timer = undefined;
-    const held = this.held;
-    this.held = [];
-    if (held.length === 0) return;
-    this.options.logger.info(`Notifications by ${this.channel}: ${held.length} held back past the limit, sent as one`);
-    const summary = held.length === 1 ? held[0].event : heldBackEvent(held.map((entry) => entry.event), this.options.clock.now());
-    this.times.push(this.options.clock.now());
-    const sent = this.chain.then(() => this.options.send(summary, 4));
-    this.chain = sent.catch(() => undefined);
-    void sent.then((result) => held.forEach((entry) => entry.done(result)), () => held.forEach((entry) => entry.done({ channel: this.channel, ok: false, detail: 'failed' })));
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    for (const entry of this.held) entry.done({ channel: this.channel, ok: false, detail: 'the engine ended' });
-    this.held = [];
   }
 }
 
@@ -439,20 +343,4 @@ function firstLines(text: string | undefined): string | undefined {
 /** A link that opens the session in the editor (the extension's URI handler). */
 export function sessionLink(scheme: string, extensionId: string, workspace: string, session: string): string {
   return `${scheme}://${extensionId}/open?${new URLSearchParams({ session, workspace }).toString()}`;
-}
-
-export async function readSecrets(stateDir: string): Promise<NotifySecrets> {
-  try {
-    const data = JSON.parse(await fs.readFile(path.join(stateDir, SECRETS_FILE), 'utf8')) as NotifySecrets;
-    return { webhookSecret: typeof data.webhookSecret === 'string' ? data.webhookSecret : undefined, ntfyToken: typeof data.ntfyToken === 'string' ? data.ntfyToken : undefined };
-  } catch {
-    return {};
-  }
-}
-
-/** Writes the channels' secrets (readable by the user alone); an empty value removes one. */
-export async function writeSecrets(stateDir: string, change: NotifySecrets): Promise<void> {
-  const secrets = { ...(await readSecrets(stateDir)), ...change };
-  for (const key of Object.keys(secrets) as (keyof NotifySecrets)[]) if (!secrets[key]) delete secrets[key];
-  await writeFileAtomic(path.join(stateDir, SECRETS_FILE), JSON.stringify(secrets), { mode: 0o600, makeDir: true });
 }

@@ -1,6 +1,6 @@
 /** instar.notify.test and instar.notify.setSecret: the channels that reach a person away from the editor. */
 import * as vscode from 'vscode';
-import { writeSecrets } from '../../core/notify/notifier';
+import { writeSecrets } from '../../core/notify/notifySecrets';
 import type { CommandContext } from './commandContext';
 
 export async function testNotifications(ctx: CommandContext): Promise<void> {
