@@ -10,11 +10,12 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isAlive, runningKeeper, startKeeper, stopKeeper } from '../core/lead/keeperProcess';
+import { runningKeeper, startKeeper, stopKeeper } from '../core/lead/keeperProcess';
 import { findWorkspace } from '../core/lead/workspaceDirectory';
 import { leadSecret } from '../core/lead/workspaceLeader';
 import { readSettings, Settings } from '../core/settings/instarSettings';
 import { watchFileIn } from '../core/util/fileWatch';
+import { isAlive } from '../core/util/processes';
 import { Keeper } from './keeper';
 import { keeperLogger } from './keeperLog';
 import { readWorkspaceSettings } from './workspaceSettings';

@@ -18,6 +18,7 @@ import { ClaudeHome, makeClaudeHome } from '../support/claudeEnv';
 import { REPO } from '../support/engineHarness';
 import { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { HostProcess } from '../support/hostProcess';
+import { startReceiver } from '../support/notifyReceiver';
 import { scriptedReply } from '../support/scriptedReplies';
 import { cleanupSocket, privateSocket, tmuxSessionsNamed } from '../support/tmuxServer';
 import { waitFor } from '../support/wait';
@@ -247,6 +248,53 @@ describe('the keeper, with no VS Code at all', () => {
       assert.match(log(), /nothing left to keep for 6 s \(no live session, no enabled job\)/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('tells a person away with no window open, and a window that takes over from a killed keeper sends what it was trying, once', async () => {
+    const receiver = await startReceiver();
+    const folder = join(root, 'notify-workspace');
+    const agentHome = await makeClaudeHome({ baseUrl: fake.url, trustedDirs: [folder] });
+    // The first three tries are refused: the keeper's first, then it is killed before its next.
+    const webhookUrl = `${receiver.url}/fail-3/away`;
+    await workspaceWith('notify-workspace', {
+      'instar.tmux.socket': socket,
+      'instar.agent.command': CLAUDE,
+      'instar.agent.environment': agentHome.env,
+      'instar.api.port': 0,
+      'instar.permissionMode': 'default',
+      'instar.notify.webhookUrl': webhookUrl,
+    });
+    const { stateDir } = await findWorkspace(folder, join(stateHome, 'instar-sessions'));
+    const { child, log, ended } = startKeeperProcess(['--workspace', folder]);
+    let window: HostProcess | undefined;
+    try {
+      const url = await waitFor('its API', () => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log())?.[1], 30_000, 50);
+      const { authToken } = JSON.parse(await readFile(join(folder, '.instar', 'config.json'), 'utf8')) as { authToken: string };
+      const spawned = await instar(['spawn', 'asks', 'USE-A-TOOL please'], { INSTAR_SERVER_URL: url, INSTAR_AUTH_TOKEN: authToken });
+      assert.equal(spawned.code, 0, `${spawned.stderr}\n${log()}`);
+      const [first] = await waitFor('the keeper to send "waiting"', () => (receiver.at('/fail-3/away').length > 0 ? receiver.at('/fail-3/away') : undefined), 90_000, 10);
+      // Killed between its tries (the next one 2 s after the first), once the record says it is sending.
+      const sending = async () => Object.values(JSON.parse(await readFile(join(stateDir, 'notified.json'), 'utf8').catch(() => '{}')) as Record<string, { state: string; pid?: number }>);
+      await waitFor('"sending" on record', async () => (await sending()).some((entry) => entry.state === 'sending' && entry.pid === child.pid) || undefined, 10_000, 10);
+      child.kill('SIGKILL');
+      await ended;
+      const document = JSON.parse(first.body) as Record<string, string>;
+      assert.deepEqual([document.event, document.session, document.state, document.detail], ['waiting', 'asks', 'waiting', 'permission: Bash'], 'sent by the keeper with no window open');
+      const triedByKeeper = receiver.at('/fail-3/away').length;
+      // A window opens and leads: what the keeper was sending goes once, the same delivery.
+      ({ host: window } = await HostProcess.start({ label: 'window', stateDir, storageFile: join(root, 'notify-window.json'), socket, agentCommand: CLAUDE, cwd: folder, secret: await leadSecret(stateDir), notify: { webhookUrl } }));
+      await waitFor('a delivery that lands', () => receiver.at('/fail-3/away').some((request) => request.status === 200) || undefined, 30_000, 20);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const requests = receiver.at('/fail-3/away');
+      console.log(`the keeper tried ${triedByKeeper} time(s) before it was killed; the window ${requests.length - triedByKeeper}`);
+      assert.equal(requests.filter((request) => request.status === 200).length, 1, `delivered once: ${requests.map((request) => `${request.status} ${request.body}`).join('\n')}\n${window.logs.join('\n')}`);
+      assert.deepEqual(new Set(requests.map((request) => request.headers['x-instar-delivery'])), new Set([document.id]), 'every try the same event');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await window?.kill9();
+      await receiver.close();
+      await agentHome.dispose();
     }
   });
 });

@@ -7,9 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,50 +15,13 @@ import { engineNotifier, NotifyConfig, RemoteNotifier } from '../../src/core/not
 import { writeSecrets } from '../../src/core/notify/notifySecrets';
 import { Logger, silentLogger } from '../../src/core/util/host';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { NotifyReceiver, startReceiver } from '../support/notifyReceiver';
 import { waitFor, waitForStatus } from '../support/wait';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A loopback HTTP server that records every request; `/fail-N/…` answers 500 to its first N, `/hang/…` never answers. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const failures = new Map<string, number>();
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      const path = request.url ?? '';
-      received.push({ path, headers: request.headers, body });
-      if (path.startsWith('/hang/')) return;
-      const fail = /^\/fail-(\d+)\//.exec(path);
-      const failed = failures.get(path) ?? 0;
-      if (fail && failed < Number(fail[1])) {
-        failures.set(path, failed + 1);
-        response.writeHead(500).end('not now');
-        return;
-      }
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 describe('notifications away from the editor', () => {
   let h: Harness;
   let records: string;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: NotifyReceiver;
   const notifiers: RemoteNotifier[] = [];
   const warnings: string[] = [];
   const logger: Logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
@@ -107,7 +68,7 @@ describe('notifications away from the editor', () => {
     return Object.entries(sent).find(([key]) => key.startsWith(`${id}:`))?.[1].state;
   }
 
-  const at = (prefix: string) => receiver.received.filter((request) => request.path.startsWith(prefix));
+  const at = (prefix: string) => receiver.at(prefix);
 
   it('tells a failed session once on each channel, signed, by the leader alone; a new leader repeats nothing', async () => {
     await writeSecrets(h.stateDir, { webhookSecret: 'a-shared-secret', ntfyToken: 'tk_ntfy' });

@@ -11,6 +11,7 @@ import { ApiHosting } from '../../src/core/http/apiHosting';
 import { ApiServer } from '../../src/core/http/apiServer';
 import { JobScheduler } from '../../src/core/jobs/jobScheduler';
 import { WorkspaceLeader } from '../../src/core/lead/workspaceLeader';
+import { engineNotifier, NotifyConfig } from '../../src/core/notify/notifier';
 import { SessionEngine, SpawnRequest } from '../../src/core/sessions/sessionEngine';
 import { REGISTRY_KEY } from '../../src/core/sessions/sessionStore';
 import { systemClock, type Logger } from '../../src/core/util/host';
@@ -36,6 +37,8 @@ export interface HostConfig {
   workspaceKey?: string;
   /** The monitor's period (250 ms unless given; a window's is 1000). */
   monitorIntervalMs?: number;
+  /** Notifications away from the editor, sent while it leads (retried after 200 ms). */
+  notify?: NotifyConfig;
 }
 
 export type HostRequest =
@@ -87,7 +90,10 @@ async function main(): Promise<void> {
   const leader = new WorkspaceLeader({ workspace: engine.workspaceKey, logger, retryMs: 1000, label: config.label, secret: config.secret });
   let api: ApiServer | ApiHosting | undefined;
   let scheduler: JobScheduler | undefined;
+  const notifier = config.notify ? engineNotifier(engine, { stateDir: config.stateDir, workspace: config.cwd, logger, retryDelaysMs: [200, 200, 200] }) : undefined;
+  notifier?.configure(config.notify!);
   leader.onDidChange(async (leading) => {
+    notifier?.setLeading(leading);
     if (!leading) {
       // Handed over to a keeper: what runs once per workspace stops here.
       send({ kind: 'lost', at: Date.now() });
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
     }
   });
   await leader.start();
+  notifier?.setLeading(leader.leading);
 
   process.on('message', async (request: HostRequest) => {
     try {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { JobState } from '../model/job';
 import { isEnded, SessionRecord } from '../model/sessionRecord';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { isAlive } from '../util/processes';
 
 /** What the keeper writes in the state folder while it runs. */
 export interface KeeperInfo {
@@ -42,15 +43,6 @@ export async function readKeeperInfo(stateDir: string): Promise<KeeperInfo | und
 export async function runningKeeper(stateDir: string): Promise<KeeperInfo | undefined> {
   const info = await readKeeperInfo(stateDir);
   return info && isAlive(info.pid) ? info : undefined;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function wasStoppedByHand(stateDir: string): Promise<boolean> {

@@ -19,7 +19,7 @@ import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Emitter } from '../util/emitter';
 import type { Logger } from '../util/host';
-import { isAlive } from './keeperProcess';
+import { isAlive } from '../util/processes';
 
 export interface WorkspaceLeaderOptions {
   /** The workspace's key (as tagged on its sessions): engines with the same key elect one leader. */

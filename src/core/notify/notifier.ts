@@ -4,8 +4,8 @@
  * once: what was sent, and what is being sent (with the time by which its sender will have said
  * how it went), is written in the state folder (`notified.json`), so that an engine that takes
  * the lead sends what stands unsent (a session still waiting, one that failed in the last hour),
- * and what its predecessor was sending: at once where it ended and said so, past that time where
- * it crashed, never where it finished. (A crash in the middle of a request that had arrived makes
+ * and what its predecessor was sending: at once where it ended and said so or its process is gone
+ * (killed, crashed), past that time where it may still be at it, never where it finished. (A crash in the middle of a request that had arrived makes
  * that one arrive twice: its `X-Instar-Delivery` id says it is the same.)
  *
  * Each channel sends one request at a time, never in the engine's way: at most `maxPerMinute`
@@ -24,7 +24,7 @@ import { ChannelQueue } from './channelQueue';
 import { ChannelName, ChannelResult, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
 import { eventFor, NotifyEvent, standingEvents } from './notifyEvents';
 import { readSecrets } from './notifySecrets';
-import { SentLog } from './sentLog';
+import { abandoned, SentLog } from './sentLog';
 
 export interface NotifyConfig {
   /** Where the webhook's POSTs go ('' or undefined: no webhook). */
@@ -163,7 +163,7 @@ export class RemoteNotifier {
     const now = this.options.clock.now();
     for (const [id, entry] of Object.entries(sent)) {
       if (entry.state !== 'sending' || !entry.event || this.inFlight.has(id)) continue;
-      if ((entry.until ?? 0) <= now) await this.dispatch(entry.event, true);
+      if (abandoned(entry, now)) await this.dispatch(entry.event, true);
       else this.recheck(id, (entry.until ?? 0) - now);
     }
     const standing = standingEvents(this.options.records(), now - CATCH_UP_MS, this.config.includeText).filter((event) => this.kinds.includes(event.kind as NotifyKind));
@@ -181,7 +181,7 @@ export class RemoteNotifier {
       void this.sentLog.read().then((sent) => {
         const entry = sent[id];
         if (entry?.state !== 'sending' || !entry.event || this.inFlight.has(id)) return undefined;
-        if ((entry.until ?? 0) <= this.options.clock.now()) return this.dispatch(entry.event, true);
+        if (abandoned(entry, this.options.clock.now())) return this.dispatch(entry.event, true);
         this.recheck(id, (entry.until ?? 0) - this.options.clock.now());
         return undefined;
       });
@@ -210,7 +210,7 @@ export class RemoteNotifier {
     // Written while the requests go (not before them: a request waits for no file); the outcome is
     // written after it, the writes being one after another. Lost with a crash before it is written,
     // the event is still sent by the next leader where it stands (a wait, a failure).
-    void this.sentLog.write(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, event });
+    void this.sentLog.write(event.id, { state: 'sending', at: now, until: now + this.longestSendMs, pid: process.pid, event });
     const results = await Promise.all(this.channels.map((channel) => this.queue(channel).push(event)));
     this.inFlight.delete(event.id);
     // An engine that ended meanwhile said so (dispose): the next leader sends it.

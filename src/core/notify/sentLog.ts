@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite';
 import type { Clock, Logger } from '../util/host';
+import { isAlive } from '../util/processes';
 import type { NotifyEvent } from './notifyEvents';
 
 export const SENT_FILE = 'notified.json';
@@ -22,11 +23,23 @@ export interface SentEntry {
   at: number;
   /** While sending: by when its sender will have written how it went (0: it ended, sending no more). */
   until?: number;
+  /** While sending: the sender's process (one that is gone sends no more, whatever `until` says). */
+  pid?: number;
   /** Kept while it is being sent, for a leader that takes over to send it again. */
   event?: NotifyEvent;
 }
 
 export type SentRecord = Record<string, SentEntry>;
+
+/**
+ * Whether an entry is being sent by no one: its sender said it ended, its time is past, or its
+ * process is gone (killed in the middle: a keeper's SIGKILL, a window's crash).
+ */
+export function abandoned(entry: SentEntry, now: number): boolean {
+  if (entry.state !== 'sending') return false;
+  if ((entry.until ?? 0) <= now) return true;
+  return entry.pid !== undefined && entry.pid !== process.pid && !isAlive(entry.pid);
+}
 
 export class SentLog {
   private cached: { key: string; record: SentRecord } | undefined;
