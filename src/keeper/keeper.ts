@@ -79,7 +79,7 @@ export class Keeper {
       }),
     );
     // With no window open, a person away from the editor is told here (a desktop notification too, where set).
-    this.notifier = engineNotifier(this.engine, { stateDir, workspace: options.workspace, logger });
+    this.notifier = engineNotifier(this.engine, { stateDir, workspace: options.workspace, logger, jobNotify: (slug) => this.scheduler?.get(slug)?.definition.notify });
     this.store.add(this.notifier);
     this.notifier.configure(notifyConfigOf(settings, { desktop: true }));
     this.leader = this.store.add(new WorkspaceLeader({ workspace: this.engine.workspaceKey, logger, label: 'The keeper', role: 'keeper', secret: options.secret }));

@@ -155,7 +155,7 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     if (kept) markStepDone('keeper');
     statusBar.update();
   }));
-  const notify = store.add(new RemoteNotifications(engine, gate, leader, settings, { stateDir, extensionId: context.extension.id, logger }));
+  const notify = store.add(new RemoteNotifications(engine, gate, leader, settings, { stateDir, extensionId: context.extension.id, logger, jobNotify: (slug) => jobs.scheduler?.get(slug)?.definition.notify }));
   const away = store.add(new AwayNotice(engine, stateDir, logger, () => settings.value.notifications === 'off'));
   const picker = store.add(new QuickPicker());
   // Everything listens already: the engine's first changes (sessions ended or lost while away) reach them.

@@ -4,6 +4,7 @@
  * link opens its session here (the URI handler: `<scheme>://instar.instar-sessions/open?session=…`).
  */
 import * as vscode from 'vscode';
+import type { NotifyKind } from '../core/model/notifyKind';
 import type { ChannelResult } from '../core/notify/channels';
 import { engineNotifier, notifyConfigOf, RemoteNotifier } from '../core/notify/notifier';
 import type { WorkspaceLeader } from '../core/lead/workspaceLeader';
@@ -22,9 +23,9 @@ export class RemoteNotifications implements vscode.Disposable {
     gate: WorkspaceGate,
     leader: WorkspaceLeader,
     settings: SettingsWatcher,
-    options: { stateDir: string; extensionId: string; logger: Logger },
+    options: { stateDir: string; extensionId: string; logger: Logger; jobNotify: (slug: string) => readonly NotifyKind[] | undefined },
   ) {
-    this.notifier = engineNotifier(engine, { stateDir: options.stateDir, workspace: gate.trustedFolder() ?? '', extensionId: options.extensionId, logger: options.logger });
+    this.notifier = engineNotifier(engine, { stateDir: options.stateDir, workspace: gate.trustedFolder() ?? '', extensionId: options.extensionId, logger: options.logger, jobNotify: options.jobNotify });
     const configure = () => this.notifier.configure(notifyConfigOf(settings.value, { desktop: false, linkScheme: vscode.env.uriScheme }));
     configure();
     this.store.add(settings.onDidChange(configure));

@@ -58,6 +58,20 @@ describe('jobs.json budgets and worktrees', () => {
     assert.match(problems[0], /^jobs\[2\] \(slug "bad-budget"\): dailyBudgetUsd must be a number of US dollars above 0/);
     assert.match(problems[1], /^jobs\[3\] \(slug "bad-tree"\): worktree must be true, false, or \{ "base"/);
   });
+
+  it("takes a job's own choice of notifications, and refuses a kind there is none of, listing them", () => {
+    const { jobs, problems } = parseJobs(
+      JSON.stringify([
+        { slug: 'told', schedule: '* * * * *', prompt: 'x', notify: ['job-failed', 'waiting', 'job-failed'] },
+        { slug: 'quiet', schedule: '* * * * *', prompt: 'x', notify: false },
+        { slug: 'as-set', schedule: '* * * * *', prompt: 'x', notify: true },
+        { slug: 'bad-notify', schedule: '* * * * *', prompt: 'x', notify: ['sms'] },
+      ]),
+    );
+    assert.deepEqual(jobs.map((job) => [job.slug, job.notify]), [['told', ['job-failed', 'waiting']], ['quiet', []], ['as-set', undefined]]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /^jobs\[3\] \(slug "bad-notify"\): notify must be a list of waiting, error, budget, job-failed, batch-done \(false or \[\]: none; true: as the settings say\)$/);
+  });
 });
 
 describe("a job's daily budget", () => {

@@ -3,7 +3,8 @@
  * for ntfy, with real sessions on a real tmux server: a failed session is told once on each
  * channel (signed, with the fields a receiver needs), by the leader alone; a new leader repeats
  * nothing sent and sends what its predecessor was sending when it ended; a failing endpoint is
- * tried again without holding up the engine; a burst past the rate limit is told as one summary.
+ * tried again without holding up the engine; a burst past the rate limit is told as one summary;
+ * a job's failed run is told by the job's own choice, and only the sessions chosen are told of.
  */
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -11,10 +12,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineNotifier, NotifyConfig, RemoteNotifier } from '../../src/core/notify/notifier';
+import { JobScheduler } from '../../src/core/jobs/jobScheduler';
+import { engineNotifier, NotifyConfig, NotifierOptions, RemoteNotifier } from '../../src/core/notify/notifier';
 import { writeSecrets } from '../../src/core/notify/notifySecrets';
 import { Logger, silentLogger } from '../../src/core/util/host';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { MemoryStorage } from '../support/storage';
 import { NotifyReceiver, startReceiver } from '../support/notifyReceiver';
 import { waitFor, waitForStatus } from '../support/wait';
 
@@ -39,15 +42,8 @@ describe('notifications away from the editor', () => {
   });
 
   /** A notifier on the harness's engine, as a host builds one. */
-  function notifier(config: NotifyConfig, extra: { retryDelaysMs?: number[]; rateWindowMs?: number; requestTimeoutMs?: number } = {}): RemoteNotifier {
-    const made = engineNotifier(h.engine, {
-      stateDir: h.stateDir,
-      workspace: '/work/project',
-      logger,
-      retryDelaysMs: extra.retryDelaysMs ?? [100, 200, 300],
-      rateWindowMs: extra.rateWindowMs,
-      requestTimeoutMs: extra.requestTimeoutMs,
-    });
+  function notifier(config: NotifyConfig, extra: Partial<Pick<NotifierOptions, 'retryDelaysMs' | 'rateWindowMs' | 'requestTimeoutMs' | 'jobNotify'>> = {}): RemoteNotifier {
+    const made = engineNotifier(h.engine, { stateDir: h.stateDir, workspace: '/work/project', logger, ...extra, retryDelaysMs: extra.retryDelaysMs ?? [100, 200, 300] });
     made.configure(config);
     notifiers.push(made);
     return made;
@@ -56,6 +52,11 @@ describe('notifications away from the editor', () => {
   /** Spawns `name`, lets it reach its prompt, and makes it exit with status `code` (an error). */
   async function failing(name: string, code: number): Promise<void> {
     await h.engine.spawn({ name, prompt: `Work of ${name}`, cwd: h.root });
+    await fail(name, code);
+  }
+
+  /** Lets the session `name` reach its prompt, and makes it exit with status `code`. */
+  async function fail(name: string, code: number): Promise<void> {
     await waitForStatus(h.engine, name, 'idle', 30_000);
     await h.engine.sendInput(name, `EXIT ${code}`);
     await waitForStatus(h.engine, name, 'error', 30_000);
@@ -147,5 +148,31 @@ describe('notifications away from the editor', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(at('/hook/d').length, 2, 'nothing more');
     limited.setLeading(false);
+  });
+
+  it("tells a job's failed run by the job's own choice, and only the sessions chosen", async () => {
+    const scheduler = new JobScheduler(h.engine, { cwd: h.root, storage: new MemoryStorage(), clock: { now: () => Date.now() }, logger: silentLogger, runMissed: false });
+    try {
+      scheduler.load(
+        JSON.stringify([
+          { slug: 'told', schedule: '0 3 * * *', prompt: 'Nightly', notify: ['job-failed'] },
+          { slug: 'quiet', schedule: '0 3 * * *', prompt: 'Nightly', notify: false },
+        ]),
+      );
+      // Only sessions labelled "nightly": the jobs speak for themselves.
+      const chosen = notifier({ webhookUrl: `${receiver.url}/hook/e`, only: ['label:nightly'] }, { jobNotify: (slug) => scheduler.get(slug)?.definition.notify });
+      chosen.setLeading(true);
+      const run = (slug: string) => scheduler.runNow(slug).then((record) => record!.name);
+      const told = await run('told');
+      const quiet = await run('quiet');
+      await Promise.all([fail(told, 6), fail(quiet, 7), failing('not-chosen', 8)]);
+      const [document] = await waitFor("the job's failure", () => (at('/hook/e').length > 0 ? at('/hook/e').map((request) => JSON.parse(request.body) as Record<string, string>) : undefined), 20_000, 50);
+      assert.deepEqual([document.event, document.session, document.job, document.title], ['job-failed', told, 'told', `A run of job told failed: ${told}`]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.deepEqual(at('/hook/e').map((request) => (JSON.parse(request.body) as Record<string, string>).session), [told], 'not the job that chose nothing, nor a session left out');
+      chosen.setLeading(false);
+    } finally {
+      scheduler.dispose();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { desktopCommand, ntfyRequest, signature, webhookRequest } from '../../src/core/notify/channels';
 import { notifyConfigOf, sessionLink } from '../../src/core/notify/notifier';
-import { eventFor, heldBackEvent, standingEvents } from '../../src/core/notify/notifyEvents';
+import { eventFor, heldBackEvent, isWanted, NotifyChoice, standingEvents } from '../../src/core/notify/notifyEvents';
 import { readSettings } from '../../src/core/settings/instarSettings';
 import { RECORD_T0, sessionRecord } from '../support/records';
 
@@ -42,6 +42,32 @@ describe('what is told away from the editor', () => {
   it('what stands for a leader that takes over: waits and failures since a time', () => {
     const records = [record('w', { status: 'waiting', statusSince: T0 + 10 }), record('old', { status: 'error', statusSince: T0 - 10 }), record('r', { status: 'running', statusSince: T0 + 10 })];
     assert.deepEqual(standingEvents(records, T0).map((event) => event.id), ['id-w:waiting:1800000000010']);
+  });
+
+  it('only the kinds and sessions chosen: by label, job or name; a job by its own choice where it made one', () => {
+    const every: NotifyChoice = { kinds: ['waiting', 'error', 'job-failed', 'batch-done'], only: [] };
+    const failed = (name: string, fields: Parameters<typeof record>[1] = {}) => eventFor(record(name, { status: 'error', ...fields }), 'running')!;
+    const waiting = eventFor(record('review-api', { status: 'waiting', batch: 'nightly' }), 'running')!;
+    assert.equal(waiting.label, 'nightly');
+    assert.equal(isWanted(failed('a'), every), true);
+    assert.equal(isWanted(failed('a'), { ...every, kinds: ['waiting'] }), false, 'a kind not chosen');
+    const only = (...patterns: string[]): NotifyChoice => ({ ...every, only: patterns });
+    assert.equal(isWanted(waiting, only('label:nightly')), true);
+    assert.equal(isWanted(waiting, only('label:night')), false, 'a label whole, not a part');
+    assert.equal(isWanted(waiting, only('review-*')), true);
+    assert.equal(isWanted(waiting, only('review')), false);
+    assert.equal(isWanted(failed('audit.1'), only('audit*')), true, 'a dot is a dot');
+    assert.equal(isWanted(failed('auditx1'), only('audit.1')), false);
+    const run = failed('job-audit-1', { jobSlug: 'audit' });
+    assert.equal(isWanted(run, only('job:audit')), true);
+    assert.equal(isWanted(run, only('label:nightly')), false);
+    assert.equal(isWanted(run, only('label:nightly'), ['job-failed']), true, "the job's own choice, whatever only says");
+    assert.equal(isWanted(run, every, []), false, 'a job that chose nothing');
+    const members = [record('p-1', { status: 'idle', batch: 'nightly' }), record('p-2', { status: 'idle', batch: 'nightly' })];
+    const batch = eventFor(members[1], 'running', members)!;
+    assert.equal(isWanted(batch, only('label:nightly')), true, 'a batch by its label');
+    assert.equal(isWanted(batch, only('p-*')), false);
+    assert.equal(isWanted(heldBackEvent([run], T0), only('nothing-matches')), true, 'a summary of what was held goes');
   });
 
   it('a summary of what a rate limit held back', () => {

@@ -4,6 +4,7 @@
  */
 import { Cron } from 'croner';
 import type { JobDefinition } from '../model/job';
+import { NOTIFY_KINDS, NotifyKind } from '../model/notifyKind';
 import type { AgentKind } from '../model/sessionRecord';
 import { modelFor, validateAgentKind } from '../sessions/agentChoice';
 import { validateModel, validateName } from '../sessions/validation';
@@ -95,6 +96,11 @@ export function parseJobs(text: string): JobsFile {
     if (worktree !== undefined && typeof worktree !== 'boolean' && !(typeof base === 'string' && base.trim() !== '')) {
       return void fail('worktree', 'must be true, false, or { "base": "<branch or commit>" }');
     }
+    const notify = job.notify;
+    const isKind = (kind: unknown): kind is NotifyKind => (NOTIFY_KINDS as readonly unknown[]).includes(kind);
+    if (notify !== undefined && typeof notify !== 'boolean' && !(Array.isArray(notify) && notify.every(isKind))) {
+      return void fail('notify', `must be a list of ${NOTIFY_KINDS.join(', ')} (false or []: none; true: as the settings say)`);
+    }
     seen.add(slug);
     jobs.push({
       slug,
@@ -108,6 +114,7 @@ export function parseJobs(text: string): JobsFile {
       endWhenIdleMs: (typeof idle === 'number' ? idle : DEFAULT_JOB_IDLE_SECONDS) * 1000,
       ...budgets,
       ...(worktree === true ? { worktree: true } : typeof base === 'string' ? { worktree: { base: base.trim() } } : {}),
+      ...(notify === false ? { notify: [] } : Array.isArray(notify) ? { notify: [...new Set(notify as NotifyKind[])] } : {}),
     });
   });
   return { jobs, problems };

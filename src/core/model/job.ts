@@ -1,4 +1,5 @@
 /** A scheduled job, as `.instar/jobs.json` defines it, and what the scheduler knows of it. */
+import type { NotifyKind } from './notifyKind';
 import type { AgentKind, SessionStatus } from './sessionRecord';
 
 export interface JobDefinition {
@@ -22,6 +23,8 @@ export interface JobDefinition {
   dailyBudgetUsd?: number;
   /** Each run in a git worktree of its own: true (a new branch per run), or the base to branch from. */
   worktree?: boolean | { base: string };
+  /** What its runs are told by away from the editor, in place of instar.notify.events and .only ([]: nothing). */
+  notify?: readonly NotifyKind[];
 }
 
 /** One run of a job, newest first in JobState.runs. */

@@ -22,7 +22,7 @@ import { CommandRunner, ExecaRunner } from '../util/commandRunner';
 import { Clock, Logger, systemClock } from '../util/host';
 import { ChannelQueue } from './channelQueue';
 import { ChannelName, ChannelResult, desktopCommand, EventPlace, ntfyRequest, OutboundRequest, webhookRequest } from './channels';
-import { eventFor, NotifyEvent, standingEvents } from './notifyEvents';
+import { eventFor, isWanted, NotifyEvent, standingEvents } from './notifyEvents';
 import { readSecrets } from './notifySecrets';
 import { abandoned, SentLog } from './sentLog';
 
@@ -35,6 +35,8 @@ export interface NotifyConfig {
   desktop?: boolean;
   /** What is sent (default: every kind). */
   kinds?: readonly NotifyKind[];
+  /** Which sessions: `label:<label>`, `job:<slug>` or a session name with `*` (default: every one). */
+  only?: readonly string[];
   /** The prompt's ask and the last answer go too. */
   includeText?: boolean;
   /** Sent per channel in a minute at most (default 6). */
@@ -52,6 +54,8 @@ export interface NotifierOptions {
   /** The store's records and their changes. */
   records: () => readonly SessionRecord[];
   onDidChange: (listener: (change: { changed: readonly SessionRecord[]; removed: readonly string[] }) => void) => { dispose(): void };
+  /** The kinds a job's runs are told by, where the job chose its own (jobs.json's `notify`). */
+  jobNotify?: (slug: string) => readonly NotifyKind[] | undefined;
   /** A session's last answer, where the text is allowed. */
   answerOf: (name: string) => Promise<string | undefined>;
   /** Runs the desktop's notifier (execa). */
@@ -143,8 +147,9 @@ export class RemoteNotifier {
     return this.options.platform ?? process.platform;
   }
 
-  private get kinds(): readonly NotifyKind[] {
-    return this.config.kinds ?? NOTIFY_KINDS;
+  private wanted(event: NotifyEvent): boolean {
+    const jobKinds = event.job === undefined ? undefined : this.options.jobNotify?.(event.job);
+    return isWanted(event, { kinds: this.config.kinds ?? NOTIFY_KINDS, only: this.config.only ?? [] }, jobKinds);
   }
 
   private take(record: SessionRecord): void {
@@ -153,7 +158,7 @@ export class RemoteNotifier {
     if (!this.leading || this.disposed || this.channels.length === 0) return;
     const members = record.batch ? this.options.records().filter((other) => other.batch === record.batch) : [];
     const event = eventFor(record, previous, members, this.config.includeText);
-    if (event && this.kinds.includes(event.kind as NotifyKind)) void this.dispatch(event);
+    if (event && this.wanted(event)) void this.dispatch(event);
   }
 
   /** What stands unsent (sent by no engine before): a wait, a failure of the last hour; and what a predecessor was sending. */
@@ -166,7 +171,7 @@ export class RemoteNotifier {
       if (abandoned(entry, now)) await this.dispatch(entry.event, true);
       else this.recheck(id, (entry.until ?? 0) - now);
     }
-    const standing = standingEvents(this.options.records(), now - CATCH_UP_MS, this.config.includeText).filter((event) => this.kinds.includes(event.kind as NotifyKind));
+    const standing = standingEvents(this.options.records(), now - CATCH_UP_MS, this.config.includeText).filter((event) => this.wanted(event));
     for (const event of standing) if (!sent[event.id]) await this.dispatch(event);
   }
 
@@ -307,6 +312,7 @@ export function notifyConfigOf(settings: Settings, host: { desktop: boolean; lin
     ntfyUrl: settings.notifyNtfyUrl || undefined,
     desktop: host.desktop && settings.notifyDesktop,
     kinds: NOTIFY_KINDS.filter((kind) => settings.notifyEvents.includes(kind)),
+    only: settings.notifyOnly,
     includeText: settings.notifyIncludeText,
     maxPerMinute: settings.notifyMaxPerMinute,
     linkScheme: host.linkScheme,

@@ -29,6 +29,8 @@ export interface NotifyEvent {
   message: string;
   /** The job whose run it is. */
   job?: string;
+  /** The label (batch) of its session, or of the batch that finished. */
+  label?: string;
   /** Whether a person must act (a wait), for the channels' priority. */
   urgent: boolean;
 }
@@ -36,7 +38,7 @@ export interface NotifyEvent {
 /** Sessions whose status left `previous` for `record.status`: the event to tell, if any. `members`: the batch's sessions, for its end. */
 export function eventFor(record: SessionRecord, previous: SessionStatus | undefined, members: readonly SessionRecord[] = [], includeText = false): NotifyEvent | undefined {
   if (previous === record.status) return undefined;
-  const base = { at: record.statusSince, session: record.name, state: record.status, detail: record.statusDetail, job: record.jobSlug };
+  const base = { at: record.statusSince, session: record.name, state: record.status, detail: record.statusDetail, job: record.jobSlug, label: record.batch };
   if (record.status === 'waiting') {
     // What it asks may hold a command line or a file's path: told only where the user allowed the text.
     const asks = includeText ? waitingAsk(record) : undefined;
@@ -58,7 +60,7 @@ export function eventFor(record: SessionRecord, previous: SessionStatus | undefi
   if (record.batch && endsWork(previous, record.status)) {
     const summary = batchSummary(members);
     if (summary) {
-      return { id: `batch:${record.batch}`, kind: 'batch-done', at: record.statusSince, title: summary.failed ? 'A batch finished, with failures' : 'A batch finished', message: summary.text, urgent: false };
+      return { id: `batch:${record.batch}`, kind: 'batch-done', label: record.batch, at: record.statusSince, title: summary.failed ? 'A batch finished, with failures' : 'A batch finished', message: summary.text, urgent: false };
     }
   }
   return undefined;
@@ -73,6 +75,32 @@ export function standingEvents(records: readonly SessionRecord[], since: number,
     if (event) events.push(event);
   }
   return events;
+}
+
+/** What a person chose to be told: the kinds, and which sessions (`only`); a job's own choice of kinds for its runs. */
+export interface NotifyChoice {
+  kinds: readonly NotifyKind[];
+  /** `label:<label>`, `job:<slug>` or a session name (`*` matches any characters); none: every session. */
+  only: readonly string[];
+}
+
+/**
+ * Whether `event` is told: a job's run by the job's own choice where it made one (`jobKinds`,
+ * whatever `only` says), anything else when its kind is chosen and it is about a session `only`
+ * names (a batch: by its label). A test and a summary of held-back events always go.
+ */
+export function isWanted(event: NotifyEvent, choice: NotifyChoice, jobKinds?: readonly NotifyKind[]): boolean {
+  if (event.kind === 'test' || event.kind === 'held-back') return true;
+  if (event.job !== undefined && jobKinds !== undefined) return jobKinds.includes(event.kind);
+  return choice.kinds.includes(event.kind) && (choice.only.length === 0 || choice.only.some((pattern) => matchesPattern(event, pattern)));
+}
+
+function matchesPattern(event: NotifyEvent, pattern: string): boolean {
+  if (pattern.startsWith('label:')) return event.label === pattern.slice('label:'.length);
+  if (pattern.startsWith('job:')) return event.job === pattern.slice('job:'.length);
+  if (event.session === undefined) return false;
+  const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return glob.test(event.session);
 }
 
 /** One event that stands for several held back by a rate limit: their count by kind and the sessions named. */

@@ -68,6 +68,8 @@ export interface Settings {
   notifyDesktop: boolean;
   /** The kinds of events sent (waiting, error, budget, job-failed, batch-done). */
   notifyEvents: string[];
+  /** Which sessions are told about: `label:<label>`, `job:<slug>`, a session name with `*`; none: every one. */
+  notifyOnly: string[];
   /** The ask, the prompt's words and the last answer go too. */
   notifyIncludeText: boolean;
   notifyMaxPerMinute: number;
@@ -127,6 +129,7 @@ export function readSettings(value: SettingValue): Settings {
     notifyNtfyUrl: text(value('notify.ntfyUrl'))?.trim() ?? '',
     notifyDesktop: flag(value('notify.desktop')) ?? false,
     notifyEvents: Array.isArray(value('notify.events')) ? strings(value('notify.events')) : [...NOTIFY_KINDS],
+    notifyOnly: strings(value('notify.only')).map((pattern) => pattern.trim()).filter((pattern) => pattern !== ''),
     notifyIncludeText: flag(value('notify.includeText')) ?? false,
     notifyMaxPerMinute: within(1, 600, Math.floor(number(value('notify.maxPerMinute')) ?? 6)),
   };
