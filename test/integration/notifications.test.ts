@@ -17,6 +17,7 @@ import { engineNotifier, NotifyConfig, NotifierOptions, RemoteNotifier } from '.
 import { writeSecrets } from '../../src/core/notify/notifySecrets';
 import { Logger, silentLogger } from '../../src/core/util/host';
 import { Harness, RECORDER_AGENT, startHarness } from '../support/engineHarness';
+import { freePort } from '../support/freePort';
 import { MemoryStorage } from '../support/storage';
 import { NotifyReceiver, startReceiver } from '../support/notifyReceiver';
 import { waitFor, waitForStatus } from '../support/wait';
@@ -174,5 +175,20 @@ describe('notifications away from the editor', () => {
     } finally {
       scheduler.dispose();
     }
+  });
+
+  it('tries an endpoint that does not answer in time, or refuses the connection, as often as one that fails, and records the failure', async () => {
+    warnings.length = 0;
+    const refused = `http://127.0.0.1:${await freePort()}/nobody`;
+    const both = notifier({ webhookUrl: `${receiver.url}/hang/f`, ntfyUrl: refused }, { retryDelaysMs: [100, 100, 100], requestTimeoutMs: 300 });
+    both.setLeading(true);
+    await failing('unreachable', 9);
+    await waitFor('the record of its failure', async () => (await sentState('unreachable')) === 'failed' || undefined, 30_000, 100);
+    const of = (channel: string, what: RegExp) => warnings.filter((warning) => warning.startsWith(`Notification error of unreachable by ${channel} failed: `) && what.test(warning));
+    assert.equal(of('webhook', /timed out; trying again/).length, 3, warnings.join('\n'));
+    assert.equal(of('webhook', /timed out; not tried again/).length, 1);
+    assert.equal(of('ntfy', /ECONNREFUSED; trying again/).length, 3, warnings.join('\n'));
+    assert.equal(at('/hang/f').length, 4, 'four tries, each one request');
+    both.setLeading(false);
   });
 });
