@@ -156,7 +156,7 @@ async function settle(engine: SessionEngine, done: () => boolean): Promise<void>
 }
 
 /** CPU time of this process and of the tmux server over `seconds`, as % of one core. */
-async function cpuPercent(serverPid: number, seconds: number): Promise<number> {
+export async function cpuPercent(serverPid: number, seconds: number): Promise<number> {
   const serverMs = () => processCpuMs(serverPid);
   const ownMs = () => {
     const usage = process.cpuUsage();
