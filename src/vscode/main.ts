@@ -148,9 +148,16 @@ export function startExtension(context: vscode.ExtensionContext, shell: Shell): 
     // A job enabled is something to keep.
     store.add(scheduler.onDidChange(() => keeper.checkSoon()));
   }));
+  // The view's description: who keeps the team, and the filter that narrows the list.
+  const describeView = () => {
+    const filter = tree.filterText;
+    view.description = [keeper.summary() !== undefined ? vscode.l10n.t('kept in the background') : '', filter ? vscode.l10n.t('filter: {0}', filter) : ''].filter(Boolean).join(' · ') || undefined;
+  };
+  describeView();
+  store.add(tree.onDidChangeFilter(describeView));
   store.add(keeper.onDidChange(() => {
     const kept = keeper.summary() !== undefined;
-    view.description = kept ? 'kept in the background' : undefined;
+    describeView();
     void vscode.commands.executeCommand('setContext', 'instar.keeperLeads', kept);
     if (kept) markStepDone('keeper');
     statusBar.update();

@@ -39,7 +39,7 @@ import { installSkillCommand, removeSkillCommand } from './skill';
 import { spawn } from './spawn';
 import { spawnParallel } from './spawnParallel';
 import { switchSession } from './switchSession';
-import { groupByState, showFlat } from './viewMode';
+import { clearSessionFilter, filterSessions, groupByState, showFlat, showMoreEnded } from './viewMode';
 import { discardWorktree, mergeWorktree, openWorktree, reviewChanges, reviewFile } from './worktree';
 
 export const COMMANDS: Record<CommandId, CommandHandler> = {
@@ -73,6 +73,9 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'instar.skill.remove': removeSkillCommand,
   'instar.groupByState': groupByState,
   'instar.showFlat': showFlat,
+  'instar.filterSessions': filterSessions,
+  'instar.clearSessionFilter': clearSessionFilter,
+  'instar.showMoreEnded': showMoreEnded,
   'instar.showLog': showLog,
   'instar.checkEnvironment': checkEnvironment,
   'instar.logIn': logIn,

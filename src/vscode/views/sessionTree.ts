@@ -5,8 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
-import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
+import { isEnded, SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import type { Logger } from '../../core/util/host';
+import { ENDED_PAGE, listedSessions, matchesFilter, parseFilter, SessionFilter } from '../../core/presentation/sessionListing';
 import { GROUP_ORDER, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { KeptWorktree, OtherSession, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
@@ -16,9 +17,13 @@ import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 import { groupTreeItem, lookNow, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
 
-export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | JobNode | ForeignNode | KeptNode | OtherNode;
+/** A "more" row: the ended sessions a page left out, in the flat list ('root') or a state's group. */
+export type MoreNode = { kind: 'more'; group: 'root' | SessionStatus };
+export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | MoreNode | { kind: 'noMatch' } | JobNode | ForeignNode | KeptNode | OtherNode;
 
 const GROUPED_KEY = 'instar.groupByState';
+const FILTER_KEY = 'instar.sessionFilter';
+const FILTERED_CONTEXT = 'instar.sessionsFiltered';
 /** How long a row may disagree with the engine before it is redrawn (and the log says so). */
 export const STALE_ROW_MS = 1000;
 /** A row that stays wrong is logged again at most this often. */
@@ -42,6 +47,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly foreignNode: ForeignNode = { kind: 'foreign' };
   private readonly keptNode: KeptNode = { kind: 'kept' };
   private readonly othersNode: OtherNode = { kind: 'others' };
+  private readonly moreNodes = new Map<MoreNode['group'], MoreNode>();
+  private readonly noMatchNode: SessionNode = { kind: 'noMatch' };
+  /** What the list shows: the filter's sessions, and this many ended ones in each list (more on asking). */
+  private filter: SessionFilter | undefined;
+  private endedShown = ENDED_PAGE;
+  private readonly filterEmitter = new vscode.EventEmitter<void>();
+  /** The filter changed (the view's description says it). */
+  readonly onDidChangeFilter = this.filterEmitter.event;
   /** The other workspaces' live sessions on the server, as last listed, and their rows' nodes. */
   private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: otherNodeCache() };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
@@ -70,6 +83,56 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   ) {
     this.grouped = memento.get<boolean>(GROUPED_KEY, false);
     void vscode.commands.executeCommand('setContext', GROUPED_KEY, this.grouped);
+    try {
+      this.filter = parseFilter(memento.get<string>(FILTER_KEY, ''));
+    } catch {
+      this.filter = undefined;
+    }
+    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, this.filter !== undefined);
+  }
+
+  /** The filter as typed ('' for none). */
+  get filterText(): string {
+    return this.filter?.text ?? '';
+  }
+
+  /** Shows only the sessions `text` keeps ('' shows every one); throws, saying what is allowed, for a filter that is not one. */
+  async setFilter(text: string): Promise<void> {
+    this.filter = parseFilter(text);
+    this.endedShown = ENDED_PAGE;
+    await this.memento.update(FILTER_KEY, this.filterText);
+    await vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, this.filter !== undefined);
+    this.filterEmitter.fire();
+    this.refresh();
+  }
+
+  /** Shows another page of ended sessions. */
+  showMoreEnded(): void {
+    this.endedShown += ENDED_PAGE;
+    this.refresh();
+  }
+
+  /** The sessions a list of `records` shows (the filter's, the live, a page of the ended), and how many ended ones it leaves out. */
+  private listed(records: readonly SessionRecord[]): { shown: SessionRecord[]; moreEnded: number } {
+    return listedSessions(records, this.filter, this.endedShown);
+  }
+
+  /** Every session with a row where its list is shown: the flat list's, or each group's. */
+  private visibleNames(): Set<string> {
+    const records = this.engine.list().reverse();
+    if (!this.grouped) return new Set(this.listed(records).shown.map((record) => record.name));
+    const names = new Set<string>();
+    for (const status of GROUP_ORDER) for (const record of this.listed(records.filter((r) => r.status === status)).shown) names.add(record.name);
+    return names;
+  }
+
+  private moreNode(group: MoreNode['group']): MoreNode {
+    let node = this.moreNodes.get(group);
+    if (!node) {
+      node = { kind: 'more', group };
+      this.moreNodes.set(group, node);
+    }
+    return node;
   }
 
   /** Shows the jobs of this scheduler in a Jobs group (none without one). */
@@ -120,7 +183,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private top(): string {
     const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : '', this.kept.length > 0 ? 'kept' : '', this.others.sessions.length > 0 ? `others-${this.othersId}` : ''];
     if (!this.grouped) return [...parts, 'flat'].join(',');
-    const statuses = new Set(this.engine.list().map((record) => record.status));
+    const statuses = new Set(this.engine.list().filter((record) => matchesFilter(record, this.filter)).map((record) => record.status));
     return [...parts, ...GROUP_ORDER.filter((status) => statuses.has(status))].join(',');
   }
 
@@ -195,7 +258,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
       this.forget(name);
     }
-    if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name))))) {
+    // With a filter, a change can take a session into the list or out of it; past a page of ended
+    // sessions, an ending can move one out of the page: the list is listed again.
+    const paged = changed.length > 0 && this.engine.list().filter(isEnded).length > this.endedShown;
+    if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name)))) || (changed.length > 0 && this.filter !== undefined) || (!this.grouped && paged)) {
       this.refresh();
       return;
     }
@@ -256,7 +322,11 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * row, a row of a session that is gone), and says so in the log; returns how many.
    */
   checkRows(now = Date.now()): number {
-    const expected = this.engine.list().map((record) => ({ name: record.name, truth: truthOf(record), group: record.status }));
+    const visible = this.visibleNames();
+    const expected = this.engine
+      .list()
+      .filter((record) => visible.has(record.name))
+      .map((record) => ({ name: record.name, truth: truthOf(record), group: record.status }));
     const problems = this.rows.check(expected, this.grouped, now, STALE_ROW_MS);
     if (problems.length === 0) return 0;
     for (const problem of problems) this.report(problem, now);
@@ -297,15 +367,21 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
       const foreign = [...(this.kept.length > 0 ? [this.keptNode] : []), ...(this.foreign.length > 0 ? [this.foreignNode] : []), ...(this.others.sessions.length > 0 ? [this.othersNode] : [])];
       this.listedTop = this.top();
-      this.rows.listedRoot(this.grouped ? 'groups' : records.map((record) => record.name));
-      if (!this.grouped) return [...jobs, ...records.map((record) => this.sessionNode(record.name)), ...foreign];
-      const statuses = new Set(records.map((record) => record.status));
-      return [...jobs, ...GROUP_ORDER.filter((status) => statuses.has(status)).map((status) => this.groupNode(status)), ...foreign];
+      // A filter that keeps nothing says so (the welcome view would say there are no sessions at all).
+      const none = this.filter !== undefined && !records.some((record) => matchesFilter(record, this.filter)) ? [this.noMatchNode] : [];
+      if (!this.grouped) {
+        const { shown, moreEnded } = this.listed(records);
+        this.rows.listedRoot(shown.map((record) => record.name));
+        return [...jobs, ...shown.map((record) => this.sessionNode(record.name)), ...(moreEnded > 0 ? [this.moreNode('root')] : []), ...none, ...foreign];
+      }
+      this.rows.listedRoot('groups');
+      const statuses = new Set(records.filter((record) => matchesFilter(record, this.filter)).map((record) => record.status));
+      return [...jobs, ...GROUP_ORDER.filter((status) => statuses.has(status)).map((status) => this.groupNode(status)), ...none, ...foreign];
     }
     if (element.kind === 'group') {
-      const members = records.filter((record) => record.status === element.status);
-      this.rows.listedGroup(element.status, members.map((record) => record.name));
-      return members.map((record) => this.sessionNode(record.name));
+      const { shown, moreEnded } = this.listed(records.filter((record) => record.status === element.status));
+      this.rows.listedGroup(element.status, shown.map((record) => record.name));
+      return [...shown.map((record) => this.sessionNode(record.name)), ...(moreEnded > 0 ? [this.moreNode(element.status)] : [])];
     }
     if (element.kind === 'jobs' && this.scheduler) return jobChildren(this.scheduler);
     if (element.kind === 'foreign') return foreignChildren(this.foreign);
@@ -319,6 +395,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (element.kind === 'tmux') return this.foreignNode;
     if (element.kind === 'keptWorktree') return this.keptNode;
     if (element.kind === 'otherWorkspace' || element.kind === 'otherSession') return otherParent(element, this.othersNode, this.others);
+    if (element.kind === 'more') return element.group === 'root' ? undefined : this.groupNode(element.group);
     if (element.kind !== 'session' || !this.grouped) return undefined;
     const record = this.engine.get(element.name);
     return record ? this.groupNode(record.status) : undefined;
@@ -344,7 +421,13 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   private treeItem(element: SessionNode): vscode.TreeItem {
-    if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status).length);
+    if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status && matchesFilter(record, this.filter)).length);
+    if (element.kind === 'more') {
+      const records = this.engine.list().reverse();
+      const { moreEnded } = this.listed(element.group === 'root' ? records : records.filter((record) => record.status === element.group));
+      return moreTreeItem(element, moreEnded);
+    }
+    if (element.kind === 'noMatch') return noMatchTreeItem(this.filterText);
     if (element.kind === 'foreign' || element.kind === 'tmux') return foreignTreeItem(element, this.foreign);
     if (element.kind === 'kept' || element.kind === 'keptWorktree') return keptTreeItem(element, this.kept, Date.now());
     if (element.kind === 'others' || element.kind === 'otherWorkspace' || element.kind === 'otherSession') return otherTreeItem(element, this.others);
@@ -386,5 +469,28 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   dispose(): void {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.changeEmitter.dispose();
+    this.filterEmitter.dispose();
   }
+}
+
+/** The row that shows the next page of ended sessions. */
+function moreTreeItem(node: MoreNode, count: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('{0} more ended sessions…', count), vscode.TreeItemCollapsibleState.None);
+  item.id = `more:${node.group}`;
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.tooltip = vscode.l10n.t('Show {0} more (the newest first)', Math.min(count, ENDED_PAGE));
+  item.contextValue = 'instar.more';
+  item.command = { command: 'instar.showMoreEnded', title: vscode.l10n.t('Show More Ended Sessions') };
+  return item;
+}
+
+/** The row that says a filter keeps no session, and offers to clear it. */
+function noMatchTreeItem(filter: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('No session matches "{0}"', filter), vscode.TreeItemCollapsibleState.None);
+  item.id = 'noMatch';
+  item.iconPath = new vscode.ThemeIcon('filter');
+  item.description = vscode.l10n.t('click to clear the filter');
+  item.contextValue = 'instar.noMatch';
+  item.command = { command: 'instar.clearSessionFilter', title: vscode.l10n.t('Clear Filter') };
+  return item;
 }

@@ -226,6 +226,30 @@ describe('Instar Sessions in VS Code', () => {
     assert.ok(api.tree.getChildren().every((node) => node.kind === 'session'));
   });
 
+  it('filters the list by state, label and words of the name, says when nothing matches, and clears the filter', async () => {
+    const sessions = () => api.tree.getChildren().filter((node) => node.kind === 'session').map((node) => (node.kind === 'session' ? node.name : ''));
+    await statusOf('vs-one', 'idle');
+    const all = sessions();
+    assert.ok(all.length >= 2, `sessions to filter: ${all.join(', ')}`);
+    await vscode.commands.executeCommand('instar.filterSessions', 'VS-ONE state:idle');
+    assert.deepEqual(sessions(), ['vs-one']);
+    assert.match(String(api.view.description), /filter: VS-ONE state:idle/);
+    // A filter that is not one changes nothing.
+    await vscode.commands.executeCommand('instar.filterSessions', 'state:sleeping');
+    assert.equal(api.tree.filterText, 'VS-ONE state:idle');
+    await vscode.commands.executeCommand('instar.groupByState');
+    assert.deepEqual(api.tree.getChildren().filter((node) => node.kind === 'group').map((node) => (node.kind === 'group' ? node.status : '')), ['idle'], 'only the groups of what the filter keeps');
+    await vscode.commands.executeCommand('instar.showFlat');
+    await vscode.commands.executeCommand('instar.filterSessions', 'nothing-is-called-this');
+    const [none] = api.tree.getChildren().filter((node) => node.kind === 'noMatch');
+    assert.ok(none, 'a row that says nothing matches');
+    assert.equal(api.tree.getTreeItem(none).label, 'No session matches "nothing-is-called-this"');
+    assert.equal(api.tree.getTreeItem(none).command?.command, 'instar.clearSessionFilter');
+    await vscode.commands.executeCommand('instar.clearSessionFilter');
+    assert.deepEqual(sessions(), all);
+    assert.doesNotMatch(String(api.view.description ?? ''), /filter/);
+  });
+
   it('kills, refreshes, lists tmux sessions and removes ended sessions', async () => {
     await vscode.commands.executeCommand('instar.kill', 'vs-asker');
     assert.equal(api.engine.get('vs-asker')?.status, 'killed');
