@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
+import { ENDED_PAGE } from '../../core/presentation/sessionListing';
 import { sessionAccessibleLabel, sessionContextValue, sessionDescription, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 
 /** The parts of a session's row that must be true: its run, its state, what it offers. */
@@ -52,5 +53,30 @@ export function groupTreeItem(status: SessionStatus, count: number): vscode.Tree
   item.description = String(count);
   item.iconPath = new vscode.ThemeIcon(look.icon.replace('~spin', ''), new vscode.ThemeColor(look.color));
   item.contextValue = 'instar.group';
+  return item;
+}
+
+/** A "more" row: the ended sessions a page left out, in the flat list ('root') or a state's group. */
+export type MoreNode = { kind: 'more'; group: 'root' | SessionStatus };
+
+/** The row that shows the next page of ended sessions. */
+export function moreTreeItem(node: MoreNode, count: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('{0} more ended sessions…', count), vscode.TreeItemCollapsibleState.None);
+  item.id = `more:${node.group}`;
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.tooltip = vscode.l10n.t('Show {0} more (the newest first)', Math.min(count, ENDED_PAGE));
+  item.contextValue = 'instar.more';
+  item.command = { command: 'instar.showMoreEnded', title: vscode.l10n.t('Show More Ended Sessions') };
+  return item;
+}
+
+/** The row that says a filter keeps no session, and offers to clear it. */
+export function noMatchTreeItem(filter: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('No session matches "{0}"', filter), vscode.TreeItemCollapsibleState.None);
+  item.id = 'noMatch';
+  item.iconPath = new vscode.ThemeIcon('filter');
+  item.description = vscode.l10n.t('click to clear the filter');
+  item.contextValue = 'instar.noMatch';
+  item.command = { command: 'instar.clearSessionFilter', title: vscode.l10n.t('Clear Filter') };
   return item;
 }

@@ -5,9 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
-import { isEnded, SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
+import type { SessionRecord, SessionStatus } from '../../core/model/sessionRecord';
 import type { Logger } from '../../core/util/host';
-import { ENDED_PAGE, listedSessions, matchesFilter, parseFilter, SessionFilter } from '../../core/presentation/sessionListing';
 import { GROUP_ORDER, sessionTooltip, STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { KeptWorktree, OtherSession, SessionEngine, TmuxSessionInfo } from '../../core/sessions/sessionEngine';
 import { foreignChildren, ForeignNode, foreignTreeItem } from './foreignNodes';
@@ -15,15 +14,12 @@ import { otherChildren, OtherNode, otherNodeCache, otherParent, OthersShown, oth
 import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
-import { groupTreeItem, lookNow, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
+import { ListingChoice } from './listingChoice';
+import { groupTreeItem, lookNow, MoreNode, moreTreeItem, noMatchTreeItem, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
 
-/** A "more" row: the ended sessions a page left out, in the flat list ('root') or a state's group. */
-export type MoreNode = { kind: 'more'; group: 'root' | SessionStatus };
 export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | MoreNode | { kind: 'noMatch' } | JobNode | ForeignNode | KeptNode | OtherNode;
 
 const GROUPED_KEY = 'instar.groupByState';
-const FILTER_KEY = 'instar.sessionFilter';
-const FILTERED_CONTEXT = 'instar.sessionsFiltered';
 /** How long a row may disagree with the engine before it is redrawn (and the log says so). */
 export const STALE_ROW_MS = 1000;
 /** A row that stays wrong is logged again at most this often. */
@@ -49,12 +45,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly othersNode: OtherNode = { kind: 'others' };
   private readonly moreNodes = new Map<MoreNode['group'], MoreNode>();
   private readonly noMatchNode: SessionNode = { kind: 'noMatch' };
-  /** What the list shows: the filter's sessions, and this many ended ones in each list (more on asking). */
-  private filter: SessionFilter | undefined;
-  private endedShown = ENDED_PAGE;
-  private readonly filterEmitter = new vscode.EventEmitter<void>();
+  /** What the list shows: the filter's sessions, the live ones and a page of the ended ones. */
+  private readonly listing: ListingChoice;
   /** The filter changed (the view's description says it). */
-  readonly onDidChangeFilter = this.filterEmitter.event;
+  readonly onDidChangeFilter: vscode.Event<void>;
   /** The other workspaces' live sessions on the server, as last listed, and their rows' nodes. */
   private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: otherNodeCache() };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
@@ -83,47 +77,29 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   ) {
     this.grouped = memento.get<boolean>(GROUPED_KEY, false);
     void vscode.commands.executeCommand('setContext', GROUPED_KEY, this.grouped);
-    try {
-      this.filter = parseFilter(memento.get<string>(FILTER_KEY, ''));
-    } catch {
-      this.filter = undefined;
-    }
-    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, this.filter !== undefined);
+    this.listing = new ListingChoice(memento);
+    this.onDidChangeFilter = this.listing.onDidChange;
   }
 
   /** The filter as typed ('' for none). */
   get filterText(): string {
-    return this.filter?.text ?? '';
+    return this.listing.text;
   }
 
   /** Shows only the sessions `text` keeps ('' shows every one); throws, saying what is allowed, for a filter that is not one. */
   async setFilter(text: string): Promise<void> {
-    this.filter = parseFilter(text);
-    this.endedShown = ENDED_PAGE;
-    await this.memento.update(FILTER_KEY, this.filterText);
-    await vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, this.filter !== undefined);
-    this.filterEmitter.fire();
+    await this.listing.setFilter(text);
     this.refresh();
   }
 
   /** Shows another page of ended sessions. */
   showMoreEnded(): void {
-    this.endedShown += ENDED_PAGE;
+    this.listing.showMore();
     this.refresh();
   }
 
-  /** The sessions a list of `records` shows (the filter's, the live, a page of the ended), and how many ended ones it leaves out. */
   private listed(records: readonly SessionRecord[]): { shown: SessionRecord[]; moreEnded: number } {
-    return listedSessions(records, this.filter, this.endedShown);
-  }
-
-  /** Every session with a row where its list is shown: the flat list's, or each group's. */
-  private visibleNames(): Set<string> {
-    const records = this.engine.list().reverse();
-    if (!this.grouped) return new Set(this.listed(records).shown.map((record) => record.name));
-    const names = new Set<string>();
-    for (const status of GROUP_ORDER) for (const record of this.listed(records.filter((r) => r.status === status)).shown) names.add(record.name);
-    return names;
+    return this.listing.listed(records);
   }
 
   private moreNode(group: MoreNode['group']): MoreNode {
@@ -183,7 +159,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private top(): string {
     const parts = [jobRoots(this.scheduler).length > 0 ? 'jobs' : '', this.foreign.length > 0 ? 'foreign' : '', this.kept.length > 0 ? 'kept' : '', this.others.sessions.length > 0 ? `others-${this.othersId}` : ''];
     if (!this.grouped) return [...parts, 'flat'].join(',');
-    const statuses = new Set(this.engine.list().filter((record) => matchesFilter(record, this.filter)).map((record) => record.status));
+    const statuses = new Set(this.engine.list().filter((record) => this.listing.matches(record)).map((record) => record.status));
     return [...parts, ...GROUP_ORDER.filter((status) => statuses.has(status))].join(',');
   }
 
@@ -260,8 +236,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     }
     // With a filter, a change can take a session into the list or out of it; past a page of ended
     // sessions, an ending can move one out of the page: the list is listed again.
-    const paged = changed.length > 0 && this.engine.list().filter(isEnded).length > this.endedShown;
-    if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name)))) || (changed.length > 0 && this.filter !== undefined) || (!this.grouped && paged)) {
+    const relisted = changed.length > 0 && (this.listing.filtered || (!this.grouped && this.listing.paged(this.engine.list())));
+    if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name)))) || relisted) {
       this.refresh();
       return;
     }
@@ -322,7 +298,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * row, a row of a session that is gone), and says so in the log; returns how many.
    */
   checkRows(now = Date.now()): number {
-    const visible = this.visibleNames();
+    const visible = this.listing.visibleNames(this.engine.list().reverse(), this.grouped);
     const expected = this.engine
       .list()
       .filter((record) => visible.has(record.name))
@@ -368,14 +344,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       const foreign = [...(this.kept.length > 0 ? [this.keptNode] : []), ...(this.foreign.length > 0 ? [this.foreignNode] : []), ...(this.others.sessions.length > 0 ? [this.othersNode] : [])];
       this.listedTop = this.top();
       // A filter that keeps nothing says so (the welcome view would say there are no sessions at all).
-      const none = this.filter !== undefined && !records.some((record) => matchesFilter(record, this.filter)) ? [this.noMatchNode] : [];
+      const none = this.listing.filtered && !records.some((record) => this.listing.matches(record)) ? [this.noMatchNode] : [];
       if (!this.grouped) {
         const { shown, moreEnded } = this.listed(records);
         this.rows.listedRoot(shown.map((record) => record.name));
         return [...jobs, ...shown.map((record) => this.sessionNode(record.name)), ...(moreEnded > 0 ? [this.moreNode('root')] : []), ...none, ...foreign];
       }
       this.rows.listedRoot('groups');
-      const statuses = new Set(records.filter((record) => matchesFilter(record, this.filter)).map((record) => record.status));
+      const statuses = new Set(records.filter((record) => this.listing.matches(record)).map((record) => record.status));
       return [...jobs, ...GROUP_ORDER.filter((status) => statuses.has(status)).map((status) => this.groupNode(status)), ...none, ...foreign];
     }
     if (element.kind === 'group') {
@@ -421,7 +397,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   private treeItem(element: SessionNode): vscode.TreeItem {
-    if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status && matchesFilter(record, this.filter)).length);
+    if (element.kind === 'group') return groupTreeItem(element.status, this.engine.list().filter((record) => record.status === element.status && this.listing.matches(record)).length);
     if (element.kind === 'more') {
       const records = this.engine.list().reverse();
       const { moreEnded } = this.listed(element.group === 'root' ? records : records.filter((record) => record.status === element.group));
@@ -469,28 +445,6 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   dispose(): void {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.changeEmitter.dispose();
-    this.filterEmitter.dispose();
+    this.listing.dispose();
   }
-}
-
-/** The row that shows the next page of ended sessions. */
-function moreTreeItem(node: MoreNode, count: number): vscode.TreeItem {
-  const item = new vscode.TreeItem(vscode.l10n.t('{0} more ended sessions…', count), vscode.TreeItemCollapsibleState.None);
-  item.id = `more:${node.group}`;
-  item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.tooltip = vscode.l10n.t('Show {0} more (the newest first)', Math.min(count, ENDED_PAGE));
-  item.contextValue = 'instar.more';
-  item.command = { command: 'instar.showMoreEnded', title: vscode.l10n.t('Show More Ended Sessions') };
-  return item;
-}
-
-/** The row that says a filter keeps no session, and offers to clear it. */
-function noMatchTreeItem(filter: string): vscode.TreeItem {
-  const item = new vscode.TreeItem(vscode.l10n.t('No session matches "{0}"', filter), vscode.TreeItemCollapsibleState.None);
-  item.id = 'noMatch';
-  item.iconPath = new vscode.ThemeIcon('filter');
-  item.description = vscode.l10n.t('click to clear the filter');
-  item.contextValue = 'instar.noMatch';
-  item.command = { command: 'instar.clearSessionFilter', title: vscode.l10n.t('Clear Filter') };
-  return item;
 }
