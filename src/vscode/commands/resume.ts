@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { isEnded } from '../../core/model/sessionRecord';
 import { resolveSession } from '../pickers/sessionPicker';
 import type { CommandContext } from './commandContext';
+import { resolveText } from '../pickers/textInput';
 
 /** With `text` given (a string, possibly empty), it does not ask for one. */
 export async function resume(ctx: CommandContext, arg: unknown, text?: unknown): Promise<unknown> {
@@ -16,10 +17,7 @@ export async function resume(ctx: CommandContext, arg: unknown, text?: unknown):
   });
   if (!record) return undefined;
   if (!ctx.gate.spawnFolder('instar.resume')) return undefined;
-  const followUp =
-    typeof text === 'string'
-      ? text
-      : await vscode.window.showInputBox({ title: vscode.l10n.t('Resume {0}', record.name), prompt: vscode.l10n.t('A follow-up to submit once the conversation is back (optional)'), ignoreFocusOut: true });
+  const followUp = await resolveText(text, { title: vscode.l10n.t('Resume {0}', record.name), prompt: vscode.l10n.t('A follow-up to submit once the conversation is back (optional)') });
   if (followUp === undefined) return undefined;
   return ctx.engine.resume(record.name, followUp === '' ? undefined : followUp);
 }

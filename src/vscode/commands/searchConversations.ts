@@ -7,21 +7,18 @@ import { STATUS_LOOKS } from '../../core/presentation/sessionPresentation';
 import type { SearchMatch } from '../../core/sessions/sessionEngine';
 import { MAX_QUERY_CHARS } from '../../core/sessions/conversationSearch';
 import type { CommandContext } from './commandContext';
+import { resolveText } from '../pickers/textInput';
 
 const WHERE: Record<SearchMatch['where'], string> = { name: 'its name', prompt: 'its prompt', conversation: 'its conversation' };
 const KIND: Record<string, string> = { prompt: 'a prompt', command: 'a command', answer: 'an answer', tool: 'a tool call', result: 'a tool result', error: 'an error', note: 'a note' };
 
 /** `query`: the text to search for (asked for when not given). Resolves with the editor opened, if any. */
 export async function searchConversations(ctx: CommandContext, query?: unknown): Promise<unknown> {
-  const text =
-    typeof query === 'string'
-      ? query
-      : await vscode.window.showInputBox({
-          title: vscode.l10n.t('Search Sessions'),
-          prompt: vscode.l10n.t("Words in sessions' names, prompts and conversations, ended sessions included"),
-          ignoreFocusOut: true,
-          validateInput: (value) => (value.trim().length > MAX_QUERY_CHARS ? `At most ${MAX_QUERY_CHARS} characters.` : undefined),
-        });
+  const text = await resolveText(query, {
+    title: vscode.l10n.t('Search Sessions'),
+    prompt: vscode.l10n.t("Words in sessions' names, prompts and conversations, ended sessions included"),
+    validateInput: (value) => (value.trim().length > MAX_QUERY_CHARS ? `At most ${MAX_QUERY_CHARS} characters.` : undefined),
+  });
   if (text === undefined || text.trim() === '') return undefined;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Searching {0} sessions…', ctx.engine.list().length) }, () => ctx.engine.search(text));
   if (result.matches.length === 0) {

@@ -6,29 +6,27 @@
 import * as vscode from 'vscode';
 import { parseFilter } from '../../core/presentation/sessionListing';
 import type { CommandContext } from './commandContext';
+import { resolveText } from '../pickers/textInput';
 
 export const groupByState = (ctx: CommandContext): Promise<void> => ctx.tree.setGrouped(true);
 export const showFlat = (ctx: CommandContext): Promise<void> => ctx.tree.setGrouped(false);
 
 /** Asks for a filter (or takes `text`, as a script or a test gives it); a filter that is not one is said, and changes nothing. */
 export async function filterSessions(ctx: CommandContext, text?: unknown): Promise<void> {
-  const typed =
-    typeof text === 'string'
-      ? text
-      : await vscode.window.showInputBox({
-          title: vscode.l10n.t('Filter Sessions'),
-          value: ctx.tree.filterText,
-          prompt: vscode.l10n.t('Words of the name, state:waiting (live, ended, or a state), label:<label>, job:<slug>; empty shows every session'),
-          placeHolder: vscode.l10n.t('state:waiting label:nightly review'),
-          validateInput: (value) => {
-            try {
-              parseFilter(value);
-              return undefined;
-            } catch (error) {
-              return (error as Error).message;
-            }
-          },
-        });
+  const typed = await resolveText(text, {
+    title: vscode.l10n.t('Filter Sessions'),
+    value: ctx.tree.filterText,
+    prompt: vscode.l10n.t('Words of the name, state:waiting (live, ended, or a state), label:<label>, job:<slug>; empty shows every session'),
+    placeHolder: vscode.l10n.t('state:waiting label:nightly review'),
+    validateInput: (value) => {
+      try {
+        parseFilter(value);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
   if (typed === undefined) return;
   try {
     await ctx.tree.setFilter(typed);
