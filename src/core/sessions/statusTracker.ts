@@ -93,7 +93,7 @@ export class StatusTracker {
     this.socket = options.socket;
     this.engineId = options.engineId;
     this.onListing = options.onListing;
-    this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir);
+    this.watcher = new HookWatcher(files.eventsDir, this.logger, files.eventArchiveDir, (id) => this.store.byId(id)?.eventCursor);
     this.watcher.onEvents(({ events, replay }) => this.applyEvents(events, replay));
     // Each check also reads the events folder: a change notification can be lost (an inotify
     // queue overflow, a watcher replaced under load), and an event must never wait for the next one.
@@ -124,8 +124,9 @@ export class StatusTracker {
   /** Reads the events written while no engine ran, reconciles with tmux, starts the monitor. */
   async start(): Promise<void> {
     // A session stored as live whose events were archived meanwhile (it ended while this engine was away): those first.
+    const archived = await this.watcher.archivedSessions();
     for (const record of this.store.all()) {
-      if (!isEnded(record)) this.applyEvents(await this.watcher.archivedEventsOf(record.id), true);
+      if (!isEnded(record) && archived.has(record.id)) this.applyEvents(await this.watcher.archivedEventsOf(record.id), true);
     }
     await this.watcher.start();
     this.watchExits();

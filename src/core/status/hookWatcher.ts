@@ -29,6 +29,9 @@ interface EventFile {
   mtimeNs: bigint;
 }
 
+/** Event files read at once. */
+const READERS = 16;
+
 export class HookWatcher {
   private readonly emitter = new Emitter<HookBatch>();
   readonly onEvents = this.emitter.event;
@@ -38,11 +41,16 @@ export class HookWatcher {
   /** The event files this engine has handed over (pruned of files that are gone). */
   private readonly seen = new Set<string>();
 
-  /** `archiveDir`: where each ended session's events may have been moved, a folder per session. */
+  /**
+   * `archiveDir`: where each ended session's events may have been moved, a folder per session.
+   * `appliedUpTo`: the order key of the last event applied to a session (its record's cursor): at
+   * start, the files up to it are taken as handed over without being read.
+   */
   constructor(
     readonly dir: string,
     private readonly logger: Logger,
     private readonly archiveDir?: string,
+    private readonly appliedUpTo: (sessionId: string) => string | undefined = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -84,7 +92,16 @@ export class HookWatcher {
     }
     const present = new Set(names);
     for (const name of this.seen) if (!present.has(name)) this.seen.delete(name);
-    const files = await this.stat(names.filter((name) => !this.seen.has(name)));
+    let files = await this.stat(names.filter((name) => !this.seen.has(name)));
+    if (!this.started) {
+      // A start reads only what came after each session's last applied event: the rest is in its record.
+      files = files.filter((file) => {
+        const cursor = this.appliedUpTo(file.sessionId);
+        if (cursor === undefined || eventOrder(file.mtimeNs, file.name) > cursor) return true;
+        this.seen.add(file.name);
+        return false;
+      });
+    }
     const events = await this.read(files, true);
     if (events.length > 0 && !this.disposed) this.emitter.fire({ events, replay: !this.started });
   }
@@ -98,6 +115,12 @@ export class HookWatcher {
     const current = await this.stat(names.filter((name) => sessionIdOfEventFile(name) === sessionId));
     const archived = await this.archivedFiles(sessionId);
     return this.read([...archived, ...current].sort(byOrder), false);
+  }
+
+  /** The sessions with events in the archive (one listing, for a start that asks of many). */
+  async archivedSessions(): Promise<Set<string>> {
+    if (!this.archiveDir) return new Set();
+    return new Set(await fs.readdir(this.archiveDir).catch(() => [] as string[]));
   }
 
   /** The events of one session that were moved to the archive, oldest first. */
@@ -130,22 +153,34 @@ export class HookWatcher {
     return files.sort(byOrder);
   }
 
+  /** The events of `files`, in their order: read several at a time (a start may find hundreds), parsed in order. */
   private async read(files: readonly EventFile[], markSeen: boolean): Promise<HookEvent[]> {
+    const taken = files.filter(({ name }) => {
+      if (!markSeen) return true;
+      if (this.seen.has(name)) return false; // handed over by a drain that ran meanwhile
+      this.seen.add(name);
+      return true;
+    });
+    const texts: (string | undefined)[] = new Array(taken.length);
+    let next = 0;
+    const reader = async () => {
+      for (let index = next++; index < taken.length; index = next++) {
+        try {
+          texts[index] = await fs.readFile(taken[index].file, 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`Could not read ${taken[index].file}: ${String(error)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READERS, taken.length) }, reader));
     const events: HookEvent[] = [];
-    for (const { file, name, sessionId, mtimeNs } of files) {
-      if (markSeen) {
-        if (this.seen.has(name)) continue; // handed over by a drain that ran meanwhile
-        this.seen.add(name);
-      }
-      try {
-        const text = await fs.readFile(file, 'utf8');
-        const event = parseHookPayload(sessionId, text, Number(mtimeNs / 1_000_000n), eventOrder(mtimeNs, name));
-        if (event) events.push(event);
-        else this.logger.warn(`Ignored an event file that is not a hook payload: ${name}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`Could not read ${file}: ${String(error)}`);
-      }
-    }
+    taken.forEach(({ name, sessionId, mtimeNs }, index) => {
+      const text = texts[index];
+      if (text === undefined) return;
+      const event = parseHookPayload(sessionId, text, Number(mtimeNs / 1_000_000n), eventOrder(mtimeNs, name));
+      if (event) events.push(event);
+      else this.logger.warn(`Ignored an event file that is not a hook payload: ${name}`);
+    });
     return events;
   }
 

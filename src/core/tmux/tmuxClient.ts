@@ -67,10 +67,18 @@ export class TmuxClient {
     await this.exec(toArgv([...setup, waitFor(channel)]), undefined, { timeoutMs: undefined, signal });
   }
 
-  /** Every pane of the server in one call; an empty list when no server runs. */
+  /**
+   * Every pane of the server in one call; an empty list when no server runs. A listing changes
+   * nothing, so the first one does not wait for the version check: both go at once (an engine's
+   * start waits for one tmux process, not two), and a tmux too old is still refused.
+   */
   async listPanes(): Promise<PaneInfo[]> {
     try {
-      return parseListPanes(await this.run([listPanes()]));
+      if (this.versionCheck) return parseListPanes(await this.run([listPanes()]));
+      const [version, listing] = await Promise.allSettled([this.ensureVersion(), this.exec(toArgv([listPanes()]))]);
+      if (version.status === 'rejected') throw version.reason;
+      if (listing.status === 'rejected') throw listing.reason;
+      return parseListPanes(listing.value);
     } catch (error) {
       if (error instanceof InstarError && error.code === 'server-gone') return [];
       throw error;
