@@ -139,4 +139,27 @@ describe('hook events', () => {
     assert.equal(events.length, 2);
     assert.ok(events[0].order < events[1].order, `each event's cursor after the one before: ${events.map((event) => event.order).join(' then ')}`);
   });
+
+  it("at a start, reads only the events after each session's cursor, and every event of a session with none", async () => {
+    const folder = join(root, 'start-events');
+    const write = async (name: string, event: string, at: string) => {
+      await writeFile(join(folder, name), JSON.stringify({ hook_event_name: event }));
+      await utimes(join(folder, name), new Date(at), new Date(at));
+    };
+    const first = new HookWatcher(folder, silentLogger);
+    await first.start();
+    first.dispose();
+    await write('known.aaaa.json', 'SessionStart', '2026-12-07T10:00:00Z');
+    await write('known.bbbb.json', 'UserPromptSubmit', '2026-12-07T10:00:01Z');
+    await write('known.cccc.json', 'Stop', '2026-12-07T10:00:02Z');
+    await write('other.dddd.json', 'SessionStart', '2026-12-07T10:00:00Z');
+    // Applied up to its second event: the third alone is new. The other session has no record here.
+    const [cursor] = (await new HookWatcher(folder, silentLogger).eventsOf('known')).slice(1).map((event) => event.order);
+    const read: HookEvent[] = [];
+    const second = new HookWatcher(folder, silentLogger, undefined, (id) => (id === 'known' ? cursor : undefined));
+    second.onEvents(({ events }) => read.push(...events));
+    await second.start();
+    second.dispose();
+    assert.deepEqual(read.map((event) => `${event.sessionId} ${event.name}`).sort(), ['known Stop', 'other SessionStart']);
+  });
 });
