@@ -171,17 +171,30 @@ export class SessionFiles {
    * one that starts later finds them in the archive). Several engines may do it at once.
    */
   async archiveEvents(id: string): Promise<number> {
-    const names = (await fs.readdir(this.eventsDir).catch(() => [] as string[])).filter((name) => sessionIdOfEventFile(name) === id);
-    if (names.length === 0) return 0;
-    const dir = path.join(this.eventArchiveDir, id);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return this.archiveEventsOfMany(new Set([id]));
+  }
+
+  /** The same for several sessions, the folder listed once (a registry may hold thousands of ended sessions). */
+  async archiveEventsOfMany(ids: ReadonlySet<string>): Promise<number> {
+    const byId = new Map<string, string[]>();
+    for (const name of await fs.readdir(this.eventsDir).catch(() => [] as string[])) {
+      const id = sessionIdOfEventFile(name);
+      if (id === undefined || !ids.has(id)) continue;
+      const names = byId.get(id) ?? [];
+      names.push(name);
+      byId.set(id, names);
+    }
     let moved = 0;
-    for (const name of names) {
-      try {
-        await fs.rename(path.join(this.eventsDir, name), path.join(dir, name));
-        moved += 1;
-      } catch {
-        // Moved by another engine meanwhile.
+    for (const [id, names] of byId) {
+      const dir = path.join(this.eventArchiveDir, id);
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      for (const name of names) {
+        try {
+          await fs.rename(path.join(this.eventsDir, name), path.join(dir, name));
+          moved += 1;
+        } catch {
+          // Moved by another engine meanwhile.
+        }
       }
     }
     return moved;

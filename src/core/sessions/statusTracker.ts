@@ -216,9 +216,10 @@ export class StatusTracker {
     const bySocket = new Map<string, SessionRecord[]>([[this.socket(), []]]);
     const live = new Set<string>();
     const startedAt = this.clock.now();
+    const toArchive: SessionRecord[] = [];
     for (const record of this.store.all()) {
       if (isEnded(record)) {
-        this.archiveEventsOf(record, startedAt);
+        if (this.dueForArchive(record, startedAt)) toArchive.push(record);
         continue;
       }
       live.add(record.id);
@@ -226,6 +227,7 @@ export class StatusTracker {
       list.push(record);
       bySocket.set(record.tmuxSocket, list);
     }
+    this.archiveEventsOf(toArchive);
     this.screens.keepOnly(live);
     const screenChecks: Promise<void>[] = [];
     // Each change is announced as soon as it is made (the store, which the API reads, has it already): not after the other sessions' checks.
@@ -299,12 +301,16 @@ export class StatusTracker {
     await Promise.all(screenChecks);
   }
 
-  /** Moves the events of a session ended a while ago out of the watched folder, once per run. */
-  private archiveEventsOf(record: SessionRecord, now: number): void {
-    const run = `${record.id}:${record.runs ?? 1}`;
-    if (record.endedAt === undefined || now - record.endedAt < ARCHIVE_AFTER_MS || this.archived.has(run)) return;
-    this.archived.add(run);
-    void this.files.archiveEvents(record.id).catch((error) => this.logger.debug(`Could not archive the events of ${record.name}: ${(error as Error).message}`));
+  /** Whether a session ended a while ago has its events of this run still to move out of the watched folder. */
+  private dueForArchive(record: SessionRecord, now: number): boolean {
+    return record.endedAt !== undefined && now - record.endedAt >= ARCHIVE_AFTER_MS && !this.archived.has(`${record.id}:${record.runs ?? 1}`);
+  }
+
+  /** Moves the events of sessions ended a while ago out of the watched folder, once per run, the folder listed once. */
+  private archiveEventsOf(records: readonly SessionRecord[]): void {
+    if (records.length === 0) return;
+    for (const record of records) this.archived.add(`${record.id}:${record.runs ?? 1}`);
+    void this.files.archiveEventsOfMany(new Set(records.map((record) => record.id))).catch((error) => this.logger.debug(`Could not archive the events of ${records.length} ended sessions: ${(error as Error).message}`));
   }
 
   /**

@@ -36,6 +36,8 @@ export interface BudgetNotice {
 
 /** Reads of transcripts at once, at most. */
 const READS_AT_ONCE = 4;
+/** Ended sessions settled at a start per commit. */
+const SETTLE_BATCH = 500;
 
 export interface UsageTrackerOptions {
   clock: Clock;
@@ -96,19 +98,50 @@ export class UsageTracker {
     });
     // What is new for each session is read off the start's path, a few at a time: a session whose
     // run ended and was read after its end has nothing more to give.
+    const unsettled: string[] = [];
     for (const record of this.store.all()) {
-      if (isEnded(record) && record.usageCursor?.settledRun === (record.runs ?? 1)) {
-        this.settled.add(record.id);
+      if (isEnded(record)) {
+        if (record.usageCursor?.settledRun === (record.runs ?? 1)) this.settled.add(record.id);
+        else unsettled.push(record.id);
         continue;
       }
-      if (record.transcriptPath && !isEnded(record)) this.watchTranscripts(record.transcriptPath);
+      if (record.transcriptPath) this.watchTranscripts(record.transcriptPath);
       this.update(record.id);
+    }
+    if (unsettled.length > 0) this.settling = this.settleEnded(unsettled);
+  }
+
+  /**
+   * Ended sessions not read since their end (a registry from before their reads were kept, or
+   * sessions another engine ended): each read once, and committed SETTLE_BATCH at a time, so that
+   * thousands of them make a few saves and changes, not one each.
+   */
+  private async settleEnded(ids: readonly string[]): Promise<void> {
+    for (let at = 0; at < ids.length && !this.disposed; at += SETTLE_BATCH) {
+      const batch = await Promise.all(
+        ids.slice(at, at + SETTLE_BATCH).map(async (id) => {
+          await this.slot();
+          try {
+            return await this.readState(id);
+          } catch (error) {
+            this.options.logger.debug(`Could not read the usage of session ${id}: ${(error as Error).message}`);
+            return undefined;
+          } finally {
+            this.release();
+          }
+        }),
+      );
+      const changed = batch.filter((record): record is SessionRecord => record !== undefined);
+      if (changed.length > 0 && !this.disposed) await this.store.commit(changed);
     }
   }
 
+  private settling: Promise<void> = Promise.resolve();
+
   /** Resolves once no read is under way (tests, benchmarks). */
-  idle(): Promise<void> {
-    return this.reads.idle();
+  async idle(): Promise<void> {
+    await this.settling;
+    await this.reads.idle();
   }
 
   /** Reads a session's new usage soon (one read at a time per session; a read asked for meanwhile follows it). */
@@ -148,8 +181,16 @@ export class UsageTracker {
   }
 
   private async readNow(id: string): Promise<void> {
+    const next = await this.readState(id);
+    if (!next) return;
+    await this.store.commit([next]);
+    if (!isEnded(next)) await this.checkBudgets(next);
+  }
+
+  /** Reads what is new of a session's usage into its record (not yet committed); undefined when nothing is. */
+  private async readState(id: string): Promise<SessionRecord | undefined> {
     const record = this.store.byId(id);
-    if (!record || this.settled.has(id)) return;
+    if (!record || this.settled.has(id)) return undefined;
     const ended = isEnded(record);
     const { clock, prices } = this.options;
     let state: UsageState = record.usage && record.usageCursor ? { usage: record.usage, cursor: record.usageCursor } : emptyUsageState(clock.now());
@@ -161,11 +202,8 @@ export class UsageTracker {
       this.parsers.delete(id);
       state = { usage: state.usage, cursor: { ...state.cursor, settledRun: record.runs ?? 1 } };
     }
-    if (state === before) return;
-    const next = this.store.update(record.name, id, (current) => ({ ...current, usage: state.usage, usageCursor: state.cursor }));
-    if (!next) return;
-    await this.store.commit([next]);
-    if (!ended) await this.checkBudgets(next);
+    if (state === before) return undefined;
+    return this.store.update(record.name, id, (current) => ({ ...current, usage: state.usage, usageCursor: state.cursor }));
   }
 
   private async readStatusLine(id: string, state: UsageState): Promise<UsageState> {
