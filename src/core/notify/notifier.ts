@@ -4,9 +4,10 @@
  * once: what was sent, and what is being sent (with the time by which its sender will have said
  * how it went), is written in the state folder (`notified.json`), so that an engine that takes
  * the lead sends what stands unsent (a session still waiting, one that failed in the last hour),
- * and what its predecessor was sending: at once where it ended and said so or its process is gone
- * (killed, crashed), past that time where it may still be at it, never where it finished. (A crash in the middle of a request that had arrived makes
- * that one arrive twice: its `X-Instar-Delivery` id says it is the same.)
+ * and what its predecessor was sending: at once where it ended and said so or its process is
+ * gone (killed, crashed), past that time where it may still be at it, never where it finished.
+ * (A crash in the middle of a request that had arrived makes that one arrive twice: its
+ * `X-Instar-Delivery` id says it is the same.)
  *
  * Each channel sends one request at a time, never in the engine's way: at most `maxPerMinute`
  * in a minute, what comes past that held back and told as one summary when the minute is over; a
