@@ -53,6 +53,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly others: OthersShown = { sessions: [], folderOf: () => undefined, node: otherNodeCache() };
   /** The top of the list as last listed (which groups, or a flat list; Jobs and the other tmux sessions or not). */
   private listedTop = '';
+  /** The sessions of the flat list as last listed, in order. */
+  private listedFlat = '';
   /**
    * When the last redraw was asked for, while VS Code has not fetched anything since: redraws
    * asked for meanwhile wait, merged, so that they never queue up behind a slow one.
@@ -100,6 +102,12 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   private listed(records: readonly SessionRecord[]): { shown: SessionRecord[]; moreEnded: number } {
     return this.listing.listed(records);
+  }
+
+  /** What the flat list shows of `records` (in their order), as one text to compare. */
+  private flatNames(records: readonly SessionRecord[]): string {
+    const { shown, moreEnded } = this.listed(records);
+    return flatText(shown, moreEnded);
   }
 
   private moreNode(group: MoreNode['group']): MoreNode {
@@ -234,9 +242,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       if (parent !== undefined && parent !== 'root') parts.add(this.groupNode(parent as SessionStatus));
       this.forget(name);
     }
-    // With a filter, a change can take a session into the list or out of it; past a page of ended
-    // sessions, an ending can move one out of the page: the list is listed again.
-    const relisted = changed.length > 0 && (this.listing.filtered || (!this.grouped && this.listing.paged(this.engine.list())));
+    // Flat, with a filter a change can take a session into the list or out of it, and past a page of
+    // ended sessions an ending can move one out of the page: listed again where it did. (Grouped, a
+    // change of state is a move between groups, redrawn below.)
+    const relisted = !this.grouped && changed.length > 0 && (this.listing.filtered || this.listing.paged(this.engine.list())) && this.flatNames(this.engine.list().reverse()) !== this.listedFlat;
     if (this.top() !== this.listedTop || (!this.grouped && (removed.length > 0 || changed.some((name) => !this.nodes.has(name)))) || relisted) {
       this.refresh();
       return;
@@ -348,6 +357,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       if (!this.grouped) {
         const { shown, moreEnded } = this.listed(records);
         this.rows.listedRoot(shown.map((record) => record.name));
+        this.listedFlat = flatText(shown, moreEnded);
         return [...jobs, ...shown.map((record) => this.sessionNode(record.name)), ...(moreEnded > 0 ? [this.moreNode('root')] : []), ...none, ...foreign];
       }
       this.rows.listedRoot('groups');
@@ -447,4 +457,9 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     this.changeEmitter.dispose();
     this.listing.dispose();
   }
+}
+
+/** The names a flat list shows, in order, and how many ended ones it leaves out. */
+function flatText(shown: readonly SessionRecord[], moreEnded: number): string {
+  return `${shown.map((record) => record.name).join('\n')}\n${moreEnded}`;
 }
