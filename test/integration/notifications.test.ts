@@ -188,7 +188,8 @@ describe('notifications away from the editor', () => {
     assert.equal(of('webhook', /timed out; trying again/).length, 3, warnings.join('\n'));
     assert.equal(of('webhook', /timed out; not tried again/).length, 1);
     assert.equal(of('ntfy', /ECONNREFUSED; trying again/).length, 3, warnings.join('\n'));
-    assert.equal(at('/hang/f').length, 4, 'four tries, each one request');
+    // (A new leader also sends what stands unsent of the sessions before: the earlier tests' failures the choice there left out.)
+    assert.equal(at('/hang/f').filter((request) => (JSON.parse(request.body) as { session?: string }).session === 'unreachable').length, 4, 'four tries, each one request');
     both.setLeading(false);
   });
 });
