@@ -5,12 +5,13 @@
  * last activity, in whole seconds): a quiet pane shows what it showed, only quieter, so quiet
  * sessions of agents without hooks cost no tmux call.
  */
+import { randomUUID } from 'node:crypto';
 import { isHooked } from '../agent/agentKinds';
 import type { SessionRecord } from '../model/sessionRecord';
 import { classifyScreen, ScreenState } from '../status/screen';
 import { CLAUDE_QUIET_MS, StatusInput } from '../status/transitions';
 import * as tmux from '../tmux/commands';
-import type { PaneInfo } from '../tmux/parse';
+import { splitCaptures, type PaneInfo } from '../tmux/parse';
 import type { TmuxServers } from '../tmux/tmuxServers';
 import type { Clock } from '../util/host';
 import type { PromptDelivery } from './promptDelivery';
@@ -18,6 +19,9 @@ import type { SessionStore } from './sessionStore';
 
 /** A generic agent that printed nothing this long is ready for a waiting prompt. */
 const GENERIC_READY_QUIET_MS = 2000;
+
+/** Screens captured in one tmux call at most (its command line grows with each). */
+const CAPTURES_PER_CALL = 50;
 
 export interface ScreenCheckParts {
   store: SessionStore;
@@ -59,23 +63,62 @@ export class ScreenChecks {
     }
   }
 
-  /** Reads and applies a session's screen; delivers a waiting prompt once the agent is ready for it. */
-  async check(record: SessionRecord, pane: PaneInfo): Promise<void> {
-    const { store, servers, delivery, clock } = this.parts;
-    let screen = this.unchanged(record.id, pane);
-    // When the screen was as read: now for one unchanged since, else when its capture began.
-    const readAt = clock.now();
-    if (!screen) {
-      let text: string;
-      try {
-        text = await servers.client(record.tmuxSocket).run([tmux.capturePane(pane.paneId, { history: 0, ansi: false })]);
-      } catch {
-        return; // Gone meanwhile: the next refresh sees it.
-      }
-      screen = classifyScreen(text);
-      this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt, screen });
-      this.parts.printed();
+  /**
+   * Reads and applies the screens of sessions of one tmux server: those that cannot have printed
+   * since their last capture from it, the others captured together (a tmux call per
+   * CAPTURES_PER_CALL, not one each: a start finds every waiting session's screen to read).
+   */
+  async checkAll(socket: string, checks: readonly { record: SessionRecord; pane: PaneInfo }[]): Promise<void> {
+    // When a screen was as read: now for one unchanged since, else when its capture began.
+    const now = this.parts.clock.now();
+    const toCapture = checks.filter(({ record, pane }) => !this.unchanged(record.id, pane));
+    const captured = new Map<string, { text: string; readAt: number }>();
+    for (let first = 0; first < toCapture.length; first += CAPTURES_PER_CALL) {
+      const panes = toCapture.slice(first, first + CAPTURES_PER_CALL).map(({ pane }) => pane.paneId);
+      const readAt = this.parts.clock.now();
+      for (const [paneId, text] of await this.capture(socket, panes)) captured.set(paneId, { text, readAt });
     }
+    if (captured.size > 0) this.parts.printed();
+    await Promise.all(
+      checks.map(({ record, pane }) => {
+        const read = captured.get(pane.paneId);
+        if (read) {
+          const screen = classifyScreen(read.text);
+          this.screens.set(record.id, { paneId: pane.paneId, activityAt: pane.activityAt, readAt: read.readAt, screen });
+          return this.apply(record, pane, screen, read.readAt);
+        }
+        const screen = this.unchanged(record.id, pane);
+        // Neither unchanged nor captured: gone meanwhile, which the next refresh sees.
+        return screen ? this.apply(record, pane, screen, now) : undefined;
+      }),
+    );
+  }
+
+  /** The panes' screens, in one call; one call each when that fails (a pane gone meanwhile ends a call), without those that are gone. */
+  private async capture(socket: string, paneIds: readonly string[]): Promise<Map<string, string>> {
+    const client = this.parts.servers.client(socket);
+    const spec = { history: 0, ansi: false };
+    const screens = new Map<string, string>();
+    if (paneIds.length > 1) {
+      const separator = `instar-capture-${randomUUID()}`;
+      const texts = await client.run(tmux.capturePanes(paneIds, spec, separator)).then((output) => splitCaptures(output, separator, paneIds.length), () => undefined);
+      if (texts) {
+        paneIds.forEach((paneId, i) => screens.set(paneId, texts[i]));
+        return screens;
+      }
+    }
+    await Promise.all(
+      paneIds.map(async (paneId) => {
+        const text = await client.run([tmux.capturePane(paneId, spec)]).catch(() => undefined);
+        if (text !== undefined) screens.set(paneId, text);
+      }),
+    );
+    return screens;
+  }
+
+  /** Applies a session's screen; delivers a waiting prompt once the agent is ready for it. */
+  private async apply(record: SessionRecord, pane: PaneInfo, screen: ScreenState, readAt: number): Promise<void> {
+    const { store, delivery, clock } = this.parts;
     const now = clock.now();
     const next = this.parts.apply(record, { kind: 'screen', screen, at: readAt, quietMs: quietFor(pane, now) });
     if (next) await store.commit([next]);

@@ -243,6 +243,7 @@ export class StatusTracker {
       records.push(...(await this.tags.reconcile(socket, bySession)));
       const now = this.clock.now();
       let drained = false;
+      const needScreens: { record: SessionRecord; pane: PaneInfo }[] = [];
       for (const record of records) {
         const listed = bySession.get(record.tmuxSession);
         // A session of the same name tagged for another session is not this one: this one is gone.
@@ -293,10 +294,11 @@ export class StatusTracker {
             current = this.store.update(record.name, record.id, (latest) => ({ ...latest, attached: attached || undefined, detachedAt: attached ? latest.detachedAt : now })) ?? current;
             announce(current);
           }
-          if (this.screens.needed(current, pane, now)) screenChecks.push(this.screens.check(current, pane));
+          if (this.screens.needed(current, pane, now)) needScreens.push({ record: current, pane });
           else if (current.status === 'idle') void this.onIdle(current, pane);
         }
       }
+      if (needScreens.length > 0) screenChecks.push(this.screens.checkAll(socket, needScreens));
     }
     await Promise.all(screenChecks);
   }

@@ -108,6 +108,13 @@ export const capturePane = (target: string, spec: CaptureSpec): TmuxArgs => [
   target,
 ];
 
+/**
+ * Captures several panes in one tmux call: each capture followed by a line of `separator` (a
+ * word no screen shows), which `splitCaptures` cuts the output at.
+ */
+export const capturePanes = (targets: readonly string[], spec: CaptureSpec, separator: string): TmuxArgs[] =>
+  targets.flatMap((target) => [capturePane(target, spec), displayMessage(target, separator)]);
+
 /** Types `text` literally: key names such as "Enter" stay text. */
 export const sendLiteral = (target: string, text: string): TmuxArgs => ['send-keys', '-l', '-t', target, '--', text];
 export const sendKeys = (target: string, keys: readonly string[]): TmuxArgs => ['send-keys', '-t', target, '--', ...keys];

@@ -111,3 +111,14 @@ export function exitCodeOf(pane: Pick<PaneInfo, 'deadStatus' | 'deadSignal'>): n
   if (pane.deadSignal !== undefined) return 128 + pane.deadSignal;
   return null;
 }
+
+/**
+ * The captures of `capturePanes`, in order, each as one `capture-pane` alone would print it;
+ * undefined when the output does not hold `count` of them (a call cut short).
+ */
+export function splitCaptures(stdout: string, separator: string, count: number): string[] | undefined {
+  const parts = stdout.split(`${separator}\n`);
+  // Each capture ends at its separator's line; nothing follows the last one.
+  if (parts.length !== count + 1 || parts[count] !== '') return undefined;
+  return parts.slice(0, count);
+}
