@@ -2,6 +2,7 @@
 import type { PermissionMode } from '../model/permissionMode';
 import type { AgentKind } from '../model/sessionRecord';
 import type { CommandRunner } from '../util/commandRunner';
+import type { TmuxServerSettings } from '../tmux/tmuxServers';
 import type { Clock, Logger, Storage } from '../util/host';
 import type { PriceOverrides } from '../usage/priceTable';
 import type { WorktreeRequest, WorktreeSetup } from './sessionWorktrees';
@@ -112,3 +113,6 @@ export interface OutputRequest {
 
 /** The agent program, "claude" unless set. */
 export const agentCommandOf = (options: Pick<EngineOptions, 'agentCommand'>): string => options.agentCommand ?? 'claude';
+
+/** The tmux server the options name: its socket, program and time-out. */
+export const tmuxSettingsOf = (options: Pick<EngineOptions, 'socket' | 'tmuxBinary' | 'tmuxTimeoutMs'>): TmuxServerSettings => ({ socket: options.socket, binary: options.tmuxBinary, timeoutMs: options.tmuxTimeoutMs });
