@@ -5,12 +5,10 @@
  */
 import { ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Script } from 'node:vm';
-import { readFileSync } from 'node:fs';
 import { MemoryStorage } from '../test/support/storage';
 import { SessionEngine } from '../src/core/sessions/sessionEngine';
 import type { SessionStatus } from '../src/core/model/sessionRecord';
@@ -20,7 +18,7 @@ import { killServer } from '../test/support/tmuxServer';
 import { measureLifecycle } from './lifecycleBench';
 import { measureKind } from './kindsBench';
 import { measureHookless, measureParallelSpawns } from './loadBench';
-import { bareWatchLatency, eventLatency, time, timeRefreshes, writeEvent } from './measure';
+import { bareWatchLatency, compileBundles, eventLatency, heapBytes, median, percentile, time, timeRefreshes, writeEvent, writeSleepingClaude } from './measure';
 import { measureNotify } from './notifyBench';
 import { measureMcp } from './mcpBench';
 import { measureSteering } from './steerBench';
@@ -61,13 +59,6 @@ export interface BenchResult {
   rows: Row[];
 }
 
-const median = (values: number[]): number => percentile(values, 50);
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index];
-}
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
 /** Past this a wait is stuck: the slowest, 50 MB through a terminal, takes seconds. */
@@ -103,16 +94,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const rows: Row[] = [];
   // A stand-in agent named "claude" (so the engine treats it as Claude Code) that only sleeps:
   // the rows below measure the engine and tmux, not the agent.
-  const bin = join(root, 'bin');
-  await mkdir(bin);
-  const agent = join(bin, 'claude');
-  await writeFile(agent, '#!/bin/sh\n[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }\nexec sleep 100000\n');
-  await chmod(agent, 0o755);
+  const agent = await writeSleepingClaude(join(root, 'bin'));
   const cwd = join(root, 'work');
   await mkdir(cwd);
   const stateDir = join(root, 'state');
   const storage = new MemoryStorage();
-  const heapBefore = heap();
+  const heapBefore = heapBytes();
   const engine = await SessionEngine.create({ stateDir, storage, socket, agentCommand: agent, monitorIntervalMs: 0 });
   try {
     // ---- 4. Spawn: until the session is up, vs a raw new-session.
@@ -158,7 +145,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     rows.push(ratioRow(`Refresh of ${sizes.sessions} sessions vs per-session probing`, ours, median(probing), 'ms', 20, 'higher', `probing = has-session + display-message + capture-pane per session, median of ${sizes.probeRuns}`));
 
     // ---- 5 (part). Heap with N live sessions tracked.
-    const heapGrowth = (heap() - heapBefore) / (1024 * 1024);
+    const heapGrowth = (heapBytes() - heapBefore) / (1024 * 1024);
 
     // ---- 2. Status latency: a hook event written → the engine's change event.
     log('status latency…');
@@ -211,19 +198,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       );
     }
     // What a start loads: the activation's file and, right after, the rest (dist/main.js).
-    let compileMs = 0;
-    let bundleKiB = 0;
-    for (const file of ['extension.js', 'main.js']) {
-      const bundle = join(options.repo, 'dist', file);
-      try {
-        const code = readFileSync(bundle, 'utf8');
-        bundleKiB += (await stat(bundle)).size / 1024;
-        compileMs += await time(async () => void new Script(`(function (exports, require, module) {${code}\n})`, { filename: bundle }));
-      } catch {
-        // Not built: reported as NaN.
-        compileMs = Number.NaN;
-      }
-    }
+    const { ms: compileMs, kib: bundleKiB } = await compileBundles(options.repo);
     const startMs = median(startOurs) + compileMs;
     rows.push(ratioRow(`Start with ${sizes.sessions} sessions (bundle compile + engine start + reconcile)`, startMs, compileMs + median(refreshBare), 'ms', 1.5, 'lower', `bundles (dist/extension.js and dist/main.js) ${round(bundleKiB, 0)} KiB compiled in ${round(compileMs, 1)} ms; baseline: the same compile and one bare list-panes (${round(median(refreshBare), 1)} ms), the least a start needs`));
     rows.push(ratioRow(`Heap growth with ${sizes.sessions} live sessions`, heapGrowth, 20, 'MiB', 20, 'absolute', 'after a forced GC where --expose-gc is given'));
@@ -467,11 +442,6 @@ function scaleRows(scale: ScaleFigures): Row[] {
     ),
   );
   return rows;
-}
-
-function heap(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

@@ -21,6 +21,7 @@ import { HostProcess } from '../test/support/hostProcess';
 import { writeQuietAgent } from '../test/support/quietAgent';
 import { cleanupSocket, privateSocket } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
+import { percentile } from './measure';
 
 export interface DoorSizes {
   /** Sessions of the measured workspace (records in each answer); 100 unless given. */
@@ -60,11 +61,6 @@ export interface DoorFigures {
   curlDirectP50: number;
   curlDirectP95: number;
   curlRatio: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 /** One request on a kept-alive connection, read to its end; resolves with how long it took in ms. */

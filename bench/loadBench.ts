@@ -14,7 +14,7 @@ import { defaultHandler } from '../test/support/fakeMessagesApi';
 import { MemoryStorage } from '../test/support/storage';
 import { killServer } from '../test/support/tmuxServer';
 import { waitFor } from '../test/support/wait';
-import { processCpuMs, timeRefreshes, writeEvent } from './measure';
+import { processCpuMs, timeRefreshes, writeEvent, writeSleepingClaude } from './measure';
 
 const run = promisify(execFile);
 
@@ -40,10 +40,8 @@ export async function measureHookless(root: string, sizes: { sessions: number; r
   const quiet = join(bin, 'quiet-agent');
   await writeFile(quiet, '#!/bin/sh\necho "ready>"\nexec sleep 100000\n');
   // A stand-in named "claude" (so the engine gives it hooks); hook events are written for it below.
-  const hooked = join(bin, 'claude');
-  await writeFile(hooked, '#!/bin/sh\n[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }\nexec sleep 100000\n');
+  const hooked = await writeSleepingClaude(bin);
   await chmod(quiet, 0o755);
-  await chmod(hooked, 0o755);
   const cwd = join(root, 'quiet-work');
   await mkdir(cwd, { recursive: true });
   const stateDir = join(root, 'quiet-state');

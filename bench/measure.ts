@@ -2,12 +2,62 @@
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, watch } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import type { SessionStatus } from '../src/core/model/sessionRecord';
 import type { SessionEngine } from '../src/core/sessions/sessionEngine';
 import { listPanes } from '../src/core/tmux/commands';
 import { writeHookEvent } from '../test/support/quietAgent';
+
+/** The value below which p % of `values` lie (the lower middle for p 50 of an even count); NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);
+
+/** The heap in use, after a forced GC where --expose-gc is given (bytes). */
+export function heapBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * What loading the bundles costs a start: dist/extension.js (the activation's file) and
+ * dist/main.js (the rest, loaded right after) each compiled once, in ms, and their size in KiB;
+ * NaN when they are not built.
+ */
+export async function compileBundles(repo: string): Promise<{ ms: number; kib: number }> {
+  let ms = 0;
+  let kib = 0;
+  for (const file of ['extension.js', 'main.js']) {
+    const bundle = join(repo, 'dist', file);
+    try {
+      const code = await readFile(bundle, 'utf8');
+      kib += Buffer.byteLength(code) / 1024;
+      ms += await time(async () => void new Script(`(function (exports, require, module) {${code}\n})`, { filename: bundle }));
+    } catch {
+      return { ms: Number.NaN, kib };
+    }
+  }
+  return { ms, kib };
+}
+
+/**
+ * A stand-in agent named "claude" (so the engine gives it hooks, as Claude Code) that only
+ * sleeps: rows that measure the engine and tmux, not the agent. Its hook events are written by
+ * the bench. Returns its path.
+ */
+export async function writeSleepingClaude(bin: string): Promise<string> {
+  await mkdir(bin, { recursive: true });
+  const agent = join(bin, 'claude');
+  await writeFile(agent, '#!/bin/sh\n[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }\nexec sleep 100000\n');
+  await chmod(agent, 0o755);
+  return agent;
+}
 
 /** How long `fn` takes, in ms. */
 export async function time<T>(fn: () => Promise<T>): Promise<number> {

@@ -8,17 +8,16 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Script } from 'node:vm';
 import type { SessionRecord } from '../src/core/model/sessionRecord';
 import { SessionEngine } from '../src/core/sessions/sessionEngine';
 import { REGISTRY_KEY } from '../src/core/sessions/sessionStore';
 import { MemoryStorage } from '../test/support/storage';
 import { killServer } from '../test/support/tmuxServer';
 import { cpuPercent } from './loadBench';
-import { bareWatchLatency, eventLatency, time, timeRefreshes, writeEvent } from './measure';
+import { bareWatchLatency, compileBundles, eventLatency, heapBytes, median, percentile, time, timeRefreshes, writeEvent, writeSleepingClaude } from './measure';
 
 const run = promisify(execFile);
 
@@ -59,13 +58,7 @@ export interface ScaleFigures {
   compileMs: number;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.95 * values.length) - 1)];
-
-function heapBytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
-}
+const p95 = (values: number[]): number => percentile(values, 95);
 
 /** Bytes of every file under `dir`. */
 async function folderBytes(dir: string): Promise<number> {
@@ -78,31 +71,16 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** What loading the bundles costs a start: each compiled once (ms). */
-async function compileBundles(repo: string): Promise<number> {
-  let ms = 0;
-  for (const file of ['extension.js', 'main.js']) {
-    const bundle = join(repo, 'dist', file);
-    const code = await readFile(bundle, 'utf8');
-    ms += await time(async () => void new Script(`(function (exports, require, module) {${code}\n})`, { filename: bundle }));
-  }
-  return ms;
-}
-
 export async function measureScale(repo: string, root: string, sizes: ScaleSizes, log: (line: string) => void): Promise<ScaleFigures> {
   const socket = `instar-bench-scale-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 256 * 1024 * 1024 });
-  const bin = join(root, 'scale-bin');
-  await mkdir(bin, { recursive: true });
-  const agent = join(bin, 'claude');
-  await writeFile(agent, '#!/bin/sh\n[ "$1" = --version ] && { echo "2.1.197 (Claude Code)"; exit 0; }\nexec sleep 100000\n');
-  await chmod(agent, 0o755);
+  const agent = await writeSleepingClaude(join(root, 'scale-bin'));
   const cwd = join(root, 'scale-work');
   await mkdir(cwd, { recursive: true });
   const stateDir = join(root, 'scale-state');
   const events = join(stateDir, 'events');
   const storage = new MemoryStorage();
-  const compileMs = await compileBundles(repo);
+  const { ms: compileMs } = await compileBundles(repo);
   const heapBefore = heapBytes();
   const engine = await SessionEngine.create({ stateDir, storage, socket, agentCommand: agent, monitorIntervalMs: 0 });
   const points: ScalePoint[] = [];

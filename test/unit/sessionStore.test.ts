@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileStorage, MemoryStorage } from '../support/storage';
-import { SessionStore } from '../../src/core/sessions/sessionStore';
+import { REGISTRY_KEY, SessionStore } from '../../src/core/sessions/sessionStore';
 import { silentLogger } from '../../src/core/util/host';
 import type { SessionRecord } from '../../src/core/model/sessionRecord';
 
@@ -48,6 +48,23 @@ describe('session store', () => {
     assert.equal(registry.update('a', 'old', (current) => ({ ...current, status: 'lost' })), undefined);
     assert.equal(registry.get('a')?.id, 'new');
     assert.equal(registry.get('a')?.status, 'starting');
+  });
+
+  it('finds a session by its id, a stored one too, and not one whose name another session holds now', () => {
+    const storage = new MemoryStorage();
+    void storage.update(REGISTRY_KEY, { version: 1, sessions: [make('kept', 'kept-1')] });
+    const registry = new SessionStore(storage, silentLogger);
+    assert.equal(registry.byId('kept-1')?.name, 'kept');
+    registry.add(make('a', 'old'));
+    assert.equal(registry.byId('old')?.name, 'a');
+    registry.discard('a', 'old');
+    assert.equal(registry.byId('old'), undefined);
+    registry.add(make('a', 'new'));
+    assert.equal(registry.byId('old'), undefined);
+    assert.equal(registry.byId('new')?.name, 'a');
+    registry.update('a', 'new', (current) => ({ ...current, status: 'idle' }));
+    assert.equal(registry.byId('new')?.status, 'idle', 'the latest record');
+    assert.equal(registry.byId('nobody'), undefined);
   });
 
   it('announces committed changes with the latest record, and removals by name', async () => {

@@ -27,6 +27,8 @@ export interface SessionsChange {
 
 export class SessionStore {
   private readonly records = new Map<string, SessionRecord>();
+  /** Session id → name, checked against the record on each use (a name may hold another session since). */
+  private readonly names = new Map<string, string>();
   private readonly changes = new Emitter<SessionsChange>();
   /** Fires after records change, with the changed records and the names removed. */
   readonly onDidChange = this.changes.event;
@@ -40,7 +42,10 @@ export class SessionStore {
   ) {
     const stored = storage.get<StoredRegistry>(key);
     for (const record of stored?.sessions ?? []) {
-      if (record && typeof record.name === 'string' && typeof record.id === 'string') this.records.set(record.name, { ...record, agentKind: agentKindFrom(record.agentKind) });
+      if (record && typeof record.name === 'string' && typeof record.id === 'string') {
+        this.records.set(record.name, { ...record, agentKind: agentKindFrom(record.agentKind) });
+        this.names.set(record.id, record.name);
+      }
     }
   }
 
@@ -58,8 +63,16 @@ export class SessionStore {
     return this.records.get(name);
   }
 
+  /** The record of a session id (a lookup per hook event: not a walk through every record). */
   byId(id: string): SessionRecord | undefined {
-    for (const record of this.records.values()) if (record.id === id) return record;
+    const named = this.records.get(this.names.get(id) ?? '');
+    if (named?.id === id) return named;
+    for (const record of this.records.values()) {
+      if (record.id !== id) continue;
+      this.names.set(id, record.name);
+      return record;
+    }
+    this.names.delete(id);
     return undefined;
   }
 
@@ -80,6 +93,7 @@ export class SessionStore {
     if (holder) return { added: false, holder };
     const added = { ...record, rev: 1 };
     this.records.set(record.name, added);
+    this.names.set(record.id, record.name);
     return { added: true, holder: added };
   }
 
