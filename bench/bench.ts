@@ -29,6 +29,7 @@ import { measureKeeper } from './keeperBench';
 import { measureWorkspaces } from './workspacesBench';
 import { measureDoor } from './doorBench';
 import { measureInVsCode } from './vscodeBench';
+import { measureVsCodeScale, VsCodeScalePoint, VsCodeScaleSide } from './vscodeScaleBench';
 import { openSoakWindow, soak, SoakResult } from '../test/e2e/soak';
 
 const run = promisify(execFile);
@@ -86,8 +87,8 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const sizes = options.smoke
-    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, mcp: { rounds: 2, events: 6 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, scale: { counts: [2, 4, 8], ended: 50, refreshRuns: 3, starts: 2, events: 4, cpuSeconds: 1 }, soakMs: 60_000 }
-    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, mcp: { rounds: 20, events: 100 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, scale: { counts: [10, 100, 1000], ended: 10_000, refreshRuns: 15, starts: 5, events: 40, cpuSeconds: 30 }, soakMs: 10 * 60_000 };
+    ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, mcp: { rounds: 2, events: 6 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, vscodeScale: { counts: [3, 6], reloads: 1, events: 4, picks: 2, settleMs: 500 }, scale: { counts: [2, 4, 8], ended: 50, refreshRuns: 3, starts: 2, events: 4, cpuSeconds: 1 }, soakMs: 60_000 }
+    : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, mcp: { rounds: 20, events: 100 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, vscodeScale: { counts: [10, 100, 1000], reloads: 3, events: 10, picks: 5, settleMs: 3000 }, scale: { counts: [10, 100, 1000], ended: 10_000, refreshRuns: 15, starts: 5, events: 40, cpuSeconds: 30 }, soakMs: 10 * 60_000 };
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -370,6 +371,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   rows.push(ratioRow('Hook event → tree row repainted in VS Code p95', percentile(inside.repaint, 95), percentile(inside.bareWatch, 95), 'ms', 100, 'absolute', ''));
   const cpuDetail = `the remote extension host process, its threads and the processes it ran (${round(inside.cpuLiveChildren)} % of it, tmux clients), ${sizes.vscode.settleMs / 1000} s after the load; baseline: the same window idle before any session (${round(inside.cpuIdleChildren)} % in processes it ran); VS Code's port finder off (remote.autoForwardPortsSource: output)`;
   rows.push(ratioRow(`Extension host CPU in VS Code with ${sizes.vscode.sessions} live quiet sessions, view visible, ${sizes.vscode.cpuSeconds} s`, inside.cpuLive, inside.cpuIdle, '% of a core', 1, 'absolute', cpuDetail));
+  rows.push(...vscodeScaleRows(await measureVsCodeScale(options.repo, sizes.vscodeScale, log)));
   log(`The Sessions view through ${sizes.soakMs / 60_000} minutes of mixed use`);
   const window = await openSoakWindow(options.repo, log);
   let mixed: SoakResult;
@@ -441,6 +443,52 @@ function scaleRows(scale: ScaleFigures): Row[] {
       `the registry ${round(ended.registryKiB / 1024, 1)} MiB of JSON as workspace state holds it; the engine's heap with it ${round(ended.heapMiB, 1)} MiB more; the bundles' compile in both; instar.sessions.keepEnded (200) keeps a leading engine's registry from getting there`,
     ),
   );
+  return rows;
+}
+
+/**
+ * The curve's rows in VS Code: at each count, the Sessions view's first paint, a row's repaint and
+ * Go to Session… against the same in a bare extension of as many rows or items; then each one's
+ * growth from the middle count to the largest, which should be no more than the count's.
+ */
+function vscodeScaleRows(points: VsCodeScalePoint[]): Row[] {
+  const rows: Row[] = [];
+  const measures: { what: string; name: (n: string) => string; of: (side: VsCodeScaleSide) => number; detail: (point: VsCodeScalePoint) => string }[] = [
+    {
+      what: "the Sessions view's first paint",
+      name: (n) => `Curve in VS Code: the Sessions view's first paint with ${n} sessions vs a bare tree of ${n} rows`,
+      of: (side) => median(side.paint),
+      detail: (point) =>
+        `a reload with the Explorer shown and both extensions active, then a click on the view's activity bar tab until the frame that draws its first rows (${point.ours.paintRows} rows drawn of ${point.ours.paintSetSize}; the bare tree ${point.bare.paintRows} of ${point.bare.paintSetSize}), median of ${point.ours.paint.length} reloads in alternating order (${point.ours.paint.map((ms) => round(ms, 0)).join(', ')} ms vs ${point.bare.paint.map((ms) => round(ms, 0)).join(', ')} ms); baseline: the empty extension's tree view of plain items in a container of its own; the sessions spawned through POST /sessions/batch, 50 a request (${round(point.spawnMs / 1000, 1)} s until all were idle)`,
+    },
+    {
+      what: "a row's repaint p50",
+      name: (n) => `Curve in VS Code: a row's repaint p50 at ${n} sessions vs a bare tree's`,
+      of: (side) => percentile(side.repaint, 50),
+      detail: (point) =>
+        `${point.ours.repaint.length} hook events alternating running and idle on the first row, 0.3 to 0.6 s apart, from the event file's rename to the frame that draws the row (p95 ${round(percentile(point.ours.repaint, 95), 1)} ms); baseline: an event file renamed into a folder the bare extension watches, which reads it and fires onDidChangeTreeData for that row alone (p95 ${round(percentile(point.bare.repaint, 95), 1)} ms)`,
+    },
+    {
+      what: 'Go to Session…',
+      name: (n) => `Curve in VS Code: Go to Session… with ${n} sessions vs a bare QuickPick of ${n} items`,
+      of: (side) => median(side.pick),
+      detail: (point) =>
+        `from the keybinding's keydown (Ctrl+Alt+S) to the frame that draws the first items, the list holding ${point.ours.pickSetSize} (its aria-setsize), median of ${point.ours.pick.length} in alternating order (${point.ours.pick.map((ms) => round(ms, 0)).join(', ')} ms vs ${point.bare.pick.map((ms) => round(ms, 0)).join(', ')} ms); baseline: a QuickPick of ${point.bare.pickSetSize} items (an icon, a name and a description) by a command of the empty extension and its keybinding`,
+    },
+  ];
+  for (const point of points) {
+    const n = point.count.toLocaleString('en-US');
+    for (const measure of measures) rows.push(ratioRow(measure.name(n), measure.of(point.ours), measure.of(point.bare), 'ms', 1.5, 'lower', measure.detail(point)));
+  }
+  const [middle, last] = points.slice(-2);
+  if (middle && last && middle.count !== last.count) {
+    const span = `${middle.count.toLocaleString('en-US')} → ${last.count.toLocaleString('en-US')} sessions`;
+    const each = (of: (side: VsCodeScaleSide) => number) => points.map((point) => `${point.count.toLocaleString('en-US')}: ${round(of(point.ours), 1)} vs ${round(of(point.bare), 1)}`).join(', ');
+    for (const measure of measures) {
+      const grew = (side: 'ours' | 'bare') => measure.of(last[side]) / Math.max(1e-9, measure.of(middle[side]));
+      rows.push(ratioRow(`Growth ${span} in VS Code: ${measure.what} vs the bare one's growth`, grew('ours'), grew('bare'), '×', last.count / middle.count, 'absolute', `ms (ours vs bare) at ${each(measure.of)}; the target: no more than the count's growth`));
+    }
+  }
   return rows;
 }
 

@@ -19,6 +19,7 @@ import { readInstarConfig, type InstarConfig } from '../src/core/http/instarConf
 import { delay } from '../src/core/util/delay';
 import { bareWatchLatency } from './measure';
 import { writeHookEvent, writeQuietAgent } from '../test/support/quietAgent';
+import { MAX_BATCH } from '../src/core/http/batchSpawn';
 
 export interface VsCodeSizes {
   /** Quiet sessions known to the extension (spawned before the reload). */
@@ -73,17 +74,20 @@ export interface VsCodeFigures {
 const EXTENSION_ID = 'instar.instar-sessions';
 const EMPTY_ID = 'vsbench.vsbench-empty';
 const PROBE_COMMAND = 'VS Bench: Read Activation Times';
+/** The bare extension's activity bar container and its QuickPick's keys (see writeEmptyExtension). */
+export const BARE_TAB = 'VS Bench Bare';
+export const BARE_PICK_KEY = 'ctrl+alt+shift+y';
 
 /** The least time between two hook events of the latency rows (plus up to as much at random). */
-const EVENT_GAP_MS = 300;
+export const EVENT_GAP_MS = 300;
 
 /** The pause between the sessions' last change and the first reload. */
-const RELOAD_PAUSE_MS = 3000;
+export const RELOAD_PAUSE_MS = 3000;
 
 /** A generous bound on each step: only a failure reaches it. */
-const STEP_MS = 120_000;
+export const STEP_MS = 120_000;
 
-async function step<T>(name: string, work: () => Promise<T>, timeoutMs = STEP_MS): Promise<T> {
+export async function step<T>(name: string, work: () => Promise<T>, timeoutMs = STEP_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`vscode bench: ${name} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -98,31 +102,47 @@ async function step<T>(name: string, work: () => Promise<T>, timeoutMs = STEP_MS
   }
 }
 
-export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (line: string) => void = () => undefined): Promise<VsCodeFigures> {
+/** A code-server window of the bench's: the quiet agent, the extension and its comparison extensions, Chromium. */
+export interface BenchWindow {
+  root: string;
+  /** The workspace folder the window opens. */
+  folder: string;
+  /** Where the quiet agent reports each session's id and events folder. */
+  report: string;
+  server: CodeServer;
+  page: Page;
+  /** The API as last read, and the session the events go to: for what a failure reports. */
+  api?: InstarConfig;
+  target?: string;
+}
+
+/**
+ * Starts code-server with Instar Sessions and the extensions `addExtensions` writes into the one
+ * development folder, runs `work` on a Chromium page, and ends all of it (tmux server included).
+ * A failure says what the page showed and keeps the logs under test-results/`name`-….
+ */
+export async function withBenchWindow<T>(repo: string, name: string, addExtensions: (dir: string) => Promise<void>, work: (window: BenchWindow) => Promise<T>): Promise<T> {
   // Loaded here, not with the bench: playwright-core is large, and the garbage of loading it
   // would be collected in the middle of the bench's heap row.
   const { CodeServer, launchBrowser, toolchain } = await import('../test/e2e/codeServer');
   const tools = toolchain(repo);
-  const root = await mkdtemp(join(tmpdir(), 'instar-vsbench-'));
-  const socket = privateSocket('vsbench');
+  const root = await mkdtemp(join(tmpdir(), `instar-${name}-`));
+  const socket = privateSocket(name.replace(/[^a-z]/g, ''));
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  let shown: Page | undefined;
-  let api: InstarConfig | undefined;
-  let target: string | undefined;
+  let window: BenchWindow | undefined;
   try {
     const folder = join(root, 'workspace');
     await mkdir(folder, { recursive: true });
     const report = join(root, 'agents.txt');
     const agent = await writeQuietAgent(join(root, 'bin'));
-    // One development folder holding the three extensions: the workbench keeps only the last
+    // One development folder holding every extension: the workbench keeps only the last
     // extensionDevelopmentPath of its payload, and a folder without a package.json is scanned
     // for an extension in each of its subfolders.
     const extensions = join(root, 'extensions');
     await mkdir(extensions);
     await symlink(repo, join(extensions, 'instar-sessions'));
-    await writeEmptyExtension(join(extensions, 'empty'));
-    const probe = await writeProbeExtension(join(extensions, 'probe'));
+    await addExtensions(extensions);
     server = await step('starting code-server', () =>
       CodeServer.start({
         tools,
@@ -139,7 +159,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
           // The window leads, as it does with the keeper off (its own tests: vscodeKeeper.test.ts).
           'instar.keeper.enabled': false,
           'instar.api.port': 0,
-          // The scale rows keep 100 sessions live: no cap on them.
+          // The scale rows keep up to 1,000 sessions live: no cap on them.
           'instar.sessions.maxLive': 0,
           ...WORKBENCH_SETTINGS,
           // Not VS Code's port finder: in a remote host it otherwise runs ps and reads every
@@ -148,25 +168,89 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
         },
       }),
     );
-    const codeServer = server;
     browser = await step('launching Chromium', () => launchBrowser(tools));
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    shown = page;
-
-    // ---- The first load: no session known. The idle host's CPU, with the view visible.
-    log('in VS Code: first load…');
+    window = { root, folder, report, server, page };
     const payload: [string, string][] = [
-      ['extensionDevelopmentPath', codeServer.remoteUri(extensions)],
+      ['extensionDevelopmentPath', server.remoteUri(extensions)],
       ['skipWelcome', 'true'],
     ];
+    const opened = server.workbenchUrl(folder, payload);
     await step('opening the workbench', async () => {
-      await page.goto(codeServer.workbenchUrl(folder, payload));
+      await page.goto(opened);
       await page.locator('.monaco-workbench').waitFor({ timeout: STEP_MS });
-      const tab = page.locator('.activitybar [aria-label^="Instar Sessions"]').first();
+      const tab = page.locator(`.activitybar [aria-label^="Instar Sessions"]`).first();
       await tab.waitFor({ timeout: STEP_MS });
       await tab.click();
       await page.getByText('No sessions yet').first().waitFor({ timeout: STEP_MS });
     });
+    return await work(window);
+  } catch (error) {
+    if (window) await reportFailure(repo, name, window, error as Error);
+    throw error;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    cleanupSocket(socket);
+    await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+}
+
+/** Adds to a failure's message what the page showed, what the API says of the target session, and where the logs were kept. */
+async function reportFailure(repo: string, name: string, window: BenchWindow, error: Error): Promise<void> {
+  const { page, target } = window;
+  const shot = join(repo, 'test-results', `${name}-failure.png`);
+  await mkdir(join(repo, 'test-results'), { recursive: true }).catch(() => undefined);
+  const saved = await page.screenshot({ path: shot }).then(() => true, () => false);
+  const rows = await page.locator('.monaco-list-row[aria-label]').evaluateAll((found) => found.slice(0, 5).map((element) => element.getAttribute('aria-label'))).catch(() => []);
+  // What the extension says of the session the events went to (its host may have moved the API).
+  const api = (await readInstarConfig(window.folder)) ?? window.api;
+  const session = api && target ? await callApi<{ status: string; lastEvent?: string; statusSince?: number }>(api, 'GET', `/sessions/${target}`).catch((failure: Error) => failure.message) : undefined;
+  // The workbench's and the extension hosts' logs (the Instar output channel among them).
+  const logs = join(repo, 'test-results', `${name}-logs`);
+  await rm(logs, { recursive: true, force: true });
+  const kept = await cp(join(window.root, 'code-server', 'user-data', 'logs'), logs, { recursive: true }).then(() => true, () => false);
+  error.message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''}${kept ? `; logs in ${logs}` : ''})`;
+}
+
+/**
+ * Spawns quiet sessions named `names` through the API, MAX_BATCH to a POST /sessions/batch (the
+ * batch's spawns run at once), and waits until all `total` sessions the API lists are idle (each by
+ * its own SessionStart hook event). Resolves with each new session's id, and the name of the one
+ * the flat tree shows first (the last the engine lists: a batch's sessions register in any order).
+ */
+export async function spawnQuietSessions(api: InstarConfig, names: string[], total: number): Promise<{ ids: Map<string, string>; newest: string }> {
+  const ids = new Map<string, string>();
+  for (let at = 0; at < names.length; at += MAX_BATCH) {
+    const sessions = names.slice(at, at + MAX_BATCH).map((name) => ({ name, prompt: '' }));
+    const answer = await callApi<{ failed: number; sessions: { name: string; session?: { claudeSessionId: string | null }; error?: string }[] }>(api, 'POST', '/sessions/batch', { sessions, endWhenIdleSeconds: 0 });
+    for (const spawned of answer.sessions) {
+      if (!spawned.session?.claudeSessionId) throw new Error(`the session ${spawned.name} did not spawn with a session id: ${spawned.error ?? 'no id'}`);
+      ids.set(spawned.name, spawned.session.claudeSessionId);
+    }
+  }
+  const listed = await waitFor(
+    `all ${total} sessions idle`,
+    async () => {
+      const sessions = await callApi<{ name: string; status: string }[]>(api, 'GET', '/sessions');
+      return sessions.length === total && sessions.every((session) => session.status === 'idle') ? sessions : undefined;
+    },
+    STEP_MS + total * 200,
+    250,
+  );
+  return { ids, newest: listed[listed.length - 1].name };
+}
+
+export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (line: string) => void = () => undefined): Promise<VsCodeFigures> {
+  let probe = '';
+  const addExtensions = async (extensions: string) => {
+    await writeEmptyExtension(join(extensions, 'empty'));
+    probe = await writeProbeExtension(join(extensions, 'probe'));
+  };
+  return withBenchWindow(repo, 'vscode-bench', addExtensions, async (window) => {
+    const { server: codeServer, page, folder, report } = window;
+    // ---- The first load (opened above): no session known. The idle host's CPU, with the view visible.
+    log('in VS Code: first load…');
     const activationWithout = await step('reading the activation times (first load)', () => readActivation(page, probe, [EXTENSION_ID, EMPTY_ID]));
     await delay(sizes.settleMs);
     log(`in VS Code: extension host CPU, idle (${sizes.cpuSeconds} s)…`);
@@ -174,31 +258,13 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
 
     // ---- N quiet sessions through the HTTP API, each idle by its own SessionStart hook event.
     log(`in VS Code: spawning ${sizes.sessions} quiet sessions…`);
-    api = await step('reading the API config', () => waitFor('.instar/config.json', () => readInstarConfig(folder), STEP_MS, 100));
-    const config = api;
-    const names: string[] = [];
-    const ids = new Map<string, string>();
-    await step('spawning the sessions', async () => {
-      for (let i = 0; i < sizes.sessions; i += 1) {
-        const name = `vsb-${i}`;
-        const session = await callApi<{ claudeSessionId: string | null }>(config, 'POST', '/sessions/spawn', { name, prompt: '', endWhenIdleSeconds: 0 });
-        if (!session.claudeSessionId) throw new Error(`the session ${name} has no session id`);
-        names.push(name);
-        ids.set(name, session.claudeSessionId);
-      }
-      await waitFor(
-        `all ${sizes.sessions} sessions idle`,
-        async () => {
-          const sessions = await callApi<{ name: string; status: string }[]>(config, 'GET', '/sessions');
-          return sessions.length === sizes.sessions && sessions.every((session) => session.status === 'idle');
-        },
-        STEP_MS,
-        200,
-      );
-    }, 10 * 60_000);
+    const config = await step('reading the API config', () => waitFor('.instar/config.json', () => readInstarConfig(folder), STEP_MS, 100));
+    window.api = config;
+    const names = Array.from({ length: sizes.sessions }, (_, i) => `vsb-${i}`);
+    const { ids, newest } = await step('spawning the sessions', () => spawnQuietSessions(config, names, sizes.sessions), 10 * 60_000);
     // The newest session is the tree's first row: the one the events go to, always in view.
-    const first = names[names.length - 1];
-    target = first;
+    const first = newest;
+    window.target = first;
     const targetId = ids.get(first)!;
     const eventsDir = await step('reading where the hook events go', () => waitFor('the agent report', () => eventsDirOf(report, targetId), STEP_MS, 100));
 
@@ -229,7 +295,8 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
     const { pid: liveHost, cpu: cpuLive } = await step('measuring the host with the sessions', () => hostCpu(codeServer.port, sizes.cpuSeconds), 3 * (sizes.cpuSeconds * 1000 + STEP_MS));
     if (liveHost === idleHost) throw new Error('vscode bench: the reload did not start a new extension host');
     // The API as the reloaded host serves it (a port of its own: instar.api.port is 0).
-    api = (await readInstarConfig(folder)) ?? api;
+    const api = (await readInstarConfig(folder)) ?? config;
+    window.api = api;
     const stillIdle = await callApi<{ status: string }[]>(api, 'GET', '/sessions').catch(() => undefined);
     if (stillIdle && !stillIdle.every((session) => session.status === 'idle')) log('in VS Code: warning: not every session stayed idle during the CPU measurement');
 
@@ -247,7 +314,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       // within 200 ms (the extension host debounces onDidChangeTreeData, leading edge first).
       await delay(EVENT_GAP_MS + Math.random() * EVENT_GAP_MS);
     }
-    const watchDir = join(root, 'bare-watch');
+    const watchDir = join(window.root, 'bare-watch');
     await mkdir(watchDir);
     const bareWatch: number[] = [];
     for (let i = 0; i < Math.max(sizes.events, 5); i += 1) bareWatch.push(await step(`bare fs.watch ${i + 1}`, () => bareWatchLatency(watchDir), 30_000));
@@ -265,30 +332,7 @@ export async function measureInVsCode(repo: string, sizes: VsCodeSizes, log: (li
       cpuLiveChildren: cpuLive.children,
       cpuIdleChildren: cpuIdle.children,
     };
-  } catch (error) {
-    // What the page showed, for the one who reads the failure.
-    const page = shown;
-    if (page) {
-      const shot = join(repo, 'test-results', 'vscode-bench-failure.png');
-      await mkdir(join(repo, 'test-results'), { recursive: true }).catch(() => undefined);
-      const saved = await page.screenshot({ path: shot }).then(() => true, () => false);
-      const rows = await page.locator('.monaco-list-row[aria-label]').evaluateAll((found) => found.slice(0, 5).map((element) => element.getAttribute('aria-label'))).catch(() => []);
-      // What the extension says of the session the events went to (its host may have moved the API).
-      api = (await readInstarConfig(join(root, 'workspace'))) ?? api;
-      const session = api && target ? await callApi<{ status: string; lastEvent?: string; statusSince?: number }>(api, 'GET', `/sessions/${target}`).catch((failure: Error) => failure.message) : undefined;
-      // The workbench's and the extension hosts' logs (the Instar output channel among them).
-      const logs = join(repo, 'test-results', 'vscode-bench-logs');
-      await rm(logs, { recursive: true, force: true });
-      const kept = await cp(join(root, 'code-server', 'user-data', 'logs'), logs, { recursive: true }).then(() => true, () => false);
-      (error as Error).message += `\n(the first rows of the page: ${JSON.stringify(rows)}${session ? `; ${target} by the API: ${JSON.stringify(session)}` : ''}${saved ? `; screenshot in ${shot}` : ''}${kept ? `; logs in ${logs}` : ''})`;
-    }
-    throw error;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    server?.stop();
-    cleanupSocket(socket);
-    await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  }
+  });
 }
 
 function pick(times: Map<string, ActivationTimes>, id: string): ActivationTimes {
@@ -309,14 +353,70 @@ function medianByTotal(samples: ActivationTimes[]): ActivationTimes {
  * An extension that does nothing, activated by the same event as Instar Sessions (its view shown
  * at start): in the same burst of the host's start, it pays the same waits VS Code counts in
  * "load code" (the extension host turns over between its start and the require).
+ * With `bare`, the counterpart of the Sessions view and of Go to Session… instead (the curve's
+ * rows): a tree view in an activity bar container of its own ("VS Bench Bare") of as many plain
+ * rows as count.json says at activation ("bare-<i>, Idle"); an event file renamed into events/
+ * (as a hook writes one: {"session_id": "<i>", "hook_event_name": …}) sets row i's state and
+ * fires onDidChangeTreeData for that row alone; vsbench.pick (Ctrl+Alt+Shift+Y) shows a QuickPick
+ * of the same items; the file "activated" is written once it is active.
  */
-async function writeEmptyExtension(dir: string): Promise<string> {
+export async function writeEmptyExtension(dir: string, bare = false): Promise<string> {
   await mkdir(dir, { recursive: true });
+  const contributes = {
+    viewsContainers: { activitybar: [{ id: 'vsbench', title: BARE_TAB, icon: 'bare.svg' }] },
+    views: { vsbench: [{ id: 'vsbench.bare', name: 'Bare Tree' }] },
+    commands: [{ command: 'vsbench.pick', title: 'VS Bench: Bare Pick' }],
+    keybindings: [{ command: 'vsbench.pick', key: BARE_PICK_KEY }],
+  };
+  const manifest = { name: 'vsbench-empty', publisher: 'vsbench', version: '0.0.1', engines: { vscode: '^1.90.0' }, main: './main.js', activationEvents: ['onView:instar.sessions', 'onStartupFinished'], ...(bare ? { contributes } : {}) };
+  await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  if (!bare) {
+    await writeFile(join(dir, 'main.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
+    return dir;
+  }
+  await writeFile(join(dir, 'bare.svg'), '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect x="4" y="4" width="16" height="16"/></svg>');
   await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({ name: 'vsbench-empty', publisher: 'vsbench', version: '0.0.1', engines: { vscode: '^1.90.0' }, main: './main.js', activationEvents: ['onView:instar.sessions', 'onStartupFinished'] }, null, 2),
+    join(dir, 'main.js'),
+    `const vscode = require('vscode');
+const fs = require('fs');
+const path = require('path');
+exports.activate = function (context) {
+  const count = JSON.parse(fs.readFileSync(path.join(context.extensionPath, 'count.json'), 'utf8'));
+  const items = Array.from({ length: count }, (_, index) => ({ index, state: 'Idle' }));
+  const changed = new vscode.EventEmitter();
+  const provider = {
+    onDidChangeTreeData: changed.event,
+    getChildren: (element) => (element ? [] : items),
+    getTreeItem: (item) => new vscode.TreeItem('bare-' + item.index + ', ' + item.state),
+  };
+  context.subscriptions.push(vscode.window.createTreeView('vsbench.bare', { treeDataProvider: provider }));
+  const events = path.join(context.extensionPath, 'events');
+  fs.mkdirSync(events, { recursive: true });
+  const watcher = fs.watch(events, (type, file) => {
+    if (!file || file.startsWith('.') || !file.endsWith('.json')) return;
+    fs.readFile(path.join(events, file), 'utf8', (error, text) => {
+      if (error) return;
+      const event = JSON.parse(text);
+      const item = items[Number(event.session_id)];
+      if (!item) return;
+      item.state = event.hook_event_name === 'Stop' ? 'Idle' : 'Running';
+      changed.fire(item);
+    });
+  });
+  context.subscriptions.push({ dispose: () => watcher.close() });
+  context.subscriptions.push(vscode.commands.registerCommand('vsbench.pick', () => {
+    const pick = vscode.window.createQuickPick();
+    pick.placeholder = count + ' items';
+    pick.matchOnDescription = true;
+    pick.items = items.map((item) => ({ label: '$(circle-outline) bare-' + item.index, description: item.state }));
+    pick.onDidHide(() => pick.dispose());
+    pick.show();
+  }));
+  fs.writeFileSync(path.join(context.extensionPath, 'activated'), String(Date.now()));
+};
+exports.deactivate = function () {};
+`,
   );
-  await writeFile(join(dir, 'main.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
   return dir;
 }
 
@@ -422,7 +522,7 @@ export function parseActivationTable(text: string): Map<string, ActivationTimes>
 
 // ---------------------------------------------------------------- the HTTP API
 
-async function callApi<T>(api: InstarConfig, method: string, path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(api: InstarConfig, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method,
     headers: { Authorization: `Bearer ${api.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -433,7 +533,7 @@ async function callApi<T>(api: InstarConfig, method: string, path: string, body?
   return JSON.parse(text) as T;
 }
 
-function eventsDirOf(report: string, sessionId: string): string | undefined {
+export function eventsDirOf(report: string, sessionId: string): string | undefined {
   try {
     for (const line of readFileSync(report, 'utf8').split('\n')) {
       // "<id> <events folder> <instar command>" (the folder holds no space: the bench's temporary folder).
@@ -453,7 +553,7 @@ function eventsDirOf(report: string, sessionId: string): string | undefined {
  * sets `vsbenchSeen` to a promise of when a tree row whose aria-label starts with `prefix` is
  * first in the DOM, and when the frame that draws it has been painted (wall-clock ms).
  */
-const ROW_WATCH = `(() => {
+export const ROW_WATCH = `(() => {
   const now = () => performance.timeOrigin + performance.now();
   window.vsbenchArm = (prefix) => {
     const selector = '.monaco-list-row[aria-label^=' + JSON.stringify(prefix) + ']';
@@ -477,7 +577,7 @@ const ROW_WATCH = `(() => {
   };
 })()`;
 
-async function eventToRow(page: Page, dir: string, sessionId: string, name: string, event: string, state: string): Promise<{ changed: number; painted: number }> {
+export async function eventToRow(page: Page, dir: string, sessionId: string, name: string, event: string, state: string): Promise<{ changed: number; painted: number }> {
   await page.evaluate(`window.vsbenchArm(${JSON.stringify(`${name}, ${state}`)})`);
   const start = await writeHookEvent(dir, sessionId, { hook_event_name: event });
   const seen = (await page.evaluate('window.vsbenchSeen')) as { changed: number; painted: number };
