@@ -1,7 +1,8 @@
 /**
  * The Sessions view: the Jobs group (when there are jobs), then the sessions, flat or grouped by
  * state. Elements are plain records; getTreeItem builds the TreeItems from the pure presentation
- * functions. It redraws when told to (`refresh`); the refresh controller decides when.
+ * functions. It redraws when told to (`refresh`), one redraw at a time (redrawQueue); the refresh
+ * controller decides when.
  */
 import * as vscode from 'vscode';
 import type { JobScheduler } from '../../core/jobs/jobScheduler';
@@ -15,6 +16,7 @@ import { keptChildren, KeptNode, keptTreeItem } from './keptNodes';
 import { DrawnRows, RowProblem } from './drawnRows';
 import { jobChildren, JobNode, jobRoots, jobTreeItem } from './jobNodes';
 import { ListingChoice } from './listingChoice';
+import { RedrawQueue } from './redrawQueue';
 import { groupTreeItem, lookNow, MoreNode, moreTreeItem, noMatchTreeItem, sessionTreeItem, stateOfTruth, truthOf } from './sessionNodes';
 
 export type SessionNode = { kind: 'group'; status: SessionStatus } | { kind: 'session'; name: string } | MoreNode | { kind: 'noMatch' } | JobNode | ForeignNode | KeptNode | OtherNode;
@@ -24,8 +26,6 @@ const GROUPED_KEY = 'instar.groupByState';
 export const STALE_ROW_MS = 1000;
 /** A row that stays wrong is logged again at most this often. */
 const RELOG_MS = 30_000;
-/** How long a redraw may wait for VS Code to fetch it before the next goes anyway. */
-const IN_FLIGHT_MS = 1000;
 
 export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<SessionNode | SessionNode[] | undefined>();
@@ -55,14 +55,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private listedTop = '';
   /** The sessions of the flat list as last listed, in order. */
   private listedFlat = '';
-  /**
-   * When the last redraw was asked for, while VS Code has not fetched anything since: redraws
-   * asked for meanwhile wait, merged, so that they never queue up behind a slow one.
-   */
-  private inFlightSince: number | undefined;
-  private pendingWhole = false;
-  private readonly pendingParts = new Set<SessionNode>();
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Redraws asked of VS Code one at a time, those asked for meanwhile merged. */
+  private readonly redraws = new RedrawQueue<SessionNode>((parts) => this.changeEmitter.fire(parts));
   /** What each session's row was last drawn with (see look). */
   private readonly drawn = new Map<string, string>();
   /** Each row's truth as drawn, against the engine's (the check for rows that stay wrong). */
@@ -160,7 +154,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   /** Redraws one part of the list (a group and what is in it), or the whole list when its top changed (a group came or went). */
   private redrawPart(node: SessionNode): void {
     if (this.top() !== this.listedTop) this.refresh();
-    else this.redraw([node]);
+    else this.redraws.redraw([node]);
   }
 
   /** What the top of the list is now (see listedTop). */
@@ -183,50 +177,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   refresh(): void {
-    this.redraw(undefined);
-  }
-
-  /**
-   * Asks VS Code to redraw `parts` (undefined: the whole list), or, while it has not fetched the
-   * last redraw asked for, keeps them for the next (they merge): VS Code redraws one change after
-   * the other, so a burst of changes on a busy machine would otherwise queue up redraws of rows
-   * already drawn again.
-   */
-  private redraw(parts: readonly SessionNode[] | undefined): void {
-    const now = Date.now();
-    if (parts === undefined) this.pendingWhole = true;
-    else for (const part of parts) this.pendingParts.add(part);
-    if (this.inFlightSince !== undefined && now - this.inFlightSince < IN_FLIGHT_MS) {
-      // Not fetched yet: what waits goes with the next fetch, or when the wait is over (a hidden
-      // view, or a row scrolled out of sight, fetches nothing).
-      this.flushTimer ??= setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flush();
-      }, IN_FLIGHT_MS - (now - this.inFlightSince));
-      return;
-    }
-    this.flush();
-  }
-
-  /** Asks VS Code for every redraw that waits, as one. */
-  private flush(): void {
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (!this.pendingWhole && this.pendingParts.size === 0) return;
-    const parts = this.pendingWhole ? undefined : [...this.pendingParts];
-    this.pendingWhole = false;
-    this.pendingParts.clear();
-    this.inFlightSince = Date.now();
-    this.changeEmitter.fire(parts);
-  }
-
-  /** VS Code fetched something: the redraw asked for is under way; what waited goes next. */
-  private fetched(): void {
-    if (this.inFlightSince === undefined) return;
-    this.inFlightSince = undefined;
-    if (!this.pendingWhole && this.pendingParts.size === 0) return;
-    // After this fetch's turn: not in the middle of VS Code's reading.
-    setTimeout(() => this.redraw([]), 0);
+    this.redraws.redraw(undefined);
   }
 
   /**
@@ -267,7 +218,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     }
     // Only rows VS Code has (listed): one it does not know is never fetched, and the next redraw would wait for it.
     const alone = rows.filter((name) => this.nodes.has(name) && this.rows.parentOf(name) !== undefined).map((name) => this.nodes.get(name)!);
-    if (parts.size > 0 || alone.length > 0) this.redraw([...parts, ...alone]);
+    if (parts.size > 0 || alone.length > 0) this.redraws.redraw([...parts, ...alone]);
   }
 
   private groupNode(status: SessionStatus): SessionNode & { kind: 'group' } {
@@ -298,7 +249,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
       if (!record || shown === undefined || shown === this.look(record, now)) continue;
       stale.push(node);
     }
-    if (stale.length > 0) this.redraw(stale);
+    if (stale.length > 0) this.redraws.redraw(stale);
     return stale.length;
   }
 
@@ -315,7 +266,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const problems = this.rows.check(expected, this.grouped, now, STALE_ROW_MS);
     if (problems.length === 0) return 0;
     for (const problem of problems) this.report(problem, now);
-    if (problems.every((problem) => problem.rowAlone && this.nodes.has(problem.name))) this.redraw(problems.map((problem) => this.nodes.get(problem.name)!));
+    if (problems.every((problem) => problem.rowAlone && this.nodes.has(problem.name))) this.redraws.redraw(problems.map((problem) => this.nodes.get(problem.name)!));
     else this.refresh();
     for (const problem of problems) this.rows.redrawn(problem.name, now);
     return problems.length;
@@ -346,7 +297,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   getChildren(element?: SessionNode): SessionNode[] {
-    this.fetched();
+    this.redraws.fetched();
     const records = this.engine.list().reverse();
     if (!element) {
       const jobs = jobRoots(this.scheduler).length > 0 ? [this.jobsNode] : [];
@@ -389,7 +340,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
 
   /** Never fails: a row that cannot be built shows its name and state, and the log says why (one bad row must not stop the list). */
   getTreeItem(element: SessionNode): vscode.TreeItem {
-    this.fetched();
+    this.redraws.fetched();
     try {
       return this.treeItem(element);
     } catch (error) {
@@ -453,7 +404,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   }
 
   dispose(): void {
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.redraws.dispose();
     this.changeEmitter.dispose();
     this.listing.dispose();
   }
