@@ -76,3 +76,8 @@ export class ListingChoice implements vscode.Disposable {
     this.emitter.dispose();
   }
 }
+
+/** What a flat list shows, as one text to compare: the names, in order, and how many ended ones it leaves out. */
+export function flatText({ shown, moreEnded }: { shown: readonly SessionRecord[]; moreEnded: number }): string {
+  return `${shown.map((record) => record.name).join('\n')}\n${moreEnded}`;
+}

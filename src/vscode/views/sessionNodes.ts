@@ -26,7 +26,11 @@ function lookOf(record: SessionRecord, texts: ReturnType<typeof rowTexts>): stri
   return [record.id, record.status, texts.description, texts.contextValue, texts.label, record.statusDetail ?? '', record.lastAnswer ?? ''].join('\u0000');
 }
 
-/** What a session's row shows now, as one string to compare with what was drawn. */
+/**
+ * What a session's row shows now, and the tooltip's parts that change apart from it (the detail,
+ * the last answer), as one string to compare with what was drawn: any change of these is a
+ * redraw. Tokens that grow under an unchanged cost wait for the next one.
+ */
 export function lookNow(record: SessionRecord, now: number): string {
   return lookOf(record, rowTexts(record, now));
 }
@@ -43,6 +47,24 @@ export function sessionTreeItem(record: SessionRecord, now: number): { item: vsc
   item.command = { command: 'instar.openTerminal', title: vscode.l10n.t('Open Session as Editor Terminal'), arguments: [{ kind: 'session', name: record.name }] };
   item.accessibilityInformation = { label: texts.label };
   return { item, look: lookOf(record, texts) };
+}
+
+/** The row of a session that went: the id it was drawn with, so that VS Code's row is the one replaced. */
+export function removedTreeItem(name: string, id: string | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
+  if (id) item.id = `session:${name}:${id}`;
+  item.description = 'removed';
+  return item;
+}
+
+/** A row that could not be built: its name, and for a session its id and state. */
+export function plainTreeItem(name: string, expanded: boolean, record: SessionRecord | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+  if (record) {
+    item.id = `session:${record.name}:${record.id}`;
+    item.description = STATUS_LOOKS[record.status].label;
+  }
+  return item;
 }
 
 /** A state's group, with the number of sessions in it. */
@@ -79,4 +101,20 @@ export function noMatchTreeItem(filter: string): vscode.TreeItem {
   item.contextValue = 'instar.noMatch';
   item.command = { command: 'instar.clearSessionFilter', title: vscode.l10n.t('Clear Filter') };
   return item;
+}
+
+/** One node object per key, made when first asked for (VS Code knows a node by its object). */
+export class NodeMap<K, N> extends Map<K, N> {
+  constructor(private readonly make: (key: K) => N) {
+    super();
+  }
+
+  of(key: K): N {
+    let node = this.get(key);
+    if (!node) {
+      node = this.make(key);
+      this.set(key, node);
+    }
+    return node;
+  }
 }
