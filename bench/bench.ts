@@ -84,11 +84,15 @@ async function within<T>(step: string, work: Promise<T>): Promise<T> {
   }
 }
 
-export async function runBench(options: BenchOptions): Promise<BenchResult> {
-  const log = options.log ?? (() => undefined);
-  const sizes = options.smoke
+/** Each part's sizes: full, or tiny for the smoke run. */
+const sizesOf = (smoke: boolean) =>
+  smoke
     ? { sessions: 5, refreshRuns: 3, probeRuns: 1, events: 10, outputBytes: 200_000, keystrokes: 5, spawns: 3, resumes: 1, idleSessions: 2, monitorSeconds: 2, parallelClaudes: 2, parallelRounds: 1, kinds: { rounds: 1, events: 6 }, steer: { events: 6, batch: 3, rounds: 1 }, mcp: { rounds: 2, events: 6 }, usage: { events: 6, sessions: 3, transcriptBytes: 300_000, starts: 2 }, worktree: { files: 50, rounds: 3 }, keeper: { sessions: 3, cpuSeconds: 3, handovers: 2, firings: 1 }, workspaces: { sessions: 3, refreshRuns: 3, doorCalls: 40, doorCurls: 10 }, vscode: { sessions: 3, events: 6, cpuSeconds: 3, settleMs: 1000, reloads: 1 }, vscodeScale: { counts: [3, 6], reloads: 1, events: 4, picks: 2, settleMs: 500 }, scale: { counts: [2, 4, 8], ended: 50, refreshRuns: 3, starts: 2, events: 4, cpuSeconds: 1 }, soakMs: 60_000 }
     : { sessions: 100, refreshRuns: 30, probeRuns: 3, events: 200, outputBytes: 50_000_000, keystrokes: 200, spawns: 20, resumes: 5, idleSessions: 20, monitorSeconds: 60, parallelClaudes: 20, parallelRounds: 3, kinds: { rounds: 6, events: 100 }, steer: { events: 200, batch: 20, rounds: 3 }, mcp: { rounds: 20, events: 100 }, usage: { events: 200, sessions: 100, transcriptBytes: 10_000_000, starts: 21 }, worktree: { files: 10_000, rounds: 10 }, keeper: { sessions: 100, cpuSeconds: 60, handovers: 10, firings: 3 }, workspaces: { sessions: 100, refreshRuns: 30, doorCalls: 2000, doorCurls: 200 }, vscode: { sessions: 100, events: 100, cpuSeconds: 60, settleMs: 10_000, reloads: 5 }, vscodeScale: { counts: [10, 100, 1000], reloads: 3, events: 10, picks: 5, settleMs: 3000 }, scale: { counts: [10, 100, 1000], ended: 10_000, refreshRuns: 15, starts: 5, events: 40, cpuSeconds: 30 }, soakMs: 10 * 60_000 };
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const sizes = sizesOf(options.smoke);
   const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
   const socket = `instar-bench-${process.pid}-${randomUUID().slice(0, 6)}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -384,12 +388,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const soakDetail = `${sizes.soakMs / 60_000} minutes in code-server of spawns (palette and API, some in worktrees), follow-ups (palette, API, editor terminal), answers, kills, removes, a job every minute, flat/grouped switches, output documents and terminals; every row's state compared with the engine's every 250 ms (${mixed.samples} comparisons, ${mixed.disagreements.length} disagreements, p50 ${mixed.p50Ms} ms; over 1 s: ${Object.entries(mixed.slowKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ') || 'none'}; rows the extension found stale and redrew: ${mixed.redrawnLines.length}); baseline: a row's repaint p95 with nothing else going on (the repaint rows above)`;
   rows.push(ratioRow('Sessions view vs engine during mixed use, longest disagreement', mixed.longestMs, Math.max(1, quietRow), 'ms', 1000, 'absolute', soakDetail));
   rows.push(ratioRow('Sessions view vs engine during mixed use, disagreement p95', mixed.p95Ms, Math.max(1, quietRow), 'ms', 1000, 'absolute', ''));
-  const tmuxVersion = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
-  return {
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux: tmuxVersion, date: new Date().toISOString() },
-    smoke: options.smoke,
-    rows,
-  };
+  return { machine: machine(), smoke: options.smoke, rows };
 }
 
 /**
@@ -401,6 +400,29 @@ function ratioRow(name: string, ours: number, baseline: number, unit: string, ta
   const met = kind === 'lower' ? ratio <= target : kind === 'absolute' ? ours <= target : kind === 'added' ? ours - baseline <= target : ratio >= target;
   const targetText = kind === 'lower' ? `≤ ${target}×` : kind === 'higher' ? `≥ ${target}× faster` : kind === 'higher-ratio' ? `≥ ${target}` : kind === 'added' ? `≤ +${target} ${unit}` : `≤ ${target} ${unit}`;
   return { name, ours: round(ours), baseline: round(baseline), unit, ratio: round(ratio), target: targetText, met, detail };
+}
+
+/** The machine a run measured, and when. */
+function machine(): BenchResult['machine'] {
+  const tmux = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, tmux, date: new Date().toISOString() };
+}
+
+/**
+ * The curve alone (`npm run bench -- --curve`): the scale rows and their VS Code side, the two
+ * parts of the benchmark that take 1,000 sessions, at the full run's sizes (or the smoke's).
+ */
+export async function runCurve(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const sizes = sizesOf(options.smoke);
+  const root = await mkdtemp(join(tmpdir(), 'instar-bench-'));
+  try {
+    const rows = scaleRows(await measureScale(options.repo, root, sizes.scale, log));
+    rows.push(...vscodeScaleRows(await measureVsCodeScale(options.repo, sizes.vscodeScale, log)));
+    return { machine: machine(), smoke: options.smoke, rows };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 /**

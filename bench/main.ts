@@ -1,10 +1,18 @@
 /**
  * `npm run bench`: runs the benchmark at full size, prints the table and writes
- * bench/results.json. `--smoke` runs it with tiny sizes.
+ * bench/results.json. `--smoke` runs it with tiny sizes. `--curve` runs only the rows at 10, 100
+ * and 1,000 sessions (the scale rows and their VS Code side) and puts them in bench/results.json
+ * in place of the same rows of an earlier run, keeping the others and saying when each part ran.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatTable, runBench } from './bench';
+import { BenchResult, formatTable, runBench, runCurve } from './bench';
+
+/** The curve's rows of `curve` in place of those of `earlier` (every other row of it kept); `curve.machine` says when they ran. */
+function withCurve(earlier: BenchResult, curve: BenchResult): BenchResult & { curve: BenchResult['machine'] } {
+  const isCurve = (name: string) => /^(Curve|Growth)\b/.test(name);
+  return { ...earlier, curve: curve.machine, rows: [...earlier.rows.filter((row) => !isCurve(row.name)), ...curve.rows] };
+}
 
 async function main(): Promise<void> {
   const repo = resolve(__dirname, '..', '..');
@@ -19,7 +27,8 @@ async function main(): Promise<void> {
     console.error(`bench: stopped during "${step}" with nothing left to wait on (an awaited event that no handle can bring); no results written`);
     process.exit(1);
   });
-  const result = await runBench({
+  const curve = process.argv.includes('--curve');
+  const result = await (curve ? runCurve : runBench)({
     smoke,
     repo,
     log: (line) => {
@@ -29,7 +38,11 @@ async function main(): Promise<void> {
   });
   const table = formatTable(result);
   console.log(table);
-  if (!smoke) writeFileSync(join(repo, 'bench', 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const file = join(repo, 'bench', 'results.json');
+  if (!smoke) {
+    const written = curve && existsSync(file) ? withCurve(JSON.parse(readFileSync(file, 'utf8')) as BenchResult, result) : result;
+    writeFileSync(file, `${JSON.stringify(written, null, 2)}\n`);
+  }
   finished = true;
 }
 
