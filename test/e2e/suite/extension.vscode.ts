@@ -250,6 +250,46 @@ describe('Instar Sessions in VS Code', () => {
     assert.doesNotMatch(String(api.view.description ?? ''), /filter/);
   });
 
+  it('shows ended sessions a page at a time, newest first, with a row for the rest', async () => {
+    // Sessions of a program that ends at once: many ended sessions in seconds.
+    const pinned = api.engine.agentCommand;
+    const runs = Array.from({ length: 55 }, (_, i) => `paged-${String(i).padStart(2, '0')}`);
+    api.engine.configure({ agentCommand: '/bin/true' });
+    try {
+      for (let i = 0; i < runs.length; i += 11) {
+        const batch = runs.slice(i, i + 11);
+        for (const name of batch) await api.engine.spawn({ name, prompt: '', cwd: cwd() });
+        await Promise.all(batch.map((name) => statusOf(name, 'completed')));
+      }
+    } finally {
+      api.engine.configure({ agentCommand: pinned });
+    }
+    try {
+      await vscode.commands.executeCommand('instar.showFlat');
+      const ended = api.engine.list().filter((record) => record.endedAt !== undefined).length;
+      const listed = () => api.tree.getChildren();
+      const shownEnded = () => listed().filter((node) => node.kind === 'session' && api.engine.get(node.name)?.endedAt !== undefined).map((node) => (node.kind === 'session' ? node.name : ''));
+      await waitFor('a page of ended sessions', () => (shownEnded().length === 50 ? true : undefined), 10_000, 50);
+      assert.ok(shownEnded().includes('paged-54') && !shownEnded().includes('paged-00'), `the newest first: ${shownEnded().slice(0, 5).join(', ')}…`);
+      const live = api.engine.list().filter((record) => record.endedAt === undefined).map((record) => record.name);
+      assert.ok(live.every((name) => listed().some((node) => node.kind === 'session' && node.name === name)), `every live session listed beside them: ${live.join(', ')}`);
+      const [more] = listed().filter((node) => node.kind === 'more');
+      assert.ok(more, 'a row for the ended sessions left out');
+      const rows = listed();
+      assert.ok(rows.slice(rows.indexOf(more)).every((node) => node.kind !== 'session'), 'after the sessions');
+      const moreItem = api.tree.getTreeItem(more);
+      assert.equal(moreItem.label, `${ended - 50} more ended sessions…`);
+      assert.equal(moreItem.command?.command, 'instar.showMoreEnded');
+      await vscode.commands.executeCommand(moreItem.command!.command);
+      assert.equal(shownEnded().length, Math.min(ended, 100));
+      assert.ok(shownEnded().includes('paged-00'));
+      assert.equal(listed().some((node) => node.kind === 'more'), ended > 100);
+    } finally {
+      for (const name of runs) await api.engine.remove(name).catch(() => undefined);
+    }
+    assert.ok(!api.tree.getChildren().some((node) => node.kind === 'session' && node.name.startsWith('paged-')));
+  });
+
   it('kills, refreshes, lists tmux sessions and removes ended sessions', async () => {
     await vscode.commands.executeCommand('instar.kill', 'vs-asker');
     assert.equal(api.engine.get('vs-asker')?.status, 'killed');
