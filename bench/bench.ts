@@ -438,7 +438,8 @@ function scaleRows(scale: ScaleFigures): Row[] {
     const n = point.count.toLocaleString('en-US');
     rows.push(ratioRow(`Curve: refresh of ${n} sessions vs bare list-panes -a`, point.refreshOurs, point.refreshBare, 'ms', 1.5, 'lower', `quiet hooked sessions, all idle, one tmux server, median of the refreshes each beside a bare list-panes; spawn at this count ${round(point.spawnMs, 1)} ms vs bare tmux new-session ${round(point.spawnBare, 1)} ms`));
     rows.push(ratioRow(`Curve: start with ${n} sessions vs the bundles' load + one list-panes`, point.startOurs, point.startBare, 'ms', 1.5, 'lower', `compile of dist/extension.js and dist/main.js (${round(scale.compileMs, 1)} ms) + SessionEngine.create on the registry and state folder + its list (reconcile included), median; baseline: the compile + one bare list-panes -a of the same server`));
-    rows.push(ratioRow(`Curve: hook event → change event p95 at ${n} sessions`, point.eventP95, point.watchP95, 'ms', 5, 'added', `events alternating running and idle on one of them; baseline: a bare fs.watch seeing a rename`));
+    rows.push(ratioRow(`Curve: hook event → change event p95 at ${n} sessions`, point.eventP95, point.watchP95, 'ms', 5, 'added', `UserPromptSubmit events on one of them (each followed by a Stop for the wait row); baseline: a bare fs.watch seeing a rename`));
+    rows.push(ratioRow(`Curve: a wait answered p95 at ${n} sessions, every one waited on`, point.waitP95, point.eventP95, 'ms', 5, 'added', `Stop events on one of them, each until engine.waitFor (the API's wait route and the MCP wait tool) for idle answered, with a wait pending on each of the other ${point.count - 1} sessions; baseline: the change event of the same count's UserPromptSubmit events`));
   }
   const [middle, last] = scale.points.slice(-2);
   if (middle && last && middle.count !== last.count) {
@@ -451,6 +452,7 @@ function scaleRows(scale: ScaleFigures): Row[] {
     rows.push(ratioRow(`Growth ${span}: heap vs the count's growth`, grew((p) => p.heapMiB), countGrowth, '×', 1, 'lower', `heap growth MiB at ${each((p) => p.heapMiB, 2)} (after a forced GC)`));
     rows.push(ratioRow(`Growth ${span}: state folder vs the count's growth`, grew((p) => p.stateKiB), countGrowth, '×', 1, 'lower', `state folder KiB at ${each((p) => p.stateKiB)}`));
     rows.push(ratioRow(`Growth ${span}: monitor CPU vs the count's growth`, grew((p) => p.cpuOurs), countGrowth, '×', 1, 'lower', `% of a core (this process and the tmux server, the monitor at 1 s, stretched while all is quiet) at ${each((p) => p.cpuOurs, 2)}; the monitor off: ${each((p) => p.cpuBare, 2)}`));
+    rows.push(ratioRow(`Growth ${span}: a wait answered p95 vs the change event's growth`, grew((p) => p.waitP95), grew((p) => p.eventP95), '×', 1.5, 'lower', `p95 ms at ${each((p) => p.waitP95, 2)}; the change event ${each((p) => p.eventP95, 2)}`));
     rows.push(ratioRow(`Growth ${span}: hook event → change event p95 vs a bare watch's growth`, grew((p) => p.eventP95), grew((p) => p.watchP95), '×', 1.5, 'lower', `p95 ms at ${each((p) => p.eventP95, 2)}; bare watch ${each((p) => p.watchP95, 2)}`));
   }
   const { ended } = scale;

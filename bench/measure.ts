@@ -130,6 +130,18 @@ export function bareWatchLatency(dir: string): Promise<number> {
   });
 }
 
+/**
+ * From the rename of a hook event file until a wait for the state it brings (engine.waitFor, what
+ * the API's wait route and the MCP wait tool hold) is answered, in ms.
+ */
+export async function waitLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
+  const answered = engine.waitFor(name, (record) => record?.status === expected, 60_000);
+  const start = await writeHookEvent(dir, id, { hook_event_name: event });
+  const record = await answered;
+  if (record?.status !== expected) throw new Error(`bench: a wait for ${name} to be ${expected} was not answered`);
+  return performance.timeOrigin + performance.now() - start;
+}
+
 /** A hook event file written (renamed into the events folder) until the engine's change event shows `name` in `expected`, in ms. */
 export function eventLatency(engine: SessionEngine, dir: string, id: string, name: string, event: string, expected: SessionStatus): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ import { REGISTRY_KEY } from '../src/core/sessions/sessionStore';
 import { MemoryStorage } from '../test/support/storage';
 import { killServer } from '../test/support/tmuxServer';
 import { cpuPercent } from './loadBench';
-import { bareWatchLatency, compileBundles, eventLatency, heapBytes, median, percentile, time, timeRefreshes, writeEvent, writeSleepingClaude } from './measure';
+import { bareWatchLatency, compileBundles, eventLatency, heapBytes, median, percentile, time, timeRefreshes, waitLatency, writeEvent, writeSleepingClaude } from './measure';
 
 const run = promisify(execFile);
 
@@ -45,6 +45,8 @@ export interface ScalePoint {
   heapMiB: number;
   stateKiB: number;
   eventP95: number;
+  /** A wait for the state an event brings answered, with every other session waited on too (p95 ms). */
+  waitP95: number;
   watchP95: number;
   /** % of a core, this process and the tmux server, the monitor at 1 s / off. */
   cpuOurs: number;
@@ -117,12 +119,17 @@ export async function measureScale(repo: string, root: string, sizes: ScaleSizes
       for (let i = 0; i < sizes.starts; i += 1) startTimes.push(await time(() => start(storage)));
       const target = engine.get('scale-0')!;
       const latencies: number[] = [];
+      const waits: number[] = [];
       const watches: number[] = [];
+      // Every other session waited on too (for a state that does not come), as agents waiting on siblings do.
+      const others = new AbortController();
+      for (const record of engine.list()) if (record.name !== target.name) void engine.waitFor(record.name, (latest) => latest?.status === 'waiting', 10 * 60_000, others.signal);
       for (let i = 0; i < sizes.events; i += 1) {
-        const busy = i % 2 === 0;
-        latencies.push(await eventLatency(engine, events, target.id, target.name, busy ? 'UserPromptSubmit' : 'Stop', busy ? 'running' : 'idle'));
+        latencies.push(await eventLatency(engine, events, target.id, target.name, 'UserPromptSubmit', 'running'));
+        waits.push(await waitLatency(engine, events, target.id, target.name, 'Stop', 'idle'));
         watches.push(await bareWatchLatency(watchDir));
       }
+      others.abort();
       const server = Number((await tmux('display-message', '-p', '#{pid}')).stdout.trim());
       const cpuBare = await cpuPercent(server, sizes.cpuSeconds);
       engine.setMonitorInterval(1000);
@@ -139,6 +146,7 @@ export async function measureScale(repo: string, root: string, sizes: ScaleSizes
         heapMiB: (heapBytes() - heapBefore) / (1024 * 1024),
         stateKiB: (await folderBytes(stateDir)) / 1024,
         eventP95: p95(latencies),
+        waitP95: p95(waits),
         watchP95: p95(watches),
         cpuOurs,
         cpuBare,
