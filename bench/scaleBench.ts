@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +124,7 @@ export async function measureScale(repo: string, root: string, sizes: ScaleSizes
       const watches: number[] = [];
       // Every other session waited on too (for a state that does not come), as agents waiting on siblings do.
       const others = new AbortController();
+      setMaxListeners(0, others.signal); // One listener per pending wait, by design.
       for (const record of engine.list()) if (record.name !== target.name) void engine.waitFor(record.name, (latest) => latest?.status === 'waiting', 10 * 60_000, others.signal);
       for (let i = 0; i < sizes.events; i += 1) {
         latencies.push(await eventLatency(engine, events, target.id, target.name, 'UserPromptSubmit', 'running'));
